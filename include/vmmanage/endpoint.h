@@ -1,0 +1,59 @@
+/* Endpoint module ABI: asks the virtualization layer to move this VM. */
+#ifndef VMMANAGE_ENDPOINT_H
+#define VMMANAGE_ENDPOINT_H
+
+#include <vmmanage/module.h>
+
+#define VMM_ENDPOINT_ABI 1
+
+enum vmm_move_outcome {
+	VMM_MOVE_CONFIRMED,   /* the endpoint saw the VM on the target */
+	VMM_MOVE_UNCONFIRMED, /* accepted, but where the VM runs now is not known */
+	VMM_MOVE_FAILED
+};
+
+/* Why a move failed; decides retry and backoff. */
+enum vmm_failure {
+	VMM_FAIL_NONE = 0,
+	VMM_FAIL_UNREACHABLE, /* host refused or unreachable */
+	VMM_FAIL_TIMEOUT,
+	VMM_FAIL_UNSUPPORTED, /* operation not supported */
+	VMM_FAIL_REFUSED,     /* the migration itself was refused */
+	VMM_FAIL_CONFIG,      /* our configuration is wrong: retrying will not help */
+	VMM_FAIL_OTHER
+};
+
+struct vmm_move_request {
+	enum vmm_action action;
+	const char *source;  /* where the agent believes the VM is; may be "" */
+	const char *target;
+	int cross_site;      /* between arrays: no shared storage */
+};
+
+struct vmm_move_result {
+	enum vmm_move_outcome outcome;
+	enum vmm_failure failure;
+	int permanent;       /* retrying the same target will not help */
+	char location[128];  /* where the VM runs now, when the endpoint knows */
+	double duration;     /* seconds the move took, when measured */
+	char detail[512];    /* the endpoint's own words */
+};
+
+struct vmm_endpoint_ops {
+	uint32_t abi;  /* VMM_ENDPOINT_ABI */
+	uint32_t size; /* sizeof(struct vmm_endpoint_ops) */
+	const char *name;
+	const char *summary;
+	const char *const *keys;
+	int (*init)(const struct vmm_host *host, const struct vmm_conf *conf, void **state,
+	    char *err, size_t errlen);
+	/* Blocking; runs off the event loop; one at a time. */
+	void (*move)(void *state, const struct vmm_move_request *req, struct vmm_move_result *res);
+	/* Optional (NULL): where the VM runs now. 0 with host filled, or -1 with err. */
+	int (*locate)(void *state, char *host, size_t hostlen, char *err, size_t errlen);
+	void (*fini)(void *state);
+};
+
+const struct vmm_endpoint_ops *vmm_endpoint_entry(void);
+
+#endif

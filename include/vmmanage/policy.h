@@ -1,0 +1,56 @@
+/* Policy module ABI: a policy turns samples into actions, with no clock and no I/O. */
+#ifndef VMMANAGE_POLICY_H
+#define VMMANAGE_POLICY_H
+
+#include <vmmanage/module.h>
+
+#define VMM_POLICY_ABI 1
+
+/* What the daemon knows besides the sample; the policy reads nothing else. */
+struct vmm_policy_input {
+	struct vmm_sample sample;
+	int at_home; /* 1, 0, or -1 when not known */
+	int at_base; /* 1 or 0 */
+};
+
+/* A policy's answer for one sample. */
+struct vmm_decision {
+	enum vmm_action action;
+	int process_queue;  /* site policy: process the claimed queue here, now */
+	char reason[128];   /* why, for the log ("just moving", "slow rate 76 > 50 for 3 cycles") */
+};
+
+/* The policy's counters, for the cycle log and `vmmanage status`. */
+struct vmm_policy_counters {
+	int64_t count;
+	double threshold;
+	int has_low;        /* two-threshold policies fill the next two */
+	int64_t lowcount;
+	double lowthreshold;
+	int resting;        /* schedule: outside working hours */
+	int skip_sensor;    /* resting and rest_monitoring = false: do not sample */
+};
+
+/* Settings the daemon resolves before the policy starts. */
+struct vmm_policy_env {
+	enum vmm_direction direction; /* of the configured sensor, or sensor_direction */
+};
+
+struct vmm_policy_ops {
+	uint32_t abi;  /* VMM_POLICY_ABI */
+	uint32_t size; /* sizeof(struct vmm_policy_ops) */
+	const char *name;
+	const char *summary;
+	const char *const *keys; /* config keys it reads, NULL-terminated */
+	/* 0, or -1 with err filled (name the key and how to mend) */
+	int (*init)(const struct vmm_host *host, const struct vmm_conf *conf,
+	    const struct vmm_policy_env *env, void **state, char *err, size_t errlen);
+	void (*evaluate)(void *state, const struct vmm_policy_input *in, struct vmm_decision *out);
+	void (*counters)(const void *state, struct vmm_policy_counters *out);
+	void (*fini)(void *state);
+};
+
+/* The one symbol a policy module exports. */
+const struct vmm_policy_ops *vmm_policy_entry(void);
+
+#endif

@@ -1,0 +1,700 @@
+/* The agent's cycle. Every daemon_interval (CLOCK_MONOTONIC) the sensor is sampled on a
+ * worker thread; its reading goes to the policy on the loop thread; an action goes
+ * through the guard to the endpoint, also on a worker; every step is logged. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "agent.h"
+#include "conf.h"
+#include "cyclelog.h"
+#include "ev.h"
+#include "guard.h"
+#include "log.h"
+#include "setup.h"
+#include "state.h"
+#include "targets.h"
+#include "worker.h"
+
+#define AGENT_RECENT 10
+
+struct agent {
+	struct setup *su;
+	struct setup *pending;       /* a reload waiting for the workers to go idle */
+	char *config_path;
+	struct guard guard;
+	struct agent_state st;
+	struct cyclelog log;
+	struct worker *sensor_w, *endpoint_w;
+	struct ev_timer *tick;
+	/* the sample being taken */
+	struct vmm_sensor_reading reading;
+	int64_t sample_time;
+	uint64_t overruns;
+	/* what status shows */
+	struct vmm_sample recent[AGENT_RECENT];
+	size_t nrecent;
+	struct vmm_policy_counters counters;
+	int prev_known;              /* -1 before the first sample */
+	char prev_why[256];
+	/* the request with the endpoint */
+	enum vmm_action req_action;
+	char req_source[128], req_target[128], req_origin[16];
+	struct vmm_move_request req;
+	struct vmm_move_result res;
+	double req_started;
+	int locating;                /* the endpoint worker is asking where the VM runs */
+	char located[128], locate_err[256];
+	int locate_rc;
+};
+
+static int64_t
+agent_wall(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static void agent_event(struct agent *a, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* One event: syslog or stderr, and the local log (later also the collector). */
+static void
+agent_event(struct agent *a, const char *kind, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_info("%s", msg);
+	cyclelog_event(&a->log, agent_wall(), host_hostname(), kind, msg);
+}
+
+static void
+agent_save(struct agent *a)
+{
+	char err[512];
+
+	if (state_save(a->su->set.state_dir, &a->st, err, sizeof(err)) < 0)
+		log_warnx("state: %s", err);
+}
+
+static struct topology
+agent_topology(const struct setup *su)
+{
+	const struct settings *s = &su->set;
+
+	return (struct topology){ .hosts = s->hosts, .nhosts = s->nhosts, .base = s->base,
+		.home = s->home, .nhome = s->nhome, .away = s->away, .naway = s->naway };
+}
+
+/* The thesis's location test: the broadcast address of an interface equals the home
+ * array's. 1, 0, or -1 when the interfaces cannot be read. */
+static int
+agent_broadcast_is(const char *want)
+{
+	struct ifaddrs *ifs, *i;
+	char buf[INET6_ADDRSTRLEN];
+	int found = 0;
+
+	if (getifaddrs(&ifs) < 0)
+		return -1;
+	for (i = ifs; i != NULL && !found; i = i->ifa_next) {
+		if (i->ifa_broadaddr == NULL || !(i->ifa_flags & IFF_BROADCAST) ||
+		    i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		const struct sockaddr_in *b = (const struct sockaddr_in *)(const void *)i->ifa_broadaddr;
+		if (inet_ntop(AF_INET, &b->sin_addr, buf, sizeof(buf)) && strcmp(buf, want) == 0)
+			found = 1;
+	}
+	freeifaddrs(ifs);
+	return found;
+}
+
+static int
+agent_at_home(const struct agent *a)
+{
+	struct topology t = agent_topology(a->su);
+
+	if (a->su->set.home_broadcast != NULL)
+		return agent_broadcast_is(a->su->set.home_broadcast);
+	return target_at_home(&t, a->st.location);
+}
+
+/* ---- the endpoint side ---- */
+
+static const char *
+agent_outcome_name(enum vmm_move_outcome o)
+{
+	return o == VMM_MOVE_CONFIRMED ? "confirmed" : o == VMM_MOVE_UNCONFIRMED ? "unconfirmed" : "failed";
+}
+
+static const char *
+agent_failure_name(enum vmm_failure f)
+{
+	static const char *const names[] = { "none", "unreachable", "timeout", "unsupported",
+		"refused", "configuration", "error" };
+
+	return (unsigned)f < sizeof(names) / sizeof(names[0]) ? names[f] : "error";
+}
+
+static void agent_apply_pending(struct agent *a);
+
+/* Worker thread: the endpoint's blocking move. */
+static void
+agent_move_job(void *arg)
+{
+	struct agent *a = arg;
+	const struct vmm_endpoint_ops *eo = setup_endpoint(a->su);
+
+	memset(&a->res, 0, sizeof(a->res));
+	eo->move(a->su->endpoint.state, &a->req, &a->res);
+}
+
+static void
+agent_set_location(struct agent *a, const char *where, int confirmed)
+{
+	char warn[256];
+
+	if (strcmp(a->st.location, where) != 0) {
+		if (a->st.location[0] && guard_moved(&a->guard, ev_now(), a->st.location, where, warn, sizeof(warn)))
+			agent_event(a, "pingpong", "Warning: %s", warn);
+		snprintf(a->st.location, sizeof(a->st.location), "%s", where);
+	}
+	a->st.location_confirmed = confirmed;
+}
+
+static void
+agent_move_outcome(struct agent *a)
+{
+	const struct vmm_move_result *r = &a->res;
+	const char *target = a->req_target;
+
+	if (r->outcome == VMM_MOVE_CONFIRMED) {
+		agent_set_location(a, r->location[0] ? r->location : target, 1);
+		a->st.confirmed++;
+		agent_event(a, "confirmed", "Move to %s confirmed in %.1f s", target,
+		    r->duration > 0 ? r->duration : ev_now() - a->req_started);
+	} else if (r->outcome == VMM_MOVE_UNCONFIRMED) {
+		/* accepted: like the thesis, assume it went where it was sent, but say so */
+		agent_set_location(a, r->location[0] ? r->location : target, r->location[0] != 0);
+		a->st.unconfirmed++;
+		agent_event(a, "unconfirmed", "Move to %s unconfirmed: %s", target,
+		    r->detail[0] ? r->detail : "the endpoint accepted it but did not say where the VM runs");
+	} else {
+		if (r->location[0])
+			agent_set_location(a, r->location, 1);
+		a->st.failed++;
+		agent_event(a, "failed", "Move to %s failed (%s%s): %s", target,
+		    agent_failure_name(r->failure), r->permanent ? ", permanent" : "",
+		    r->detail[0] ? r->detail : "no detail");
+	}
+}
+
+/* Loop thread: the move came back. */
+static void
+agent_move_done(void *arg)
+{
+	struct agent *a = arg;
+	const struct vmm_move_result *r = &a->res;
+
+	agent_move_outcome(a);
+	snprintf(a->st.last_outcome, sizeof(a->st.last_outcome), "%s", agent_outcome_name(r->outcome));
+	snprintf(a->st.last_detail, sizeof(a->st.last_detail), "%s", r->detail);
+	a->st.last_duration = r->duration > 0 ? r->duration : ev_now() - a->req_started;
+	a->st.pending_action[0] = a->st.pending_target[0] = '\0';
+	a->st.pending_since = 0;
+	guard_request_done(&a->guard);
+	agent_save(a);
+	agent_apply_pending(a);
+}
+
+/* The thesis's words for each action (Appendix A.2), so old log readers still match. */
+static void
+agent_announce(struct agent *a, enum vmm_action act, const char *target, const char *why)
+{
+	const char *how = act == VMM_ACT_MOVE_UP ? "moving up" : act == VMM_ACT_MOVE_DOWN ? "moving down" : "just moving";
+
+	switch (act) {
+	case VMM_ACT_MOVE_TO_BASE:
+		agent_event(a, "request", "Now using %s —moving to Base (%s)", target, why);
+		break;
+	case VMM_ACT_MOVE_FROM_HOME:
+		agent_event(a, "request", "Now using %s —moving from home (%s)", target, why);
+		break;
+	case VMM_ACT_MOVE_TO_HOME:
+		agent_event(a, "request", "Now using %s —moving home (%s)", target, why);
+		break;
+	default:
+		agent_event(a, "request", "Requesting migration of VM: %s", how);
+		agent_event(a, "request", "Now using %s (%s)", target, why);
+	}
+}
+
+static void
+agent_send(struct agent *a, enum vmm_action act, const char *target, int cross_site,
+    const char *origin)
+{
+	a->req_action = act;
+	snprintf(a->req_source, sizeof(a->req_source), "%s", a->st.location);
+	snprintf(a->req_target, sizeof(a->req_target), "%s", target);
+	snprintf(a->req_origin, sizeof(a->req_origin), "%s", origin);
+	a->req = (struct vmm_move_request){ .action = act, .source = a->req_source,
+		.target = a->req_target, .cross_site = cross_site };
+	/* persisted before the call: the agent lives in the VM it moves, and a cold move
+	 * stops it mid-call; the next start reconciles */
+	snprintf(a->st.pending_action, sizeof(a->st.pending_action), "%s", vmm_action_name(act));
+	snprintf(a->st.pending_target, sizeof(a->st.pending_target), "%s", target);
+	a->st.pending_since = agent_wall();
+	snprintf(a->st.last_action, sizeof(a->st.last_action), "%s", vmm_action_name(act));
+	snprintf(a->st.last_target, sizeof(a->st.last_target), "%s", target);
+	snprintf(a->st.last_outcome, sizeof(a->st.last_outcome), "in flight");
+	a->st.last_detail[0] = '\0';
+	a->st.last_request_time = a->st.pending_since;
+	a->st.requests++;
+	agent_save(a);
+	a->req_started = ev_now();
+	guard_request_sent(&a->guard, a->req_started);
+	worker_submit(a->endpoint_w, agent_move_job, agent_move_done, a);
+}
+
+int
+agent_request(struct agent *a, enum vmm_action act, const char *origin, const char *reason,
+    char *reply, size_t len)
+{
+	struct topology t = agent_topology(a->su);
+	char target[128], msg[256], why[256];
+	int cross;
+
+	if (worker_busy(a->endpoint_w) && !a->locating) {
+		snprintf(reply, len, "refused: a move to %s is in flight; try again when it has ended",
+		    a->req_target);
+		agent_event(a, "suppressed", "Suppressed %s from %s: a move is in flight", vmm_action_name(act), origin);
+		return -1;
+	}
+	enum target_result tr = target_for(&t, act, a->st.location, agent_at_home(a), target,
+	    sizeof(target), &cross, msg, sizeof(msg));
+	if (tr != TARGET_CHOSEN) {
+		agent_event(a, tr == TARGET_NOTHING ? "nothing" : "error", "%s", msg);
+		snprintf(reply, len, "%s: %s", tr == TARGET_NOTHING ? "nothing to do" : "refused", msg);
+		return tr == TARGET_NOTHING ? 1 : -1;
+	}
+	if (a->locating || guard_check(&a->guard, ev_now(), why, sizeof(why)) != GUARD_ALLOW) {
+		if (a->locating)
+			snprintf(why, sizeof(why), "the endpoint is still being asked where the VM runs");
+		agent_event(a, "suppressed", "Suppressed %s to %s from %s: %s", vmm_action_name(act),
+		    target, origin, why);
+		snprintf(reply, len, "refused: %s", why);
+		return -1;
+	}
+	agent_announce(a, act, target, reason && *reason ? reason : origin);
+	agent_send(a, act, target, cross, origin);
+	snprintf(reply, len, "requested %s to %s; `vmmanage status` shows the outcome",
+	    vmm_action_name(act), target);
+	return 0;
+}
+
+/* ---- the sensor side ---- */
+
+static void
+agent_sample_job(void *arg)
+{
+	struct agent *a = arg;
+	const struct vmm_sensor_ops *so = setup_sensor(a->su);
+
+	memset(&a->reading, 0, sizeof(a->reading));
+	so->sample(a->su->sensor.state, &a->reading);
+}
+
+/* A sensor that cannot read says so once when it starts failing, again when the reason
+ * changes, and once when it reads again: not every cycle. */
+static void
+agent_sensor_transition(struct agent *a)
+{
+	const struct vmm_sensor_reading *r = &a->reading;
+	const char *name = a->su->set.sensor;
+
+	if (r->known) {
+		if (a->prev_known == 0)
+			agent_event(a, "sensor", "Sensor %s reads again", name);
+	} else if (a->prev_known != 0 || strcmp(a->prev_why, r->why) != 0) {
+		agent_event(a, "sensor", "Sensor %s: unknown: %s", name, r->why[0] ? r->why : "no reason given");
+	}
+	a->prev_known = r->known;
+	snprintf(a->prev_why, sizeof(a->prev_why), "%s", r->known ? "" : r->why);
+}
+
+static void
+agent_remember(struct agent *a, const struct vmm_sample *s)
+{
+	if (a->nrecent == AGENT_RECENT) {
+		memmove(&a->recent[0], &a->recent[1], (AGENT_RECENT - 1) * sizeof(a->recent[0]));
+		a->nrecent--;
+	}
+	a->recent[a->nrecent++] = *s;
+}
+
+/* Returns 1 when a request went out: the next sample then waits for the cooldown too. */
+static int
+agent_decide(struct agent *a, const struct vmm_sample *s)
+{
+	const struct vmm_policy_ops *po = setup_policy(a->su);
+	struct vmm_policy_input in = { .sample = *s, .at_home = agent_at_home(a),
+		.at_base = a->su->set.base && strcmp(a->st.location, a->su->set.base) == 0 };
+	struct vmm_decision d = { .action = VMM_ACT_NONE };
+	char reply[512];
+
+	po->evaluate(a->su->policy.state, &in, &d);
+	po->counters(a->su->policy.state, &a->counters);
+	struct cycle_record rec = { .host = host_hostname(), .sensor = a->su->set.sensor,
+		.label = setup_sensor(a->su)->label, .sample = *s, .reading = &a->reading,
+		.counters = &a->counters, .action = d.action, .reason = d.reason,
+		.location = a->st.location };
+	cyclelog_cycle(&a->log, &rec);
+	if (d.process_queue && d.reason[0])
+		agent_event(a, "queue", "%s", d.reason);
+	if (d.action == VMM_ACT_NONE)
+		return 0;
+	return agent_request(a, d.action, "policy", d.reason, reply, sizeof(reply)) == 0;
+}
+
+static void
+agent_sample_done(void *arg)
+{
+	struct agent *a = arg;
+	struct vmm_sample s = { .known = a->reading.known, .value = a->reading.value,
+		.time = a->sample_time };
+
+	agent_sensor_transition(a);
+	agent_remember(a, &s);
+	/* the thesis slept `cooldown` after a request before sampling again */
+	if (agent_decide(a, &s))
+		ev_timer_set(a->tick, a->su->set.cooldown + a->su->set.interval);
+	agent_apply_pending(a);
+}
+
+static double
+agent_tick(void *arg)
+{
+	struct agent *a = arg;
+
+	a->sample_time = agent_wall();
+	if (a->counters.skip_sensor) {
+		/* resting with rest_monitoring = false: the policy still sees the time pass */
+		memset(&a->reading, 0, sizeof(a->reading));
+		snprintf(a->reading.why, sizeof(a->reading.why), "resting: not monitoring");
+		struct vmm_sample s = { .known = 0, .time = a->sample_time };
+		if (agent_decide(a, &s))
+			return a->su->set.cooldown + a->su->set.interval;
+	} else if (worker_submit(a->sensor_w, agent_sample_job, agent_sample_done, a) < 0) {
+		a->overruns++;
+		log_warnx("sensor %s: the previous sample is still running (%" PRIu64 " overruns)",
+		    a->su->set.sensor, a->overruns);
+	}
+	return a->su->set.interval;
+}
+
+/* ---- where the VM runs: asked of the endpoint at start, when it can tell ---- */
+
+static void
+agent_locate_job(void *arg)
+{
+	struct agent *a = arg;
+	const struct vmm_endpoint_ops *eo = setup_endpoint(a->su);
+
+	a->located[0] = a->locate_err[0] = '\0';
+	a->locate_rc = eo->locate(a->su->endpoint.state, a->located, sizeof(a->located),
+	    a->locate_err, sizeof(a->locate_err));
+}
+
+static void
+agent_locate_done(void *arg)
+{
+	struct agent *a = arg;
+
+	a->locating = 0;
+	if (a->locate_rc < 0) {
+		agent_event(a, "location", "Cannot ask the endpoint where the VM runs: %s; keeping %s",
+		    a->locate_err, a->st.location[0] ? a->st.location : "no location");
+	} else {
+		if (strcmp(a->located, a->st.location) != 0)
+			agent_event(a, "location", "The endpoint reports the VM on %s (cached: %s)",
+			    a->located, a->st.location[0] ? a->st.location : "none");
+		snprintf(a->st.location, sizeof(a->st.location), "%s", a->located);
+		a->st.location_confirmed = 1;
+	}
+	if (a->st.pending_action[0]) {
+		agent_event(a, "reconcile", "A %s to %s requested before the restart: the VM is %s%s",
+		    a->st.pending_action, a->st.pending_target,
+		    a->locate_rc < 0 ? "somewhere unknown" : "on ", a->locate_rc < 0 ? "" : a->st.location);
+		snprintf(a->st.last_outcome, sizeof(a->st.last_outcome), "%s",
+		    a->locate_rc < 0 ? "unknown" : strcmp(a->st.location, a->st.pending_target) == 0 ? "confirmed" : "failed");
+		a->st.pending_action[0] = a->st.pending_target[0] = '\0';
+	}
+	agent_save(a);
+	agent_apply_pending(a);
+}
+
+/* The state file is a cache; where the endpoint can tell, its answer wins. */
+static void
+agent_reconcile(struct agent *a)
+{
+	const struct settings *s = &a->su->set;
+
+	if (a->st.location[0] == '\0') {
+		const char *start = s->location ? s->location : s->nhosts ? s->hosts[0] : "";
+		snprintf(a->st.location, sizeof(a->st.location), "%s", start);
+		a->st.location_confirmed = 0;
+	}
+	if (setup_endpoint(a->su)->locate != NULL) {
+		a->locating = 1;
+		worker_submit(a->endpoint_w, agent_locate_job, agent_locate_done, a);
+		return;
+	}
+	if (a->st.pending_action[0]) {
+		agent_event(a, "reconcile", "A %s to %s requested at %" PRId64 " had no answer before the restart; the endpoint cannot say where the VM runs, assuming %s",
+		    a->st.pending_action, a->st.pending_target, a->st.pending_since, a->st.pending_target);
+		snprintf(a->st.location, sizeof(a->st.location), "%s", a->st.pending_target);
+		a->st.location_confirmed = 0;
+		snprintf(a->st.last_outcome, sizeof(a->st.last_outcome), "unknown");
+		a->st.pending_action[0] = a->st.pending_target[0] = '\0';
+	}
+	agent_save(a);
+}
+
+/* ---- reload ---- */
+
+static void
+agent_warn_line(const char *msg)
+{
+	log_warnx("%s", msg);
+}
+
+static void
+agent_swap(struct agent *a, struct setup *neu)
+{
+	struct setup *old = a->su;
+	char err[512];
+
+	setup_adopt(neu, old);
+	a->su = neu;
+	host_set_hostname(neu->set.hostname);
+	guard_configure(&a->guard, neu->set.cooldown, neu->set.max_moves_per_hour);
+	if (strcmp(old->set.log_file, neu->set.log_file) != 0 ||
+	    (old->set.json_log_file == NULL) != (neu->set.json_log_file == NULL) ||
+	    (neu->set.json_log_file && strcmp(old->set.json_log_file, neu->set.json_log_file) != 0)) {
+		struct cyclelog nl;
+		if (cyclelog_open(&nl, neu->set.log_file, neu->set.json_log_file, err, sizeof(err)) < 0)
+			log_warnx("reload: keeping the old log files: %s", err);
+		else {
+			cyclelog_close(&a->log);
+			a->log = nl;
+		}
+	}
+	if (strcmp(old->set.control_socket, neu->set.control_socket) != 0 ||
+	    strcmp(old->set.pid_file, neu->set.pid_file) != 0 ||
+	    strcmp(old->set.state_dir, neu->set.state_dir) != 0)
+		log_warnx("reload: control_socket, pid_file and state_dir change only at a restart");
+	if (old->set.interval != neu->set.interval)
+		ev_timer_set(a->tick, neu->set.interval);
+	if (old->policy.state != neu->policy.state)
+		memset(&a->counters, 0, sizeof(a->counters));
+	agent_event(a, "reload", "Reloaded %s: policy %s, sensor %s, endpoint %s%s", a->config_path,
+	    neu->set.policy, neu->set.sensor, neu->set.endpoint,
+	    old->policy.state == neu->policy.state ? "" : " (policy counters start again)");
+	setup_free(old);
+}
+
+/* Modules are swapped only between jobs: a worker may be inside the old sensor or endpoint. */
+static void
+agent_apply_pending(struct agent *a)
+{
+	if (a->pending == NULL || worker_busy(a->sensor_w) || worker_busy(a->endpoint_w))
+		return;
+	struct setup *neu = a->pending;
+	a->pending = NULL;
+	agent_swap(a, neu);
+}
+
+int
+agent_reload(struct agent *a, char *err, size_t errlen)
+{
+	struct setup *neu = setup_load(a->config_path, agent_warn_line, err, errlen);
+
+	if (neu == NULL) {
+		agent_event(a, "reload", "Reload of %s failed, keeping the running configuration: %s",
+		    a->config_path, err);
+		return -1;
+	}
+	setup_free(a->pending);
+	a->pending = neu;
+	agent_apply_pending(a);
+	return 0;
+}
+
+void
+agent_reopen_logs(struct agent *a)
+{
+	char err[512];
+
+	if (cyclelog_reopen(&a->log, err, sizeof(err)) < 0)
+		log_warnx("log: %s", err);
+}
+
+/* ---- status, start, stop ---- */
+
+static void
+agent_status_samples(struct agent *a, FILE *out)
+{
+	fprintf(out, "last samples:");
+	if (a->nrecent == 0)
+		fprintf(out, " none yet");
+	for (size_t i = 0; i < a->nrecent; i++) {
+		if (a->recent[i].known)
+			fprintf(out, " %g", a->recent[i].value);
+		else
+			fprintf(out, " unknown");
+	}
+	fprintf(out, " (oldest first)\n");
+	if (a->prev_known == 0)
+		fprintf(out, "sensor state: unknown: %s\n", a->prev_why);
+}
+
+static void
+agent_status_request(struct agent *a, FILE *out)
+{
+	char date[64];
+
+	if (a->st.last_action[0] == '\0') {
+		fprintf(out, "last request: none\n");
+		return;
+	}
+	cyclelog_date(a->st.last_request_time, date, sizeof(date));
+	fprintf(out, "last request: %s to %s at %s: %s", a->st.last_action, a->st.last_target,
+	    date, a->st.last_outcome);
+	if (strcmp(a->st.last_outcome, "in flight") != 0 && a->st.last_duration > 0)
+		fprintf(out, " after %.1f s", a->st.last_duration);
+	if (a->st.last_detail[0])
+		fprintf(out, " (%s)", a->st.last_detail);
+	fprintf(out, "\nrequests: %" PRIu64 " (confirmed %" PRIu64 ", unconfirmed %" PRIu64 ", failed %" PRIu64 ")\n",
+	    a->st.requests, a->st.confirmed, a->st.unconfirmed, a->st.failed);
+}
+
+void
+agent_status(struct agent *a, FILE *out)
+{
+	const struct settings *s = &a->su->set;
+	const struct vmm_policy_counters *c = &a->counters;
+	double now = ev_now();
+
+	fprintf(out, "host: %s\npolicy: %s\nsensor: %s (%s)\nendpoint: %s\ninterval: %g s\n",
+	    host_hostname(), s->policy, s->sensor,
+	    s->direction == VMM_HIGHER_IS_WORSE ? "higher_is_worse" : "lower_is_worse",
+	    s->endpoint, s->interval);
+	agent_status_samples(a, out);
+	fprintf(out, "count: %" PRId64 "\nthreshold: %g\n", c->count, c->threshold);
+	if (c->has_low)
+		fprintf(out, "lowcount: %" PRId64 "\nlowthreshold: %g\n", c->lowcount, c->lowthreshold);
+	if (c->resting)
+		fprintf(out, "resting: yes (outside working hours)\n");
+	fprintf(out, "location: %s (%s)\n", a->st.location[0] ? a->st.location : "unknown",
+	    a->st.location_confirmed ? "confirmed by the endpoint" : "assumed");
+	agent_status_request(a, out);
+	fprintf(out, "in flight: %s\n", worker_busy(a->endpoint_w) && !a->locating ? a->req_target : "no");
+	fprintf(out, "guard: cooldown %g s, %zu requests in the last hour (limit %lld), %" PRIu64 " suppressed\n",
+	    a->guard.cooldown, guard_requests_last_hour(&a->guard, now),
+	    (long long)a->guard.max_per_hour, a->guard.suppressed);
+	if (a->overruns)
+		fprintf(out, "sensor overruns: %" PRIu64 "\n", a->overruns);
+}
+
+const char *
+agent_control_socket(const struct agent *a)
+{
+	return a->su->set.control_socket;
+}
+
+const char *
+agent_pid_file(const struct agent *a)
+{
+	return a->su->set.pid_file;
+}
+
+static int
+agent_open(struct agent *a, char *err, size_t errlen)
+{
+	const struct settings *s = &a->su->set;
+	char dir[4096];
+
+	if (state_mkdirs(s->state_dir, 0750, err, errlen) < 0)
+		return -1;
+	snprintf(dir, sizeof(dir), "%s", s->log_file);
+	char *slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (state_mkdirs(dir, 0750, err, errlen) < 0)
+			return -1;
+	}
+	if (cyclelog_open(&a->log, s->log_file, s->json_log_file, err, errlen) < 0)
+		return -1;
+	if (state_load(s->state_dir, &a->st, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+struct agent *
+agent_new(struct setup *su, const char *config_path, char *err, size_t errlen)
+{
+	struct agent *a = calloc(1, sizeof(*a));
+
+	if (a == NULL || (a->config_path = strdup(config_path)) == NULL) {
+		free(a);
+		setup_free(su);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	err[0] = '\0';
+	a->su = su;
+	a->prev_known = -1;
+	host_set_hostname(su->set.hostname);
+	guard_init(&a->guard, su->set.cooldown, su->set.max_moves_per_hour);
+	if (agent_open(a, err, errlen) < 0 ||
+	    (a->sensor_w = worker_new("sensor")) == NULL ||
+	    (a->endpoint_w = worker_new("endpoint")) == NULL ||
+	    (a->tick = ev_timer_add(0, agent_tick, a)) == NULL) {
+		if (!*err)
+			snprintf(err, errlen, "cannot start the workers");
+		agent_free(a);
+		return NULL;
+	}
+	agent_event(a, "start", "Starting VMManage %s: policy %s, sensor %s, endpoint %s", PACKAGE_VERSION,
+	    su->set.policy, su->set.sensor, su->set.endpoint);
+	agent_reconcile(a);
+	return a;
+}
+
+void
+agent_free(struct agent *a)
+{
+	if (a == NULL)
+		return;
+	if (a->log.log != NULL)
+		agent_event(a, "stop", "Stopping VMManage");
+	worker_free(a->sensor_w);
+	worker_free(a->endpoint_w);
+	ev_timer_del(a->tick);
+	cyclelog_close(&a->log);
+	setup_free(a->pending);
+	setup_free(a->su);
+	free(a->config_path);
+	free(a);
+}

@@ -1,0 +1,29 @@
+/* The agent: one cycle is sensor -> policy -> guard -> endpoint -> log. */
+#ifndef VMM_AGENT_H
+#define VMM_AGENT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <vmmanage/module.h>
+
+struct agent;
+struct setup;
+
+/* Takes ownership of su. Opens the logs and the state, starts the workers and the cycle. */
+struct agent *agent_new(struct setup *su, const char *config_path, char *err, size_t errlen);
+void agent_free(struct agent *a);
+
+/* Ask for an action as `origin` ("policy", "cli"). 0 sent to the endpoint, 1 nothing to
+ * do, -1 refused; reply says which and why. */
+int agent_request(struct agent *a, enum vmm_action act, const char *origin, const char *reason,
+    char *reply, size_t len);
+/* Re-read the config; the old one stays on any error. 0, or -1 with err. */
+int agent_reload(struct agent *a, char *err, size_t errlen);
+/* logrotate moved the files */
+void agent_reopen_logs(struct agent *a);
+void agent_status(struct agent *a, FILE *out);
+const char *agent_control_socket(const struct agent *a);
+const char *agent_pid_file(const struct agent *a);
+
+#endif

@@ -1,0 +1,592 @@
+/* vmmanage.conf through libconfig. The file is flat `key = value` lines; libconfig gives us
+ * types and line numbers, we add the messages an administrator can act on. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libconfig.h>
+
+#include "conf.h"
+
+struct conf_str {
+	struct conf_str *next;
+	char s[];
+};
+
+struct vmm_conf {
+	config_t cf;
+	char *path;
+	struct conf_str *strs; /* numbers handed out as strings live here */
+	int refs;
+};
+
+static const char *
+conf_type_name(int type)
+{
+	switch (type) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64: return "a whole number";
+	case CONFIG_TYPE_FLOAT: return "a number";
+	case CONFIG_TYPE_STRING: return "a string";
+	case CONFIG_TYPE_BOOL: return "true/false";
+	case CONFIG_TYPE_ARRAY: return "an array";
+	case CONFIG_TYPE_LIST: return "a list";
+	case CONFIG_TYPE_GROUP: return "a group";
+	default: return "an unknown type";
+	}
+}
+
+/* Read line `lineno` of `path` into buf; "" when it cannot. */
+static void
+conf_file_line(const char *path, int lineno, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	buf[0] = '\0';
+	if (f == NULL)
+		return;
+	while (fgets(buf, len, f) != NULL)
+		if (++n == lineno)
+			break;
+	if (n != lineno)
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+}
+
+static int
+conf_is_bare_value(const char *v)
+{
+	if (*v == '\0' || *v == '"' || *v == '[' || *v == '(' || *v == '{' || *v == '@')
+		return 0;
+	if (isdigit((unsigned char)*v) || *v == '-' || *v == '+' || *v == '.')
+		return 0;
+	return 1;
+}
+
+/* libconfig says only "syntax error"; when the line is `key = bare words`, say that a
+ * string needs double quotes and show the mended line. */
+static void
+conf_syntax_hint(const char *path, int lineno, char *hint, size_t len)
+{
+	char line[512], key[128];
+	const char *p;
+	size_t k = 0;
+
+	hint[0] = '\0';
+	if (path == NULL)
+		return;
+	conf_file_line(path, lineno, line, sizeof(line));
+	for (p = line; isspace((unsigned char)*p); p++)
+		;
+	while ((isalnum((unsigned char)*p) || *p == '_' || *p == '-') && k < sizeof(key) - 1)
+		key[k++] = *p++;
+	key[k] = '\0';
+	while (isspace((unsigned char)*p))
+		p++;
+	if (k == 0 || (*p != '=' && *p != ':'))
+		return;
+	for (p++; isspace((unsigned char)*p); p++)
+		;
+	if (!conf_is_bare_value(p))
+		return;
+	char val[256];
+	snprintf(val, sizeof(val), "%s", p);
+	char *hash = strchr(val, '#');
+	if (hash != NULL)
+		*hash = '\0';
+	for (size_t n = strlen(val); n > 0 && isspace((unsigned char)val[n - 1]); n--)
+		val[n - 1] = '\0';
+	snprintf(hint, len, " (strings need double quotes: write %s = \"%s\")", key, val);
+}
+
+static struct vmm_conf *
+conf_new(const char *path)
+{
+	struct vmm_conf *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	config_init(&c->cf);
+	c->refs = 1;
+	c->path = strdup(path);
+	if (c->path == NULL) {
+		config_destroy(&c->cf);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static struct vmm_conf *
+conf_parse_failed(struct vmm_conf *c, const char *path, int from_file, char *err, size_t errlen)
+{
+	char hint[400] = "";
+	int line = config_error_line(&c->cf);
+	const char *text = config_error_text(&c->cf);
+	const char *file = config_error_file(&c->cf);
+
+	if (file == NULL)
+		file = path;
+	if (config_error_type(&c->cf) == CONFIG_ERR_FILE_IO)
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+	else {
+		if (from_file && strcmp(text, "syntax error") == 0)
+			conf_syntax_hint(file, line, hint, sizeof(hint));
+		snprintf(err, errlen, "%s:%d: %s%s", file, line, text, hint);
+	}
+	conf_free(c);
+	return NULL;
+}
+
+/* A group is not a flat key = value setting; say so instead of ignoring it. */
+static struct vmm_conf *
+conf_check_flat(struct vmm_conf *c, char *err, size_t errlen)
+{
+	config_setting_t *root = config_root_setting(&c->cf);
+
+	for (int i = 0; i < config_setting_length(root); i++) {
+		config_setting_t *s = config_setting_get_elem(root, i);
+		if (config_setting_type(s) == CONFIG_TYPE_GROUP) {
+			snprintf(err, errlen, "%s:%u: %s: groups { } are not used; write flat key = value lines",
+			    c->path, config_setting_source_line(s), config_setting_name(s));
+			conf_free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+struct vmm_conf *
+conf_read(const char *path, char *err, size_t errlen)
+{
+	struct vmm_conf *c = conf_new(path);
+
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	errno = 0;
+	if (config_read_file(&c->cf, path) != CONFIG_TRUE)
+		return conf_parse_failed(c, path, 1, err, errlen);
+	return conf_check_flat(c, err, errlen);
+}
+
+struct vmm_conf *
+conf_read_string(const char *text, const char *name, char *err, size_t errlen)
+{
+	struct vmm_conf *c = conf_new(name);
+
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (config_read_string(&c->cf, text) != CONFIG_TRUE)
+		return conf_parse_failed(c, name, 0, err, errlen);
+	return conf_check_flat(c, err, errlen);
+}
+
+struct vmm_conf *
+conf_ref(struct vmm_conf *c)
+{
+	c->refs++;
+	return c;
+}
+
+void
+conf_free(struct vmm_conf *c)
+{
+	if (c == NULL || --c->refs > 0)
+		return;
+	while (c->strs != NULL) {
+		struct conf_str *n = c->strs->next;
+		free(c->strs);
+		c->strs = n;
+	}
+	config_destroy(&c->cf);
+	free(c->path);
+	free(c);
+}
+
+const char *
+conf_path(const struct vmm_conf *c)
+{
+	return c->path;
+}
+
+static config_setting_t *
+conf_lookup(const struct vmm_conf *c, const char *key)
+{
+	config_setting_t *root = config_root_setting(&c->cf);
+
+	return config_setting_get_member(root, key);
+}
+
+int
+conf_has(const struct vmm_conf *c, const char *key)
+{
+	return conf_lookup(c, key) != NULL;
+}
+
+const char *
+conf_where(const struct vmm_conf *c, const char *key, char *buf, size_t len)
+{
+	config_setting_t *s = conf_lookup(c, key);
+
+	if (s == NULL)
+		snprintf(buf, len, "%s", c->path);
+	else
+		snprintf(buf, len, "%s:%u", c->path, config_setting_source_line(s));
+	return buf;
+}
+
+static int
+conf_type_error(const struct vmm_conf *c, config_setting_t *s, const char *key,
+    const char *want, const char *hint, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s:%u: %s: expected %s, got %s%s", c->path,
+	    config_setting_source_line(s), key, want, conf_type_name(config_setting_type(s)),
+	    hint);
+	return -1;
+}
+
+/* A number may be written as an int or a float (libconfig#156). */
+static int
+conf_setting_number(config_setting_t *s, double *out)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		*out = (double)config_setting_get_int64(s);
+		return 0;
+	case CONFIG_TYPE_FLOAT:
+		*out = config_setting_get_float(s);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+int
+conf_number(const struct vmm_conf *c, const char *key, double *out, char *err, size_t errlen)
+{
+	config_setting_t *s = conf_lookup(c, key);
+
+	if (s == NULL)
+		return 0;
+	if (conf_setting_number(s, out) < 0)
+		return conf_type_error(c, s, key, "a number",
+		    config_setting_type(s) == CONFIG_TYPE_STRING ? " (write numbers without quotes)" : "",
+		    err, errlen);
+	return 1;
+}
+
+int
+conf_int(const struct vmm_conf *c, const char *key, int64_t min, int64_t max, int64_t *out,
+    char *err, size_t errlen)
+{
+	config_setting_t *s = conf_lookup(c, key);
+	double d;
+
+	if (s == NULL)
+		return 0;
+	if (conf_setting_number(s, &d) < 0)
+		return conf_type_error(c, s, key, "a whole number",
+		    config_setting_type(s) == CONFIG_TYPE_STRING ? " (write numbers without quotes)" : "",
+		    err, errlen);
+	int64_t v = config_setting_type(s) == CONFIG_TYPE_FLOAT ? (int64_t)d : config_setting_get_int64(s);
+	if (config_setting_type(s) == CONFIG_TYPE_FLOAT && (double)v != d) {
+		snprintf(err, errlen, "%s:%u: %s: expected a whole number, got %g", c->path,
+		    config_setting_source_line(s), key, d);
+		return -1;
+	}
+	if (v < min || v > max) {
+		snprintf(err, errlen, "%s:%u: %s: %lld is out of range (%lld to %lld)", c->path,
+		    config_setting_source_line(s), key, (long long)v, (long long)min, (long long)max);
+		return -1;
+	}
+	*out = v;
+	return 1;
+}
+
+int
+conf_bool(const struct vmm_conf *c, const char *key, int *out, char *err, size_t errlen)
+{
+	config_setting_t *s = conf_lookup(c, key);
+
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return conf_type_error(c, s, key, "true or false",
+		    config_setting_type(s) == CONFIG_TYPE_STRING ? " (write true or false without quotes)" : "",
+		    err, errlen);
+	*out = config_setting_get_bool(s);
+	return 1;
+}
+
+/* Numbers are accepted where a name is meant (legacy `base = 3`); their text is kept
+ * with the conf so the pointer stays valid. */
+static const char *
+conf_keep_number(struct vmm_conf *c, config_setting_t *s)
+{
+	char buf[64];
+	double d;
+
+	if (conf_setting_number(s, &d) < 0)
+		return NULL;
+	if (config_setting_type(s) == CONFIG_TYPE_FLOAT)
+		snprintf(buf, sizeof(buf), "%g", d);
+	else
+		snprintf(buf, sizeof(buf), "%lld", (long long)config_setting_get_int64(s));
+	struct conf_str *n = malloc(sizeof(*n) + strlen(buf) + 1);
+	if (n == NULL)
+		return NULL;
+	strcpy(n->s, buf);
+	n->next = c->strs;
+	c->strs = n;
+	return n->s;
+}
+
+static const char *
+conf_setting_text(const struct vmm_conf *c, config_setting_t *s)
+{
+	if (config_setting_type(s) == CONFIG_TYPE_STRING)
+		return config_setting_get_string(s);
+	/* the cache is bookkeeping, not configuration: casting away const is safe here */
+	return conf_keep_number((struct vmm_conf *)(uintptr_t)c, s);
+}
+
+int
+conf_string(const struct vmm_conf *c, const char *key, const char **out, char *err, size_t errlen)
+{
+	config_setting_t *s = conf_lookup(c, key);
+
+	if (s == NULL)
+		return 0;
+	const char *v = conf_setting_text(c, s);
+	if (v == NULL)
+		return conf_type_error(c, s, key, "a string", "", err, errlen);
+	*out = v;
+	return 1;
+}
+
+/* One string is split at white space, so `hosts = "h1 h2"` and `hosts = ["h1", "h2"]`
+ * mean the same. The split copies live in the returned block itself. */
+static const char **
+conf_split(const char *v, size_t *n)
+{
+	size_t len = strlen(v), words = 0;
+	const char *p;
+
+	for (p = v; *p;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p)
+			words++;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+	}
+	const char **list = malloc((words + 1) * sizeof(*list) + len + 1);
+	if (list == NULL)
+		return NULL;
+	char *text = (char *)(list + words + 1);
+	memcpy(text, v, len + 1);
+	size_t i = 0;
+	for (char *save = NULL, *w = strtok_r(text, " \t\r\n", &save); w != NULL;
+	    w = strtok_r(NULL, " \t\r\n", &save))
+		list[i++] = w;
+	list[i] = NULL;
+	*n = i;
+	return list;
+}
+
+int
+conf_strings(const struct vmm_conf *c, const char *key, const char ***out, size_t *n,
+    char *err, size_t errlen)
+{
+	config_setting_t *s = conf_lookup(c, key);
+	int type;
+
+	if (s == NULL)
+		return 0;
+	type = config_setting_type(s);
+	if (type == CONFIG_TYPE_STRING) {
+		*out = conf_split(config_setting_get_string(s), n);
+		return *out == NULL ? (snprintf(err, errlen, "out of memory"), -1) : 1;
+	}
+	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
+		return conf_type_error(c, s, key, "a list of names like [\"a\", \"b\"]", "", err, errlen);
+	int len = config_setting_length(s);
+	const char **list = calloc((size_t)len + 1, sizeof(*list));
+	if (list == NULL)
+		return snprintf(err, errlen, "out of memory"), -1;
+	for (int i = 0; i < len; i++) {
+		list[i] = conf_setting_text(c, config_setting_get_elem(s, (unsigned)i));
+		if (list[i] == NULL) {
+			free(list);
+			return conf_type_error(c, s, key, "a list of names or numbers", "", err, errlen);
+		}
+	}
+	*out = list;
+	*n = (size_t)len;
+	return 1;
+}
+
+static size_t
+conf_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof(*prev));
+	}
+	return prev[lb];
+}
+
+static int
+conf_key_in(const char *key, const char *const *list)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (strcmp(key, *list) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+conf_closest_key(const char *key, const char *const *const *active, size_t nactive)
+{
+	const char *best = NULL;
+	size_t bestd = 3; /* suggest only near misses */
+
+	for (const struct conf_key_doc *k = conf_known_keys; k->name != NULL; k++) {
+		size_t d = conf_edit_distance(key, k->name);
+		if (d < bestd)
+			best = k->name, bestd = d;
+	}
+	for (size_t i = 0; i < nactive; i++)
+		for (const char *const *l = active[i]; l != NULL && *l != NULL; l++) {
+			size_t d = conf_edit_distance(key, *l);
+			if (d < bestd)
+				best = *l, bestd = d;
+		}
+	return best;
+}
+
+static const struct conf_key_doc *
+conf_known(const char *key)
+{
+	for (const struct conf_key_doc *k = conf_known_keys; k->name != NULL; k++)
+		if (strcmp(k->name, key) == 0)
+			return k;
+	return NULL;
+}
+
+int
+conf_check_keys(const struct vmm_conf *c, const char *const *const *active, size_t nactive,
+    void (*warn)(const char *msg), char *err, size_t errlen)
+{
+	config_setting_t *root = config_root_setting(&c->cf);
+
+	for (int i = 0; i < config_setting_length(root); i++) {
+		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const char *key = config_setting_name(s);
+		int used = 0;
+		for (size_t a = 0; a < nactive && !used; a++)
+			used = conf_key_in(key, active[a]);
+		if (used)
+			continue;
+		const struct conf_key_doc *k = conf_known(key);
+		if (k != NULL) {
+			char msg[512];
+			snprintf(msg, sizeof(msg), "%s:%u: %s is read by %s, which this configuration does not use; ignored",
+			    c->path, config_setting_source_line(s), key, k->owner);
+			if (warn != NULL)
+				warn(msg);
+			continue;
+		}
+		const char *near = conf_closest_key(key, active, nactive);
+		snprintf(err, errlen, "%s:%u: unknown key '%s'%s%s%s", c->path,
+		    config_setting_source_line(s), key, near ? " (did you mean '" : "",
+		    near ? near : "", near ? "'?)" : " (see vmmanage.conf(5))");
+		return -1;
+	}
+	return 0;
+}
+
+int
+conf_check_private(const char *path, const char *what, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		snprintf(err, errlen, "%s %s holds a secret and is %s by others: run chmod o-rwx %s",
+		    what, path, (st.st_mode & S_IWOTH) ? "writable" : "readable", path);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+conf_append_setting(FILE *f, config_setting_t *s)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		fprintf(f, "i%lld", (long long)config_setting_get_int64(s));
+		break;
+	case CONFIG_TYPE_FLOAT:
+		fprintf(f, "f%.17g", config_setting_get_float(s));
+		break;
+	case CONFIG_TYPE_BOOL:
+		fprintf(f, "b%d", config_setting_get_bool(s));
+		break;
+	case CONFIG_TYPE_STRING:
+		fprintf(f, "s%zu:%s", strlen(config_setting_get_string(s)), config_setting_get_string(s));
+		break;
+	default:
+		fputc('[', f);
+		for (int i = 0; i < config_setting_length(s); i++)
+			conf_append_setting(f, config_setting_get_elem(s, (unsigned)i));
+		fputc(']', f);
+	}
+}
+
+char *
+conf_fingerprint(const struct vmm_conf *c, const char *const *keys)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	for (; keys != NULL && *keys != NULL; keys++) {
+		config_setting_t *s = conf_lookup(c, *keys);
+		fprintf(f, "%s=", *keys);
+		if (s != NULL)
+			conf_append_setting(f, s);
+		fputc(';', f);
+	}
+	fclose(f);
+	return buf;
+}

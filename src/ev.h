@@ -1,0 +1,36 @@
+/* A small single-threaded event loop: fds by poll(), monotonic timers, signals as flags. */
+#ifndef VMM_EV_H
+#define VMM_EV_H
+
+#include <poll.h>
+
+struct ev_timer;
+
+/* Called with the poll revents that fired (POLLIN, POLLOUT, POLLERR, POLLHUP). */
+typedef void (*ev_fd_cb)(int fd, int revents, void *arg);
+/* Returns the delay in seconds until it should run again, or a negative value to stop
+ * (the timer is then freed by the loop; do not ev_timer_del it). */
+typedef double (*ev_timer_cb)(void *arg);
+
+int ev_init(void);
+/* events: POLLIN and/or POLLOUT. -1 if fd is already registered or on ENOMEM. */
+int ev_fd_add(int fd, short events, ev_fd_cb cb, void *arg);
+int ev_fd_mod(int fd, short events);
+void ev_fd_del(int fd);
+/* First run after `delay` seconds (CLOCK_MONOTONIC). */
+struct ev_timer *ev_timer_add(double delay, ev_timer_cb cb, void *arg);
+/* Safe from inside any callback, including the timer's own. */
+void ev_timer_del(struct ev_timer *t);
+/* Re-arm a live timer to fire after `delay` seconds from now. */
+void ev_timer_set(struct ev_timer *t, double delay);
+/* Seconds on CLOCK_MONOTONIC. */
+double ev_now(void);
+/* An extra bound on the next wait, e.g. from ares_timeout(); asked before every poll.
+ * Returns seconds, or a negative value for none. */
+void ev_set_wait_hook(double (*hook)(void *arg), void *arg);
+/* Run until ev_stop(); 0, or -1 when poll fails for a reason other than EINTR. */
+int ev_run(void);
+void ev_stop(void);
+void ev_free(void);
+
+#endif

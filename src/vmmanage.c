@@ -1,0 +1,128 @@
+/* vmmanage: the daemon in each guest, and its own command-line client. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "conf.h"
+#include "control.h"
+#include "daemon.h"
+#include "ev.h"
+#include "log.h"
+#include "setup.h"
+
+#define DEFAULT_CONFIG VMM_SYSCONFDIR "/vmmanage/vmmanage.conf"
+
+struct options {
+	const char *config;
+	const char *socket;
+	int foreground, debug, check;
+	int nargs;
+	char **args;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: vmmanage [-dft] [-c file]            run the agent (-t: check the config and exit)\n"
+	    "       vmmanage [-c file] [-s socket] status | reload | ACTION\n"
+	    "       vmmanage -V\n"
+	    "ACTION: move, move_up, move_down, move_to_base, move_from_home, move_to_home\n");
+}
+
+static void
+parse_options(int argc, char **argv, struct options *o)
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->config = DEFAULT_CONFIG;
+	while ((ch = getopt(argc, argv, "c:dfhs:tV")) != -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case 'd': o->debug = 1; o->foreground = 1; break;
+		case 'f': o->foreground = 1; break;
+		case 's': o->socket = optarg; break;
+		case 't': o->check = 1; break;
+		case 'V': printf("vmmanage %s\n", PACKAGE_VERSION); exit(0);
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(2);
+		}
+	}
+	o->nargs = argc - optind;
+	o->args = argv + optind;
+}
+
+static void
+warn_stderr(const char *msg)
+{
+	fprintf(stderr, "vmmanage: warning: %s\n", msg);
+}
+
+static int
+check_config(const struct options *o)
+{
+	char err[2048];
+	struct setup *su = setup_load(o->config, warn_stderr, err, sizeof(err));
+
+	if (su == NULL) {
+		fprintf(stderr, "vmmanage: %s\n", err);
+		return 1;
+	}
+	printf("%s: configuration OK (policy %s, sensor %s, endpoint %s, %zu hosts%s%s)\n",
+	    o->config, su->set.policy, su->set.sensor, su->set.endpoint, su->set.nhosts,
+	    su->set.base ? ", base " : "", su->set.base ? su->set.base : "");
+	setup_free(su);
+	return 0;
+}
+
+/* The client needs only control_socket from the config, so it works even when another
+ * part of the file is broken (and `vmmanage reload` can report that). */
+static int
+client(const struct options *o)
+{
+	const char *path = o->socket;
+	struct vmm_conf *c = NULL;
+	char err[1024], line[256];
+
+	if (path == NULL) {
+		c = conf_read(o->config, err, sizeof(err));
+		if (c == NULL || conf_string(c, "control_socket", &path, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vmmanage: %s (use -s SOCKET)\n", err);
+			conf_free(c);
+			return 2;
+		}
+		if (path == NULL)
+			path = VMM_RUNSTATEDIR "/vmmanage/vmmanage.sock";
+	}
+	snprintf(line, sizeof(line), "%s", o->args[0]);
+	for (int i = 1; i < o->nargs; i++)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), " %s", o->args[i]);
+	int rc = control_request(path, line, 30, stdout, stderr, err, sizeof(err));
+	if (rc == 2)
+		fprintf(stderr, "vmmanage: %s\n", err);
+	conf_free(c);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+
+	parse_options(argc, argv, &o);
+	if (o.nargs > 0 && !o.check)
+		return client(&o);
+	if (o.check)
+		return check_config(&o);
+	return daemon_run(o.config, o.foreground, o.debug);
+}

@@ -1,0 +1,20 @@
+/* A background thread that runs one blocking job at a time (a sensor's sample, an
+ * endpoint's move) and hands the result back to the event loop. */
+#ifndef VMM_WORKER_H
+#define VMM_WORKER_H
+
+struct worker;
+
+typedef void (*worker_job)(void *arg);
+/* Runs on the loop thread once the job has finished. */
+typedef void (*worker_done)(void *arg);
+
+/* Call with signals blocked: the thread inherits the mask (signals belong to the loop). */
+struct worker *worker_new(const char *name);
+/* -1 while a job is running: one at a time. */
+int worker_submit(struct worker *w, worker_job job, worker_done done, void *arg);
+int worker_busy(const struct worker *w);
+/* Waits for a running job to end. */
+void worker_free(struct worker *w);
+
+#endif
