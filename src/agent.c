@@ -343,6 +343,18 @@ agent_remember(struct agent *a, const struct vmm_sample *s)
 	a->recent[a->nrecent++] = *s;
 }
 
+/* The schedule asks for the base once per rest period; if that request was refused or
+ * failed, the VM rests on an expensive host. Ask again once the guard would let it. */
+static int
+agent_base_overdue(struct agent *a, const struct vmm_policy_input *in)
+{
+	char why[256];
+
+	return a->counters.resting && a->su->set.base != NULL && !in->at_base &&
+	    !worker_busy(a->endpoint_w) &&
+	    guard_peek(&a->guard, ev_now(), why, sizeof(why)) == GUARD_ALLOW;
+}
+
 /* Returns 1 when a request went out: the next sample then waits for the cooldown too. */
 static int
 agent_decide(struct agent *a, const struct vmm_sample *s)
@@ -362,6 +374,8 @@ agent_decide(struct agent *a, const struct vmm_sample *s)
 	cyclelog_cycle(&a->log, &rec);
 	if (d.process_queue && d.reason[0])
 		agent_event(a, "queue", "%s", d.reason);
+	if (d.action == VMM_ACT_NONE && agent_base_overdue(a, &in))
+		d.action = VMM_ACT_MOVE_TO_BASE, snprintf(d.reason, sizeof(d.reason), "resting away from the base: asking again");
 	if (d.action == VMM_ACT_NONE)
 		return 0;
 	return agent_request(a, d.action, "policy", d.reason, reply, sizeof(reply)) == 0;

@@ -22,6 +22,7 @@ struct vmm_conf {
 	config_t cf;
 	char *path;
 	struct conf_str *strs; /* numbers handed out as strings live here */
+	char *text;            /* the source, to re-read integer literals */
 	int refs;
 };
 
@@ -106,6 +107,25 @@ conf_syntax_hint(const char *path, int lineno, char *hint, size_t len)
 	snprintf(hint, len, " (strings need double quotes: write %s = \"%s\")", key, val);
 }
 
+static char *
+conf_slurp(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (f == NULL)
+		return NULL;
+	FILE *m = open_memstream(&buf, &len);
+	int ch;
+	while (m != NULL && (ch = getc(f)) != EOF)
+		putc(ch, m);
+	if (m != NULL)
+		fclose(m);
+	fclose(f);
+	return buf;
+}
+
 static struct vmm_conf *
 conf_new(const char *path)
 {
@@ -175,6 +195,7 @@ conf_read(const char *path, char *err, size_t errlen)
 	errno = 0;
 	if (config_read_file(&c->cf, path) != CONFIG_TRUE)
 		return conf_parse_failed(c, path, 1, err, errlen);
+	c->text = conf_slurp(path);
 	return conf_check_flat(c, err, errlen);
 }
 
@@ -189,6 +210,7 @@ conf_read_string(const char *text, const char *name, char *err, size_t errlen)
 	}
 	if (config_read_string(&c->cf, text) != CONFIG_TRUE)
 		return conf_parse_failed(c, name, 0, err, errlen);
+	c->text = strdup(text);
 	return conf_check_flat(c, err, errlen);
 }
 
@@ -210,6 +232,7 @@ conf_free(struct vmm_conf *c)
 		c->strs = n;
 	}
 	config_destroy(&c->cf);
+	free(c->text);
 	free(c->path);
 	free(c);
 }
@@ -256,14 +279,37 @@ conf_type_error(const struct vmm_conf *c, config_setting_t *s, const char *key,
 	return -1;
 }
 
+/* libconfig wraps an integer past 2^31 written without `L` silently (libconfig#69);
+ * the literal on the setting's line says what was meant. */
+static int64_t
+conf_setting_int64(const struct vmm_conf *c, config_setting_t *s)
+{
+	int64_t v = config_setting_get_int64(s);
+	const char *line = c->text;
+
+	if (config_setting_type(s) != CONFIG_TYPE_INT || line == NULL)
+		return v;
+	for (unsigned n = config_setting_source_line(s); n > 1 && line; n--)
+		if ((line = strchr(line, '\n')) != NULL)
+			line++;
+	const char *name = config_setting_name(s);
+	const char *p = line ? strstr(line, name) : NULL;
+	if (p == NULL || (p = strpbrk(p + strlen(name), "=:")) == NULL)
+		return v;
+	char *end;
+	errno = 0;
+	long long lit = strtoll(p + 1, &end, 0);
+	return end != p + 1 && errno == 0 ? (int64_t)lit : v;
+}
+
 /* A number may be written as an int or a float (libconfig#156). */
 static int
-conf_setting_number(config_setting_t *s, double *out)
+conf_setting_number(const struct vmm_conf *c, config_setting_t *s, double *out)
 {
 	switch (config_setting_type(s)) {
 	case CONFIG_TYPE_INT:
 	case CONFIG_TYPE_INT64:
-		*out = (double)config_setting_get_int64(s);
+		*out = (double)conf_setting_int64(c, s);
 		return 0;
 	case CONFIG_TYPE_FLOAT:
 		*out = config_setting_get_float(s);
@@ -280,7 +326,7 @@ conf_number(const struct vmm_conf *c, const char *key, double *out, char *err, s
 
 	if (s == NULL)
 		return 0;
-	if (conf_setting_number(s, out) < 0)
+	if (conf_setting_number(c, s, out) < 0)
 		return conf_type_error(c, s, key, "a number",
 		    config_setting_type(s) == CONFIG_TYPE_STRING ? " (write numbers without quotes)" : "",
 		    err, errlen);
@@ -296,11 +342,11 @@ conf_int(const struct vmm_conf *c, const char *key, int64_t min, int64_t max, in
 
 	if (s == NULL)
 		return 0;
-	if (conf_setting_number(s, &d) < 0)
+	if (conf_setting_number(c, s, &d) < 0)
 		return conf_type_error(c, s, key, "a whole number",
 		    config_setting_type(s) == CONFIG_TYPE_STRING ? " (write numbers without quotes)" : "",
 		    err, errlen);
-	int64_t v = config_setting_type(s) == CONFIG_TYPE_FLOAT ? (int64_t)d : config_setting_get_int64(s);
+	int64_t v = config_setting_type(s) == CONFIG_TYPE_FLOAT ? (int64_t)d : conf_setting_int64(c, s);
 	if (config_setting_type(s) == CONFIG_TYPE_FLOAT && (double)v != d) {
 		snprintf(err, errlen, "%s:%u: %s: expected a whole number, got %g", c->path,
 		    config_setting_source_line(s), key, d);
@@ -338,12 +384,12 @@ conf_keep_number(struct vmm_conf *c, config_setting_t *s)
 	char buf[64];
 	double d;
 
-	if (conf_setting_number(s, &d) < 0)
+	if (conf_setting_number(c, s, &d) < 0)
 		return NULL;
 	if (config_setting_type(s) == CONFIG_TYPE_FLOAT)
 		snprintf(buf, sizeof(buf), "%g", d);
 	else
-		snprintf(buf, sizeof(buf), "%lld", (long long)config_setting_get_int64(s));
+		snprintf(buf, sizeof(buf), "%lld", (long long)conf_setting_int64(c, s));
 	struct conf_str *n = malloc(sizeof(*n) + strlen(buf) + 1);
 	if (n == NULL)
 		return NULL;

@@ -48,6 +48,16 @@ guard_budget_frees_at(const struct guard *g, double now)
 enum guard_verdict
 guard_check(struct guard *g, double now, char *why, size_t len)
 {
+	enum guard_verdict v = guard_peek(g, now, why, len);
+
+	if (v != GUARD_ALLOW)
+		g->suppressed++;
+	return v;
+}
+
+enum guard_verdict
+guard_peek(const struct guard *g, double now, char *why, size_t len)
+{
 	enum guard_verdict v = GUARD_ALLOW;
 
 	if (g->in_flight) {
@@ -65,8 +75,6 @@ guard_check(struct guard *g, double now, char *why, size_t len)
 		    guard_budget_frees_at(g, now) - now);
 	} else if (len > 0)
 		why[0] = '\0';
-	if (v != GUARD_ALLOW)
-		g->suppressed++;
 	return v;
 }
 

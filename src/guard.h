@@ -37,6 +37,8 @@ void guard_init(struct guard *g, double cooldown, int64_t max_per_hour);
 void guard_configure(struct guard *g, double cooldown, int64_t max_per_hour);
 /* May a request go out now? why says which rule held it back and until when. */
 enum guard_verdict guard_check(struct guard *g, double now, char *why, size_t len);
+/* The same verdict, without counting a suppression. */
+enum guard_verdict guard_peek(const struct guard *g, double now, char *why, size_t len);
 /* A request went to the endpoint. */
 void guard_request_sent(struct guard *g, double now);
 void guard_request_done(struct guard *g);

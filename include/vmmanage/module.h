@@ -68,7 +68,7 @@ struct vmm_host {
 	/* an array or list of strings, or one string; *out is NULL-terminated, free with free() */
 	int (*conf_strings)(const struct vmm_conf *, const char *key, const char ***out,
 	    size_t *n, char *err, size_t errlen);
-	/* file:line of a key, for messages; "" when absent */
+	/* "file:line" of a key, for messages; just the file name when the key is absent */
 	const char *(*conf_where)(const struct vmm_conf *, const char *key, char *buf, size_t len);
 	/* run argv (argv[0] searched in PATH) without a shell; stdin_data may be NULL */
 	int (*run)(const char *const argv[], const char *stdin_data, double timeout_s,

@@ -45,6 +45,11 @@ struct vmm_policy_ops {
 	/* 0, or -1 with err filled (name the key and how to mend) */
 	int (*init)(const struct vmm_host *host, const struct vmm_conf *conf,
 	    const struct vmm_policy_env *env, void **state, char *err, size_t errlen);
+	/* Called once per daemon_interval, also while skip_sensor is set (then with
+	 * sample.known = 0 and the current time), so time-driven policies see time pass.
+	 * Before the first call a policy knows no time: skip_sensor counts from the
+	 * second cycle. An action the guard refuses is not retried by the policy; the core
+	 * re-asks for the base while resting away from it. */
 	void (*evaluate)(void *state, const struct vmm_policy_input *in, struct vmm_decision *out);
 	void (*counters)(const void *state, struct vmm_policy_counters *out);
 	void (*fini)(void *state);

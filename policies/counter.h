@@ -1,0 +1,231 @@
+/* Tarry counters shared by the threshold, base and schedule policies (and the site policy's
+ * config helpers): each module is its own .so, so the shared code is static inline. */
+#ifndef VMM_POLICY_COUNTER_H
+#define VMM_POLICY_COUNTER_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <vmmanage/policy.h>
+
+/* One side of a policy: "v beyond threshold for tarry cycles in a row". */
+struct counter {
+	double threshold;
+	int64_t tarry;
+	int64_t count;
+};
+
+/* The base policy's pair: `high` fires move, `low` (idle) fires move_to_base. */
+struct counter_pair {
+	enum vmm_direction direction;
+	struct counter high;
+	struct counter low;
+};
+
+/* Refuse a daemon older than the host API this module was built against: calling a
+ * function pointer it does not have would crash instead of failing cleanly. */
+static inline int
+counter_host_ok(const struct vmm_host *host, const char *policy, char *err, size_t errlen)
+{
+	if (host == NULL || host->abi != VMM_HOST_ABI || host->size < sizeof(struct vmm_host)) {
+		snprintf(err, errlen, "policy %s: built for host ABI %u, the daemon offers %u: rebuild it",
+		    policy, (unsigned)VMM_HOST_ABI, host ? (unsigned)host->abi : 0u);
+		return -1;
+	}
+	return 0;
+}
+
+/* "Worse than the threshold" for this direction. Equal never counts: the thesis scripts
+ * compared with > and <, and Listing 4.3 depends on it. */
+static inline int
+counter_worse(enum vmm_direction d, double v, double threshold)
+{
+	return d == VMM_LOWER_IS_WORSE ? v < threshold : v > threshold;
+}
+
+/* "Better than the low threshold", i.e. idle enough to go to the base. */
+static inline int
+counter_idle(enum vmm_direction d, double v, double lowthreshold)
+{
+	return d == VMM_LOWER_IS_WORSE ? v > lowthreshold : v < lowthreshold;
+}
+
+/* Word for messages: "76 above 50" reads right for both directions. */
+static inline const char *
+counter_side(enum vmm_direction d, int worse)
+{
+	return (d == VMM_LOWER_IS_WORSE) == !!worse ? "below" : "above";
+}
+
+/* Count a hit or restart on a miss; 1 when tarry hits in a row are reached, and then the
+ * counter starts again from 0 (scripts B.1, C.1). */
+static inline int
+counter_step(struct counter *c, int hit)
+{
+	c->count = hit ? c->count + 1 : 0;
+	if (c->count < c->tarry)
+		return 0;
+	c->count = 0;
+	return 1;
+}
+
+/* A required number; absent is an error that shows a line to add. */
+static inline int
+counter_conf_threshold(const struct vmm_host *host, const struct vmm_conf *conf, const char *key,
+    const char *example, double *out, char *err, size_t errlen)
+{
+	char where[512];
+	int rc = host->conf_number(conf, key, out, err, errlen);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		snprintf(err, errlen, "%s: %s is not set: add e.g. %s = %s",
+		    host->conf_where(conf, key, where, sizeof(where)), key, key, example);
+		return -1;
+	}
+	if (!isfinite(*out)) {
+		snprintf(err, errlen, "%s: %s: must be a finite number",
+		    host->conf_where(conf, key, where, sizeof(where)), key);
+		return -1;
+	}
+	return 0;
+}
+
+/* An optional whole number >= 1 with a default. conf_int's range message is generic; the
+ * bound is checked here so the message says what a tarry means. */
+static inline int
+counter_conf_tarry(const struct vmm_host *host, const struct vmm_conf *conf, const char *key,
+    int64_t dflt, int64_t *out, char *err, size_t errlen)
+{
+	char where[512];
+	int64_t v = dflt;
+
+	if (host->conf_int(conf, key, INT64_MIN, INT64_MAX, &v, err, errlen) < 0)
+		return -1;
+	if (v < 1) {
+		snprintf(err, errlen, "%s: %s: must be at least 1 (the number of cycles in a row), got %lld",
+		    host->conf_where(conf, key, where, sizeof(where)), key, (long long)v);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* threshold + tarry: the threshold policy, and the high side of the others. */
+static inline int
+counter_conf_high(const struct vmm_host *host, const struct vmm_conf *conf, struct counter *c,
+    char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	if (counter_conf_threshold(host, conf, "threshold", "50", &c->threshold, err, errlen) < 0)
+		return -1;
+	return counter_conf_tarry(host, conf, "tarry", 3, &c->tarry, err, errlen);
+}
+
+/* The low threshold must leave a band between the two, on the "better" side. */
+static inline int
+counter_check_sides(const struct vmm_host *host, const struct vmm_conf *conf,
+    const struct counter_pair *p, char *err, size_t errlen)
+{
+	char where[512], where2[512];
+	int lower = p->direction == VMM_LOWER_IS_WORSE;
+
+	if (lower ? p->low.threshold > p->high.threshold : p->low.threshold < p->high.threshold)
+		return 0;
+	snprintf(err, errlen,
+	    "%s: lowthreshold = %g must be %s threshold = %g (%s) for an indicator where %s is worse",
+	    host->conf_where(conf, "lowthreshold", where, sizeof(where)), p->low.threshold,
+	    lower ? "above" : "below", p->high.threshold,
+	    host->conf_where(conf, "threshold", where2, sizeof(where2)), lower ? "lower" : "higher");
+	return -1;
+}
+
+/* threshold, tarry, lowthreshold, lowtarry: the base policy and schedule's working hours. */
+static inline int
+counter_conf_pair(const struct vmm_host *host, const struct vmm_conf *conf,
+    const struct vmm_policy_env *env, struct counter_pair *p, char *err, size_t errlen)
+{
+	memset(p, 0, sizeof(*p));
+	p->direction = env != NULL ? env->direction : VMM_HIGHER_IS_WORSE;
+	if (counter_conf_high(host, conf, &p->high, err, errlen) < 0)
+		return -1;
+	if (counter_conf_threshold(host, conf, "lowthreshold", p->direction == VMM_LOWER_IS_WORSE ?
+	    "80" : "1", &p->low.threshold, err, errlen) < 0)
+		return -1;
+	if (counter_conf_tarry(host, conf, "lowtarry", 20, &p->low.tarry, err, errlen) < 0)
+		return -1;
+	return counter_check_sides(host, conf, p, err, errlen);
+}
+
+/* One sample through the high side alone (threshold policy). Unknown samples are skipped
+ * by the caller: they must neither advance nor reset anything. */
+static inline void
+counter_eval_high(struct counter *c, enum vmm_direction d, double v, struct vmm_decision *out)
+{
+	int worse = counter_worse(d, v, c->threshold);
+
+	if (counter_step(c, worse)) {
+		out->action = VMM_ACT_MOVE;
+		snprintf(out->reason, sizeof(out->reason), "indicator %g %s %g for %lld cycles",
+		    v, counter_side(d, 1), c->threshold, (long long)c->tarry);
+	} else if (worse)
+		snprintf(out->reason, sizeof(out->reason), "indicator %g %s %g, %lld of %lld cycles",
+		    v, counter_side(d, 1), c->threshold, (long long)c->count, (long long)c->tarry);
+	else
+		snprintf(out->reason, sizeof(out->reason), "indicator %g within threshold %g",
+		    v, c->threshold);
+}
+
+/* One sample through both sides (script C.1: high first, then low). With the sides checked
+ * at init a sample cannot be both worse and idle, so at most one fires. */
+static inline void
+counter_eval_pair(struct counter_pair *p, double v, struct vmm_decision *out)
+{
+	int idle = counter_idle(p->direction, v, p->low.threshold);
+
+	counter_eval_high(&p->high, p->direction, v, out);
+	if (counter_step(&p->low, idle)) {
+		out->action = VMM_ACT_MOVE_TO_BASE;
+		snprintf(out->reason, sizeof(out->reason), "indicator %g %s %g for %lld cycles",
+		    v, counter_side(p->direction, 0), p->low.threshold, (long long)p->low.tarry);
+	} else if (idle)
+		snprintf(out->reason, sizeof(out->reason), "indicator %g %s %g, %lld of %lld cycles",
+		    v, counter_side(p->direction, 0), p->low.threshold, (long long)p->low.count,
+		    (long long)p->low.tarry);
+}
+
+static inline void
+counter_pair_reset(struct counter_pair *p)
+{
+	p->high.count = 0;
+	p->low.count = 0;
+}
+
+static inline void
+counter_pair_report(const struct counter_pair *p, struct vmm_policy_counters *out)
+{
+	out->count = p->high.count;
+	out->threshold = p->high.threshold;
+	out->has_low = 1;
+	out->lowcount = p->low.count;
+	out->lowthreshold = p->low.threshold;
+}
+
+/* What every policy answers for an unknown sample: nothing, and say why. */
+static inline void
+counter_unknown(struct vmm_decision *out)
+{
+	out->action = VMM_ACT_NONE;
+	snprintf(out->reason, sizeof(out->reason), "indicator unknown: counters kept");
+}
+
+static inline void
+counter_decision_clear(struct vmm_decision *out)
+{
+	memset(out, 0, sizeof(*out));
+}
+
+#endif

@@ -1,0 +1,45 @@
+# Helpers for tests that run the real agent with a scripted sensor and the recording
+# endpoint. Source after lib.sh.
+
+# agent_conf EXTRA_LINES...: write $T/vmm.conf for the exec sensor and endpoint.
+agent_conf() {
+	: > "$T/values"
+	rm -f "$T/sensor.idx" "$T/moves"
+	{
+		echo "sensor = \"exec\""
+		echo "sensor_command = [\"$top_srcdir/tests/scripted-sensor\", \"$T/values\", \"$T/sensor.idx\"]"
+		echo "endpoint = \"exec\""
+		echo "endpoint_command = [\"$top_srcdir/tests/recorder\", \"$T/moves\", \"$T/mode\"]"
+		echo "module_dir = \"$MODULE_DIR\""
+		echo "state_dir = \"$T/state\""
+		echo "log_file = \"$T/vmmanage.log\""
+		echo "pid_file = \"$T/vmmanage.pid\""
+		echo "control_socket = \"$T/vmmanage.sock\""
+		echo "hostname = \"testvm\""
+		for line; do echo "$line"; done
+	} > "$T/vmm.conf"
+}
+
+# values V...: the indicator sequence, one per cycle.
+values() { printf '%s\n' "$@" > "$T/values"; }
+
+agent_start() {
+	"$VMMANAGE" -c "$T/vmm.conf" -f >"$T/agent.out" 2>&1 &
+	AGENT_PID=$!
+	on_exit "kill $AGENT_PID; wait $AGENT_PID"
+	wait_for 10 test -S "$T/vmmanage.sock" || { cat "$T/agent.out"; die "agent did not start"; }
+}
+
+agent_stop() {
+	kill "$AGENT_PID" 2>/dev/null
+	wait "$AGENT_PID" 2>/dev/null
+	return 0
+}
+
+# cycles: how many cycle blocks the log holds.
+cycles() { count_lines '^\*\*-----\*\*$' "$T/vmmanage.log"; }
+# wait_cycles N [SECONDS]: until the log holds N blocks.
+wait_cycles() { wait_for "${2:-30}" test "$(cycles)" -ge "$1"; }
+# moves: the recorded "ACTION TARGET" lines.
+moves() { cat "$T/moves" 2>/dev/null; }
+vmm() { "$VMMANAGE" -c "$T/vmm.conf" "$@"; }

@@ -1,0 +1,94 @@
+/* The threshold policy (thesis Listing 3.1, script B.1) through the real loader and config. */
+#include "config.h"
+
+#include "policy_test.h"
+
+#define T0 1242230457 /* Wed May 13 18:00:57 CEST 2009, the first cycle of Listing 4.3 */
+/* one cycle a minute, as daemon_interval = 60 in the thesis */
+#define S(i, v, act, c) { .value = (v), .time = T0 + 60 * (i), .action = (act), .count = (c) }
+#define NONE VMM_ACT_NONE
+#define MOVE VMM_ACT_MOVE
+
+static const struct pt_case cases[] = {
+	{ .name = "tarry 3 fires on the third high sample, not before",
+	  .conf = "threshold = 50\ntarry = 3\n",
+	  PT_STEPS(S(0, 60, NONE, 1), S(1, 70, NONE, 2),
+	      { .value = 76, .time = T0 + 120, .action = MOVE, .count = 0,
+	        .reason = "76 above 50 for 3 cycles" }) },
+	{ .name = "tarry defaults to 3",
+	  .conf = "threshold = 50\n",
+	  PT_STEPS(S(0, 51, NONE, 1), S(1, 51, NONE, 2), S(2, 51, MOVE, 0)) },
+	{ .name = "a sample equal to the threshold does not count and restarts",
+	  .conf = "threshold = 50\ntarry = 3\n",
+	  PT_STEPS(S(0, 60, NONE, 1), S(1, 50, NONE, 0), S(2, 60, NONE, 1), S(3, 60, NONE, 2),
+	      S(4, 50, NONE, 0), S(5, 50, NONE, 0)) },
+	{ .name = "a low sample restarts the count",
+	  .conf = "threshold = 50\ntarry = 3\n",
+	  PT_STEPS(S(0, 60, NONE, 1), S(1, 60, NONE, 2), S(2, 10, NONE, 0), S(3, 60, NONE, 1),
+	      S(4, 60, NONE, 2), S(5, 60, MOVE, 0)) },
+	{ .name = "unknown samples neither advance nor reset the count",
+	  .conf = "threshold = 50\ntarry = 3\n",
+	  PT_STEPS(S(0, 60, NONE, 1), S(1, 60, NONE, 2),
+	      { .value = UNKNOWN, .time = T0 + 120, .action = NONE, .count = 2, .reason = "unknown" },
+	      S(3, UNKNOWN, NONE, 2), S(4, 60, MOVE, 0),
+	      S(5, UNKNOWN, NONE, 0), S(6, UNKNOWN, NONE, 0)) },
+	{ .name = "the count restarts from 0 after firing",
+	  .conf = "threshold = 50\ntarry = 3\n",
+	  PT_STEPS(S(0, 60, NONE, 1), S(1, 60, NONE, 2), S(2, 60, MOVE, 0), S(3, 60, NONE, 1),
+	      S(4, 60, NONE, 2), S(5, 60, MOVE, 0), S(6, 60, NONE, 1)) },
+	{ .name = "tarry 1 fires on every high sample",
+	  .conf = "threshold = 50\ntarry = 1\n",
+	  PT_STEPS(S(0, 60, MOVE, 0), S(1, 60, MOVE, 0), S(2, 40, NONE, 0), S(3, 60, MOVE, 0)) },
+	{ .name = "a fractional threshold compares as a number",
+	  .conf = "threshold = 0.5\ntarry = 2\n",
+	  PT_STEPS(S(0, 0.75, NONE, 1), S(1, 0.5, NONE, 0), S(2, 0.51, NONE, 1), S(3, 0.6, MOVE, 0)) },
+	{ .name = "lower_is_worse: below the threshold is high load",
+	  .conf = "threshold = 5\ntarry = 2\n", .direction = VMM_LOWER_IS_WORSE,
+	  PT_STEPS(S(0, 10, NONE, 0), S(1, 4, NONE, 1),
+	      { .value = 3, .time = T0 + 120, .action = MOVE, .count = 0, .reason = "3 below 5" },
+	      S(3, 5, NONE, 0), S(4, 6, NONE, 0), S(5, 0, NONE, 1), S(6, 99, NONE, 0)) },
+};
+
+static const struct pt_bad bads[] = {
+	{ "missing threshold", "tarry = 3\n", 0,
+	  { "test.conf: threshold is not set", "threshold = 50", NULL } },
+	{ "quoted threshold", "threshold = \"50\"\n", 0,
+	  { "test.conf:1: threshold: expected a number", "without quotes", NULL } },
+	{ "boolean threshold", "threshold = true\n", 0, { "test.conf:1: threshold:", NULL } },
+	{ "tarry = 0", "threshold = 50\ntarry = 0\n", 0,
+	  { "test.conf:2: tarry: must be at least 1", NULL } },
+	{ "negative tarry", "threshold = 50\ntarry = -2\n", 0,
+	  { "test.conf:2: tarry: must be at least 1", NULL } },
+	{ "fractional tarry", "threshold = 50\n\ntarry = 2.5\n", 0,
+	  { "test.conf:3: tarry: expected a whole number", NULL } },
+	{ "quoted tarry", "threshold = 50\ntarry = \"3\"\n", 0, { "test.conf:2: tarry:", NULL } },
+};
+
+/* A policy name that has no module fails, and says which ones there are. */
+static void
+test_unknown_policy(void)
+{
+	char err[2048] = "";
+	struct module *m = module_load(MODULE_POLICY, PT_POLICY_DIR, "thresold", err, sizeof(err));
+
+	pt_ok(m == NULL && strstr(err, "thresold") && strstr(err, "available policy modules") &&
+	    strstr(err, "threshold") && strstr(err, "base") && strstr(err, "schedule") &&
+	    strstr(err, "site"), "a missing policy module is refused, listing the available ones");
+	pt_diag("%s", err);
+	module_unload(m);
+}
+
+int
+main(void)
+{
+	static const char *const keys[] = { "threshold", "tarry", NULL };
+	struct module *mod;
+	const struct vmm_policy_ops *ops = pt_load("threshold", &mod);
+
+	pt_check_keys(ops, keys);
+	pt_run_cases(ops, cases, PT_COUNT(cases));
+	pt_run_bads(ops, bads, PT_COUNT(bads));
+	test_unknown_policy();
+	module_unload(mod);
+	return pt_done();
+}
