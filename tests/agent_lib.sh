@@ -39,7 +39,8 @@ agent_stop() {
 # cycles: how many cycle blocks the log holds.
 cycles() { count_lines '^\*\*-----\*\*$' "$T/vmmanage.log"; }
 # wait_cycles N [SECONDS]: until the log holds N blocks.
-wait_cycles() { wait_for "${2:-30}" test "$(cycles)" -ge "$1"; }
+_cycles_ge() { [ "$(cycles)" -ge "$1" ]; }
+wait_cycles() { wait_for "${2:-30}" _cycles_ge "$1"; }
 # moves: the recorded "ACTION TARGET" lines.
 moves() { cat "$T/moves" 2>/dev/null; }
 vmm() { "$VMMANAGE" -c "$T/vmm.conf" "$@"; }

@@ -1,0 +1,62 @@
+#!/bin/bash
+# The control socket and the CLI: status, actions through the guard and endpoint, a move
+# in flight refused politely, reload (good and broken), no daemon.
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+. "$top_srcdir/tests/agent_lib.sh"
+
+agent_conf 'policy = "threshold"' 'threshold = 50' 'tarry = 3' 'daemon_interval = 0.3' \
+	'cooldown = 0' 'max_moves_per_hour = 0' 'hosts = ["h1", "h2", "h3"]' 'base = "cheap"' \
+	'location = "h1"' 'endpoint_timeout = 2'
+values 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30
+vmm status > "$T/nodaemon.out" 2>&1; rc=$?
+check "no daemon: exit 2 ($rc)" test "$rc" = 2
+check "no daemon: says so" grep -q 'is vmmanage running' "$T/nodaemon.out"
+
+agent_start
+wait_cycles 2 || fail "2 cycles"
+vmm status > "$T/status.out"; rc=$?
+check "status exits 0" test "$rc" = 0
+for field in 'policy: threshold' 'sensor: exec (higher_is_worse)' 'endpoint: exec' \
+	'threshold: 50' 'count: 0' 'location: h1' 'last request: none' 'guard: cooldown 0 s'; do
+	check "status shows '$field'" grep -q "^$field" "$T/status.out"
+done
+check "status shows the last samples" grep -qE '^last samples: 7 8' "$T/status.out"
+
+out=$(vmm move_to_base); rc=$?
+check "move_to_base through the CLI: exit 0 ($out)" test "$rc" = 0
+wait_for 5 grep -q 'move_to_base cheap' "$T/moves" && ok "the endpoint ran move_to_base cheap" || fail "endpoint ran"
+wait_for 5 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q 'last request: move_to_base to cheap.*confirmed'" \
+	&& ok "status shows the outcome" || fail "status shows the outcome"
+out=$(vmm move_to_base 2>&1); rc=$?
+check "again: nothing to do, exit 0 ($out)" sh -c "test $rc = 0 && echo '$out' | grep -q 'Already at base'"
+out=$(vmm move_down 2>&1)
+vmm move_up >/dev/null
+wait_for 5 grep -q '^move_up h1' "$T/moves" && ok "move_up from the base goes into the array" || fail "move_up"
+
+echo hang > "$T/mode"
+vmm move >/dev/null; sleep 0.3
+out=$(vmm move 2>&1); rc=$?
+check "a second move while one is in flight is refused: exit $rc" test "$rc" = 1
+check "politely ($out)" sh -c "echo '$out' | grep -q 'in flight'"
+check "status shows it in flight" sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q '^in flight: h2'"
+echo confirm > "$T/mode"
+wait_for 5 grep -q 'Move to h2 failed (timeout)' "$T/vmmanage.log" \
+	&& ok "a hung endpoint is killed at endpoint_timeout and logged as a timeout" || fail "endpoint timeout"
+out=$(vmm dance 2>&1); rc=$?
+check "an unknown command: exit 1 ($out)" test "$rc" = 1
+
+sed -i 's/^threshold = 50/threshold = 77/' "$T/vmm.conf"
+out=$(vmm reload 2>&1); rc=$?
+check "reload: exit 0 ($out)" test "$rc" = 0
+wait_for 5 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q '^threshold: 77'" \
+	&& ok "the new threshold is in force" || fail "new threshold in force"
+sed -i 's/^threshold = 77/threshold = "abc"/' "$T/vmm.conf"
+out=$(vmm reload 2>&1); rc=$?
+check "a broken reload: exit 1" test "$rc" = 1
+check "says where and why ($out)" sh -c "echo '$out' | grep -q 'vmm.conf:[0-9]*: threshold: expected a number'"
+check "the old config stays" sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q '^threshold: 77'"
+check "the daemon still runs" kill -0 "$AGENT_PID"
+agent_stop
+check "SIGTERM removes the pid file" test ! -e "$T/vmmanage.pid"
+check "and the socket" test ! -e "$T/vmmanage.sock"
+finish

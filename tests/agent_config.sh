@@ -1,0 +1,64 @@
+#!/bin/bash
+# vmmanage -t: the thesis's configs load; errors name file and line and say how to mend.
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+
+conf() { printf '%s\n' "$@" > "$T/c.conf"; }
+t() { "$VMMANAGE" -c "$T/c.conf" -t > "$T/out" 2>&1; }
+m="module_dir = \"$MODULE_DIR\""
+
+# Listing 3.8 exactly as printed (nii5), plus where this build keeps its modules
+conf '#configuration file for mysqlstatus - vmmanage' '' 'daemon_interval=60' 'threshold=50' \
+	'tarry=3' 'lowthreshold=1' 'lowtarry=20' 'workstart=108' 'workstop=170' "$m"
+t; rc=$?
+check "Listing 3.8 loads: exit $rc" test "$rc" = 0
+check "as the schedule policy, inferred and said" grep -q "using 'schedule'" "$T/out"
+
+# Listing 3.9 as printed: the unquoted string
+conf '#configuration file for queue processing – vmmanage' 'daemon_interval=120' 'threshold=2' \
+	'bigjobs=grade a' "$m"
+t; rc=$?
+check "Listing 3.9 unquoted fails: exit $rc" test "$rc" = 1
+check "naming file and line and the mend" grep -q 'c.conf:4: syntax error (strings need double quotes: write bigjobs = "grade a")' "$T/out"
+conf '#configuration file for queue processing – vmmanage' 'daemon_interval=120' 'threshold=2' \
+	'bigjobs="grade a"' "$m"
+t; rc=$?
+check "Listing 3.9 quoted loads: exit $rc ($(tail -1 "$T/out"))" test "$rc" = 0
+
+conf 'policy = "threshold"' 'treshold = 50' "$m"
+t
+check "a typo is an error with a suggestion" grep -q "c.conf:2: unknown key 'treshold' (did you mean 'threshold'?)" "$T/out"
+conf 'policy = "threshold"' 'threshold = "50"' "$m"
+t
+check "a wrong type names key, line and type" grep -q 'c.conf:2: threshold: expected a number, got a string' "$T/out"
+conf 'policy = "thresold"' 'threshold = 50' "$m"
+t; rc=$?
+check "a missing policy module: exit $rc, the available ones listed" \
+	grep -q "available policy modules: .*threshold" "$T/out"
+conf 'policy = "threshold"' 'threshold = 50' 'lowtarry = 4' 'sensor = "exec"' \
+	'sensor_command = "/bin/echo 1"' 'endpoint = "exec"' 'endpoint_command = "/bin/true"' "$m"
+t; rc=$?
+check "a key of another policy only warns: exit $rc" sh -c "test $rc = 0 && grep -q 'lowtarry is read by the base and schedule policies' '$T/out'"
+conf 'policy = "base"' 'threshold = 5' 'lowthreshold = 10' "$m"
+t
+check "lowthreshold on the wrong side is refused" grep -q 'lowthreshold = 10 must be below threshold = 5' "$T/out"
+conf 'policy = "threshold"' 'threshold = 5' 'hosts = ["a", "b"]' 'base = "a"' "$m"
+t
+check "a base inside the array is refused" grep -q "base 'a' is also in hosts" "$T/out"
+conf 'policy = "threshold"' 'threshold = 5' 'daemon_interval = 2' 'sensor_timeout = 5' "$m"
+t
+check "a sensor timeout past the interval is refused" grep -q 'sensor_timeout (5 s) must be above 0 and below daemon_interval (2 s)' "$T/out"
+
+# a module built for another ABI
+cat > "$T/bad.c" <<'C'
+#include <stdint.h>
+struct ops { uint32_t abi, size; const char *name; };
+static const struct ops bad = { 99, sizeof(bad), "bad" };
+const struct ops *vmm_policy_entry(void);
+const struct ops *vmm_policy_entry(void) { return &bad; }
+C
+mkdir -p "$T/pol"
+cc -shared -fPIC -o "$T/pol/bad.so" "$T/bad.c" || die "cc"
+conf 'policy = "bad"' "policy_dir = \"$T/pol\"" "$m"
+t
+check "a module of another ABI is refused clearly" grep -q 'built for policy ABI 99 .* rebuild the module' "$T/out"
+finish

@@ -1,0 +1,32 @@
+#!/bin/bash
+# The threshold policy in the running daemon drives the exec endpoint as POLICIES.md says:
+# tarry consecutive samples above the threshold request `move` to the next host, wrapping;
+# equal samples do not count; unknown samples neither count nor reset.
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+. "$top_srcdir/tests/agent_lib.sh"
+
+agent_conf 'policy = "threshold"' 'threshold = 50' 'tarry = 3' 'daemon_interval = 0.2' \
+	'cooldown = 0.2' 'max_moves_per_hour = 0' 'hosts = ["h1", "h2", "h3"]' 'location = "h1"'
+#        count: 1  2  0  1  2  3=move | 0  1  2  (2) 3=move | 1  2  3=move
+values         60 60 40 60 60 60       50 60 60 unknown 60   60 60 60
+start=$(date +%s.%N)
+agent_start
+wait_cycles 14 || fail "14 cycles within 30 s (got $(cycles))"
+agent_stop
+elapsed=$(echo "$(date +%s.%N) - $start" | bc)
+
+check "three moves, round robin with wrap" test "$(moves | tr '\n' ' ')" = "move h2 move h3 move h1 "
+# 14 samples at 0.2 s plus three 0.2 s cooldowns: at least 13 * 0.2 + 3 * 0.2 s
+check "the daemon really sleeps its interval (${elapsed}s >= 3.2s)" \
+	test "$(echo "$elapsed >= 3.2" | bc)" = 1
+check "the cycle log has the thesis block" grep -qE '^value: +60$' "$T/vmmanage.log"
+check "counts as the thesis log shows them" \
+	test "$(grep -E '^count:' "$T/vmmanage.log" | head -5 | awk '{print $2}' | tr '\n' ' ')" = "1 2 0 1 2 "
+check "an unknown sample is logged as unknown, not 0" grep -qE '^value: +unknown \(' "$T/vmmanage.log"
+check "the request is logged in the thesis words" \
+	grep -qE '^[0-9]+ .* testvm: Requesting migration of VM: just moving$' "$T/vmmanage.log"
+check "confirmation logged" grep -q 'Move to h2 confirmed' "$T/vmmanage.log"
+check "a machine-readable line per cycle" test "$(grep -c '"type":"cycle"' "$T/vmmanage.json")" -ge 14
+check "an unknown sample has value null in JSON" grep -q '"value":null,"why":' "$T/vmmanage.json"
+check "the state remembers the location" grep -qx 'location=h1' "$T/state/state"
+finish
