@@ -30,9 +30,13 @@ agent_start() {
 	wait_for 10 test -S "$T/vmmanage.sock" || { cat "$T/agent.out"; die "agent did not start"; }
 }
 
+# agent_stop: SIGTERM, and the agent must end cleanly (exit 0: under the sanitizers a
+# leak or an error at exit shows here).
 agent_stop() {
+	local rc=0
 	kill "$AGENT_PID" 2>/dev/null
-	wait "$AGENT_PID" 2>/dev/null
+	wait "$AGENT_PID" 2>/dev/null || rc=$?
+	[ "$rc" = 0 ] || fail "the agent exited with status $rc: $(tail -5 "$T/agent.out")"
 	return 0
 }
 
