@@ -1,0 +1,250 @@
+/* vmmanage-collector: the central log collector. Start-up, privileges, signals. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector.h"
+
+#ifndef VMM_SYSCONFDIR
+#define VMM_SYSCONFDIR "/etc"
+#endif
+#define COLLECTOR_DEFAULT_CONF VMM_SYSCONFDIR "/vmmanage/collector.conf"
+
+static volatile int collector_stop, collector_hup;
+
+static void
+collector_on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		collector_hup = 1;
+	else
+		collector_stop = 1;
+}
+
+static void __attribute__((noreturn))
+collector_usage(int rc)
+{
+	fprintf(rc ? stderr : stdout,
+	    "usage: vmmanage-collector [-dfhtV] [-c FILE] [-j JSON] [-o OUTPUT]\n"
+	    "  -c FILE    configuration file (default " COLLECTOR_DEFAULT_CONF ")\n"
+	    "  -o OUTPUT  the log file, one line per message (overrides output)\n"
+	    "  -j JSON    also write JSON lines to this file (overrides json_output)\n"
+	    "  -f         stay in the foreground and log to stderr\n"
+	    "  -d         debug messages\n"
+	    "  -t         check the configuration and exit\n"
+	    "  -V         print the version\n");
+	exit(rc);
+}
+
+struct collector_opts {
+	const char *conf, *output, *json;
+	int foreground, debug, check, conf_given;
+};
+
+static void
+collector_parse_args(int argc, char **argv, struct collector_opts *o)
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->conf = COLLECTOR_DEFAULT_CONF;
+	while ((ch = getopt(argc, argv, "c:dfhj:o:tV")) != -1) {
+		switch (ch) {
+		case 'c': o->conf = optarg; o->conf_given = 1; break;
+		case 'd': o->debug = 1; break;
+		case 'f': o->foreground = 1; break;
+		case 'h': collector_usage(0);
+		case 'j': o->json = optarg; break;
+		case 'o': o->output = optarg; break;
+		case 't': o->check = 1; break;
+		case 'V': printf("vmmanage-collector %s\n", PACKAGE_VERSION); exit(0);
+		default: collector_usage(2);
+		}
+	}
+	if (optind != argc)
+		collector_usage(2);
+}
+
+static void
+collector_load_conf(const struct collector_opts *o, struct collector_conf *conf)
+{
+	char err[1024];
+
+	collector_conf_defaults(conf);
+	/* the default file is optional; one named with -c must exist */
+	if ((o->conf_given || access(o->conf, F_OK) == 0) &&
+	    collector_conf_load(conf, o->conf, err, sizeof(err)) < 0)
+		collector_fatalx("%s", err);
+	if (o->output != NULL) {
+		free(conf->output);
+		conf->output = strdup(o->output);
+	}
+	if (o->json != NULL) {
+		free(conf->json_output);
+		conf->json_output = strdup(o->json);
+	}
+	if (conf->output == NULL)
+		collector_fatalx("no output file: give -o OUTPUT or set output in %s", o->conf);
+}
+
+/* Enough descriptors for max_clients, raised while we still may. */
+static void
+collector_raise_nofile(long max_clients)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max_clients + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max < want && geteuid() == 0)
+		rl.rlim_max = want;
+	rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+		collector_warnx("open files limited to %llu, fewer than max_clients + 64",
+		    (unsigned long long)rl.rlim_cur);
+}
+
+static void
+collector_drop_privileges(const struct collector_conf *conf, struct collector_output *out)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0 || conf->user == NULL)
+		return;
+	if ((pw = getpwnam(conf->user)) == NULL)
+		collector_fatalx("user \"%s\" does not exist (set user in the configuration)", conf->user);
+	collector_output_chown(out, pw->pw_uid, pw->pw_gid);
+	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+		collector_fatal("cannot become user %s", conf->user);
+	if (pw->pw_uid != 0 && setuid(0) == 0)
+		collector_fatalx("could regain root after dropping privileges");
+	if (access(conf->state_dir, W_OK) < 0)
+		collector_fatalx("state_dir %s is not writable by user %s (chown it)", conf->state_dir,
+		    conf->user);
+}
+
+static void
+collector_daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		collector_fatal("fork");
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	if (chdir("/") < 0)
+		collector_fatal("chdir /");
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+static void
+collector_write_pid(const char *path)
+{
+	FILE *f;
+
+	if (path == NULL)
+		return;
+	if ((f = fopen(path, "we")) == NULL)
+		collector_fatal("pid_file %s", path);
+	fprintf(f, "%ld\n", (long)getpid());
+	fclose(f);
+}
+
+static void
+collector_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = collector_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Opens everything that may need root, in the order that makes a crash safe: the output
+ * first, then the sequence state reconciled with it. */
+static struct collector *
+collector_setup(struct collector_conf *conf, struct collector_output **out,
+    struct collector_seqdb **db, struct collector_keys **keys)
+{
+	char err[1024];
+	struct collector *s;
+
+	if ((*out = collector_output_open(conf->output, conf->json_output, err, sizeof(err))) == NULL)
+		collector_fatalx("output: %s", err);
+	if ((*db = collector_seqdb_open(conf->state_dir, err, sizeof(err))) == NULL ||
+	    collector_seqdb_recover(*db, *out, err, sizeof(err)) < 0)
+		collector_fatalx("%s", err);
+	*keys = NULL;
+	if (conf->keys_file != NULL && (*keys = collector_keys_load(conf->keys_file, err, sizeof(err))) == NULL)
+		collector_fatalx("keys_file: %s", err);
+	if ((s = collector_new(conf, *out, *db, *keys, err, sizeof(err))) == NULL)
+		collector_fatalx("%s", err);
+	for (size_t i = 0; i < conf->nlisten; i++) {
+		int fd = collector_listen(conf->listen[i], err, sizeof(err));
+		if (fd < 0 || collector_add_listener(s, fd, err, sizeof(err)) < 0)
+			collector_fatalx("listen %s", err);
+	}
+	return s;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct collector_opts o;
+	struct collector_conf conf;
+	struct collector_output *out;
+	struct collector_seqdb *db;
+	struct collector_keys *keys;
+
+	collector_parse_args(argc, argv, &o);
+	collector_log_init(1, o.debug);
+	collector_load_conf(&o, &conf);
+	if (o.check) {
+		printf("%s: configuration OK\n", o.conf_given || access(o.conf, F_OK) == 0 ? o.conf : "defaults");
+		collector_conf_free(&conf);
+		return 0;
+	}
+	tzset();
+	collector_raise_nofile(conf.max_clients);
+	struct collector *s = collector_setup(&conf, &out, &db, &keys);
+	if (!o.foreground) {
+		collector_daemonize();
+		collector_log_init(0, o.debug);
+	}
+	collector_write_pid(conf.pid_file);
+	collector_drop_privileges(&conf, out);
+	collector_signals();
+	collector_info("listening on %zu address(es), writing %s", conf.nlisten, conf.output);
+	int rc = collector_run(s, &collector_stop, &collector_hup);
+	collector_free(s);
+	collector_output_close(out);
+	collector_seqdb_free(db);
+	collector_keys_free(keys);
+	if (conf.pid_file != NULL)
+		unlink(conf.pid_file);
+	collector_conf_free(&conf);
+	return rc < 0 ? 1 : 0;
+}

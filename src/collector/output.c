@@ -1,0 +1,263 @@
+/* The outputs: OUTPUT in the thesis format and an optional JSON-lines file. Lines are
+ * gathered in memory during one turn of the loop and written together, so a batch of
+ * agent frames shares one write and one fdatasync. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector.h"
+
+struct collector_buf {
+	char *p;
+	size_t len, cap;
+};
+
+struct collector_output {
+	char *path, *json_path;
+	int fd, jfd;
+	struct collector_buf b, jb;
+	time_t stamp_t;
+	char stamp[128];
+	size_t stamp_len;
+};
+
+static int
+collector_buf_reserve(struct collector_buf *b, size_t more)
+{
+	if (b->len + more <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 65536;
+	while (cap < b->len + more)
+		cap *= 2;
+	char *p = realloc(b->p, cap);
+	if (p == NULL)
+		return -1;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+static int
+collector_open_append(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+
+	if (fd < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	return fd;
+}
+
+struct collector_output *
+collector_output_open(const char *path, const char *json_path, char *err, size_t errlen)
+{
+	struct collector_output *o = calloc(1, sizeof(*o));
+
+	if (o == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	o->fd = o->jfd = -1;
+	o->stamp_t = (time_t)-1;
+	o->path = strdup(path);
+	o->json_path = json_path ? strdup(json_path) : NULL;
+	if ((o->fd = collector_open_append(path, err, errlen)) < 0 ||
+	    (json_path != NULL && (o->jfd = collector_open_append(json_path, err, errlen)) < 0)) {
+		collector_output_close(o);
+		return NULL;
+	}
+	return o;
+}
+
+size_t
+collector_format_stamp(time_t t, char *out, size_t cap)
+{
+	struct tm tm;
+	int n = snprintf(out, cap, "%lld ", (long long)t);
+
+	if (n < 0 || (size_t)n >= cap || localtime_r(&t, &tm) == NULL)
+		return 0;
+	/* what date(1) prints in the C locale, e.g. "Wed May  6 14:44:23 CEST 2009" */
+	size_t m = strftime(out + n, cap - (size_t)n, "%a %b %e %H:%M:%S %Z %Y", &tm);
+	return m ? (size_t)n + m : 0;
+}
+
+static void
+collector_output_json(struct collector_output *o, time_t t, const char *host, size_t hostlen,
+    const char *msg, size_t msglen, const struct collector_meta *m)
+{
+	struct collector_buf *b = &o->jb;
+
+	if (collector_buf_reserve(b, 6 * (hostlen + msglen) + 512) < 0)
+		return;
+	b->len += (size_t)snprintf(b->p + b->len, b->cap - b->len, "{\"epoch\":%lld,\"host\":\"",
+	    (long long)t);
+	b->len += collector_json_escape(host, hostlen, b->p + b->len, b->cap - b->len);
+	b->len += (size_t)snprintf(b->p + b->len, b->cap - b->len, "\",\"msg\":\"");
+	b->len += collector_json_escape(msg, msglen, b->p + b->len, b->cap - b->len);
+	b->len += (size_t)snprintf(b->p + b->len, b->cap - b->len,
+	    "\",\"proto\":\"%s\",\"src\":\"%s\"", m->proto, m->src ? m->src : "");
+	if (m->seq)
+		b->len += (size_t)snprintf(b->p + b->len, b->cap - b->len,
+		    ",\"boot\":\"%s\",\"seq\":%" PRIu64, m->boot ? m->boot : "", m->seq);
+	if (m->truncated)
+		b->len += (size_t)snprintf(b->p + b->len, b->cap - b->len, ",\"truncated\":true");
+	b->len += (size_t)snprintf(b->p + b->len, b->cap - b->len, "}\n");
+}
+
+int
+collector_output_add(struct collector_output *o, time_t t, const char *host, size_t hostlen,
+    const char *msg, size_t msglen, const struct collector_meta *meta)
+{
+	struct collector_buf *b = &o->b;
+	size_t marklen = meta->truncated ? strlen(COLLECTOR_TRUNC_MARK) : 0;
+
+	if (collector_buf_reserve(b, sizeof(o->stamp) + 4 * (hostlen + msglen) + marklen + 8) < 0)
+		return -1;
+	if (t != o->stamp_t) {
+		/* localtime and strftime per line would dominate under load */
+		o->stamp_len = collector_format_stamp(t, o->stamp, sizeof(o->stamp));
+		o->stamp_t = t;
+	}
+	memcpy(b->p + b->len, o->stamp, o->stamp_len);
+	b->len += o->stamp_len;
+	b->p[b->len++] = ' ';
+	size_t h0 = b->len;
+	b->len += collector_escape(host, hostlen, b->p + b->len, b->cap - b->len);
+	size_t h1 = b->len;
+	b->p[b->len++] = ':';
+	b->p[b->len++] = ' ';
+	size_t m0 = b->len;
+	b->len += collector_escape(msg, msglen, b->p + b->len, b->cap - b->len);
+	memcpy(b->p + b->len, COLLECTOR_TRUNC_MARK, marklen);
+	b->len += marklen;
+	size_t m1 = b->len;
+	b->p[b->len++] = '\n';
+	if (o->jfd >= 0)
+		/* JSON carries the same escaped text as OUTPUT, so both say the same thing */
+		collector_output_json(o, t, b->p + h0, h1 - h0, b->p + m0, m1 - m0, meta);
+	return 0;
+}
+
+size_t
+collector_output_pending(const struct collector_output *o)
+{
+	return o->b.len;
+}
+
+int
+collector_output_position(struct collector_output *o, uint64_t *dev, uint64_t *ino,
+    uint64_t *size)
+{
+	struct stat st;
+
+	if (fstat(o->fd, &st) < 0)
+		return -1;
+	*dev = (uint64_t)st.st_dev;
+	*ino = (uint64_t)st.st_ino;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+static int
+collector_write_all(int fd, struct collector_buf *b)
+{
+	size_t off = 0;
+
+	while (off < b->len) {
+		ssize_t n = write(fd, b->p + off, b->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* keep what was not written, to retry on the next commit */
+			memmove(b->p, b->p + off, b->len - off);
+			b->len -= off;
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	b->len = 0;
+	return 0;
+}
+
+int
+collector_output_commit(struct collector_output *o, int durable, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (o->b.len > 0 && collector_write_all(o->fd, &o->b) < 0) {
+		snprintf(err, errlen, "%s: write: %s", o->path, strerror(errno));
+		rc = -1;
+	}
+	if (rc == 0 && durable && fdatasync(o->fd) < 0) {
+		snprintf(err, errlen, "%s: fdatasync: %s", o->path, strerror(errno));
+		rc = -1;
+	}
+	if (o->jfd >= 0 && o->jb.len > 0) {
+		if (collector_write_all(o->jfd, &o->jb) < 0 && rc == 0) {
+			snprintf(err, errlen, "%s: write: %s", o->json_path, strerror(errno));
+			o->jb.len = 0; /* the JSON copy never holds OUTPUT back */
+		} else if (durable)
+			fdatasync(o->jfd);
+	}
+	return rc;
+}
+
+int
+collector_output_reopen(struct collector_output *o, char *err, size_t errlen)
+{
+	int fd, jfd = -1;
+
+	if (collector_output_commit(o, 0, err, errlen) < 0)
+		return -1;
+	if ((fd = collector_open_append(o->path, err, errlen)) < 0)
+		return -1;
+	if (o->json_path != NULL && (jfd = collector_open_append(o->json_path, err, errlen)) < 0) {
+		close(fd);
+		return -1;
+	}
+	close(o->fd);
+	o->fd = fd;
+	if (o->jfd >= 0)
+		close(o->jfd);
+	o->jfd = jfd;
+	return 0;
+}
+
+void
+collector_output_chown(struct collector_output *o, unsigned int uid, unsigned int gid)
+{
+	/* files opened as root before dropping privileges must stay ours: SIGHUP reopens
+	 * them as the unprivileged user */
+	if (fchown(o->fd, uid, gid) < 0 || (o->jfd >= 0 && fchown(o->jfd, uid, gid) < 0))
+		collector_warn("output: chown");
+}
+
+int
+collector_output_fd(const struct collector_output *o)
+{
+	return o->fd;
+}
+
+void
+collector_output_close(struct collector_output *o)
+{
+	if (o == NULL)
+		return;
+	if (o->fd >= 0)
+		close(o->fd);
+	if (o->jfd >= 0)
+		close(o->jfd);
+	free(o->b.p);
+	free(o->jb.p);
+	free(o->path);
+	free(o->json_path);
+	free(o);
+}

@@ -1,0 +1,260 @@
+/* The collector's event loop (epoll): accept, read, then once per turn write every line
+ * gathered, fdatasync when agent frames are among them, and only then send the acks, so
+ * many frames share one sync and an ack always means "on disk". */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server.h"
+
+#define COLLECTOR_MAX_EVENTS 256
+/* How often paused (rate-limited) clients are looked at again. */
+#define COLLECTOR_RESUME_INTERVAL 0.05
+
+double
+collector_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct collector *
+collector_new(struct collector_conf *conf, struct collector_output *out, struct collector_seqdb *db,
+    struct collector_keys *keys, char *err, size_t errlen)
+{
+	struct collector *s = calloc(1, sizeof(*s));
+
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->conf = conf;
+	s->out = out;
+	s->db = db;
+	s->keys = keys;
+	s->ep = epoll_create1(EPOLL_CLOEXEC);
+	/* an agent frame is held whole; at least 64 KiB so that a small max_line still
+	 * lets the agent's 8 KiB messages through (they are cut when written) */
+	s->frame_max = conf->max_line > 65536 ? conf->max_line : 65536;
+	s->scratch_cap = s->frame_max + COLLECTOR_MAX_HEADER + 2 * 65536;
+	s->scratch = malloc(s->scratch_cap);
+	s->compose = malloc(conf->max_line + 1024);
+	s->rate = collector_rate_new(conf->rate_limit, conf->rate_burst);
+	s->now = collector_now();
+	if (s->ep < 0 || s->scratch == NULL || s->compose == NULL || s->rate == NULL) {
+		snprintf(err, errlen, "cannot set up the event loop: %s", strerror(errno));
+		collector_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int
+collector_add_listener(struct collector *s, int fd, char *err, size_t errlen)
+{
+	struct collector_listener *l;
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (s->nlisteners == COLLECTOR_MAX_LISTEN) {
+		snprintf(err, errlen, "too many listen addresses");
+		return -1;
+	}
+	l = &s->listeners[s->nlisteners];
+	l->kind = COLLECTOR_EV_LISTENER;
+	l->fd = fd;
+	ev.data.ptr = l;
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
+		return -1;
+	}
+	s->nlisteners++;
+	return 0;
+}
+
+/* Writes what this turn gathered; 0 when it is on disk (and durable if it must be). */
+static int
+collector_commit(struct collector *s)
+{
+	char err[512];
+	int durable = collector_seqdb_dirty(s->db);
+	uint64_t dev, ino, size;
+
+	if (collector_output_pending(s->out) == 0)
+		return 0;
+	if (durable) {
+		if (collector_output_position(s->out, &dev, &ino, &size) < 0) {
+			collector_warn("output: fstat");
+			return -1;
+		}
+		if (collector_seqdb_prepare(s->db, dev, ino, size, size + collector_output_pending(s->out),
+		    err, sizeof(err)) < 0) {
+			collector_warnx("seqdb: %s (acks held back)", err);
+			return -1;
+		}
+	}
+	if (collector_output_commit(s->out, durable, err, sizeof(err)) < 0) {
+		collector_warnx("output: %s (acks held back)", err);
+		return -1;
+	}
+	if (durable)
+		collector_seqdb_commit(s->db);
+	return 0;
+}
+
+static void
+collector_send_acks(struct collector *s)
+{
+	struct collector_conn *c = s->ackq, *next;
+
+	s->ackq = NULL;
+	for (; c != NULL; c = next) {
+		next = c->ack_next;
+		c->in_ackq = 0;
+		if (c->fd < 0) {
+			if (!c->paused)
+				free(c);
+			continue;
+		}
+		collector_conn_send_ack(s, c);
+	}
+}
+
+static void
+collector_resume_paused(struct collector *s)
+{
+	struct collector_conn *c = s->paused, *next;
+
+	s->paused = NULL;
+	for (; c != NULL; c = next) {
+		next = c->pause_next;
+		if (c->fd < 0) {
+			c->paused = 0;
+			if (!c->in_ackq)
+				free(c);
+			continue;
+		}
+		collector_conn_resume(s, c);
+	}
+}
+
+static void
+collector_sweep(struct collector *s)
+{
+	double limits[COLLECTOR_LRU_N] = { s->conf->idle_timeout, s->conf->agent_idle_timeout };
+
+	for (int i = 0; i < COLLECTOR_LRU_N; i++)
+		while (s->lru[i].head != NULL && s->now - s->lru[i].head->last >= limits[i]) {
+			struct collector_conn *c = s->lru[i].head;
+			s->st.idle_closed++;
+			if (c->len > 0 || c->discard || c->skip > 0)
+				collector_info("conn %s: idle for %.0f s in the middle of a line; dropped it",
+				    c->peer, limits[i]);
+			collector_conn_close(s, c, "idle");
+		}
+}
+
+static void
+collector_dispatch(struct collector *s, struct epoll_event *ev)
+{
+	int kind = *(int *)ev->data.ptr;
+
+	if (kind == COLLECTOR_EV_LISTENER)
+		collector_conn_accept(s, ev->data.ptr);
+	else
+		collector_conn_event(s, ev->data.ptr, ev->events);
+}
+
+static void
+collector_reopen(struct collector *s)
+{
+	char err[512];
+
+	if (collector_commit(s) == 0)
+		collector_send_acks(s);
+	if (collector_output_reopen(s->out, err, sizeof(err)) < 0)
+		collector_warnx("output: reopen: %s (still writing to the old file)", err);
+	else
+		collector_info("outputs reopened");
+}
+
+int
+collector_run(struct collector *s, volatile int *stop, volatile int *hup)
+{
+	struct epoll_event evs[COLLECTOR_MAX_EVENTS];
+	sigset_t block, orig;
+	double last_sweep = collector_now(), last_resume = last_sweep;
+
+	/* signals are taken only inside epoll_pwait, so a flag set between two checks is
+	 * never left waiting for the next timeout */
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	while (!*stop) {
+		int timeout = s->paused != NULL ? (int)(COLLECTOR_RESUME_INTERVAL * 1000) : 1000;
+		int n = epoll_pwait(s->ep, evs, COLLECTOR_MAX_EVENTS, timeout, &orig);
+		if (n < 0 && errno != EINTR) {
+			collector_warn("epoll_wait");
+			break;
+		}
+		s->now = collector_now();
+		s->wall = time(NULL);
+		for (int i = 0; i < n; i++)
+			collector_dispatch(s, &evs[i]);
+		if (collector_commit(s) == 0)
+			collector_send_acks(s);
+		if (*hup) {
+			*hup = 0;
+			collector_reopen(s);
+		}
+		if (s->paused != NULL && s->now - last_resume >= COLLECTOR_RESUME_INTERVAL) {
+			last_resume = s->now;
+			collector_resume_paused(s);
+		}
+		if (s->now - last_sweep >= 1) {
+			last_sweep = s->now;
+			collector_sweep(s);
+		}
+	}
+	int rc = collector_commit(s);
+	if (rc == 0)
+		collector_send_acks(s);
+	collector_info("stopping: %" PRIu64 " connections, %" PRIu64 " lines, %" PRIu64 " cut, %"
+	    PRIu64 " duplicates dropped, %" PRIu64 " refused by allow, %" PRIu64 " unauthenticated",
+	    s->st.accepted, s->st.lines, s->st.truncated, s->st.dups, s->st.refused_acl, s->st.unauth);
+	sigprocmask(SIG_SETMASK, &orig, NULL);
+	return rc;
+}
+
+void
+collector_free(struct collector *s)
+{
+	if (s == NULL)
+		return;
+	for (int i = 0; i < COLLECTOR_LRU_N; i++)
+		while (s->lru[i].head != NULL) {
+			struct collector_conn *c = s->lru[i].head;
+			collector_conn_close(s, c, NULL);
+		}
+	collector_send_acks(s);
+	collector_resume_paused(s);
+	for (size_t i = 0; i < s->nlisteners; i++)
+		close(s->listeners[i].fd);
+	if (s->ep >= 0)
+		close(s->ep);
+	collector_rate_free(s->rate);
+	free(s->scratch);
+	free(s->compose);
+	free(s);
+}

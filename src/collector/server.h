@@ -1,0 +1,84 @@
+/* vmmanage-collector: the server's state, shared by server.c and conn.c only. */
+#ifndef VMM_COLLECTOR_SERVER_H
+#define VMM_COLLECTOR_SERVER_H
+
+#include <arpa/inet.h>
+#include <stdint.h>
+
+#include "collector.h"
+
+enum { COLLECTOR_EV_LISTENER = 1, COLLECTOR_EV_CONN };
+enum { COLLECTOR_LRU_SHORT, COLLECTOR_LRU_LONG, COLLECTOR_LRU_N };
+
+struct collector_conn {
+	int kind;                  /* COLLECTOR_EV_CONN; first, like the listener's */
+	int fd;
+	enum collector_proto proto;
+	char peer[INET6_ADDRSTRLEN];
+	char *buf;                 /* bytes read but not yet a whole frame */
+	size_t len;
+	size_t skip;               /* bytes of an oversized frame still to throw away */
+	int discard;               /* LF framing: throwing away the rest of a cut line */
+	double last;               /* last activity, for the idle timeouts */
+	int lru, in_lru;
+	struct collector_conn *prev, *next;
+	/* the agent protocol */
+	int hello;
+	char host[COLLECTOR_MAX_HOST + 1];
+	char boot[COLLECTOR_MAX_BOOT + 1];
+	uint64_t ack_want, ack_sent;
+	int in_ackq;
+	struct collector_conn *ack_next;
+	char out[128];             /* a reply not yet written whole */
+	size_t outlen;
+	int want_out;              /* EPOLLOUT is on */
+	/* the rate limit */
+	int paused;
+	struct collector_conn *pause_next;
+};
+
+struct collector_listener {
+	int kind;                  /* COLLECTOR_EV_LISTENER */
+	int fd;
+};
+
+struct collector_lru {
+	struct collector_conn *head, *tail;
+};
+
+struct collector_stats {
+	uint64_t accepted, refused_acl, refused_full, lines, truncated, dups, bad, idle_closed,
+	    unauth, gaps;
+};
+
+struct collector {
+	struct collector_conf *conf;
+	struct collector_output *out;
+	struct collector_seqdb *db;
+	struct collector_keys *keys;
+	struct collector_rate *rate;
+	int ep;
+	struct collector_listener listeners[COLLECTOR_MAX_LISTEN];
+	size_t nlisteners;
+	long nconns;
+	struct collector_lru lru[COLLECTOR_LRU_N];
+	struct collector_conn *ackq, *paused;
+	char *scratch;             /* one read's worth plus the largest leftover */
+	size_t scratch_cap;
+	char *compose;             /* a syslog line rebuilt as "tag[pid]: msg" */
+	size_t frame_max;          /* the largest agent frame or syslog header we hold */
+	double now;
+	time_t wall;
+	double last_refusal_log;
+	struct collector_stats st;
+};
+
+/* conn.c */
+void collector_conn_accept(struct collector *s, struct collector_listener *l);
+void collector_conn_event(struct collector *s, struct collector_conn *c, uint32_t events);
+void collector_conn_close(struct collector *s, struct collector_conn *c, const char *why);
+void collector_conn_send_ack(struct collector *s, struct collector_conn *c);
+void collector_conn_resume(struct collector *s, struct collector_conn *c);
+void collector_lru_remove(struct collector *s, struct collector_conn *c);
+
+#endif

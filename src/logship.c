@@ -1,0 +1,661 @@
+/* logship: spool, then send over one persistent connection; see logship.h. The connection
+ * is a small state machine driven by the event loop: BACKOFF -> RESOLVING (c-ares, a new
+ * channel at every attempt, since a VM that moved may have a new resolver and the name a
+ * new address) -> CONNECTING (each address in turn) -> HELLO -> STREAMING. */
+#include "config.h"
+
+#include <ares.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ev.h"
+#include "logship.h"
+#include "logship_spool.h"
+
+#define LS_RESOLVE_TIMEOUT 5.0
+#define LS_CONNECT_TIMEOUT 5.0
+#define LS_BACKOFF_MIN 0.5
+#define LS_BACKOFF_MAX 30.0
+#define LS_WINDOW_FRAMES 4096      /* frames in flight without an ack */
+#define LS_OUT_MAX (256 * 1024)    /* bytes queued for the socket */
+#define LS_TICK 0.2
+#define LS_REC_CAP (LOGSHIP_MAX_MSG + 1024)
+
+enum ls_state { LS_BACKOFF, LS_RESOLVING, LS_CONNECTING, LS_HELLO, LS_STREAMING };
+
+struct logship {
+	char *host, *port, hostname[256];
+	enum logship_protocol proto;
+	double ack_timeout;
+	int has_key;
+	uint8_t key[crypto_auth_KEYBYTES];
+	struct lspool *sp;
+	enum ls_state state;
+	struct ev_timer *timer, *ares_timer;
+	double timer_delay, backoff, last_progress;
+	ares_channel ch;
+	int ch_ok, destroying;
+	struct ares_addrinfo *ai;
+	struct ares_addrinfo_node *ai_next;
+	int fd, want_out;
+	char in[512];
+	size_t inlen;
+	char *out;
+	size_t outlen, outcap;
+	struct lspool_cursor cur;
+	uint64_t sent_seq;          /* the highest seq queued on this connection */
+	char *rec;                  /* one spooled payload */
+	char last_error[160];
+};
+
+static void ls_fail(struct logship *ls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ls_connect_next(struct logship *ls);
+static void ls_pump(struct logship *ls);
+
+static void
+ls_set_timer(struct logship *ls, double d)
+{
+	ls->timer_delay = d;
+	ev_timer_set(ls->timer, d);
+}
+
+/* ---- c-ares on the event loop: its sockets through ARES_OPT_SOCK_STATE_CB, its
+ * timeouts through a timer that calls ares_process_fd(BAD, BAD) ---- */
+
+static void
+ls_ares_io(int fd, int revents, void *arg)
+{
+	struct logship *ls = arg;
+
+	ares_process_fd(ls->ch, revents & (POLLIN | POLLERR | POLLHUP) ? fd : ARES_SOCKET_BAD,
+	    revents & POLLOUT ? fd : ARES_SOCKET_BAD);
+}
+
+static void
+ls_ares_sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+	short ev = (short)((readable ? POLLIN : 0) | (writable ? POLLOUT : 0));
+
+	if (ev == 0)
+		ev_fd_del(fd);
+	else if (ev_fd_add(fd, ev, ls_ares_io, data) < 0)
+		ev_fd_mod(fd, ev);
+}
+
+static double
+ls_ares_tick(void *arg)
+{
+	struct logship *ls = arg;
+	struct timeval tv, max = { 1, 0 }, *t;
+
+	if (ls->state != LS_RESOLVING) {
+		ls->ares_timer = NULL;
+		return -1;
+	}
+	ares_process_fd(ls->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	t = ares_timeout(ls->ch, &max, &tv);
+	return t->tv_sec + t->tv_usec / 1e6 + 0.001;
+}
+
+/* ---- the connection ---- */
+
+static void
+ls_close(struct logship *ls)
+{
+	if (ls->fd >= 0) {
+		ev_fd_del(ls->fd);
+		close(ls->fd);
+		ls->fd = -1;
+	}
+	ls->inlen = ls->outlen = 0;
+	ls->want_out = 0;
+}
+
+static void
+ls_fail(struct logship *ls, const char *fmt, ...)
+{
+	va_list ap;
+	double jitter = 0.8 + 0.4 * (double)(randombytes_uniform(1000)) / 1000.0;
+
+	char why[sizeof(ls->last_error)];
+
+	/* fmt may take ls->last_error itself as an argument */
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	memcpy(ls->last_error, why, sizeof(why));
+	ls_close(ls);
+	ls->state = LS_BACKOFF;
+	ls_set_timer(ls, ls->backoff * jitter);
+	ls->backoff = ls->backoff * 2 < LS_BACKOFF_MAX ? ls->backoff * 2 : LS_BACKOFF_MAX;
+}
+
+static void
+ls_resolved(void *arg, int status, int timeouts, struct ares_addrinfo *res)
+{
+	struct logship *ls = arg;
+
+	(void)timeouts;
+	if (ls->destroying || ls->state != LS_RESOLVING) {
+		if (res != NULL)
+			ares_freeaddrinfo(res);
+		return;
+	}
+	if (status != ARES_SUCCESS) {
+		ls_fail(ls, "resolve %s: %s", ls->host, ares_strerror(status));
+		return;
+	}
+	if (ls->ai != NULL)
+		ares_freeaddrinfo(ls->ai);
+	ls->ai = res;
+	ls->ai_next = res->nodes;
+	ls_connect_next(ls);
+}
+
+/* A fresh channel per attempt: resolv.conf is read again (c-ares#324). Called from the
+ * timer only, never from inside a c-ares callback (c-ares#347). */
+static void
+ls_resolve(struct logship *ls)
+{
+	struct ares_options o = { .sock_state_cb = ls_ares_sock_state, .sock_state_cb_data = ls,
+	    .timeout = 1000, .tries = 2 };
+	struct ares_addrinfo_hints hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	int rc;
+
+	if (ls->ch_ok) {
+		ares_destroy(ls->ch);
+		ls->ch_ok = 0;
+	}
+	if ((rc = ares_init_options(&ls->ch, &o, ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS |
+	    ARES_OPT_TRIES)) != ARES_SUCCESS) {
+		ls_fail(ls, "c-ares: %s", ares_strerror(rc));
+		return;
+	}
+	ls->ch_ok = 1;
+	ls->state = LS_RESOLVING;
+	ls_set_timer(ls, LS_RESOLVE_TIMEOUT);
+	ares_getaddrinfo(ls->ch, ls->host, ls->port, &hints, ls_resolved, ls);
+	if (ls->state == LS_RESOLVING && ls->ares_timer == NULL)
+		ls->ares_timer = ev_timer_add(0.05, ls_ares_tick, ls);
+}
+
+static void
+ls_io(int fd, int revents, void *arg);
+
+static void
+ls_connect_next(struct logship *ls)
+{
+	int one = 1;
+
+	ls_close(ls);
+	while (ls->ai_next != NULL) {
+		struct ares_addrinfo_node *n = ls->ai_next;
+		ls->ai_next = n->ai_next;
+		int fd = socket(n->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		/* a cut link shows as unacked data: give up on it after ack_timeout */
+		unsigned int uto = (unsigned int)(ls->ack_timeout * 1000);
+		setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof(uto));
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+		if ((connect(fd, n->ai_addr, n->ai_addrlen) == 0 || errno == EINPROGRESS) &&
+		    ev_fd_add(fd, POLLOUT, ls_io, ls) == 0) {
+			ls->fd = fd;
+			ls->state = LS_CONNECTING;
+			ls_set_timer(ls, LS_CONNECT_TIMEOUT);
+			return;
+		}
+		snprintf(ls->last_error, sizeof(ls->last_error), "connect %s: %s", ls->host, strerror(errno));
+		close(fd);
+	}
+	ls_fail(ls, "%s", ls->last_error[0] ? ls->last_error : "no address to connect to");
+}
+
+static int
+ls_reserve(struct logship *ls, size_t more)
+{
+	if (ls->outlen + more <= ls->outcap)
+		return 0;
+	size_t cap = ls->outcap ? ls->outcap : 65536;
+	while (cap < ls->outlen + more)
+		cap *= 2;
+	char *p = realloc(ls->out, cap);
+	if (p == NULL)
+		return -1;
+	ls->out = p;
+	ls->outcap = cap;
+	return 0;
+}
+
+static void
+ls_want_out(struct logship *ls, int on)
+{
+	if (ls->want_out != on) {
+		ls->want_out = on;
+		ev_fd_mod(ls->fd, (short)(POLLIN | (on ? POLLOUT : 0)));
+	}
+}
+
+/* Writes what is queued; -1 when the connection failed (and is closed). */
+static int
+ls_flush(struct logship *ls)
+{
+	size_t off = 0;
+
+	while (off < ls->outlen) {
+		ssize_t n = send(ls->fd, ls->out + off, ls->outlen - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			ls_fail(ls, "send: %s", strerror(errno));
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	if (off > 0) {
+		memmove(ls->out, ls->out + off, ls->outlen - off);
+		ls->outlen -= off;
+	}
+	ls_want_out(ls, ls->outlen > 0);
+	return 0;
+}
+
+/* Plain syslog has no acks: a record counts as delivered once the peer's TCP has
+ * acknowledged every byte we sent (nothing left in SIOCOUTQ). */
+static void
+ls_syslog_delivered(struct logship *ls)
+{
+	int unacked = 0;
+
+	if (ls->outlen == 0 && ioctl(ls->fd, SIOCOUTQ, &unacked) == 0 && unacked == 0)
+		lspool_ack(ls->sp, ls->sent_seq);
+}
+
+static void
+ls_connected(struct logship *ls)
+{
+	ls->state = LS_STREAMING;
+	ls->backoff = LS_BACKOFF_MIN;
+	ls->last_error[0] = '\0';
+	ls->cur = (struct lspool_cursor){ .seq = lspool_acked(ls->sp) + 1 };
+	ls->sent_seq = lspool_acked(ls->sp);
+	ls->last_progress = ev_now();
+	ls_set_timer(ls, LS_TICK);
+	ls_pump(ls);
+}
+
+static void
+ls_on_connect(struct logship *ls)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(ls->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err != 0) {
+		snprintf(ls->last_error, sizeof(ls->last_error), "connect %s port %s: %s", ls->host,
+		    ls->port, strerror(err ? err : errno));
+		ls_connect_next(ls);
+		return;
+	}
+	ev_fd_mod(ls->fd, POLLIN);
+	if (ls->proto == LOGSHIP_SYSLOG) {
+		ls_connected(ls);
+		return;
+	}
+	ls->state = LS_HELLO;
+	ls_set_timer(ls, ls->ack_timeout);
+	if (ls_reserve(ls, 512) < 0)
+		return;
+	ls->outlen += (size_t)snprintf(ls->out + ls->outlen, 512, "VMM1 HELLO %s %s\n", ls->hostname,
+	    lspool_boot(ls->sp));
+	ls_flush(ls);
+}
+
+/* One reply line from the collector. */
+static void
+ls_reply(struct logship *ls, const char *line)
+{
+	unsigned long long n;
+
+	if (ls->state == LS_HELLO && sscanf(line, "VMM1 OK %llu", &n) == 1) {
+		lspool_ack(ls->sp, n);
+		ls_connected(ls);
+	} else if (ls->state == LS_STREAMING && sscanf(line, "A %llu", &n) == 1) {
+		lspool_ack(ls->sp, n);
+		ls->last_progress = ev_now();
+		ls_pump(ls);
+	} else if (strncmp(line, "VMM1 ERR ", 9) == 0)
+		ls_fail(ls, "collector refused: %.100s", line + 9);
+	else
+		ls_fail(ls, "collector: unexpected reply \"%.60s\"", line);
+}
+
+static void
+ls_read(struct logship *ls)
+{
+	ssize_t n = read(ls->fd, ls->in + ls->inlen, sizeof(ls->in) - 1 - ls->inlen);
+	char *p, *lf;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		ls_fail(ls, n == 0 ? "the collector closed the connection" : "read: %s", strerror(errno));
+		return;
+	}
+	ls->inlen += (size_t)n;
+	ls->in[ls->inlen] = '\0';
+	p = ls->in;
+	while (ls->fd >= 0 && (lf = strchr(p, '\n')) != NULL) {
+		*lf = '\0';
+		ls_reply(ls, p);
+		p = lf + 1;
+	}
+	if (ls->fd < 0)
+		return;
+	ls->inlen -= (size_t)(p - ls->in);
+	memmove(ls->in, p, ls->inlen);
+	if (ls->inlen == sizeof(ls->in) - 1)
+		ls_fail(ls, "collector: reply line too long");
+}
+
+static void
+ls_io(int fd, int revents, void *arg)
+{
+	struct logship *ls = arg;
+
+	(void)fd;
+	if (ls->state == LS_CONNECTING) {
+		ls_on_connect(ls);
+		return;
+	}
+	if (revents & POLLOUT) {
+		if (ls_flush(ls) < 0)
+			return;
+		if (ls->proto == LOGSHIP_SYSLOG)
+			ls_syslog_delivered(ls);
+		ls_pump(ls);
+	}
+	if (ls->fd >= 0 && (revents & (POLLIN | POLLHUP | POLLERR)))
+		ls_read(ls);
+}
+
+/* ---- frames ---- */
+
+static void
+ls_frame_vmmanage(struct logship *ls, const struct lspool_rec *r)
+{
+	char prefix[512], mac[2 * crypto_auth_BYTES + 2] = "";
+
+	if (ls->has_key) {
+		/* what the MAC covers: see MAC in vmmanage-collector(8) */
+		uint8_t m[crypto_auth_BYTES];
+		crypto_auth_hmacsha512256_state st;
+		int pl = snprintf(prefix, sizeof(prefix), "VMM1 %s %s %" PRIu64 " %" PRId64 " %zu\n",
+		    ls->hostname, lspool_boot(ls->sp), r->seq, r->epoch, r->len);
+		crypto_auth_hmacsha512256_init(&st, ls->key, sizeof(ls->key));
+		crypto_auth_hmacsha512256_update(&st, (const unsigned char *)prefix, (size_t)pl);
+		crypto_auth_hmacsha512256_update(&st, (const unsigned char *)ls->rec, r->len);
+		crypto_auth_hmacsha512256_final(&st, m);
+		mac[0] = ' ';
+		sodium_bin2hex(mac + 1, sizeof(mac) - 1, m, sizeof(m));
+	}
+	ls->outlen += (size_t)snprintf(ls->out + ls->outlen, 512, "M %" PRIu64 " %" PRId64 " %zu%s\n",
+	    r->seq, r->epoch, r->len, mac);
+}
+
+static void
+ls_frame_syslog(struct logship *ls, const struct lspool_rec *r)
+{
+	char head[512], stamp[32];
+	struct tm tm;
+	time_t t = (time_t)r->epoch;
+
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* <30> = daemon.info; RFC 5424 with no structured data, octet-counted (RFC 6587) */
+	int hl = snprintf(head, sizeof(head), "<30>1 %s %s vmmanage - - - ", stamp, ls->hostname);
+	ls->outlen += (size_t)snprintf(ls->out + ls->outlen, 600, "%zu %s", (size_t)hl + r->len, head);
+}
+
+static void
+ls_pump(struct logship *ls)
+{
+	struct lspool_rec r;
+
+	if (ls->state != LS_STREAMING || ls->fd < 0)
+		return;
+	if (ls->sent_seq == lspool_acked(ls->sp))
+		ls->last_progress = ev_now();
+	while (ls->outlen < LS_OUT_MAX && ls->sent_seq - lspool_acked(ls->sp) < LS_WINDOW_FRAMES) {
+		if (ls_reserve(ls, LS_REC_CAP + 1024) < 0)
+			break;
+		int rc = lspool_read(ls->sp, &ls->cur, &r, ls->rec, LS_REC_CAP);
+		if (rc < 0) {
+			ls_fail(ls, "spool: cannot read seq %" PRIu64, ls->cur.seq);
+			return;
+		}
+		if (rc == 0)
+			break;
+		if (ls->proto == LOGSHIP_SYSLOG)
+			ls_frame_syslog(ls, &r);
+		else
+			ls_frame_vmmanage(ls, &r);
+		memcpy(ls->out + ls->outlen, ls->rec, r.len);
+		ls->outlen += r.len;
+		if (ls->proto == LOGSHIP_VMMANAGE)
+			ls->out[ls->outlen++] = '\n';
+		ls->sent_seq = r.seq;
+	}
+	if (ls_flush(ls) == 0 && ls->proto == LOGSHIP_SYSLOG)
+		ls_syslog_delivered(ls);
+}
+
+/* ---- the state timer ---- */
+
+static double
+ls_timer(void *arg)
+{
+	struct logship *ls = arg;
+
+	ls->timer_delay = LS_TICK;
+	switch (ls->state) {
+	case LS_BACKOFF:
+		ls_resolve(ls);
+		break;
+	case LS_RESOLVING:
+		/* ls_resolved runs from inside ares_cancel with ARES_ECANCELLED */
+		ares_cancel(ls->ch);
+		if (ls->state == LS_RESOLVING)
+			ls_fail(ls, "resolve %s: timed out", ls->host);
+		break;
+	case LS_CONNECTING:
+		snprintf(ls->last_error, sizeof(ls->last_error), "connect %s port %s: timed out", ls->host, ls->port);
+		ls_connect_next(ls);
+		break;
+	case LS_HELLO:
+		ls_fail(ls, "collector %s: no answer to HELLO", ls->host);
+		break;
+	case LS_STREAMING:
+		if (ls->proto == LOGSHIP_SYSLOG)
+			ls_syslog_delivered(ls);
+		if (ls->sent_seq > lspool_acked(ls->sp) && ev_now() - ls->last_progress > ls->ack_timeout)
+			ls_fail(ls, "no ack for %.0f s: link or collector gone", ls->ack_timeout);
+		else
+			ls_pump(ls);
+		break;
+	}
+	return ls->timer_delay;
+}
+
+/* ---- the API ---- */
+
+static int
+ls_parse_target(struct logship *ls, const struct logship_conf *conf, char *err, size_t errlen)
+{
+	const char *s = conf->collector, *colon;
+	const char *defport = conf->protocol == LOGSHIP_SYSLOG ? "514" : "31000";
+
+	if (s == NULL || *s == '\0') {
+		snprintf(err, errlen, "collector: not set (\"host:port\")");
+		return -1;
+	}
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (close == NULL || (close[1] != '\0' && close[1] != ':')) {
+			snprintf(err, errlen, "collector \"%s\": expected [ADDRESS]:PORT", s);
+			return -1;
+		}
+		ls->host = strndup(s + 1, (size_t)(close - s - 1));
+		ls->port = strdup(close[1] == ':' ? close + 2 : defport);
+	} else if ((colon = strrchr(s, ':')) != NULL && strchr(s, ':') == colon) {
+		ls->host = strndup(s, (size_t)(colon - s));
+		ls->port = strdup(colon + 1);
+	} else {
+		ls->host = strdup(s);
+		ls->port = strdup(defport);
+	}
+	char *end;
+	long p = strtol(ls->port, &end, 10);
+	if (*ls->host == '\0' || *end != '\0' || p < 1 || p > 65535) {
+		snprintf(err, errlen, "collector \"%s\": expected HOST:PORT with PORT 1..65535", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+ls_load_key(struct logship *ls, const char *file, char *err, size_t errlen)
+{
+	char hex[160];
+	size_t binlen;
+	FILE *f = fopen(file, "re");
+
+	if (f == NULL) {
+		snprintf(err, errlen, "collector_key_file %s: %s", file, strerror(errno));
+		return -1;
+	}
+	if (fgets(hex, sizeof(hex), f) == NULL)
+		hex[0] = '\0';
+	fclose(f);
+	hex[strcspn(hex, " \t\r\n")] = '\0';
+	if (sodium_hex2bin(ls->key, sizeof(ls->key), hex, strlen(hex), NULL, &binlen, NULL) != 0 ||
+	    binlen != sizeof(ls->key)) {
+		snprintf(err, errlen, "collector_key_file %s: expected %d hex digits", file,
+		    2 * crypto_auth_KEYBYTES);
+		return -1;
+	}
+	sodium_memzero(hex, sizeof(hex));
+	ls->has_key = 1;
+	return 0;
+}
+
+struct logship *
+logship_new(const struct logship_conf *conf, char *err, size_t errlen)
+{
+	struct logship *ls = calloc(1, sizeof(*ls));
+
+	if (ls == NULL || sodium_init() < 0 || ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
+		snprintf(err, errlen, "logship: cannot initialise");
+		free(ls);
+		return NULL;
+	}
+	ls->fd = -1;
+	ls->proto = conf->protocol;
+	ls->ack_timeout = conf->ack_timeout > 0 ? conf->ack_timeout : 10;
+	ls->backoff = LS_BACKOFF_MIN;
+	if (conf->hostname != NULL && *conf->hostname)
+		snprintf(ls->hostname, sizeof(ls->hostname), "%s", conf->hostname);
+	else if (gethostname(ls->hostname, sizeof(ls->hostname) - 1) < 0)
+		strcpy(ls->hostname, "localhost");
+	if (ls_parse_target(ls, conf, err, errlen) < 0 ||
+	    (conf->key_file != NULL && *conf->key_file && ls_load_key(ls, conf->key_file, err, errlen) < 0) ||
+	    (ls->rec = malloc(LS_REC_CAP)) == NULL ||
+	    (ls->sp = lspool_open(conf->state_dir ? conf->state_dir : ".", conf->spool_max_bytes,
+	    !conf->no_sync, err, errlen)) == NULL ||
+	    (ls->timer = ev_timer_add(0, ls_timer, ls)) == NULL) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "logship: out of memory");
+		logship_free(ls);
+		return NULL;
+	}
+	ls->state = LS_BACKOFF;
+	return ls;
+}
+
+int
+logship_submit(struct logship *ls, time_t t, const char *msg)
+{
+	size_t len = strlen(msg);
+	int rc;
+
+	if (len > LOGSHIP_MAX_MSG - 12) {
+		/* cut on a UTF-8 boundary and say so */
+		size_t cut = LOGSHIP_MAX_MSG - 12;
+		while (cut > 0 && ((unsigned char)msg[cut] & 0xc0) == 0x80)
+			cut--;
+		char *m = malloc(cut + 13);
+		if (m == NULL)
+			return -1;
+		memcpy(m, msg, cut);
+		memcpy(m + cut, " [truncated]", 13);
+		rc = lspool_append(ls->sp, t, m, cut + 12);
+		free(m);
+	} else
+		rc = lspool_append(ls->sp, t, msg, len);
+	if (rc == 0)
+		ls_pump(ls);
+	return rc;
+}
+
+void
+logship_status(const struct logship *ls, struct logship_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->connected = ls->state == LS_STREAMING;
+	st->spooled = lspool_pending(ls->sp);
+	st->spool_bytes = lspool_bytes(ls->sp);
+	st->dropped = lspool_dropped(ls->sp);
+	st->next_seq = lspool_next_seq(ls->sp);
+	st->acked_seq = lspool_acked(ls->sp);
+	snprintf(st->boot, sizeof(st->boot), "%s", lspool_boot(ls->sp));
+	snprintf(st->last_error, sizeof(st->last_error), "%s", ls->last_error);
+}
+
+void
+logship_free(struct logship *ls)
+{
+	if (ls == NULL)
+		return;
+	ls->destroying = 1;
+	ls_close(ls);
+	if (ls->timer != NULL)
+		ev_timer_del(ls->timer);
+	if (ls->ares_timer != NULL)
+		ev_timer_del(ls->ares_timer);
+	if (ls->ch_ok)
+		ares_destroy(ls->ch);
+	if (ls->ai != NULL)
+		ares_freeaddrinfo(ls->ai);
+	lspool_close(ls->sp);
+	free(ls->rec);
+	free(ls->out);
+	free(ls->host);
+	free(ls->port);
+	free(ls);
+}
