@@ -19,6 +19,7 @@
 #include "ev.h"
 #include "guard.h"
 #include "log.h"
+#include "logship.h"
 #include "setup.h"
 #include "state.h"
 #include "targets.h"
@@ -54,6 +55,9 @@ struct agent {
 	int locating;                /* the endpoint worker is asking where the VM runs */
 	char located[128], locate_err[256];
 	int locate_rc;
+	/* the central log */
+	struct logship *ship;
+	char *ship_fp;               /* its settings, to restart it only when they change */
 };
 
 static int64_t
@@ -77,6 +81,71 @@ agent_event(struct agent *a, const char *kind, const char *fmt, ...)
 	va_end(ap);
 	log_info("%s", msg);
 	cyclelog_event(&a->log, agent_wall(), host_hostname(), kind, msg);
+	if (a->ship != NULL && logship_submit(a->ship, (time_t)agent_wall(), msg) < 0)
+		log_warn("collector: cannot spool");
+}
+
+/* The cycle's values for the collector, compact: the block itself stays local. */
+static void
+agent_ship_cycle(struct agent *a, const struct vmm_sample *s, enum vmm_action act)
+{
+	const struct vmm_policy_counters *c = &a->counters;
+	char msg[512], val[32], low[96] = "";
+
+	if (a->ship == NULL)
+		return;
+	if (s->known)
+		snprintf(val, sizeof(val), "%g", s->value);
+	else
+		snprintf(val, sizeof(val), "unknown");
+	if (c->has_low)
+		snprintf(low, sizeof(low), " lowcount=%" PRId64 " lowthreshold=%g", c->lowcount, c->lowthreshold);
+	snprintf(msg, sizeof(msg), "cycle %s=%s count=%" PRId64 " threshold=%g%s action=%s location=%s",
+	    a->su->set.sensor, val, c->count, c->threshold, low, vmm_action_name(act),
+	    a->st.location[0] ? a->st.location : "unknown");
+	if (logship_submit(a->ship, (time_t)s->time, msg) < 0)
+		log_warn("collector: cannot spool");
+}
+
+static char *
+agent_ship_fingerprint(const struct settings *s)
+{
+	char *fp = NULL;
+
+	if (s->collector == NULL)
+		return NULL;
+	if (asprintf(&fp, "%s|%d|%s|%lld|%s|%s", s->collector, s->collector_syslog,
+	    s->collector_key_file ? s->collector_key_file : "", (long long)s->spool_max_bytes,
+	    host_hostname(), s->state_dir) < 0)
+		return NULL;
+	return fp;
+}
+
+/* Start, restart or stop the central log to match the settings. The spool lives in
+ * state_dir, so a restart loses nothing. */
+static int
+agent_ship_update(struct agent *a, char *err, size_t errlen)
+{
+	const struct settings *s = &a->su->set;
+	char *fp = agent_ship_fingerprint(s);
+
+	if ((fp == NULL && a->ship_fp == NULL) || (fp && a->ship_fp && strcmp(fp, a->ship_fp) == 0)) {
+		free(fp);
+		return 0;
+	}
+	logship_free(a->ship);
+	a->ship = NULL;
+	free(a->ship_fp);
+	a->ship_fp = fp;
+	if (fp == NULL)
+		return 0;
+	struct logship_conf lc = { .collector = s->collector,
+		.protocol = s->collector_syslog ? LOGSHIP_SYSLOG : LOGSHIP_VMMANAGE,
+		.hostname = host_hostname(), .state_dir = s->state_dir,
+		.spool_max_bytes = (uint64_t)s->spool_max_bytes, .key_file = s->collector_key_file };
+	if ((a->ship = logship_new(&lc, err, errlen)) == NULL)
+		return -1;
+	return 0;
 }
 
 static void
@@ -372,6 +441,7 @@ agent_decide(struct agent *a, const struct vmm_sample *s)
 		.counters = &a->counters, .action = d.action, .reason = d.reason,
 		.location = a->st.location };
 	cyclelog_cycle(&a->log, &rec);
+	agent_ship_cycle(a, s, d.action);
 	if (d.process_queue && d.reason[0])
 		agent_event(a, "queue", "%s", d.reason);
 	if (d.action == VMM_ACT_NONE && agent_base_overdue(a, &in))
@@ -520,6 +590,8 @@ agent_swap(struct agent *a, struct setup *neu)
 		log_warnx("reload: control_socket, pid_file and state_dir change only at a restart");
 	if (old->set.interval != neu->set.interval)
 		ev_timer_set(a->tick, neu->set.interval);
+	if (agent_ship_update(a, err, sizeof(err)) < 0)
+		log_warnx("reload: collector: %s", err);
 	if (old->policy.state != neu->policy.state)
 		memset(&a->counters, 0, sizeof(a->counters));
 	agent_event(a, "reload", "Reloaded %s: policy %s, sensor %s, endpoint %s%s", a->config_path,
@@ -603,6 +675,22 @@ agent_status_request(struct agent *a, FILE *out)
 	    a->st.requests, a->st.confirmed, a->st.unconfirmed, a->st.failed);
 }
 
+static void
+agent_status_collector(struct agent *a, FILE *out)
+{
+	struct logship_status ls;
+
+	if (a->ship == NULL) {
+		fprintf(out, "collector: none\n");
+		return;
+	}
+	logship_status(a->ship, &ls);
+	fprintf(out, "collector: %s (%s%s%s), %" PRIu64 " messages spooled, %" PRIu64 " dropped\n",
+	    a->su->set.collector, ls.connected ? "connected" : "not connected",
+	    !ls.connected && ls.last_error[0] ? ": " : "", !ls.connected ? ls.last_error : "",
+	    ls.spooled, ls.dropped);
+}
+
 void
 agent_status(struct agent *a, FILE *out)
 {
@@ -629,6 +717,7 @@ agent_status(struct agent *a, FILE *out)
 	    (long long)a->guard.max_per_hour, a->guard.suppressed);
 	if (a->overruns)
 		fprintf(out, "sensor overruns: %" PRIu64 "\n", a->overruns);
+	agent_status_collector(a, out);
 }
 
 const char *
@@ -681,7 +770,7 @@ agent_new(struct setup *su, const char *config_path, char *err, size_t errlen)
 	a->prev_known = -1;
 	host_set_hostname(su->set.hostname);
 	guard_init(&a->guard, su->set.cooldown, su->set.max_moves_per_hour);
-	if (agent_open(a, err, errlen) < 0 ||
+	if (agent_open(a, err, errlen) < 0 || agent_ship_update(a, err, errlen) < 0 ||
 	    (a->sensor_w = worker_new("sensor")) == NULL ||
 	    (a->endpoint_w = worker_new("endpoint")) == NULL ||
 	    (a->tick = ev_timer_add(0, agent_tick, a)) == NULL) {
@@ -705,6 +794,8 @@ agent_free(struct agent *a)
 		agent_event(a, "stop", "Stopping VMManage");
 	worker_free(a->sensor_w);
 	worker_free(a->endpoint_w);
+	logship_free(a->ship);
+	free(a->ship_fp);
 	ev_timer_del(a->tick);
 	cyclelog_close(&a->log);
 	setup_free(a->pending);

@@ -35,6 +35,10 @@ const struct conf_key_doc conf_known_keys[] = {
 	{ "pid_file", "the core" },
 	{ "control_socket", "the core" },
 	{ "hostname", "the core" },
+	{ "collector", "the core" },
+	{ "collector_protocol", "the core" },
+	{ "collector_key_file", "the core" },
+	{ "spool_max_bytes", "the core" },
 	/* policies */
 	{ "threshold", "the threshold, base, schedule and site policies" },
 	{ "tarry", "the threshold, base and schedule policies" },

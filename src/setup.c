@@ -14,7 +14,8 @@ static const char *const core_keys[] = {
 	"sensor_timeout", "endpoint", "endpoint_timeout", "hosts", "base", "location",
 	"min_range", "max_range", "home", "away", "home_broadcast", "cooldown",
 	"max_moves_per_hour", "state_dir", "log_file", "json_log_file", "pid_file",
-	"control_socket", "hostname", NULL
+	"control_socket", "hostname", "collector", "collector_protocol", "collector_key_file",
+	"spool_max_bytes", NULL
 };
 
 #define TRY(expr) do { if ((expr) < 0) return -1; } while (0)
@@ -188,6 +189,29 @@ setup_paths(const struct vmm_conf *c, struct settings *s, char *err, size_t errl
 }
 
 static int
+setup_collector(const struct vmm_conf *c, struct settings *s, char *err, size_t errlen)
+{
+	const char *proto = "vmmanage";
+	char where[512];
+
+	s->spool_max_bytes = 16 << 20;
+	TRY(setup_str(c, "collector", NULL, &s->collector, err, errlen));
+	TRY(setup_str(c, "collector_protocol", proto, &proto, err, errlen));
+	TRY(setup_str(c, "collector_key_file", NULL, &s->collector_key_file, err, errlen));
+	TRY(conf_int(c, "spool_max_bytes", 4096, INT64_C(1) << 40, &s->spool_max_bytes, err, errlen));
+	if (strcmp(proto, "syslog") != 0 && strcmp(proto, "vmmanage") != 0) {
+		snprintf(err, errlen, "%s: collector_protocol: '%s' is neither \"vmmanage\" nor \"syslog\"",
+		    conf_where(c, "collector_protocol", where, sizeof(where)), proto);
+		return -1;
+	}
+	s->collector_syslog = strcmp(proto, "syslog") == 0;
+	if (s->collector_key_file != NULL &&
+	    conf_check_private(s->collector_key_file, "collector_key_file", err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+static int
 setup_direction(const struct vmm_conf *c, struct settings *s, enum vmm_direction def, char *err,
     size_t errlen)
 {
@@ -291,6 +315,7 @@ setup_load(const char *path, void (*warn)(const char *msg), char *err, size_t er
 	    setup_timing(su->conf, &su->set, err, errlen) < 0 ||
 	    setup_topology(su->conf, &su->set, err, errlen) < 0 ||
 	    setup_paths(su->conf, &su->set, err, errlen) < 0 ||
+	    setup_collector(su->conf, &su->set, err, errlen) < 0 ||
 	    setup_modules(su, err, errlen) < 0)
 		goto fail;
 	const char *const *active[] = { core_keys, setup_policy(su)->keys, setup_sensor(su)->keys,

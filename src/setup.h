@@ -23,6 +23,10 @@ struct settings {
 	const char *base, *location, *home_broadcast;
 	const char *state_dir, *log_file, *json_log_file, *pid_file, *control_socket;
 	const char *hostname;
+	const char *collector;          /* NULL: no central log */
+	int collector_syslog;           /* collector_protocol = "syslog" */
+	const char *collector_key_file;
+	int64_t spool_max_bytes;
 	char *legacy_hosts_text; /* min_range..max_range turned into names */
 };
 

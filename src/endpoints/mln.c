@@ -53,7 +53,7 @@ static int
 mln_read_keys(struct mln_endpoint *e, const struct vmm_conf *conf, char *err, size_t errlen)
 {
 	const struct vmm_host *h = e->host;
-	const char *state_dir = "/var/lib/vmmanage";
+	const char *state_dir = VMM_LOCALSTATEDIR "/lib/vmmanage";
 
 	e->program = "mln";
 	e->timeout = 600;

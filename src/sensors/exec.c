@@ -16,7 +16,7 @@ struct exec_sensor {
 	double timeout;
 };
 
-static const char *const exec_keys[] = { "sensor_command", "sensor_timeout", NULL };
+static const char *const exec_keys[] = { "sensor_command", "sensor_timeout", "daemon_interval", NULL };
 
 static int
 exec_init(const struct vmm_host *host, const struct vmm_conf *conf, void **state, char *err,
@@ -28,7 +28,10 @@ exec_init(const struct vmm_host *host, const struct vmm_conf *conf, void **state
 	if (s == NULL)
 		return snprintf(err, errlen, "out of memory"), -1;
 	s->host = host;
-	s->timeout = 10;
+	/* the core's default: half the interval, at most 30 s */
+	double interval = 60;
+	host->conf_number(conf, "daemon_interval", &interval, err, errlen);
+	s->timeout = interval / 2 < 30 ? interval / 2 : 30;
 	int rc = host->conf_strings(conf, "sensor_command", &s->argv, &n, err, errlen);
 	if (rc == 0 || (rc > 0 && n == 0)) {
 		snprintf(err, errlen, "%s: sensor_command is not set: add e.g. sensor_command = [\"/usr/local/bin/probe\", \"--json\"]",
