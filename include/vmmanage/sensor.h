@@ -31,6 +31,11 @@ struct vmm_sensor_ops {
 	/* May block up to its own timeout; runs off the event loop, never concurrently. */
 	void (*sample)(void *state, struct vmm_sensor_reading *out);
 	void (*fini)(void *state);
+	/* Optional (NULL): work the sensor does when the policy says so, e.g. the queue
+	 * sensor runs its claimed jobs (the site policy's process_queue). Runs on the same
+	 * worker as sample, for up to budget_s seconds (0: no limit). 1 when done, 0 when
+	 * work is left, -1 with err. */
+	int (*process)(void *state, double budget_s, char *err, size_t errlen);
 };
 
 const struct vmm_sensor_ops *vmm_sensor_entry(void);

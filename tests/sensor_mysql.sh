@@ -1,0 +1,140 @@
+#!/bin/bash
+# mysql_slow against a real MariaDB started here: the sample is the slow queries of the
+# interval, a restart re-baselines, a dead or mute server gives unknown within the
+# timeout, the password comes from a private option file, libcurl is never mapped.
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+. "$top_srcdir/tests/sensor_services.sh"
+. "$top_srcdir/tests/agent_lib.sh"
+need_root
+mariadb_setup
+mariadb_start
+mysql_sql "CREATE USER vmm@'127.0.0.1' IDENTIFIED BY 's3cret'; CREATE USER vmm@localhost IDENTIFIED BY 's3cret'"
+
+printf '[vmmanage]\npassword=s3cret\n' >"$T/my.cnf"
+chmod 644 "$T/my.cnf"
+cat >"$T/vmm.conf" <<CONF
+mysql_host = "127.0.0.1"
+mysql_port = $MYSQL_PORT
+mysql_user = "vmm"
+mysql_option_file = "$T/my.cnf"
+mysql_timeout = 2
+CONF
+DRIVE="$top_builddir/tests/sensor_drive"
+
+# --- the option file holds a password: refused while others can read it
+out=$("$DRIVE" -t "$T/vmm.conf" mysql_slow)
+check "a world-readable option file is refused at init ($out)" \
+	grep -q "chmod o-rwx $T/my.cnf" <<<"$out"
+chmod 600 "$T/my.cnf"
+out=$("$DRIVE" -t "$T/vmm.conf" mysql_slow)
+check "init accepts it at mode 0600, and names the label ($out)" grep -q $'^ready\tmysql_slow\tslow rate' <<<"$out"
+
+# --- the sample is the increase of Slow_queries since the last cycle
+drive_start "$T/vmm.conf" mysql_slow
+drive sample
+check "the first sample is unknown: a baseline, not a rate ($REPLY)" \
+	test "$(s_known)" = 0 -a "$(s_why)" = "mysql: baseline"
+slow_queries 3
+drive sample
+check "3 slow queries in the interval give 3 ($REPLY)" test "$(s_known):$(s_value)" = 1:3
+mysql_sql "select 1; select sleep(0.01)" >/dev/null
+drive sample
+check "fast queries only give 0 ($REPLY)" test "$(s_known):$(s_value)" = 1:0
+slow_queries 2
+drive sample
+check "2 more give 2 ($REPLY)" test "$(s_known):$(s_value)" = 1:2
+
+# --- a restart between two cycles: re-baseline, never a negative rate
+slow_queries 1
+mariadb_stop
+mariadb_start
+drive sample
+check "after a restart: unknown, new baseline ($REPLY)" \
+	test "$(s_known)" = 0 -a "$(s_why)" = "mysql: server restarted: new baseline"
+check "the restart is logged with the counters read before and after it" grep -q "Slow_queries went from 5 to 0" "$T/drive.log"
+slow_queries 1
+drive sample
+check "then the rate again: 1 ($REPLY)" test "$(s_known):$(s_value)" = 1:1
+
+# --- the server goes away: unknown, quickly, and the sensor survives
+mariadb_stop
+worst=0
+for i in 1 2 3 4; do
+	drive sample 30 || break
+	[ "$(s_known)" = 0 ] || break
+	ms=$(s_ms); [ "$ms" -gt "$worst" ] && worst=$ms
+	why=$(s_why)
+done
+check "with the server down every sample is unknown ($REPLY)" test "$(s_known)" = 0 -a "$i" = 4
+check "and says why: $why" grep -q "mysql: 127.0.0.1:$MYSQL_PORT: .*connect" <<<"$why"
+check "each within mysql_timeout (worst ${worst} ms)" test "$worst" -lt 3000
+mariadb_start
+known=
+for i in $(seq 1 8); do
+	drive sample && [ "$(s_known)" = 1 ] && { known=$i; break; }
+done
+check "back up: known again after a baseline, within a few cycles (cycle ${known:-never})" test -n "$known"
+
+# --- libcurl is not in a process that loaded only mysql_slow
+check "the process maps libmariadb" grep -q libmariadb "/proc/$DRV_PID/maps"
+check "and not libcurl" bash -c "! grep -q libcurl /proc/$DRV_PID/maps"
+drive_stop
+
+# --- a wrong password: unknown with the server's words
+printf '[client]\npassword=wrong\n' >"$T/bad.cnf"
+chmod 600 "$T/bad.cnf"
+sed "s|$T/my.cnf|$T/bad.cnf|" "$T/vmm.conf" >"$T/bad.conf"
+out=$(printf 'sample\n' | "$DRIVE" "$T/bad.conf" mysql_slow | tail -1)
+check "a wrong password gives unknown: $(cut -f5 <<<"$out")" grep -q $'^0\t.*Access denied' <<<"$out"
+
+# --- the [client] group is read too, and the socket works
+printf '[client]\npassword=s3cret\n' >"$T/client.cnf"
+chmod 600 "$T/client.cnf"
+cat >"$T/sock.conf" <<CONF
+mysql_socket = "$MYSQL_SOCK"
+mysql_user = "vmm"
+mysql_option_file = "$T/client.cnf"
+CONF
+out=$(printf 'sample\nsample\n' | "$DRIVE" "$T/sock.conf" mysql_slow | tail -1)
+check "over the socket with the [client] password: known ($out)" grep -q $'^1\t0\t' <<<"$out"
+
+# --- a server that accepts and never says a word: unknown within the timeout
+MUTE_PORT=$(free_port)
+python3 -c 'import socket,sys,time
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(120)' "$MUTE_PORT" &
+MUTE_PID=$!
+on_exit "kill $MUTE_PID"
+port_open() { bash -c "exec 3<>/dev/tcp/127.0.0.1/$1"; }
+wait_for 10 port_open "$MUTE_PORT" || die "the mute listener did not start"
+sed "s/^mysql_port = .*/mysql_port = $MUTE_PORT/" "$T/vmm.conf" >"$T/mute.conf"
+start=$(date +%s%N)
+out=$(printf 'sample\n' | timeout 30 "$DRIVE" "$T/mute.conf" mysql_slow | tail -1)
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+check "a mute server gives unknown ($(cut -f5 <<<"$out"))" grep -q '^0' <<<"$out"
+check "within mysql_timeout = 2 s (${took} ms)" test "$took" -lt 4500
+
+# --- scenario 1 (thesis nii1): the agent requests a move after `tarry` slow cycles
+agent_conf_sensor mysql_slow "daemon_interval = 1" "threshold = 2" "tarry = 3" \
+	"cooldown = 30" "mysql_host = \"127.0.0.1\"" "mysql_port = $MYSQL_PORT" \
+	"mysql_user = \"vmm\"" "mysql_option_file = \"$T/my.cnf\"" "mysql_timeout = 2"
+agent_start
+wait_cycles 5 20 || fail "5 cycles at rest within 20 s (got $(cycles))"
+check "at rest: no move ($(cycle_values 'slow rate'))" test -z "$(moves)"
+check "the cycle log says slow rate, as the thesis did" grep -qE '^slow rate: +0$' "$T/vmmanage.log"
+check "the first cycle is a baseline, logged as unknown" grep -qE '^slow rate: +unknown' "$T/vmmanage.log"
+check "the agent maps libmariadb" grep -q libmariadb "/proc/$AGENT_PID/maps"
+check "and not libcurl" bash -c "! grep -q libcurl /proc/$AGENT_PID/maps"
+# about 4 slow queries a second, each cycle above threshold 2
+( end=$((SECONDS + 12)); while [ $SECONDS -lt $end ] && [ -z "$(moves)" ]; do slow_queries 1; done ) &
+LOAD_PID=$!
+on_exit "kill $LOAD_PID"
+wait_for 20 test -s "$T/moves"
+check "under slow queries the agent requests a move to h2 ($(cycle_values 'slow rate' 8))" \
+	test "$(moves)" = "move h2"
+wait "$LOAD_PID" 2>/dev/null
+check "the request is logged in the thesis words" \
+	grep -qE '^[0-9]+ .* nii1: Requesting migration of VM' "$T/vmmanage.log"
+agent_stop
+
+finish
