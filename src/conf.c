@@ -293,6 +293,8 @@ conf_setting_int64(const struct vmm_conf *c, config_setting_t *s)
 		if ((line = strchr(line, '\n')) != NULL)
 			line++;
 	const char *name = config_setting_name(s);
+	if (name == NULL) /* an element of a list: libconfig's value it is */
+		return v;
 	const char *p = line ? strstr(line, name) : NULL;
 	if (p == NULL || (p = strpbrk(p + strlen(name), "=:")) == NULL)
 		return v;

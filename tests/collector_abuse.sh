@@ -3,7 +3,7 @@
 # the middle of a line, one that never reads its acks, a 1 MiB line, binary garbage,
 # CR/LF and ANSI escape injection, a source outside `allow`. The collector keeps serving
 # everyone and writes only what it should.
-. "$top_srcdir/tests/lib.sh"
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/collector_lib.sh"
 need_root
 need_cmd nc perl

@@ -2,7 +2,7 @@
 # kill -9 the collector twice while an agent (logship through the test driver) streams
 # 10,000 messages, restart it each time: OUTPUT holds every message exactly once, in order.
 # Then a replayed frame after the restarts is still recognised as a duplicate.
-. "$top_srcdir/tests/lib.sh"
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/collector_lib.sh"
 need_root
 need_cmd nc

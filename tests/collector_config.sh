@@ -1,6 +1,6 @@
 #!/bin/bash
 # Configuration errors name the file and the line and say how to mend; -t checks.
-. "$top_srcdir/tests/lib.sh"
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/collector_lib.sh"
 
 t_conf() { printf '%s\n' "$@" > "$T/c.conf"; "$COLLECTOR" -t -c "$T/c.conf" -o /dev/null 2>&1; }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Per-host keys: with keys_file, an agent with its key writes; a wrong key, a host without
 # a key, and an unsigned thesis or syslog line claiming a keyed host write nothing.
-. "$top_srcdir/tests/lib.sh"
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/collector_lib.sh"
 need_root
 need_cmd nc od

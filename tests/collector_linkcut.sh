@@ -2,7 +2,7 @@
 # Cut the link between an agent and the collector (two network namespaces joined by a veth
 # pair, one end set down for 5 s) while it streams 5,000 messages: after the link comes
 # back everything arrives, exactly once, in order.
-. "$top_srcdir/tests/lib.sh"
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/collector_lib.sh"
 need_root
 need_cmd ip nc

@@ -2,7 +2,7 @@
 # Syslog in and out: a real rsyslog forwarding over TCP (omfwd) and logger --tcp (RFC 5424
 # and RFC 3164, LF and octet-counting framing) land in OUTPUT; the agent's log path with
 # collector_protocol = "syslog" lands in a real rsyslog's file.
-. "$top_srcdir/tests/lib.sh"
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/collector_lib.sh"
 need_root
 need_cmd rsyslogd logger nc

@@ -2,7 +2,7 @@
 # The thesis protocol end to end: the thesis's Perl client (Listing 3.6, pointed at our
 # port) and nc one-shot lines land in OUTPUT in the thesis format (Listing 4.1); the date is
 # date(1)'s in the collector's time zone; IPv6; JSON; escaping; privileges; SIGHUP; SIGTERM.
-. "$top_srcdir/tests/lib.sh"
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/collector_lib.sh"
 need_root
 need_cmd nc perl

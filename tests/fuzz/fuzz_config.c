@@ -16,7 +16,7 @@ static void
 fuzz_lookups(const struct vmm_conf *c)
 {
 	static const char *const keys[] = { "threshold", "tarry", "hosts", "policy", "bigjobs",
-		"daemon_interval", "rest_monitoring", NULL };
+		"daemon_interval", "rest_monitoring", "mixed", NULL };
 	const char *const *active[] = { keys };
 	char err[512];
 	double d;
