@@ -36,8 +36,10 @@ struct agent {
 	struct cyclelog log;
 	struct worker *sensor_w, *endpoint_w;
 	struct ev_timer *tick;
-	/* the sample being taken */
+	/* the sample being taken, or the sensor's work being done */
 	struct vmm_sensor_reading reading;
+	int process_rc;
+	char process_err[256];
 	int64_t sample_time;
 	uint64_t overruns;
 	/* what status shows */
@@ -424,6 +426,41 @@ agent_base_overdue(struct agent *a, const struct vmm_policy_input *in)
 	    guard_peek(&a->guard, ev_now(), why, sizeof(why)) == GUARD_ALLOW;
 }
 
+/* Worker thread: the sensor's own work (the queue sensor runs its jobs), bounded so the
+ * next sample is not held up for long. */
+static void
+agent_process_job(void *arg)
+{
+	struct agent *a = arg;
+
+	a->process_err[0] = '\0';
+	a->process_rc = setup_sensor(a->su)->process(a->su->sensor.state, a->su->set.interval * 0.8,
+	    a->process_err, sizeof(a->process_err));
+}
+
+static void
+agent_process_done(void *arg)
+{
+	struct agent *a = arg;
+
+	if (a->process_rc < 0)
+		agent_event(a, "queue", "Processing failed: %s", a->process_err);
+	else if (a->process_rc == 1)
+		agent_event(a, "queue", "Queue processed");
+	agent_apply_pending(a);
+}
+
+static void
+agent_process(struct agent *a)
+{
+	if (setup_sensor(a->su)->process == NULL) {
+		log_debug("sensor %s has nothing to process", a->su->set.sensor);
+		return;
+	}
+	if (worker_submit(a->sensor_w, agent_process_job, agent_process_done, a) < 0)
+		log_warnx("sensor %s: busy, processing waits for the next cycle", a->su->set.sensor);
+}
+
 /* Returns 1 when a request went out: the next sample then waits for the cooldown too. */
 static int
 agent_decide(struct agent *a, const struct vmm_sample *s)
@@ -442,8 +479,11 @@ agent_decide(struct agent *a, const struct vmm_sample *s)
 		.location = a->st.location };
 	cyclelog_cycle(&a->log, &rec);
 	agent_ship_cycle(a, s, d.action);
-	if (d.process_queue && d.reason[0])
-		agent_event(a, "queue", "%s", d.reason);
+	if (d.process_queue) {
+		if (d.reason[0])
+			agent_event(a, "queue", "%s", d.reason);
+		agent_process(a);
+	}
 	if (d.action == VMM_ACT_NONE && agent_base_overdue(a, &in))
 		d.action = VMM_ACT_MOVE_TO_BASE, snprintf(d.reason, sizeof(d.reason), "resting away from the base: asking again");
 	if (d.action == VMM_ACT_NONE)
