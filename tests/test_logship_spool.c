@@ -11,15 +11,9 @@
 
 #include "logship_spool.h"
 
-static int t_n, t_fail;
+#include "tap.h"
 
-#define CHECK(cond, ...) do {						\
-	t_n++;								\
-	if (cond) printf("ok %d - ", t_n);				\
-	else { t_fail++; printf("not ok %d - ", t_n); }			\
-	printf(__VA_ARGS__);						\
-	printf("\n");							\
-} while (0)
+#define CHECK(cond, ...) TAP_OK(cond, __VA_ARGS__)
 
 static char dir[256];
 
@@ -125,6 +119,5 @@ main(void)
 	if (d != NULL)
 		closedir(d);
 	rmdir(dir);
-	printf("1..%d\n", t_n);
-	return t_fail ? 1 : 0;
+	return tap_done();
 }
