@@ -348,8 +348,15 @@ conf_int(const struct vmm_conf *c, const char *key, int64_t min, int64_t max, in
 		return conf_type_error(c, s, key, "a whole number",
 		    config_setting_type(s) == CONFIG_TYPE_STRING ? " (write numbers without quotes)" : "",
 		    err, errlen);
-	int64_t v = config_setting_type(s) == CONFIG_TYPE_FLOAT ? (int64_t)d : conf_setting_int64(c, s);
-	if (config_setting_type(s) == CONFIG_TYPE_FLOAT && (double)v != d) {
+	int is_float = config_setting_type(s) == CONFIG_TYPE_FLOAT;
+	/* a float past int64's range cannot be converted at all */
+	if (is_float && !(d >= -9.2e18 && d <= 9.2e18)) {
+		snprintf(err, errlen, "%s:%u: %s: %g is out of range (%lld to %lld)", c->path,
+		    config_setting_source_line(s), key, d, (long long)min, (long long)max);
+		return -1;
+	}
+	int64_t v = is_float ? (int64_t)d : conf_setting_int64(c, s);
+	if (is_float && (double)v != d) {
 		snprintf(err, errlen, "%s:%u: %s: expected a whole number, got %g", c->path,
 		    config_setting_source_line(s), key, d);
 		return -1;

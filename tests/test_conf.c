@@ -21,7 +21,7 @@ parse(const char *text)
 static void
 test_numbers(void)
 {
-	struct vmm_conf *c = parse("threshold=50\nlow=0.5\nbig=9000000000\ns=\"50\"\nb=true\n");
+	struct vmm_conf *c = parse("threshold=50\nlow=0.5\nbig=9000000000\ns=\"50\"\nb=true\nhuge=6e170\n");
 	char err[512];
 	double d;
 	int64_t i;
@@ -36,6 +36,8 @@ test_numbers(void)
 	TAP_OK(conf_number(c, "s", &d, err, sizeof(err)) == -1, "a quoted number is a string");
 	TAP_CONTAINS(err, "test.conf:4: s: expected a number, got a string (write numbers without quotes)", "type error");
 	TAP_OK(conf_number(c, "absent", &d, err, sizeof(err)) == 0, "absent is 0");
+	TAP_OK(conf_int(c, "huge", 0, 100, &i, err, sizeof(err)) == -1, "6e170 is no whole number in range");
+	TAP_CONTAINS(err, "out of range", "says so");
 	TAP_OK(conf_bool(c, "b", &b, err, sizeof(err)) == 1 && b == 1, "bool");
 	TAP_OK(conf_bool(c, "s", &b, err, sizeof(err)) == -1, "a string is not a bool");
 	conf_free(c);
