@@ -24,14 +24,14 @@ check "status shows the last samples" grep -qE '^last samples: 7 8' "$T/status.o
 
 out=$(vmm move_to_base); rc=$?
 check "move_to_base through the CLI: exit 0 ($out)" test "$rc" = 0
-wait_for 5 grep -q 'move_to_base cheap' "$T/moves" && ok "the endpoint ran move_to_base cheap" || fail "endpoint ran"
-wait_for 5 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q 'last request: move_to_base to cheap.*confirmed'" \
+wait_for 15 grep -q 'move_to_base cheap' "$T/moves" && ok "the endpoint ran move_to_base cheap" || fail "endpoint ran"
+wait_for 15 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q 'last request: move_to_base to cheap.*confirmed'" \
 	&& ok "status shows the outcome" || fail "status shows the outcome"
 out=$(vmm move_to_base 2>&1); rc=$?
 check "again: nothing to do, exit 0 ($out)" sh -c "test $rc = 0 && echo '$out' | grep -q 'Already at base'"
 out=$(vmm move_down 2>&1)
 vmm move_up >/dev/null
-wait_for 5 grep -q '^move_up h1' "$T/moves" && ok "move_up from the base goes into the array" || fail "move_up"
+wait_for 15 grep -q '^move_up h1' "$T/moves" && ok "move_up from the base goes into the array" || fail "move_up"
 
 echo hang > "$T/mode"
 vmm move >/dev/null; sleep 0.3
@@ -40,7 +40,7 @@ check "a second move while one is in flight is refused: exit $rc" test "$rc" = 1
 check "politely ($out)" sh -c "echo '$out' | grep -q 'in flight'"
 check "status shows it in flight" sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q '^in flight: h2'"
 echo confirm > "$T/mode"
-wait_for 5 grep -q 'Move to h2 failed (timeout)' "$T/vmmanage.log" \
+wait_for 15 grep -q 'Move to h2 failed (timeout)' "$T/vmmanage.log" \
 	&& ok "a hung endpoint is killed at endpoint_timeout and logged as a timeout" || fail "endpoint timeout"
 out=$(vmm dance 2>&1); rc=$?
 check "an unknown command: exit 1 ($out)" test "$rc" = 1
@@ -48,7 +48,7 @@ check "an unknown command: exit 1 ($out)" test "$rc" = 1
 sed -i 's/^threshold = 50/threshold = 77/' "$T/vmm.conf"
 out=$(vmm reload 2>&1); rc=$?
 check "reload: exit 0 ($out)" test "$rc" = 0
-wait_for 5 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q '^threshold: 77'" \
+wait_for 15 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q '^threshold: 77'" \
 	&& ok "the new threshold is in force" || fail "new threshold in force"
 sed -i 's/^threshold = 77/threshold = "abc"/' "$T/vmm.conf"
 out=$(vmm reload 2>&1); rc=$?

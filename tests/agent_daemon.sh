@@ -19,9 +19,9 @@ check "detached: a session of its own, no terminal" \
 out=$("$VMMANAGE" -c "$T/vmm.conf" 2>&1); rc=$?
 check "a second instance is refused: exit $rc" test "$rc" = 1
 check "saying why ($out)" sh -c "echo '$out' | grep -q 'another vmmanage\|already running'"
-wait_for 10 grep -q '^move h2' "$T/moves" || fail "a move happened"
+wait_for 20 grep -q '^move h2' "$T/moves" || fail "a move happened"
 kill "$pid"
-wait_for 10 sh -c "! kill -0 $pid" || fail "SIGTERM ends it"
+wait_for 20 sh -c "! kill -0 $pid" || fail "SIGTERM ends it"
 check "the pid file is gone" test ! -e "$T/vmmanage.pid"
 check "the socket is gone" test ! -e "$T/vmmanage.sock"
 check "the state file keeps the location" grep -qx 'location=h2' "$T/state/state"
@@ -31,7 +31,7 @@ pid=$(cat "$T/vmmanage.pid")
 on_exit "kill $pid"
 check "after a restart the location is the one it moved to" \
 	sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q '^location: h2'"
-kill "$pid"; wait_for 10 sh -c "! kill -0 $pid"
+kill "$pid"; wait_for 20 sh -c "! kill -0 $pid"
 
 # a start that cannot finish: the control socket's directory does not exist
 sed -i "s|^control_socket = .*|control_socket = \"$T/nowhere/vmmanage.sock\"|" "$T/vmm.conf"

@@ -22,6 +22,8 @@ rm -rf "$T/state"
 values $(seq 1 100)
 agent_start
 vmm move >/dev/null
+# the first move has ended (so the guard, not the in-flight rule, answers next)
+wait_for 20 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q '^in flight: no'" || fail "first move ended"
 out=$(vmm move 2>&1); rc=$?
 agent_stop
 check "a second request inside the cooldown is refused: exit $rc ($out)" \

@@ -27,7 +27,7 @@ agent_start() {
 	"$VMMANAGE" -c "$T/vmm.conf" -f >"$T/agent.out" 2>&1 &
 	AGENT_PID=$!
 	on_exit "kill $AGENT_PID; wait $AGENT_PID"
-	wait_for 10 test -S "$T/vmmanage.sock" || { cat "$T/agent.out"; die "agent did not start"; }
+	wait_for 20 test -S "$T/vmmanage.sock" || { cat "$T/agent.out"; die "agent did not start"; }
 }
 
 # agent_stop: SIGTERM, and the agent must end cleanly (exit 0: under the sanitizers a

@@ -31,23 +31,23 @@ mkdir -p "$T/projects"
 values $(seq 1 50)
 agent_start
 vmm move >/dev/null
-wait_for 5 test -s "$MLN_STANDIN_DIR/argv" || fail "mln ran"
+wait_for 15 test -s "$MLN_STANDIN_DIR/argv" || fail "mln ran"
 want="$top_srcdir/tests/mln-standin|client|-c|upgrade|-f|$T/projects/nii1.2.mln|-h|shadowfax.vlab.iu.hio.no"
 check "argv as the thesis ran it" test "$(head -1 "$MLN_STANDIN_DIR/argv")" = "$want"
 check "the project file names the target host" grep -qx '    service_host 2' "$MLN_STANDIN_DIR/project.nii1.2.mln"
 check "and keeps the rest of the template" grep -qx '    template nii.ext3' "$MLN_STANDIN_DIR/project.nii1.2.mln"
-wait_for 5 grep -q 'Move to 2 unconfirmed' "$T/vmmanage.log" && ok "MLN cannot confirm: logged unconfirmed" || fail "unconfirmed"
-wait_for 5 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q '^location: 2 (assumed)'" \
+wait_for 15 grep -q 'Move to 2 unconfirmed' "$T/vmmanage.log" && ok "MLN cannot confirm: logged unconfirmed" || fail "unconfirmed"
+wait_for 15 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q '^location: 2 (assumed)'" \
 	&& ok "the location is assumed, and status says so" || fail "assumed location"
 
 vmm move_from_home >/dev/null
-wait_for 5 test "$(wc -l < "$MLN_STANDIN_DIR/argv")" -ge 2 || fail "second mln run"
+wait_for 15 sh -c "test \$(wc -l < '$MLN_STANDIN_DIR/argv') -ge 2" || fail "second mln run"
 check "cross-site adds -S" test "$(sed -n 2p "$MLN_STANDIN_DIR/argv")" = \
 	"$top_srcdir/tests/mln-standin|client|-c|upgrade|-f|$T/projects/nii1.aws.mln|-h|shadowfax.vlab.iu.hio.no|-S"
 
 echo 2 > "$MLN_STANDIN_DIR/status"
 vmm move_to_home >/dev/null
-wait_for 5 grep -q 'Move to 1 failed (refused): mln client exited with status 2' "$T/vmmanage.log" \
+wait_for 15 grep -q 'Move to 1 failed (refused): mln client exited with status 2' "$T/vmmanage.log" \
 	&& ok "a refusing mln server is a failure, with its status" || fail "refused logged"
 agent_stop
 check "a failed move leaves the location as it was" grep -qx 'location=aws' "$T/state/state"

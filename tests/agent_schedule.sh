@@ -22,8 +22,8 @@ check "status says it rests" sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -
 # now inside working hours: the base policy takes over at the next cycles
 sed -i "s/^work_hours = .*/work_hours = \"00:00-24:00\"/" "$T/vmm.conf"
 kill -HUP "$AGENT_PID"
-wait_for 10 grep -q 'Reloaded' "$T/vmmanage.log" || fail "reload logged"
-wait_for 10 sh -c "grep -q '^move h1' '$T/moves'" || true
+wait_for 20 grep -q 'Reloaded' "$T/vmmanage.log" || fail "reload logged"
+wait_for 20 sh -c "grep -q '^move h1' '$T/moves'" || true
 agent_stop
 check "working hours: high load moves it back into the array ($(moves | tr '\n' ' '))" \
 	sh -c "moves=\$(tr '\n' ' ' < '$T/moves'); case \"\$moves\" in 'move_to_base cheap move h1 '*) exit 0;; *) exit 1;; esac"
