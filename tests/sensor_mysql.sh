@@ -125,14 +125,15 @@ check "the cycle log says slow rate, as the thesis did" grep -qE '^slow rate: +0
 check "the first cycle is a baseline, logged as unknown" grep -qE '^slow rate: +unknown' "$T/vmmanage.log"
 check "the agent maps libmariadb" grep -q libmariadb "/proc/$AGENT_PID/maps"
 check "and not libcurl" bash -c "! grep -q libcurl /proc/$AGENT_PID/maps"
-# about 4 slow queries a second, each cycle above threshold 2
-( end=$((SECONDS + 12)); while [ $SECONDS -lt $end ] && [ -z "$(moves)" ]; do slow_queries 1; done ) &
-LOAD_PID=$!
-on_exit "kill $LOAD_PID"
+# six clients in parallel, about 10 slow queries a second: each cycle above threshold 2
+load() { local end=$((SECONDS + 15)); while [ $SECONDS -lt $end ] && [ ! -s "$T/moves" ]; do slow_queries 1; done; }
+LOAD_PIDS=()
+for i in 1 2 3 4 5 6; do load & LOAD_PIDS+=($!); done
+on_exit "kill ${LOAD_PIDS[*]}"
 wait_for 20 test -s "$T/moves"
 check "under slow queries the agent requests a move to h2 ($(cycle_values 'slow rate' 8))" \
 	test "$(moves)" = "move h2"
-wait "$LOAD_PID" 2>/dev/null
+wait "${LOAD_PIDS[@]}" 2>/dev/null
 check "the request is logged in the thesis words" \
 	grep -qE '^[0-9]+ .* nii1: Requesting migration of VM' "$T/vmmanage.log"
 agent_stop

@@ -15,7 +15,7 @@ mariadb_ready() { mariadb --no-defaults -S "$MYSQL_SOCK" -uroot -e 'select 1' >/
 # mariadb_start: run mariadbd in the background; slow means longer than 0.1 s.
 mariadb_start() {
 	mariadbd --no-defaults --datadir="$T/db" --socket="$MYSQL_SOCK" --port="$MYSQL_PORT" \
-		--bind-address=127.0.0.1 --user=root --long-query-time=0.1 --pid-file="$T/db.pid" \
+		--bind-address=127.0.0.1 --user=root --long-query-time=0.5 --pid-file="$T/db.pid" \
 		--skip-log-bin --innodb-buffer-pool-size=16M >>"$T/mariadbd.log" 2>&1 &
 	MYSQL_PID=$!
 	on_exit "kill $MYSQL_PID; wait $MYSQL_PID"
@@ -33,10 +33,11 @@ mariadb_stop() {
 # mysql_sql SQL...: run statements as root over the socket.
 mysql_sql() { mariadb --no-defaults -S "$MYSQL_SOCK" -uroot -N -B -e "$*"; }
 
-# slow_queries N: N queries that each count as slow (sleep 0.2 > long_query_time 0.1).
+# slow_queries N: N queries that each count as slow (sleep 0.6 > long_query_time 0.5; a
+# margin that a loaded machine does not cross with a fast query).
 slow_queries() {
 	local i sql=""
-	for ((i = 0; i < $1; i++)); do sql="$sql select sleep(0.2);"; done
+	for ((i = 0; i < $1; i++)); do sql="$sql select sleep(0.6);"; done
 	[ "$1" -eq 0 ] || mysql_sql "$sql" >/dev/null
 }
 
