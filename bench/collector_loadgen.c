@@ -272,7 +272,8 @@ main(int argc, char **argv)
 		/* send the partial lines, then hold everything open */
 		double end = lg_now() + hold;
 		struct epoll_event evs[256];
-		while (lg_now() < end) {
+		/* until the hold ends, or sooner once the peer has closed every connection */
+		while (lg_now() < end && live > 0) {
 			int n = epoll_wait(ep, evs, 256, 100);
 			for (int i = 0; i < n; i++) {
 				struct lg_conn *c = evs[i].data.ptr;

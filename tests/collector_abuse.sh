@@ -12,12 +12,14 @@ ulimit -n 20000 2>/dev/null || skip "cannot raise the open files limit to 20000"
 
 PORT=$(free_port)
 collector_dirs
-write_conf "$T/c.conf" "$PORT" 'allow = ["127.0.0.1/32", "::1/128"];' 'idle_timeout = 3;' 'max_clients = 12000;' 'rate_limit = 100000;'
+write_conf "$T/c.conf" "$PORT" 'allow = ["127.0.0.1/32", "::1/128"];' 'idle_timeout = 15;' 'max_clients = 12000;' 'rate_limit = 100000;'
 OUT="$T/out/central.log"
 start_collector "$T/c.conf" "$OUT"
 
-# 100 clients that send half a line and then nothing (held 8 s; idle_timeout is 3 s)
-"$LOADGEN" -m stall -p "$PORT" -c 100 -S 8 > "$T/stall.out" &
+# 100 clients that send half a line and then nothing (held up to 40 s; idle_timeout is
+# 15 s, long enough for the 5,000 below to be served while they stall, even under ASan
+# on a busy machine)
+"$LOADGEN" -m stall -p "$PORT" -c 100 -S 40 > "$T/stall.out" &
 STALL=$!
 # one agent that sends 20,000 frames and never reads an ack
 perl -MIO::Socket -e '
