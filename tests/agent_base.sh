@@ -6,8 +6,9 @@
 . "$top_srcdir/tests/agent_lib.sh"
 
 agent_conf 'policy = "base"' 'threshold = 50' 'tarry = 2' 'lowthreshold = 1' 'lowtarry = 3' \
-	'daemon_interval = 0.2' 'cooldown = 0.2' 'max_moves_per_hour = 0' \
+	'daemon_interval = 0.3' 'cooldown = 1' 'max_moves_per_hour = 0' \
 	'hosts = ["h1", "h2"]' 'base = "cheap"' 'location = "h1"'
+# (cooldown 1 s: each move has ended before the next sample, even on a busy machine)
 values 0 0 0  0 0 0  60 60  60 60  5
 agent_start
 wait_cycles 11 || fail "11 cycles (got $(cycles))"
@@ -20,7 +21,7 @@ check "lowcount and lowthreshold in the block" grep -qE '^lowthreshold: +1$' "$T
 # Listing 4.3 (scenario 2, nii3): threshold 50, lowthreshold 1, lowtarry 20
 rm -rf "$T/state" "$T/vmmanage.log" "$T/vmmanage.json"
 agent_conf 'policy = "base"' 'threshold = 50' 'tarry = 3' 'lowthreshold = 1' 'lowtarry = 20' \
-	'daemon_interval = 0.2' 'hosts = ["h1", "h2"]' 'base = "cheap"'
+	'daemon_interval = 0.3' 'hosts = ["h1", "h2"]' 'base = "cheap"'
 values 0 0 0 0 0 0 76
 agent_start
 wait_cycles 7 || fail "7 cycles"

@@ -4,8 +4,8 @@
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/agent_lib.sh"
 
-agent_conf 'policy = "site"' 'threshold = 2' 'bigjobs = "grade a"' 'daemon_interval = 0.2' \
-	'cooldown = 0.2' 'max_moves_per_hour = 0' 'home = ["h1", "h2"]' 'away = ["aws1"]' \
+agent_conf 'policy = "site"' 'threshold = 2' 'bigjobs = "grade a"' 'daemon_interval = 0.3' \
+	'cooldown = 1' 'max_moves_per_hour = 0' 'home = ["h1", "h2"]' 'away = ["aws1"]' \
 	'location = "h1"'
 #     home: 1 job -> process here; 3 -> move away; away: 5 -> process there; 0 -> home
 values 1 3 5 0 1
