@@ -29,20 +29,29 @@ chmod 600 "$T/my.cnf"
 out=$("$DRIVE" -t "$T/vmm.conf" mysql_slow)
 check "init accepts it at mode 0600, and names the label ($out)" grep -q $'^ready\tmysql_slow\tslow rate' <<<"$out"
 
-# --- the sample is the increase of Slow_queries since the last cycle
+# --- the sample is the increase of Slow_queries since the last cycle. The server's own
+# counter is the reference: on a busy machine an ordinary query can also turn slow, and
+# the sensor must count it too.
+server_slow() { mysql_sql "show global status like 'Slow_queries'" | cut -f2; }
 drive_start "$T/vmm.conf" mysql_slow
 drive sample
+before=$(server_slow)
 check "the first sample is unknown: a baseline, not a rate ($REPLY)" \
 	test "$(s_known)" = 0 -a "$(s_why)" = "mysql: baseline"
 slow_queries 3
-drive sample
-check "3 slow queries in the interval give 3 ($REPLY)" test "$(s_known):$(s_value)" = 1:3
+now=$(server_slow); drive sample
+check "3 slow queries in the interval give what the server counted, at least 3 ($REPLY; server $((now - before)))" \
+	test "$(s_known):$(s_value)" = "1:$((now - before))" -a "$((now - before))" -ge 3
+before=$now
 mysql_sql "select 1; select sleep(0.01)" >/dev/null
-drive sample
-check "fast queries only give 0 ($REPLY)" test "$(s_known):$(s_value)" = 1:0
+now=$(server_slow); drive sample
+check "fast queries only: what the server counted, usually 0 ($REPLY; server $((now - before)))" \
+	test "$(s_known):$(s_value)" = "1:$((now - before))"
+before=$now
 slow_queries 2
-drive sample
-check "2 more give 2 ($REPLY)" test "$(s_known):$(s_value)" = 1:2
+now=$(server_slow); drive sample
+check "2 more give what the server counted, at least 2 ($REPLY; server $((now - before)))" \
+	test "$(s_known):$(s_value)" = "1:$((now - before))" -a "$((now - before))" -ge 2
 
 # --- a restart between two cycles: re-baseline, never a negative rate
 slow_queries 1
@@ -51,10 +60,11 @@ mariadb_start
 drive sample
 check "after a restart: unknown, new baseline ($REPLY)" \
 	test "$(s_known)" = 0 -a "$(s_why)" = "mysql: server restarted: new baseline"
-check "the restart is logged with the counters read before and after it" grep -q "Slow_queries went from 5 to 0" "$T/drive.log"
+check "the restart is logged with the counters read before and after it" grep -qE "Slow_queries went from [1-9][0-9]* to 0" "$T/drive.log"
+before=$(server_slow)
 slow_queries 1
-drive sample
-check "then the rate again: 1 ($REPLY)" test "$(s_known):$(s_value)" = 1:1
+now=$(server_slow); drive sample
+check "then the rate again: what the server counted ($REPLY; server $((now - before)))" test "$(s_known):$(s_value)" = "1:$((now - before))" -a "$((now - before))" -ge 1
 
 # --- the server goes away: unknown, quickly, and the sensor survives
 mariadb_stop
