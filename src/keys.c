@@ -72,5 +72,17 @@ const struct conf_key_doc conf_known_keys[] = {
 	{ "mln_server", "the mln endpoint" },
 	{ "mln_template", "the mln endpoint" },
 	{ "mln_project_dir", "the mln endpoint" },
+	{ "libvirt_domain", "the libvirt endpoint" },
+	{ "libvirt_uri_template", "the libvirt endpoint" },
+	{ "libvirt_uris", "the libvirt endpoint" },
+	{ "libvirt_migrate_uri_template", "the libvirt endpoint" },
+	{ "libvirt_bandwidth", "the libvirt endpoint" },
+	{ "libvirt_max_downtime", "the libvirt endpoint" },
+	{ "libvirt_auto_converge", "the libvirt endpoint" },
+	{ "libvirt_stall_timeout", "the libvirt endpoint" },
+	{ "libvirt_persist", "the libvirt endpoint" },
+	{ "libvirt_undefine_source", "the libvirt endpoint" },
+	{ "libvirt_cross_site", "the libvirt endpoint" },
+	{ "libvirt_keepalive", "the libvirt endpoint" },
 	{ NULL, NULL }
 };

@@ -49,4 +49,4 @@ wait_for() {
 }
 
 # Count lines of FILE matching an extended regex (0 when the file is missing).
-count_lines() { [ -f "$2" ] && grep -cE -- "$1" "$2" || echo 0; }
+count_lines() { local n; n=$(grep -cE -- "$1" "$2" 2>/dev/null); echo "${n:-0}"; }

@@ -1,0 +1,97 @@
+/* The libvirt endpoint's private parts: its settings, the error table, the connection
+ * helpers, the client event loop and the migration job watcher. */
+#ifndef VMM_ENDPOINT_LIBVIRT_H
+#define VMM_ENDPOINT_LIBVIRT_H
+
+#include <stdint.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include <vmmanage/endpoint.h>
+
+/* ---- libvirt_conf.c: vmmanage.conf, read once at init, never connects ---- */
+
+struct lv_host {
+	char *name;        /* as in hosts, base, home or away */
+	char *uri;         /* the libvirt connection URI */
+	char *migrate_uri; /* VIR_MIGRATE_PARAM_URI, or NULL: libvirt picks (by hostname) */
+};
+
+enum lv_cross { LV_CROSS_LIVE_COPY, LV_CROSS_OFFLINE };
+
+struct lv_conf {
+	char *domain;            /* UUID or name */
+	int domain_is_uuid;
+	struct lv_host *hosts;   /* every configured host, each once */
+	size_t nhosts;
+	uint64_t bandwidth;      /* MiB/s; 0: libvirt's default */
+	int64_t max_downtime;    /* ms; 0: libvirt's default */
+	int persist, undefine_source, auto_converge;
+	enum lv_cross cross;
+	double timeout;          /* endpoint_timeout: the migration job's deadline */
+	double stall;            /* seconds without progress before an abort; 0: never */
+	int keepalive;           /* seconds; 0: off */
+	double connect_timeout;  /* a host that does not answer an open by then is unreachable */
+};
+
+int lv_conf_read(const struct vmm_host *h, const struct vmm_conf *c, struct lv_conf *lc,
+    char *err, size_t errlen);
+void lv_conf_free(struct lv_conf *lc);
+const struct lv_host *lv_conf_host(const struct lv_conf *lc, const char *name);
+/* Pure helpers, unit-testable: a template with %s (host name), %a (the host part of
+ * its libvirt URI) and %%; and that host part. 0, or -1 with err. */
+int lv_expand(const char *tmpl, const char *name, const char *addr, char *out, size_t len,
+    char *err, size_t errlen);
+int lv_uri_address(const char *uri, char *out, size_t len);
+int lv_looks_like_uuid(const char *s);
+
+/* ---- libvirt_errors.c: failure classes from virErrorNumber, never from text ---- */
+
+enum lv_phase { LV_CONNECTING, LV_MIGRATING };
+
+struct lv_class {
+	enum vmm_failure failure;
+	int permanent;
+	const char *what; /* a few words for the log */
+};
+
+void lv_classify(int code, enum lv_phase phase, struct lv_class *out);
+/* libvirt's last error of this thread as "message (libvirt error N)"; its code or 0 */
+int lv_last_error(char *buf, size_t len);
+
+/* ---- libvirt_job.c: the client event loop (keepalive needs it) and the watcher ---- */
+
+int lv_loop_ref(char *err, size_t errlen);
+void lv_loop_unref(void);
+
+struct lv_watch_conf {
+	const char *uri;        /* the source host: the watcher opens its own connection */
+	const char *uuid;
+	double deadline;        /* monotonic time at which the job is aborted */
+	double stall;           /* 0: no stall check */
+	int64_t max_downtime;   /* ms; 0: leave it */
+	int keepalive;
+	double connect_timeout;
+};
+
+struct lv_watch;
+struct lv_watch *lv_watch_start(const struct lv_watch_conf *wc, char *err, size_t errlen);
+/* Stop watching; 1 when the watcher aborted the job, with why (deadline or stall). */
+int lv_watch_stop(struct lv_watch *w, char *why, size_t len);
+
+double lv_now(void);  /* CLOCK_MONOTONIC seconds */
+double lv_wall(void); /* CLOCK_REALTIME seconds */
+
+/* ---- libvirt_open.c: connections with a deadline ---- */
+
+struct lv_opener;
+struct lv_opener *lv_open_start(const char *uri, int keepalive);
+/* deadline in lv_now() time; a host that has not answered by then gives
+ * VIR_ERR_OPERATION_TIMEOUT */
+virConnectPtr lv_open_wait(struct lv_opener *o, double deadline, char *err, size_t errlen,
+    int *code);
+virConnectPtr lv_open(const char *uri, int keepalive, double timeout, char *err,
+    size_t errlen, int *code);
+
+#endif

@@ -1,0 +1,69 @@
+#!/bin/bash
+# The libvirt endpoint moves a real QEMU guest between two real libvirt hosts, both ways
+# (test T1 of the Xen report): the threshold policy decides from a scripted indicator,
+# libvirt on the target shows the guest running, the log says confirmed with a duration,
+# and the agent's location is what libvirt reports, at start too. An agent killed while
+# its move is in flight finds out at the next start where the guest went (PITFALLS: the
+# agent lives in the VM it moves).
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+. "$top_srcdir/tests/agent_lib.sh"
+. "$top_srcdir/tests/libvirt_hosts.sh"
+lv_need
+
+lv_hosts_start h1 h2
+lv_guest_start h1
+check "the guest runs on h1 to begin with" test "$(lv_where)" = h1
+# the cached location says h2: libvirt's answer must win
+lv_agent_conf 'policy = "threshold"' 'threshold = 50' 'tarry = 2' 'daemon_interval = 0.5' \
+	'cooldown = 10' 'max_moves_per_hour = 0' 'endpoint_timeout = 60' 'location = "h2"'
+values 60 60 60 60 $(seq 1 40 | sed 's/.*/1/')
+agent_start
+wait_for 10 grep -q 'The endpoint reports the VM on h1 (cached: h2)' "$T/vmmanage.log" \
+	&& ok "at start the agent asks libvirt, which says h1, over the cached h2" || fail "located at start"
+
+status() { vmm status 2>/dev/null; }
+wait_for 40 grep -qE 'Move to h2 confirmed in [0-9.]+ s' "$T/vmmanage.log" \
+	&& ok "the policy's move to h2 is confirmed" || fail "move to h2 confirmed: $(grep -E 'Move|Suppr' "$T/vmmanage.log")"
+check "virsh on h2: the guest is running ($(lv_state h2))" test "$(lv_state h2)" = running
+check "virsh on h1: the guest is gone ($(lv_state h1))" test "$(lv_state h1)" = absent
+status > "$T/status1"
+check "status: location h2, confirmed by the endpoint" grep -qx 'location: h2 (confirmed by the endpoint)' "$T/status1"
+check "status: the last request, confirmed, with its duration" \
+	grep -qE '^last request: move to h2 at .*: confirmed after [0-9.]+ s \(live migration h1 -> h2' "$T/status1"
+
+wait_for 40 grep -qE 'Move to h1 confirmed in [0-9.]+ s' "$T/vmmanage.log" \
+	&& ok "the second move brings it back to h1, confirmed" || fail "move back to h1: $(grep -E 'Move|Suppr' "$T/vmmanage.log")"
+check "virsh on h1: running again ($(lv_state h1))" test "$(lv_state h1)" = running
+check "virsh on h2: gone ($(lv_state h2))" test "$(lv_state h2)" = absent
+wait_for 5 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -qx 'location: h1 (confirmed by the endpoint)'" \
+	&& ok "status: location h1" || fail "status location h1"
+
+for d in $(sed -nE 's/.*Move to h[12] confirmed in ([0-9.]+) s.*/\1/p' "$T/vmmanage.log"); do
+	check "a measured duration: 0 < $d s < 60" awk -v d="$d" 'BEGIN { exit !(d > 0 && d < 60) }'
+done
+wait_cycles 8 60 || fail "sampling goes on after the moves"
+agent_stop
+n=$(count_lines 'Requesting migration of VM' "$T/vmmanage.log")
+check "two requests, two moves ($n)" test "$n" = 2
+check "no failed or unconfirmed move" sh -c "! grep -qE 'failed|unconfirmed' '$T/vmmanage.log'"
+
+# killed mid-move: libvirt finishes the peer-to-peer migration without its client
+values $(yes 1 | head -100)
+agent_start
+wait_for 10 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -qx 'location: h1 (confirmed by the endpoint)'" || fail "on h1 again"
+out=$(vmm move 2>&1) || fail "move accepted: $out"
+sleep 0.7
+check "a move to h2 is in flight" sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -qx 'in flight: h2'"
+kill -KILL "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
+check "the request was saved before the call" grep -qx 'pending_target=h2' "$T/state/state"
+settled() { [ "$(lv_where)" != none ] && [ "$(lv_state h1)" != paused ] && [ "$(lv_state h2)" != paused ]; }
+wait_for 30 settled || fail "the migration settled"
+where=$(lv_where)
+agent_start
+wait_for 15 grep -q "A move to h2 requested before the restart: the VM is on $where" "$T/vmmanage.log" \
+	&& ok "restarted, the agent asks libvirt and reconciles: the VM is on $where" || fail "reconcile: $(tail -3 "$T/vmmanage.log")"
+outcome=failed; [ "$where" = h2 ] && outcome=confirmed
+check "status: location $where, the last request $outcome" sh -c "'$VMMANAGE' -c '$T/vmm.conf' status > '$T/status3' &&
+	grep -qx 'location: $where (confirmed by the endpoint)' '$T/status3' && grep -q '^last request: move to h2 at .*: $outcome' '$T/status3'"
+agent_stop
+finish
