@@ -16,8 +16,10 @@
 #include "agent.h"
 #include "conf.h"
 #include "cyclelog.h"
+#include "decide.h"
 #include "ev.h"
 #include "guard.h"
+#include "hosts.h"
 #include "log.h"
 #include "logship.h"
 #include "setup.h"
@@ -26,6 +28,7 @@
 #include "worker.h"
 
 #define AGENT_RECENT 10
+#define AGENT_KNOWN_SAVE 300.0 /* seconds between writes of state_dir/hosts */
 
 struct agent {
 	struct setup *su;
@@ -57,6 +60,11 @@ struct agent {
 	int locating;                /* the endpoint worker is asking where the VM runs */
 	char located[128], locate_err[256];
 	int locate_rc;
+	int locate_failing;          /* the last answer was an error: say so once */
+	double next_locate;          /* monotonic: when to ask again; 0: at the next cycle */
+	/* what was learned of each host (state_dir/hosts) */
+	struct host_table known;
+	double known_saved;          /* monotonic: when it was last written */
 	/* the central log */
 	struct logship *ship;
 	char *ship_fp;               /* its settings, to restart it only when they change */
@@ -168,6 +176,27 @@ agent_topology(const struct setup *su)
 		.home = s->home, .nhome = s->nhome, .away = s->away, .naway = s->naway };
 }
 
+static struct decider
+agent_decider(struct agent *a)
+{
+	const struct settings *s = &a->su->set;
+
+	return (struct decider){ .policy = setup_policy(a->su), .policy_state = a->su->policy.state,
+		.topo = agent_topology(a->su), .guard = &a->guard, .known = &a->known,
+		.choice = (enum target_choice)s->target_choice, .interval = s->interval,
+		.base = s->base };
+}
+
+static void
+agent_save_known(struct agent *a)
+{
+	char err[512];
+
+	a->known_saved = ev_now();
+	if (hosts_save(&a->known, a->su->set.state_dir, err, sizeof(err)) < 0)
+		log_warnx("host table: %s", err);
+}
+
 /* The thesis's location test: the broadcast address of an interface equals the home
  * array's. 1, 0, or -1 when the interfaces cannot be read. */
 static int
@@ -219,6 +248,7 @@ agent_failure_name(enum vmm_failure f)
 }
 
 static void agent_apply_pending(struct agent *a);
+static void agent_maybe_locate(struct agent *a);
 
 /* Worker thread: the endpoint's blocking move. */
 static void
@@ -244,17 +274,55 @@ agent_set_location(struct agent *a, const char *where, int confirmed)
 	a->st.location_confirmed = confirmed;
 }
 
+/* What the endpoint saw of the hosts while it worked: the target choice's hints. */
+static void
+agent_take_hints(struct agent *a)
+{
+	const struct vmm_endpoint_ops *eo = setup_endpoint(a->su);
+	struct vmm_host_hint h[32];
+
+	if (eo->hints == NULL)
+		return;
+	size_t n = eo->hints(a->su->endpoint.state, h, sizeof(h) / sizeof(h[0]));
+	for (size_t i = 0; i < n && i < sizeof(h) / sizeof(h[0]); i++)
+		if (h[i].host != NULL)
+			hosts_hint(&a->known, h[i].host, h[i].free_memory, h[i].cpu_idle, (double)agent_wall());
+}
+
+/* A failed move: the target waits before it is tried again (doubling), or for good. */
+static void
+agent_move_failed(struct agent *a, const struct vmm_move_result *r, const char *target)
+{
+	int permanent = r->permanent || r->failure == VMM_FAIL_CONFIG ||
+	    r->failure == VMM_FAIL_UNSUPPORTED;
+	const char *detail = r->detail[0] ? r->detail : "no detail";
+	double wait = hosts_failed(&a->known, target, permanent, detail, (double)agent_wall());
+	const struct host_info *h = hosts_find(&a->known, target);
+
+	a->st.failed++;
+	if (wait < 0)
+		agent_event(a, "failed", "Move to %s failed (%s, permanent): %s; %s is passed over until the configuration is reloaded",
+		    target, agent_failure_name(r->failure), detail, target);
+	else
+		agent_event(a, "failed", "Move to %s failed (%s): %s; backing off %s for %.0f s (%d failure%s in a row)",
+		    target, agent_failure_name(r->failure), detail, target, wait,
+		    h ? h->failures : 1, h && h->failures == 1 ? "" : "s");
+}
+
 static void
 agent_move_outcome(struct agent *a)
 {
 	const struct vmm_move_result *r = &a->res;
 	const char *target = a->req_target;
+	double took = r->duration > 0 ? r->duration : ev_now() - a->req_started;
 
 	if (r->outcome == VMM_MOVE_CONFIRMED) {
 		agent_set_location(a, r->location[0] ? r->location : target, 1);
 		a->st.confirmed++;
-		agent_event(a, "confirmed", "Move to %s confirmed in %.1f s", target,
-		    r->duration > 0 ? r->duration : ev_now() - a->req_started);
+		hosts_succeeded(&a->known, a->st.location);
+		hosts_move_time(&a->known, a->req_source, a->st.location, took);
+		agent_event(a, "confirmed", "Move to %s confirmed in %.1f s%s%s", target, took,
+		    r->detail[0] ? ": " : "", r->detail);
 	} else if (r->outcome == VMM_MOVE_UNCONFIRMED) {
 		/* accepted: like the thesis, assume it went where it was sent, but say so */
 		agent_set_location(a, r->location[0] ? r->location : target, r->location[0] != 0);
@@ -264,11 +332,13 @@ agent_move_outcome(struct agent *a)
 	} else {
 		if (r->location[0])
 			agent_set_location(a, r->location, 1);
-		a->st.failed++;
-		agent_event(a, "failed", "Move to %s failed (%s%s): %s", target,
-		    agent_failure_name(r->failure), r->permanent ? ", permanent" : "",
-		    r->detail[0] ? r->detail : "no detail");
+		agent_move_failed(a, r, target);
 	}
+	/* the endpoint's word on where the VM is, soon, unless it just confirmed it */
+	if (r->outcome != VMM_MOVE_CONFIRMED)
+		a->next_locate = 0;
+	agent_take_hints(a);
+	agent_save_known(a);
 }
 
 /* Loop thread: the move came back. */
@@ -338,40 +408,69 @@ agent_send(struct agent *a, enum vmm_action act, const char *target, int cross_s
 	worker_submit(a->endpoint_w, agent_move_job, agent_move_done, a);
 }
 
+static struct decide_input
+agent_input(struct agent *a, const struct vmm_sample *s)
+{
+	struct decide_input in = { .location = a->st.location, .at_home = agent_at_home(a),
+		.mono = ev_now(), .wall = (double)agent_wall() };
+
+	if (s != NULL)
+		in.sample = *s;
+	if (a->locating) {
+		in.busy = 1;
+		in.busy_why = "the endpoint is still being asked where the VM runs";
+	} else if (worker_busy(a->endpoint_w)) {
+		in.busy = 1;
+		in.busy_why = "a move is in flight";
+	}
+	return in;
+}
+
+/* Carry out a decision: 0 sent to the endpoint, 1 nothing to do, -1 refused. */
+static int
+agent_carry_out(struct agent *a, const struct decide_result *d, const char *origin,
+    const char *reason, char *reply, size_t len)
+{
+	const char *act = vmm_action_name(d->action);
+
+	switch (d->kind) {
+	case DECIDE_REQUEST:
+		break;
+	case DECIDE_NOTHING:
+	case DECIDE_ERROR:
+		agent_event(a, d->kind == DECIDE_NOTHING ? "nothing" : "error", "%s", d->why);
+		snprintf(reply, len, "%s: %s", d->kind == DECIDE_NOTHING ? "nothing to do" : "refused", d->why);
+		return d->kind == DECIDE_NOTHING ? 1 : -1;
+	default:
+		if (worker_busy(a->endpoint_w) && !a->locating) {
+			snprintf(reply, len, "refused: a move to %s is in flight; try again when it has ended",
+			    a->req_target);
+			agent_event(a, "suppressed", "Suppressed %s from %s: a move is in flight", act, origin);
+		} else {
+			agent_event(a, "suppressed", "Suppressed %s%s%s from %s: %s", act,
+			    d->target[0] ? " to " : "", d->target, origin, d->why);
+			snprintf(reply, len, "refused: %s", d->why);
+		}
+		return -1;
+	}
+	if (d->choice[0])
+		agent_event(a, "choice", "Chose %s: %s", d->target, d->choice);
+	agent_announce(a, d->action, d->target, reason && *reason ? reason : origin);
+	agent_send(a, d->action, d->target, d->cross_site, origin);
+	snprintf(reply, len, "requested %s to %s; `vmmanage status` shows the outcome", act, d->target);
+	return 0;
+}
+
 int
 agent_request(struct agent *a, enum vmm_action act, const char *origin, const char *reason,
     char *reply, size_t len)
 {
-	struct topology t = agent_topology(a->su);
-	char target[128], msg[256], why[256];
-	int cross;
+	struct decider d = agent_decider(a);
+	struct decide_input in = agent_input(a, NULL);
+	struct decide_result r;
 
-	if (worker_busy(a->endpoint_w) && !a->locating) {
-		snprintf(reply, len, "refused: a move to %s is in flight; try again when it has ended",
-		    a->req_target);
-		agent_event(a, "suppressed", "Suppressed %s from %s: a move is in flight", vmm_action_name(act), origin);
-		return -1;
-	}
-	enum target_result tr = target_for(&t, act, a->st.location, agent_at_home(a), target,
-	    sizeof(target), &cross, msg, sizeof(msg));
-	if (tr != TARGET_CHOSEN) {
-		agent_event(a, tr == TARGET_NOTHING ? "nothing" : "error", "%s", msg);
-		snprintf(reply, len, "%s: %s", tr == TARGET_NOTHING ? "nothing to do" : "refused", msg);
-		return tr == TARGET_NOTHING ? 1 : -1;
-	}
-	if (a->locating || guard_check(&a->guard, ev_now(), why, sizeof(why)) != GUARD_ALLOW) {
-		if (a->locating)
-			snprintf(why, sizeof(why), "the endpoint is still being asked where the VM runs");
-		agent_event(a, "suppressed", "Suppressed %s to %s from %s: %s", vmm_action_name(act),
-		    target, origin, why);
-		snprintf(reply, len, "refused: %s", why);
-		return -1;
-	}
-	agent_announce(a, act, target, reason && *reason ? reason : origin);
-	agent_send(a, act, target, cross, origin);
-	snprintf(reply, len, "requested %s to %s; `vmmanage status` shows the outcome",
-	    vmm_action_name(act), target);
-	return 0;
+	decide_action(&d, act, &in, &r);
+	return agent_carry_out(a, &r, origin, reason, reply, len);
 }
 
 /* ---- the sensor side ---- */
@@ -414,18 +513,6 @@ agent_remember(struct agent *a, const struct vmm_sample *s)
 	a->recent[a->nrecent++] = *s;
 }
 
-/* The schedule asks for the base once per rest period; if that request was refused or
- * failed, the VM rests on an expensive host. Ask again once the guard would let it. */
-static int
-agent_base_overdue(struct agent *a, const struct vmm_policy_input *in)
-{
-	char why[256];
-
-	return a->counters.resting && a->su->set.base != NULL && !in->at_base &&
-	    !worker_busy(a->endpoint_w) &&
-	    guard_peek(&a->guard, ev_now(), why, sizeof(why)) == GUARD_ALLOW;
-}
-
 /* Worker thread: the sensor's own work (the queue sensor runs its jobs), bounded so the
  * next sample is not held up for long. */
 static void
@@ -465,30 +552,29 @@ agent_process(struct agent *a)
 static int
 agent_decide(struct agent *a, const struct vmm_sample *s)
 {
-	const struct vmm_policy_ops *po = setup_policy(a->su);
-	struct vmm_policy_input in = { .sample = *s, .at_home = agent_at_home(a),
-		.at_base = a->su->set.base && strcmp(a->st.location, a->su->set.base) == 0 };
-	struct vmm_decision d = { .action = VMM_ACT_NONE };
+	struct decider d = agent_decider(a);
+	struct decide_input in = agent_input(a, s);
+	struct decide_result r;
 	char reply[512];
 
-	po->evaluate(a->su->policy.state, &in, &d);
-	po->counters(a->su->policy.state, &a->counters);
+	decide_cycle(&d, &in, &r);
+	a->counters = r.counters;
 	struct cycle_record rec = { .host = host_hostname(), .sensor = a->su->set.sensor,
 		.label = setup_sensor(a->su)->label, .sample = *s, .reading = &a->reading,
-		.counters = &a->counters, .action = d.action, .reason = d.reason,
+		.counters = &a->counters, .action = r.decision.action, .reason = r.decision.reason,
 		.location = a->st.location };
 	cyclelog_cycle(&a->log, &rec);
-	agent_ship_cycle(a, s, d.action);
-	if (d.process_queue) {
-		if (d.reason[0])
-			agent_event(a, "queue", "%s", d.reason);
+	agent_ship_cycle(a, s, r.decision.action);
+	if (r.decision.process_queue) {
+		if (r.decision.reason[0])
+			agent_event(a, "queue", "%s", r.decision.reason);
 		agent_process(a);
 	}
-	if (d.action == VMM_ACT_NONE && agent_base_overdue(a, &in))
-		d.action = VMM_ACT_MOVE_TO_BASE, snprintf(d.reason, sizeof(d.reason), "resting away from the base: asking again");
-	if (d.action == VMM_ACT_NONE)
+	if (ev_now() - a->known_saved >= AGENT_KNOWN_SAVE)
+		agent_save_known(a);
+	if (r.action == VMM_ACT_NONE)
 		return 0;
-	return agent_request(a, d.action, "policy", d.reason, reply, sizeof(reply)) == 0;
+	return agent_carry_out(a, &r, "policy", r.reason, reply, sizeof(reply)) == 0;
 }
 
 static void
@@ -504,6 +590,7 @@ agent_sample_done(void *arg)
 	if (agent_decide(a, &s))
 		ev_timer_set(a->tick, a->su->set.cooldown + a->su->set.interval);
 	agent_apply_pending(a);
+	agent_maybe_locate(a);
 }
 
 static double
@@ -540,22 +627,40 @@ agent_locate_job(void *arg)
 	    a->locate_err, sizeof(a->locate_err));
 }
 
+/* The answer to a locate: at start, periodically, and after a move that went wrong. An
+ * endpoint that cannot answer is reported when it starts failing, not every time. */
+static void
+agent_located(struct agent *a)
+{
+	const double every = a->su->set.locate_interval;
+
+	a->next_locate = ev_now() + (every > 0 ? every : 1e12);
+	if (a->locate_rc < 0) {
+		if (!a->locate_failing)
+			agent_event(a, "location", "Cannot ask the endpoint where the VM runs: %s; keeping %s",
+			    a->locate_err, a->st.location[0] ? a->st.location : "no location");
+		a->locate_failing = 1;
+		return;
+	}
+	if (a->locate_failing)
+		agent_event(a, "location", "The endpoint answers again: the VM is on %s", a->located);
+	else if (strcmp(a->located, a->st.location) != 0)
+		agent_event(a, "location", "The endpoint reports the VM on %s (cached: %s)",
+		    a->located, a->st.location[0] ? a->st.location : "none");
+	a->locate_failing = 0;
+	snprintf(a->st.location, sizeof(a->st.location), "%s", a->located);
+	a->st.location_confirmed = 1;
+	hosts_succeeded(&a->known, a->located);
+	agent_take_hints(a);
+}
+
 static void
 agent_locate_done(void *arg)
 {
 	struct agent *a = arg;
 
 	a->locating = 0;
-	if (a->locate_rc < 0) {
-		agent_event(a, "location", "Cannot ask the endpoint where the VM runs: %s; keeping %s",
-		    a->locate_err, a->st.location[0] ? a->st.location : "no location");
-	} else {
-		if (strcmp(a->located, a->st.location) != 0)
-			agent_event(a, "location", "The endpoint reports the VM on %s (cached: %s)",
-			    a->located, a->st.location[0] ? a->st.location : "none");
-		snprintf(a->st.location, sizeof(a->st.location), "%s", a->located);
-		a->st.location_confirmed = 1;
-	}
+	agent_located(a);
 	if (a->st.pending_action[0]) {
 		agent_event(a, "reconcile", "A %s to %s requested before the restart: the VM is %s%s",
 		    a->st.pending_action, a->st.pending_target,
@@ -566,6 +671,24 @@ agent_locate_done(void *arg)
 	}
 	agent_save(a);
 	agent_apply_pending(a);
+}
+
+static void
+agent_locate(struct agent *a)
+{
+	a->locating = 1;
+	if (worker_submit(a->endpoint_w, agent_locate_job, agent_locate_done, a) < 0)
+		a->locating = 0;
+}
+
+/* Right after a cycle's decision, so that the answer is in before the next one. */
+static void
+agent_maybe_locate(struct agent *a)
+{
+	if (setup_endpoint(a->su)->locate == NULL || a->locating || a->pending != NULL ||
+	    worker_busy(a->endpoint_w) || ev_now() < a->next_locate)
+		return;
+	agent_locate(a);
 }
 
 /* The state file is a cache; where the endpoint can tell, its answer wins. */
@@ -580,8 +703,7 @@ agent_reconcile(struct agent *a)
 		a->st.location_confirmed = 0;
 	}
 	if (setup_endpoint(a->su)->locate != NULL) {
-		a->locating = 1;
-		worker_submit(a->endpoint_w, agent_locate_job, agent_locate_done, a);
+		agent_locate(a);
 		return;
 	}
 	if (a->st.pending_action[0]) {
@@ -613,6 +735,8 @@ agent_swap(struct agent *a, struct setup *neu)
 	a->su = neu;
 	host_set_hostname(neu->set.hostname);
 	guard_configure(&a->guard, neu->set.cooldown, neu->set.max_moves_per_hour);
+	hosts_configure(&a->known, neu->set.host_memory, neu->set.retry_backoff,
+	    neu->set.retry_backoff_max, neu->set.direction);
 	if (strcmp(old->set.log_file, neu->set.log_file) != 0 ||
 	    (old->set.json_log_file == NULL) != (neu->set.json_log_file == NULL) ||
 	    (neu->set.json_log_file && strcmp(old->set.json_log_file, neu->set.json_log_file) != 0)) {
@@ -715,6 +839,37 @@ agent_status_request(struct agent *a, FILE *out)
 	    a->st.requests, a->st.confirmed, a->st.unconfirmed, a->st.failed);
 }
 
+/* What was learned of each host, and the measured T_M of each move. */
+static void
+agent_status_hosts(struct agent *a, FILE *out)
+{
+	double wall = (double)agent_wall();
+	char why[320];
+
+	fprintf(out, "target choice: %s\n", a->su->set.target_choice ? "round_robin" : "learned");
+	for (size_t i = 0; i < a->known.nhosts; i++) {
+		const struct host_info *h = &a->known.hosts[i];
+		fprintf(out, "host %s:", h->name);
+		if (h->weight > 0)
+			fprintf(out, " mean %g over %.1f h, last %.0f s ago", h->mean, h->seconds / 3600,
+			    wall - h->last_seen);
+		else
+			fprintf(out, " nothing learned");
+		if (h->hint_time > 0 && h->cpu_idle >= 0)
+			fprintf(out, ", CPU %.0f%% idle", h->cpu_idle * 100);
+		if (h->hint_time > 0 && h->free_memory >= 0)
+			fprintf(out, ", %.1f GiB free", (double)h->free_memory / (1 << 30));
+		if (!hosts_available(&a->known, h->name, wall, why, sizeof(why)))
+			fprintf(out, "; %s", why);
+		fprintf(out, "\n");
+	}
+	for (size_t i = 0; i < a->known.npairs; i++) {
+		const struct move_time *m = &a->known.pairs[i];
+		fprintf(out, "move time %s -> %s: %.1f s mean over %" PRIu64 ", last %.1f s\n",
+		    m->from, m->to, m->mean, m->count, m->last);
+	}
+}
+
 static void
 agent_status_collector(struct agent *a, FILE *out)
 {
@@ -757,6 +912,7 @@ agent_status(struct agent *a, FILE *out)
 	    (long long)a->guard.max_per_hour, a->guard.suppressed);
 	if (a->overruns)
 		fprintf(out, "sensor overruns: %" PRIu64 "\n", a->overruns);
+	agent_status_hosts(a, out);
 	agent_status_collector(a, out);
 }
 
@@ -791,6 +947,14 @@ agent_open(struct agent *a, char *err, size_t errlen)
 		return -1;
 	if (state_load(s->state_dir, &a->st, err, errlen) < 0)
 		return -1;
+	hosts_init(&a->known, s->host_memory, s->retry_backoff, s->retry_backoff_max, s->direction);
+	size_t skipped = 0;
+	if (hosts_load(&a->known, s->state_dir, &skipped, err, errlen) < 0)
+		log_warnx("host table: %s; starting with nothing learned", err);
+	if (skipped > 0)
+		log_warnx("host table: %s/hosts: %zu damaged line%s skipped", s->state_dir, skipped,
+		    skipped == 1 ? "" : "s");
+	err[0] = '\0';
 	return 0;
 }
 
@@ -830,14 +994,17 @@ agent_free(struct agent *a)
 {
 	if (a == NULL)
 		return;
-	if (a->log.log != NULL)
+	if (a->log.log != NULL) {
 		agent_event(a, "stop", "Stopping VMManage");
+		agent_save_known(a);
+	}
 	worker_free(a->sensor_w);
 	worker_free(a->endpoint_w);
 	logship_free(a->ship);
 	free(a->ship_fp);
 	ev_timer_del(a->tick);
 	cyclelog_close(&a->log);
+	hosts_free(&a->known);
 	setup_free(a->pending);
 	setup_free(a->su);
 	free(a->config_path);

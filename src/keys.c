@@ -39,6 +39,11 @@ const struct conf_key_doc conf_known_keys[] = {
 	{ "collector_protocol", "the core" },
 	{ "collector_key_file", "the core" },
 	{ "spool_max_bytes", "the core" },
+	{ "target_choice", "the core" },
+	{ "host_memory", "the core" },
+	{ "retry_backoff", "the core" },
+	{ "retry_backoff_max", "the core" },
+	{ "locate_interval", "the core" },
 	/* policies */
 	{ "threshold", "the threshold, base, schedule and site policies" },
 	{ "tarry", "the threshold, base and schedule policies" },

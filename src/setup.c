@@ -15,7 +15,8 @@ static const char *const core_keys[] = {
 	"min_range", "max_range", "home", "away", "home_broadcast", "cooldown",
 	"max_moves_per_hour", "state_dir", "log_file", "json_log_file", "pid_file",
 	"control_socket", "hostname", "collector", "collector_protocol", "collector_key_file",
-	"spool_max_bytes", NULL
+	"spool_max_bytes", "target_choice", "host_memory", "retry_backoff", "retry_backoff_max",
+	"locate_interval", NULL
 };
 
 #define TRY(expr) do { if ((expr) < 0) return -1; } while (0)
@@ -95,6 +96,52 @@ setup_timing(const struct vmm_conf *c, struct settings *s, char *err, size_t err
 	}
 	TRY(conf_int(c, "max_moves_per_hour", 0, 3600, &budget, err, errlen));
 	s->max_moves_per_hour = budget;
+	return 0;
+}
+
+static int
+setup_positive(const struct vmm_conf *c, const char *key, double def, double min, double *out,
+    char *err, size_t errlen)
+{
+	char where[512];
+
+	*out = def;
+	TRY(conf_number(c, key, out, err, errlen));
+	if (*out < min || *out > 365 * 86400.0) {
+		snprintf(err, errlen, "%s: %s must be between %g and %g seconds",
+		    conf_where(c, key, where, sizeof(where)), key, min, 365 * 86400.0);
+		return -1;
+	}
+	return 0;
+}
+
+/* How targets are chosen and how failed moves are retried. */
+static int
+setup_learning(const struct vmm_conf *c, struct settings *s, char *err, size_t errlen)
+{
+	const char *choice = "learned";
+	char where[512];
+
+	TRY(conf_string(c, "target_choice", &choice, err, errlen));
+	if (strcmp(choice, "learned") == 0)
+		s->target_choice = 0;
+	else if (strcmp(choice, "round_robin") == 0)
+		s->target_choice = 1;
+	else {
+		snprintf(err, errlen, "%s: target_choice: '%s' is neither \"learned\" nor \"round_robin\"",
+		    conf_where(c, "target_choice", where, sizeof(where)), choice);
+		return -1;
+	}
+	TRY(setup_positive(c, "host_memory", 86400, 60, &s->host_memory, err, errlen));
+	TRY(setup_positive(c, "retry_backoff", s->interval > 60 ? s->interval : 60, 0.01,
+	    &s->retry_backoff, err, errlen));
+	TRY(setup_positive(c, "retry_backoff_max", 3600, 0.01, &s->retry_backoff_max, err, errlen));
+	if (s->retry_backoff_max < s->retry_backoff) {
+		snprintf(err, errlen, "%s: retry_backoff_max (%g s) is below retry_backoff (%g s): raise it or drop it",
+		    conf_where(c, "retry_backoff_max", where, sizeof(where)), s->retry_backoff_max, s->retry_backoff);
+		return -1;
+	}
+	TRY(setup_positive(c, "locate_interval", 300, 0, &s->locate_interval, err, errlen));
 	return 0;
 }
 
@@ -267,25 +314,17 @@ setup_module_failed(const struct module *m, char *err, size_t errlen)
 }
 
 static int
-setup_start(struct setup *su, char *err, size_t errlen)
+setup_start_policy(struct setup *su, char *err, size_t errlen)
 {
-	const struct vmm_sensor_ops *so = setup_sensor(su);
 	const struct vmm_policy_ops *po = setup_policy(su);
-	const struct vmm_endpoint_ops *eo = setup_endpoint(su);
 	char dir[32];
 
-	TRY(setup_direction(su->conf, &su->set, so->direction, err, errlen));
+	TRY(setup_direction(su->conf, &su->set, setup_sensor(su)->direction, err, errlen));
 	struct vmm_policy_env env = { .direction = su->set.direction };
 	err[0] = '\0';
-	if (so->init(&vmm_host_api, su->conf, &su->sensor.state, err, errlen) < 0)
-		return setup_module_failed(su->sensor.mod, err, errlen);
-	su->sensor.started = 1;
 	if (po->init(&vmm_host_api, su->conf, &env, &su->policy.state, err, errlen) < 0)
 		return setup_module_failed(su->policy.mod, err, errlen);
 	su->policy.started = 1;
-	if (eo->init(&vmm_host_api, su->conf, &su->endpoint.state, err, errlen) < 0)
-		return setup_module_failed(su->endpoint.mod, err, errlen);
-	su->endpoint.started = 1;
 	/* the policy's decisions depend on the direction too */
 	snprintf(dir, sizeof(dir), "direction=%d;", su->set.direction);
 	char *pf = conf_fingerprint(su->conf, po->keys);
@@ -293,6 +332,25 @@ setup_start(struct setup *su, char *err, size_t errlen)
 		sprintf(su->policy.fingerprint, "%s%s", dir, pf);
 	free(pf);
 	su->policy.conf = conf_ref(su->conf);
+	return 0;
+}
+
+static int
+setup_start(struct setup *su, char *err, size_t errlen)
+{
+	const struct vmm_sensor_ops *so = setup_sensor(su);
+	const struct vmm_endpoint_ops *eo = setup_endpoint(su);
+
+	/* the sensor first: it knows the direction the policy is told */
+	TRY(setup_direction(su->conf, &su->set, so->direction, err, errlen));
+	err[0] = '\0';
+	if (so->init(&vmm_host_api, su->conf, &su->sensor.state, err, errlen) < 0)
+		return setup_module_failed(su->sensor.mod, err, errlen);
+	su->sensor.started = 1;
+	TRY(setup_start_policy(su, err, errlen));
+	if (eo->init(&vmm_host_api, su->conf, &su->endpoint.state, err, errlen) < 0)
+		return setup_module_failed(su->endpoint.mod, err, errlen);
+	su->endpoint.started = 1;
 	su->sensor.conf = conf_ref(su->conf);
 	su->endpoint.conf = conf_ref(su->conf);
 	su->sensor.fingerprint = conf_fingerprint(su->conf, so->keys);
@@ -300,8 +358,10 @@ setup_start(struct setup *su, char *err, size_t errlen)
 	return 0;
 }
 
-struct setup *
-setup_load(const char *path, void (*warn)(const char *msg), char *err, size_t errlen)
+/* policy_only: the simulator's setup, whose sensor and endpoint are never started */
+static struct setup *
+setup_build(const char *path, int policy_only, void (*warn)(const char *msg), char *err,
+    size_t errlen)
 {
 	struct setup *su = calloc(1, sizeof(*su));
 
@@ -313,6 +373,7 @@ setup_load(const char *path, void (*warn)(const char *msg), char *err, size_t er
 		goto fail;
 	if (setup_names(su->conf, &su->set, err, errlen, warn) < 0 ||
 	    setup_timing(su->conf, &su->set, err, errlen) < 0 ||
+	    setup_learning(su->conf, &su->set, err, errlen) < 0 ||
 	    setup_topology(su->conf, &su->set, err, errlen) < 0 ||
 	    setup_paths(su->conf, &su->set, err, errlen) < 0 ||
 	    setup_collector(su->conf, &su->set, err, errlen) < 0 ||
@@ -321,12 +382,24 @@ setup_load(const char *path, void (*warn)(const char *msg), char *err, size_t er
 	const char *const *active[] = { core_keys, setup_policy(su)->keys, setup_sensor(su)->keys,
 		setup_endpoint(su)->keys };
 	if (conf_check_keys(su->conf, active, 4, warn, err, errlen) < 0 ||
-	    setup_start(su, err, errlen) < 0)
+	    (policy_only ? setup_start_policy(su, err, errlen) : setup_start(su, err, errlen)) < 0)
 		goto fail;
 	return su;
 fail:
 	setup_free(su);
 	return NULL;
+}
+
+struct setup *
+setup_load(const char *path, void (*warn)(const char *msg), char *err, size_t errlen)
+{
+	return setup_build(path, 0, warn, err, errlen);
+}
+
+struct setup *
+setup_load_policy(const char *path, void (*warn)(const char *msg), char *err, size_t errlen)
+{
+	return setup_build(path, 1, warn, err, errlen);
 }
 
 static void

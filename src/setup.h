@@ -15,6 +15,10 @@ struct settings {
 	const char *policy_dir, *module_dir;
 	double interval, sensor_timeout, endpoint_timeout, cooldown;
 	int64_t max_moves_per_hour;
+	int target_choice;    /* enum target_choice: 0 learned, 1 round_robin */
+	double host_memory;   /* seconds: how long what was learned of a host counts */
+	double retry_backoff, retry_backoff_max; /* after a failed move, doubling */
+	double locate_interval; /* seconds between asking the endpoint where the VM is; 0 never */
 	enum vmm_direction direction;
 	const char **hosts;   /* the array, NULL-terminated */
 	size_t nhosts;
@@ -47,6 +51,10 @@ struct setup {
 /* Build a whole setup from a file. NULL with err (file:line, how to mend) on failure;
  * warnings (keys read by parts not in use, policy inferred) go to warn. */
 struct setup *setup_load(const char *path, void (*warn)(const char *msg), char *err, size_t errlen);
+/* The same, but only the policy is started (the simulator): the sensor and endpoint
+ * modules are loaded to know their keys and the direction, never initialised. */
+struct setup *setup_load_policy(const char *path, void (*warn)(const char *msg), char *err,
+    size_t errlen);
 /* Take over from `old` the instances whose module and settings did not change (the MySQL
  * sensor keeps its connection and baseline), freeing the new ones. */
 void setup_adopt(struct setup *neu, struct setup *old);

@@ -129,14 +129,15 @@ state_write(FILE *f, const struct agent_state *st)
 }
 
 int
-state_save(const char *dir, const struct agent_state *st, char *err, size_t errlen)
+state_replace(const char *dir, const char *name, int (*write)(FILE *, const void *),
+    const void *arg, char *err, size_t errlen)
 {
 	char path[4096], tmp[4200];
 	int fd, dfd;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/state", dir);
-	snprintf(tmp, sizeof(tmp), "%s/.state.tmp", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
 	    (f = fdopen(fd, "w")) == NULL) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
@@ -144,7 +145,7 @@ state_save(const char *dir, const struct agent_state *st, char *err, size_t errl
 			close(fd);
 		return -1;
 	}
-	if (state_write(f, st) < 0 || fflush(f) != 0 || fsync(fileno(f)) < 0) {
+	if (write(f, arg) < 0 || fflush(f) != 0 || fsync(fileno(f)) < 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		fclose(f);
 		unlink(tmp);
@@ -161,4 +162,16 @@ state_save(const char *dir, const struct agent_state *st, char *err, size_t errl
 		close(dfd);
 	}
 	return 0;
+}
+
+static int
+state_write_any(FILE *f, const void *st)
+{
+	return state_write(f, st);
+}
+
+int
+state_save(const char *dir, const struct agent_state *st, char *err, size_t errlen)
+{
+	return state_replace(dir, "state", state_write_any, st, err, errlen);
 }

@@ -3,6 +3,7 @@
 #define VMM_STATE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 struct agent_state {
@@ -21,6 +22,9 @@ struct agent_state {
 int state_load(const char *dir, struct agent_state *st, char *err, size_t errlen);
 /* Write to a temporary file, fsync, rename over, fsync the directory. */
 int state_save(const char *dir, const struct agent_state *st, char *err, size_t errlen);
+/* Replace dir/name by what write() puts in a temporary file, with the same care. */
+int state_replace(const char *dir, const char *name, int (*write)(FILE *, const void *),
+    const void *arg, char *err, size_t errlen);
 /* mkdir -p with a mode; 0 or -1 with err. */
 int state_mkdirs(const char *path, unsigned mode, char *err, size_t errlen);
 

@@ -7,6 +7,8 @@
 
 #include <vmmanage/module.h>
 
+struct host_table;
+
 struct topology {
 	const char *const *hosts; /* the array */
 	size_t nhosts;
@@ -18,14 +20,29 @@ struct topology {
 };
 
 enum target_result {
-	TARGET_CHOSEN = 1,  /* target filled */
+	TARGET_CHOSEN = 1,  /* target filled; msg says why that one when there was a choice */
 	TARGET_NOTHING = 0, /* nothing to do: msg says why ("Already at base") */
-	TARGET_NONE = -1    /* cannot: msg says what is missing in the config */
+	TARGET_NONE = -1,   /* cannot: msg says what is missing in the config */
+	TARGET_WAIT = -2    /* every possible target is backing off: msg says until when */
+};
+
+enum target_choice {
+	TARGET_LEARNED = 0,   /* the best-known host, unknown or stale ones first */
+	TARGET_ROUND_ROBIN    /* the thesis: the next host in the array */
+};
+
+/* What a choice may use besides the topology. known == NULL: exactly the thesis's walk,
+ * no host skipped. */
+struct target_knowledge {
+	const struct host_table *known;
+	enum target_choice choice;
+	double now;                 /* wall-clock seconds, as in the host table */
 };
 
 /* current may be NULL or "" when unknown; at_home is 1, 0 or -1 (unknown). */
-enum target_result target_for(const struct topology *t, enum vmm_action a, const char *current,
-    int at_home, char *target, size_t tlen, int *cross_site, char *msg, size_t mlen);
+enum target_result target_for(const struct topology *t, const struct target_knowledge *k,
+    enum vmm_action a, const char *current, int at_home, char *target, size_t tlen,
+    int *cross_site, char *msg, size_t mlen);
 
 /* Is host in the home site? 1, 0, or -1 when it is in neither site's list. */
 int target_at_home(const struct topology *t, const char *host);

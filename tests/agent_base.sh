@@ -7,7 +7,7 @@
 
 agent_conf 'policy = "base"' 'threshold = 50' 'tarry = 2' 'lowthreshold = 1' 'lowtarry = 3' \
 	'daemon_interval = 0.3' 'cooldown = 1' 'max_moves_per_hour = 0' \
-	'hosts = ["h1", "h2"]' 'base = "cheap"' 'location = "h1"'
+	'hosts = ["h1", "h2"]' 'base = "cheap"' 'location = "h1"' 'target_choice = "round_robin"'
 # (cooldown 1 s: each move has ended before the next sample, even on a busy machine)
 values 0 0 0  0 0 0  60 60  60 60  5
 agent_start

@@ -19,7 +19,7 @@ check "detached: a session of its own, no terminal" \
 out=$("$VMMANAGE" -c "$T/vmm.conf" 2>&1); rc=$?
 check "a second instance is refused: exit $rc" test "$rc" = 1
 check "saying why ($out)" sh -c "echo '$out' | grep -q 'another vmmanage\|already running'"
-wait_for 20 grep -q '^move h2' "$T/moves" || fail "a move happened"
+wait_for 20 grep -q 'Move to h2 confirmed' "$T/vmmanage.log" || fail "a move happened and was confirmed"
 kill "$pid"
 wait_for 20 sh -c "! kill -0 $pid" || fail "SIGTERM ends it"
 check "the pid file is gone" test ! -e "$T/vmmanage.pid"

@@ -9,7 +9,7 @@ h=$(date -u +%H); h=${h#0}
 rest_start=$(printf '%02d:00' $(( (h + 2) % 24 ))); rest_stop=$(printf '%02d:00' $(( (h + 3) % 24 )))
 common=('policy = "schedule"' 'threshold = 50' 'tarry = 2' 'lowthreshold = 1' 'lowtarry = 3'
 	'daemon_interval = 0.3' 'cooldown = 1' 'max_moves_per_hour = 0'
-	'hosts = ["h1", "h2"]' 'base = "cheap"' 'location = "h1"')
+	'hosts = ["h1", "h2"]' 'base = "cheap"' 'location = "h1"' 'target_choice = "round_robin"')
 
 agent_conf "${common[@]}" "work_hours = \"$rest_start-$rest_stop\"" 'work_days = "Mon-Sun"'
 values 90 90 90 90 90 90 0 0 0 0 90 90 90 90 90 90 90 90 90 90 90 90 90 90 90 90 90 90 90 90

@@ -7,7 +7,8 @@
 
 # cooldown 1 s: the endpoint has ended before the next sample, even on a busy machine
 agent_conf 'policy = "threshold"' 'threshold = 50' 'tarry = 3' 'daemon_interval = 0.3' \
-	'cooldown = 1' 'max_moves_per_hour = 0' 'hosts = ["h1", "h2", "h3"]' 'location = "h1"'
+	'cooldown = 1' 'max_moves_per_hour = 0' 'hosts = ["h1", "h2", "h3"]' 'location = "h1"' \
+	'target_choice = "round_robin"' # the thesis's walk; tests/agent_targets.sh has the learned one
 #        count: 1  2  0  1  2  3=move | 0  1  2  (2) 3=move | 1  2  3=move
 values         60 60 40 60 60 60       50 60 60 unknown 60   60 60 60
 start=$(date +%s.%N)

@@ -15,7 +15,7 @@ expect(enum vmm_action a, const char *cur, int at_home, enum target_result want_
 {
 	char target[64] = "", msg[256] = "";
 	int cross = -1;
-	enum target_result rc = target_for(&topo, a, cur, at_home, target, sizeof(target), &cross,
+	enum target_result rc = target_for(&topo, NULL, a, cur, at_home, target, sizeof(target), &cross,
 	    msg, sizeof(msg));
 
 	TAP_OK(rc == want_rc && (rc == TARGET_CHOSEN ? strcmp(target, want) == 0 : strstr(msg, want) != NULL),
@@ -47,17 +47,17 @@ main(void)
 	struct topology single = { .hosts = one, .nhosts = 1 };
 	char target[64], msg[256];
 	int cross;
-	TAP_OK(target_for(&single, VMM_ACT_MOVE, "only", 1, target, sizeof(target), &cross, msg,
+	TAP_OK(target_for(&single, NULL, VMM_ACT_MOVE, "only", 1, target, sizeof(target), &cross, msg,
 	    sizeof(msg)) == TARGET_NOTHING, "one host: nowhere to move (%s)", msg);
 	struct topology none = { 0 };
-	TAP_OK(target_for(&none, VMM_ACT_MOVE_TO_BASE, "h1", 1, target, sizeof(target), &cross, msg,
+	TAP_OK(target_for(&none, NULL, VMM_ACT_MOVE_TO_BASE, "h1", 1, target, sizeof(target), &cross, msg,
 	    sizeof(msg)) == TARGET_NONE, "no base configured is an error (%s)", msg);
 	TAP_OK(target_at_home(&topo, "h2") == 1 && target_at_home(&topo, "a2") == 0 &&
 	    target_at_home(&topo, "zz") == -1, "home, away, neither");
 	int c2 = 0;
-	target_for(&topo, VMM_ACT_MOVE_FROM_HOME, "h1", 1, target, sizeof(target), &c2, msg, sizeof(msg));
+	target_for(&topo, NULL, VMM_ACT_MOVE_FROM_HOME, "h1", 1, target, sizeof(target), &c2, msg, sizeof(msg));
 	TAP_OK(c2 == 1, "a move between sites is cross-site");
-	target_for(&topo, VMM_ACT_MOVE, "h1", 1, target, sizeof(target), &c2, msg, sizeof(msg));
+	target_for(&topo, NULL, VMM_ACT_MOVE, "h1", 1, target, sizeof(target), &c2, msg, sizeof(msg));
 	TAP_OK(c2 == 0, "a move inside the array is not");
 	return tap_done();
 }

@@ -39,6 +39,13 @@ struct vmm_move_result {
 	char detail[512];    /* the endpoint's own words */
 };
 
+/* What a host offered when the endpoint last looked; -1 for what it cannot tell. */
+struct vmm_host_hint {
+	const char *host;     /* the configured name; valid until the next call into the module */
+	int64_t free_memory;  /* bytes */
+	double cpu_idle;      /* 0..1, over the time between its last two looks */
+};
+
 struct vmm_endpoint_ops {
 	uint32_t abi;  /* VMM_ENDPOINT_ABI */
 	uint32_t size; /* sizeof(struct vmm_endpoint_ops) */
@@ -52,6 +59,9 @@ struct vmm_endpoint_ops {
 	/* Optional (NULL): where the VM runs now. 0 with host filled, or -1 with err. */
 	int (*locate)(void *state, char *host, size_t hostlen, char *err, size_t errlen);
 	void (*fini)(void *state);
+	/* Optional (NULL): what the hosts offered at the last locate or move, from memory,
+	 * without asking them again (it runs on the loop thread). Returns how many filled. */
+	size_t (*hints)(void *state, struct vmm_host_hint *out, size_t max);
 };
 
 const struct vmm_endpoint_ops *vmm_endpoint_entry(void);

@@ -20,6 +20,7 @@ struct lv_endpoint {
 	const struct vmm_host *host;
 	struct lv_conf conf;
 	int looped; /* holds a reference on the event loop */
+	struct lv_hint *hints; /* one per configured host */
 };
 
 /* Where the domain is on one host, as far as that host says. */
@@ -243,6 +244,8 @@ lv_where_is(struct lv_endpoint *e, struct lv_where *w)
 		pr[i].host = &e->conf.hosts[i];
 		pr[i].conn = lv_open_wait(op[i], deadline, pr[i].err, sizeof(pr[i].err), &pr[i].code);
 		pr[i].presence = lv_presence_on(e, &pr[i]);
+		if (pr[i].conn != NULL)
+			lv_hint_read(&e->hints[i], pr[i].conn);
 	}
 	lv_where_pick(e, pr, w);
 	return pr;
@@ -549,6 +552,11 @@ lv_init(const struct vmm_host *host, const struct vmm_conf *conf, void **state, 
 		free(e);
 		return -1;
 	}
+	if ((e->hints = calloc(e->conf.nhosts ? e->conf.nhosts : 1, sizeof(*e->hints))) == NULL) {
+		lv_conf_free(&e->conf);
+		free(e);
+		return snprintf(err, errlen, "out of memory"), -1;
+	}
 	*state = e;
 	return 0;
 }
@@ -561,7 +569,24 @@ lv_fini(void *state)
 	if (e->looped)
 		lv_loop_unref();
 	lv_conf_free(&e->conf);
+	free(e->hints);
 	free(e);
+}
+
+/* From memory: called between moves and locates, never during one. */
+static size_t
+lv_hints(void *state, struct vmm_host_hint *out, size_t max)
+{
+	struct lv_endpoint *e = state;
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->conf.nhosts && n < max; i++) {
+		if (!e->hints[i].seen)
+			continue;
+		out[n++] = (struct vmm_host_hint){ .host = e->conf.hosts[i].name,
+			.free_memory = e->hints[i].free_memory, .cpu_idle = e->hints[i].cpu_idle };
+	}
+	return n;
 }
 
 static const struct vmm_endpoint_ops lv_ops = {
@@ -574,6 +599,7 @@ static const struct vmm_endpoint_ops lv_ops = {
 	.move = lv_move,
 	.locate = lv_locate,
 	.fini = lv_fini,
+	.hints = lv_hints,
 };
 
 const struct vmm_endpoint_ops *

@@ -83,6 +83,18 @@ int lv_watch_stop(struct lv_watch *w, char *why, size_t len);
 double lv_now(void);  /* CLOCK_MONOTONIC seconds */
 double lv_wall(void); /* CLOCK_REALTIME seconds */
 
+/* ---- libvirt_hint.c: what a host offers, for the target choice ---- */
+
+struct lv_hint {
+	int seen;
+	int64_t free_memory;     /* bytes; -1 unknown */
+	double cpu_idle;         /* 0..1 between the last two looks; -1 unknown */
+	unsigned long long prev_idle, prev_total;
+	int have_prev;
+};
+
+void lv_hint_read(struct lv_hint *h, virConnectPtr c);
+
 /* ---- libvirt_open.c: connections with a deadline ---- */
 
 struct lv_opener;

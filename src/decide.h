@@ -1,0 +1,63 @@
+/* One cycle's decision, from a sample to a request (or the reason there is none): the
+ * policy, the base re-ask, the target choice and the guard. The daemon and the simulator
+ * both run this, so a rule added here holds in both. No I/O and no clock: the caller
+ * hands in the times and carries out the request. */
+#ifndef VMM_DECIDE_H
+#define VMM_DECIDE_H
+
+#include <stddef.h>
+
+#include <vmmanage/policy.h>
+
+#include "guard.h"
+#include "hosts.h"
+#include "targets.h"
+
+struct decider {
+	const struct vmm_policy_ops *policy;
+	void *policy_state;
+	struct topology topo;
+	struct guard *guard;
+	struct host_table *known;      /* NULL: the thesis's round-robin, no learning */
+	enum target_choice choice;
+	double interval;               /* seconds one sample stands for */
+	const char *base;              /* NULL: none */
+};
+
+struct decide_input {
+	struct vmm_sample sample;
+	const char *location;          /* "" when unknown */
+	int at_home;                   /* 1, 0, -1 unknown */
+	int busy;                      /* the endpoint is busy (a move or a locate) */
+	const char *busy_why;          /* says with what, for the log */
+	double mono;                   /* monotonic seconds, for the guard */
+	double wall;                   /* epoch seconds, for the host table */
+};
+
+enum decide_kind {
+	DECIDE_NONE = 0,     /* the policy asked for nothing */
+	DECIDE_REQUEST,      /* send action to target now */
+	DECIDE_NOTHING,      /* asked, but there is nothing to do (already at base) */
+	DECIDE_SUPPRESSED,   /* asked, held back by a rule: why names it */
+	DECIDE_ERROR         /* asked, impossible with this config: why says what to set */
+};
+
+struct decide_result {
+	enum decide_kind kind;
+	struct vmm_decision decision;  /* the policy's own answer (reason, process_queue) */
+	struct vmm_policy_counters counters;
+	enum vmm_action action;        /* may differ from the policy's: the base re-ask */
+	char reason[160];              /* why the action (the policy's reason, or the core's) */
+	char target[128];
+	int cross_site;
+	char choice[512];              /* why this target, when there was a choice */
+	char why[256];                 /* DECIDE_NOTHING/SUPPRESSED/ERROR: why not */
+};
+
+/* A sample: let the policy evaluate it (and learn from it), then decide. */
+void decide_cycle(struct decider *d, const struct decide_input *in, struct decide_result *out);
+/* An action asked by someone else (the CLI): target and guard only. */
+void decide_action(struct decider *d, enum vmm_action act, const struct decide_input *in,
+    struct decide_result *out);
+
+#endif

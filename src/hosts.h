@@ -1,0 +1,99 @@
+/* What the agent learns about each host: how the indicator behaved while the VM ran
+ * there, whether moves to it fail (and so when to try it again), and how long moves
+ * between two hosts take (the T_M of the thesis's equation 3.5). Pure state: every time
+ * is handed in, as wall-clock epoch seconds, so that the daemon and the simulator share
+ * it and it survives restarts in state_dir/hosts. */
+#ifndef VMM_HOSTS_H
+#define VMM_HOSTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vmmanage/module.h>
+
+struct host_info {
+	char name[128];
+	/* the indicator while the VM was here: a mean in which a sample's weight decays
+	 * with exp(-age / memory) */
+	double mean, weight;
+	double seconds;      /* time the VM spent here, all told */
+	double last_seen;    /* time of the last sample here; 0: never */
+	/* moves to this host */
+	int failures;        /* in a row; 0 after a success */
+	double retry_at;     /* no move to it before this; 0: none */
+	int permanent;       /* retrying will not mend it: skipped until a reload */
+	char why[192];       /* the last failure, for status and the choice's log line */
+	/* the endpoint's view of the host, when it gives one */
+	double hint_time;    /* 0: no hint */
+	int64_t free_memory; /* bytes; -1 unknown */
+	double cpu_idle;     /* 0..1; -1 unknown */
+};
+
+/* T_M: how long moves from one host to another took */
+struct move_time {
+	char from[128], to[128];
+	uint64_t count;
+	double mean, last;   /* seconds */
+};
+
+struct host_table {
+	struct host_info *hosts;
+	size_t nhosts;
+	struct move_time *pairs;
+	size_t npairs;
+	double memory;       /* seconds; also the age past which a host is tried again */
+	double backoff;      /* first wait after a failed move, doubled each time */
+	double backoff_max;
+	enum vmm_direction direction;
+};
+
+void hosts_init(struct host_table *t, double memory, double backoff, double backoff_max,
+    enum vmm_direction direction);
+/* New settings (a reload): what was learned stays, permanent failures are forgotten. */
+void hosts_configure(struct host_table *t, double memory, double backoff, double backoff_max,
+    enum vmm_direction direction);
+void hosts_free(struct host_table *t);
+
+/* The record of a host, made on first use; NULL only when out of memory. */
+struct host_info *hosts_get(struct host_table *t, const char *name);
+/* The record, or NULL when nothing is known. */
+const struct host_info *hosts_find(const struct host_table *t, const char *name);
+
+/* A known sample taken while the VM was on host; interval: the seconds it stands for. */
+void hosts_sample(struct host_table *t, const char *host, double value, double now,
+    double interval);
+/* A move to host failed. Returns the seconds until it may be tried again (doubling from
+ * backoff up to backoff_max), or -1 when permanent. */
+double hosts_failed(struct host_table *t, const char *host, int permanent, const char *why,
+    double now);
+/* A move to host was confirmed, or the VM was found there: its failures are forgotten. */
+void hosts_succeeded(struct host_table *t, const char *host);
+/* 1 when a move to host may be tried at now; 0 with why ("backing off after 2 failed
+ * moves, 97 s to go: <reason>"). */
+int hosts_available(const struct host_table *t, const char *host, double now, char *why,
+    size_t len);
+
+/* How bad the host looked: the mean turned so that lower is better. known is set to 0
+ * when nothing was learned, or it is older than memory (the host is worth a new try). */
+double hosts_badness(const struct host_table *t, const char *host, double now, int *known);
+/* The decayed weight of what is known, in samples. */
+double hosts_weight(const struct host_table *t, const char *host, double now);
+
+void hosts_hint(struct host_table *t, const char *host, int64_t free_memory, double cpu_idle,
+    double now);
+
+/* A move took seconds; returns the pair's record (NULL when out of memory or bad input). */
+struct move_time *hosts_move_time(struct host_table *t, const char *from, const char *to,
+    double seconds);
+const struct move_time *hosts_move_time_get(const struct host_table *t, const char *from,
+    const char *to);
+
+/* state_dir/hosts: a line per host and per pair, tab-separated, written atomically.
+ * Load: 1 when there is no file, 0 when loaded, -1 with err; bad lines are skipped and
+ * counted in *skipped. */
+int hosts_load(struct host_table *t, const char *dir, size_t *skipped, char *err, size_t len);
+int hosts_save(const struct host_table *t, const char *dir, char *err, size_t len);
+/* One line of that file (modified in place); 0, or -1 when damaged. For the fuzzer. */
+int hosts_parse_line(struct host_table *t, char *line);
+
+#endif
