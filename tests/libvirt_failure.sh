@@ -16,7 +16,8 @@ check "h2's libvirtd is down" sh -c "! virsh -c '$(lv_uri h2)' version >/dev/nul
 
 COOLDOWN=4
 lv_agent_conf 'policy = "threshold"' 'threshold = 50' 'tarry = 1' 'daemon_interval = 0.5' \
-	"cooldown = $COOLDOWN" 'max_moves_per_hour = 0' 'endpoint_timeout = 60' 'libvirt_keepalive = 2'
+	"cooldown = $COOLDOWN" 'max_moves_per_hour = 0' 'endpoint_timeout = 60' 'libvirt_keepalive = 2' \
+	'retry_backoff = 3' 'retry_backoff_max = 6'
 values $(yes 60 | head -500)
 agent_start
 wait_for 20 grep -q 'Move to h2 failed' "$T/vmmanage.log" || fail "a first failure"
@@ -37,6 +38,11 @@ check "no request storm: $((r1 - r0)) requests in $((t1 - t0)) s (at most $max w
 check "every request so far failed as unreachable" test \
 	"$(grep -c 'Move to h2 failed (unreachable)' "$T/vmmanage.log")" = "$(count_lines 'Requesting migration of VM' "$T/vmmanage.log")"
 check "the guest still runs on h1" test "$(lv_where)" = h1
+check "the dead target backs off: 3 s after the first failure" \
+	grep -q 'Move to h2 failed (unreachable): .*; backing off h2 for 3 s (1 failure in a row)' "$T/vmmanage.log"
+check "doubling, capped at retry_backoff_max" grep -q 'backing off h2 for 6 s (3 failures in a row)' "$T/vmmanage.log"
+check "meanwhile the policy's requests are held, saying why" \
+	grep -q 'Suppressed move from policy: no host to move to: h2 is backing off after' "$T/vmmanage.log"
 vmm status > "$T/status1"
 check "status: location h1 and the last failure" grep -qE '^last request: move to h2 at .*: failed' "$T/status1"
 check "the daemon runs" kill -0 "$AGENT_PID"

@@ -28,6 +28,9 @@ check "virsh on h2: the guest is running ($(lv_state h2))" test "$(lv_state h2)"
 check "virsh on h1: the guest is gone ($(lv_state h1))" test "$(lv_state h1)" = absent
 status > "$T/status1"
 check "status: location h2, confirmed by the endpoint" grep -qx 'location: h2 (confirmed by the endpoint)' "$T/status1"
+check "status: libvirt's free memory of each host, as a hint for the choice" \
+	grep -qE '^host h1: .*[0-9.]+ GiB free' "$T/status1"
+check "status: the measured time of the move h1 -> h2" grep -qE '^move time h1 -> h2: [0-9.]+ s mean over 1,' "$T/status1"
 check "status: the last request, confirmed, with its duration" \
 	grep -qE '^last request: move to h2 at .*: confirmed after [0-9.]+ s \(live migration h1 -> h2' "$T/status1"
 
@@ -65,5 +68,20 @@ wait_for 15 grep -q "A move to h2 requested before the restart: the VM is on $wh
 outcome=failed; [ "$where" = h2 ] && outcome=confirmed
 check "status: location $where, the last request $outcome" sh -c "'$VMMANAGE' -c '$T/vmm.conf' status > '$T/status3' &&
 	grep -qx 'location: $where (confirmed by the endpoint)' '$T/status3' && grep -q '^last request: move to h2 at .*: $outcome' '$T/status3'"
+agent_stop
+
+# moved behind the agent's back (an administrator's virsh migrate): the periodic locate
+# (locate_interval) finds it without any move of its own
+echo 'locate_interval = 2' >> "$T/vmm.conf"
+n0=$(count_lines 'Requesting migration of VM' "$T/vmmanage.log")
+agent_start
+wait_for 15 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -qx 'location: $where (confirmed by the endpoint)'" || fail "located on $where"
+other=h1; [ "$where" = h1 ] && other=h2
+lv_virsh "$where" migrate --live --p2p "$LV_UUID" "$(lv_uri "$other")" "tcp://$(lv_addr "$other")" ||
+	fail "virsh migrate $where -> $other"
+wait_for 15 grep -q "The endpoint reports the VM on $other (cached: $where)" "$T/vmmanage.log" \
+	&& ok "the periodic locate sees the VM on $other, moved by hand" || fail "periodic locate: $(grep -i endpoint "$T/vmmanage.log" | tail -2)"
+n=$(count_lines 'Requesting migration of VM' "$T/vmmanage.log")
+check "without a request of its own ($((n - n0)))" test "$n" = "$n0"
 agent_stop
 finish
