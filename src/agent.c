@@ -456,6 +456,10 @@ agent_carry_out(struct agent *a, const struct decide_result *d, const char *orig
 	if (d->choice[0])
 		agent_event(a, "choice", "Chose %s: %s", d->target, d->choice);
 	agent_announce(a, d->action, d->target, reason && *reason ? reason : origin);
+	const struct move_time *tm = hosts_move_time_get(&a->known, a->st.location, d->target);
+	if (tm != NULL)
+		agent_event(a, "request", "Moves %s -> %s took %.1f s on average (%" PRIu64 " so far)",
+		    tm->from, tm->to, tm->mean, tm->count);
 	agent_send(a, d->action, d->target, d->cross_site, origin);
 	snprintf(reply, len, "requested %s to %s; `vmmanage status` shows the outcome", act, d->target);
 	return 0;

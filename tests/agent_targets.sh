@@ -30,8 +30,16 @@ check "state_dir/hosts keeps the pairs" grep -qE '^move	h3	h2	1	' "$T/state/host
 # a restart remembers: h1 60 and h3 80 are known, h2 is best
 agent_start
 status=$(vmm status)
-agent_stop
 check "after a restart h3's mean is still known" sh -c "echo '$status' | grep -qE '^host h3: mean 80 over'"
+# from the CLI: h2 -> h1 (60 beats 80), then h1 -> h2, a pair moved before: its T_M is told
+idle() { "$VMMANAGE" -c "$T/vmm.conf" status | grep -q '^in flight: no'; }
+vmm move >/dev/null && wait_for 10 idle && sleep 0.6 && vmm move >/dev/null && wait_for 10 idle ||
+	fail "two CLI moves"
+agent_stop
+check "the CLI's moves follow what was learned: $(moves | tail -2 | tr '\n' ' ')" \
+	test "$(moves | tail -2 | tr '\n' ' ')" = "move h1 move h2 "
+check "a request for a pair moved before says how long it took (T_M)" \
+	grep -qE 'Moves h1 -> h2 took [0-9.]+ s on average \(1 so far\)' "$T/vmmanage.log"
 
 # every move fails: each host backs off, doubling up to the cap; no request storm
 agent_conf 'policy = "threshold"' 'threshold = 50' 'tarry = 1' 'daemon_interval = 0.3' \
