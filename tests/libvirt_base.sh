@@ -13,7 +13,8 @@ lv_guest_start h1 persistent
 check "the guest is defined on h1 ($(lv_persistent h1))" test "$(lv_persistent h1)" = yes
 lv_agent_conf 'policy = "base"' 'threshold = 50' 'tarry = 2' 'lowthreshold = 1' 'lowtarry = 3' \
 	'daemon_interval = 0.5' 'cooldown = 5' 'max_moves_per_hour = 0' 'endpoint_timeout = 60' \
-	'base = "base"' 'libvirt_persist = true' 'libvirt_undefine_source = true'
+	'base = "base"' 'libvirt_persist = true' 'libvirt_undefine_source = true' \
+	'target_choice = "round_robin"' # the thesis's order: h1 first; learned would try h2
 # quiet, then busy twice, then in between (neither low nor high) for the rest
 values 0 0 0  60 60  60 60 $(yes 5 | head -100)
 agent_start
