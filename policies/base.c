@@ -6,7 +6,7 @@
 
 #include "counter.h"
 
-static const char *const base_keys[] = { "threshold", "tarry", "lowthreshold", "lowtarry", NULL };
+static const char *const base_keys[] = { "threshold", "tarry", "within", "lowthreshold", "lowtarry", NULL };
 
 static int
 base_init(const struct vmm_host *host, const struct vmm_conf *conf,

@@ -10,11 +10,15 @@
 
 #include <vmmanage/policy.h>
 
-/* One side of a policy: "v beyond threshold for tarry cycles in a row". */
+/* One side of a policy: "v beyond threshold for tarry cycles in a row", or, with
+ * within = "X/Y", "in X of the last Y cycles" (Monit's "X times within Y cycles", for an
+ * indicator that oscillates around the threshold and so never holds for tarry in a row). */
 struct counter {
 	double threshold;
 	int64_t tarry;
 	int64_t count;
+	int64_t within_x, within_y; /* 0: tarry in a row */
+	uint64_t hist;              /* the last within_y known samples, 1 = beyond */
 };
 
 /* The base policy's pair: `high` fires move, `low` (idle) fires move_to_base. */
@@ -64,6 +68,16 @@ counter_side(enum vmm_direction d, int worse)
 static inline int
 counter_step(struct counter *c, int hit)
 {
+	if (c->within_y > 0) {
+		uint64_t mask = c->within_y >= 64 ? ~0ULL : (1ULL << c->within_y) - 1;
+		c->hist = ((c->hist << 1) | (hit ? 1u : 0u)) & mask;
+		c->count = __builtin_popcountll(c->hist);
+		if (c->count < c->within_x)
+			return 0;
+		c->hist = 0;
+		c->count = 0;
+		return 1;
+	}
 	c->count = hit ? c->count + 1 : 0;
 	if (c->count < c->tarry)
 		return 0;
@@ -114,7 +128,37 @@ counter_conf_tarry(const struct vmm_host *host, const struct vmm_conf *conf, con
 	return 0;
 }
 
-/* threshold + tarry: the threshold policy, and the high side of the others. */
+/* within = "X/Y": 1 <= X <= Y <= 64; absent leaves the counter on tarry. */
+static inline int
+counter_conf_within(const struct vmm_host *host, const struct vmm_conf *conf, struct counter *c,
+    char *err, size_t errlen)
+{
+	const char *w = NULL;
+	char where[512], tail;
+	long long x, y;
+	int rc = host->conf_string(conf, "within", &w, err, errlen);
+
+	if (rc <= 0)
+		return rc;
+	host->conf_where(conf, "within", where, sizeof(where));
+	if (sscanf(w, "%lld/%lld%c", &x, &y, &tail) != 2 || x < 1 || y < x || y > 64) {
+		snprintf(err, errlen, "%s: within: '%s' is not \"X/Y\" with 1 <= X <= Y <= 64 (e.g. within = \"4/6\": 4 of the last 6 cycles)",
+		    where, w);
+		return -1;
+	}
+	int64_t t = 0;
+	if (host->conf_int(conf, "tarry", INT64_MIN, INT64_MAX, &t, err, errlen) > 0) {
+		snprintf(err, errlen, "%s: within and tarry are both set: keep one (within counts X of the last Y cycles, tarry X in a row)",
+		    where);
+		return -1;
+	}
+	c->within_x = x;
+	c->within_y = y;
+	c->tarry = x;
+	return 0;
+}
+
+/* threshold + tarry (or within): the threshold policy, and the high side of the others. */
 static inline int
 counter_conf_high(const struct vmm_host *host, const struct vmm_conf *conf, struct counter *c,
     char *err, size_t errlen)
@@ -122,7 +166,9 @@ counter_conf_high(const struct vmm_host *host, const struct vmm_conf *conf, stru
 	memset(c, 0, sizeof(*c));
 	if (counter_conf_threshold(host, conf, "threshold", "50", &c->threshold, err, errlen) < 0)
 		return -1;
-	return counter_conf_tarry(host, conf, "tarry", 3, &c->tarry, err, errlen);
+	if (counter_conf_tarry(host, conf, "tarry", 3, &c->tarry, err, errlen) < 0)
+		return -1;
+	return counter_conf_within(host, conf, c, err, errlen);
 }
 
 /* The low threshold must leave a band between the two, on the "better" side. */
@@ -169,8 +215,12 @@ counter_eval_high(struct counter *c, enum vmm_direction d, double v, struct vmm_
 
 	if (counter_step(c, worse)) {
 		out->action = VMM_ACT_MOVE;
-		snprintf(out->reason, sizeof(out->reason), "indicator %g %s %g for %lld cycles",
-		    v, counter_side(d, 1), c->threshold, (long long)c->tarry);
+		if (c->within_y > 0)
+			snprintf(out->reason, sizeof(out->reason), "indicator %g %s %g in %lld of the last %lld cycles",
+			    v, counter_side(d, 1), c->threshold, (long long)c->within_x, (long long)c->within_y);
+		else
+			snprintf(out->reason, sizeof(out->reason), "indicator %g %s %g for %lld cycles",
+			    v, counter_side(d, 1), c->threshold, (long long)c->tarry);
 	} else if (worse)
 		snprintf(out->reason, sizeof(out->reason), "indicator %g %s %g, %lld of %lld cycles",
 		    v, counter_side(d, 1), c->threshold, (long long)c->count, (long long)c->tarry);

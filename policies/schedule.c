@@ -28,8 +28,8 @@ struct schedule_state {
 };
 
 static const char *const schedule_keys[] = {
-	"threshold", "tarry", "lowthreshold", "lowtarry",
-	"workstart", "workstop", "work_hours", "work_days", "rest_monitoring", NULL
+	"threshold", "tarry", "within", "lowthreshold", "lowtarry",
+	"workstart", "workstop", "work_hours", "work_days", "rest_monitoring", "cooldown", NULL
 };
 
 static const char *const schedule_day_names[7] = {
@@ -220,6 +220,27 @@ schedule_conf_window(const struct vmm_host *host, const struct vmm_conf *conf,
 	return schedule_conf_readable(host, conf, w, rh ? hours : NULL, rd ? days : NULL, err, errlen);
 }
 
+/* A cooldown as long as the working day: a VM that left the base in the morning could not
+ * be sent back when the day ends, and rests on an expensive host. */
+static int
+schedule_check_cooldown(const struct vmm_host *host, const struct vmm_conf *conf,
+    const struct schedule_window *w, char *err, size_t errlen)
+{
+	double cooldown = 45, unit = w->legacy ? 300 : 60;
+	int len = w->stop - w->start;
+	char where[512];
+
+	if (host->conf_number(conf, "cooldown", &cooldown, err, errlen) < 0)
+		return -1;
+	if (len <= 0)
+		len += w->legacy ? SCHEDULE_SLOTS : 24 * 60;
+	if (cooldown < len * unit)
+		return 0;
+	snprintf(err, errlen, "%s: cooldown (%g s) is as long as the working day %s (%g s): the VM could not go back to the base when the day ends; lower cooldown",
+	    host->conf_where(conf, "cooldown", where, sizeof(where)), cooldown, w->text, len * unit);
+	return -1;
+}
+
 static int
 schedule_init(const struct vmm_host *host, const struct vmm_conf *conf,
     const struct vmm_policy_env *env, void **state, char *err, size_t errlen)
@@ -235,7 +256,8 @@ schedule_init(const struct vmm_host *host, const struct vmm_conf *conf,
 	s->rest_monitoring = 1;
 	if (counter_conf_pair(host, conf, env, &s->pair, err, errlen) < 0 ||
 	    schedule_conf_window(host, conf, &s->win, err, errlen) < 0 ||
-	    host->conf_bool(conf, "rest_monitoring", &s->rest_monitoring, err, errlen) < 0) {
+	    host->conf_bool(conf, "rest_monitoring", &s->rest_monitoring, err, errlen) < 0 ||
+	    schedule_check_cooldown(host, conf, &s->win, err, errlen) < 0) {
 		free(s);
 		return -1;
 	}

@@ -10,7 +10,7 @@ struct threshold_state {
 	struct counter high;
 };
 
-static const char *const threshold_keys[] = { "threshold", "tarry", NULL };
+static const char *const threshold_keys[] = { "threshold", "tarry", "within", NULL };
 
 static int
 threshold_init(const struct vmm_host *host, const struct vmm_conf *conf,

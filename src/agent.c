@@ -65,6 +65,11 @@ struct agent {
 	/* what was learned of each host (state_dir/hosts) */
 	struct host_table known;
 	double known_saved;          /* monotonic: when it was last written */
+	/* damping and efficacy (decide.c applies them) */
+	struct damper damp;
+	struct efficacy eff;
+	char recommended[512];       /* the last recommendation (mode recommend, breaker) */
+	int64_t recommended_at;
 	/* the central log */
 	struct logship *ship;
 	char *ship_fp;               /* its settings, to restart it only when they change */
@@ -184,7 +189,7 @@ agent_decider(struct agent *a)
 	return (struct decider){ .policy = setup_policy(a->su), .policy_state = a->su->policy.state,
 		.topo = agent_topology(a->su), .guard = &a->guard, .known = &a->known,
 		.choice = (enum target_choice)s->target_choice, .interval = s->interval,
-		.base = s->base };
+		.base = s->base, .damp = &a->damp, .eff = &a->eff, .direction = s->direction };
 }
 
 static void
@@ -317,7 +322,9 @@ agent_move_outcome(struct agent *a)
 	double took = r->duration > 0 ? r->duration : ev_now() - a->req_started;
 
 	if (r->outcome == VMM_MOVE_CONFIRMED) {
+		struct decider d = agent_decider(a);
 		agent_set_location(a, r->location[0] ? r->location : target, 1);
+		decide_arrived(&d, ev_now(), a->req_source, a->st.location);
 		a->st.confirmed++;
 		hosts_succeeded(&a->known, a->st.location);
 		hosts_move_time(&a->known, a->req_source, a->st.location, took);
@@ -404,7 +411,13 @@ agent_send(struct agent *a, enum vmm_action act, const char *target, int cross_s
 	a->st.requests++;
 	agent_save(a);
 	a->req_started = ev_now();
-	guard_request_sent(&a->guard, a->req_started);
+	struct decider d = agent_decider(a);
+	struct decide_input in = { .mono = a->req_started, .cli = strcmp(origin, "cli") == 0 };
+	char why[256];
+	if (decide_sent(&d, &in, why, sizeof(why))) {
+		log_warnx("%s", why);
+		agent_event(a, "breaker", "Warning: %s", why);
+	}
 	worker_submit(a->endpoint_w, agent_move_job, agent_move_done, a);
 }
 
@@ -426,6 +439,21 @@ agent_input(struct agent *a, const struct vmm_sample *s)
 	return in;
 }
 
+/* What would have been requested: logged (and shipped) in mode recommend and while the
+ * breaker is tripped, kept for status in mode manual too. */
+static void
+agent_recommend(struct agent *a, const struct decide_result *d)
+{
+	snprintf(a->recommended, sizeof(a->recommended), "%s to %s (%s)%s%s",
+	    vmm_action_name(d->action), d->target, d->reason[0] ? d->reason : "policy",
+	    d->choice[0] ? "; " : "", d->choice);
+	a->recommended_at = agent_wall();
+	if (a->damp.c.mode == VMM_MODE_MANUAL && a->damp.tripped < 0)
+		log_debug("the policy would ask for %s; mode manual", a->recommended);
+	else
+		agent_event(a, "recommend", "Recommend %s: not acting, %s", a->recommended, d->why);
+}
+
 /* Carry out a decision: 0 sent to the endpoint, 1 nothing to do, -1 refused. */
 static int
 agent_carry_out(struct agent *a, const struct decide_result *d, const char *origin,
@@ -436,6 +464,10 @@ agent_carry_out(struct agent *a, const struct decide_result *d, const char *orig
 	switch (d->kind) {
 	case DECIDE_REQUEST:
 		break;
+	case DECIDE_RECOMMEND:
+		agent_recommend(a, d);
+		snprintf(reply, len, "recommended only (%s)", d->why);
+		return -1;
 	case DECIDE_NOTHING:
 	case DECIDE_ERROR:
 		agent_event(a, d->kind == DECIDE_NOTHING ? "nothing" : "error", "%s", d->why);
@@ -473,6 +505,7 @@ agent_request(struct agent *a, enum vmm_action act, const char *origin, const ch
 	struct decide_input in = agent_input(a, NULL);
 	struct decide_result r;
 
+	in.cli = strcmp(origin, "cli") == 0;
 	decide_action(&d, act, &in, &r);
 	return agent_carry_out(a, &r, origin, reason, reply, len);
 }
@@ -574,6 +607,10 @@ agent_decide(struct agent *a, const struct vmm_sample *s)
 			agent_event(a, "queue", "%s", r.decision.reason);
 		agent_process(a);
 	}
+	if (r.measured)
+		agent_event(a, "efficacy", "Efficacy of the move %s -> %s: mean %g before, %g after: gain %g%s",
+		    r.efficacy.from, r.efficacy.to, r.efficacy.before, r.efficacy.after, r.efficacy.gain,
+		    r.efficacy.gain > 0 ? " (better)" : r.efficacy.gain < 0 ? " (worse)" : "");
 	if (ev_now() - a->known_saved >= AGENT_KNOWN_SAVE)
 		agent_save_known(a);
 	if (r.action == VMM_ACT_NONE)
@@ -741,6 +778,8 @@ agent_swap(struct agent *a, struct setup *neu)
 	guard_configure(&a->guard, neu->set.cooldown, neu->set.max_moves_per_hour);
 	hosts_configure(&a->known, neu->set.host_memory, neu->set.retry_backoff,
 	    neu->set.retry_backoff_max, neu->set.direction);
+	damper_configure(&a->damp, &neu->set.damping);
+	efficacy_configure(&a->eff, (size_t)neu->set.efficacy_window, neu->set.direction);
 	if (strcmp(old->set.log_file, neu->set.log_file) != 0 ||
 	    (old->set.json_log_file == NULL) != (neu->set.json_log_file == NULL) ||
 	    (neu->set.json_log_file && strcmp(old->set.json_log_file, neu->set.json_log_file) != 0)) {
@@ -796,6 +835,18 @@ agent_reload(struct agent *a, char *err, size_t errlen)
 }
 
 void
+agent_resume(struct agent *a, char *reply, size_t len)
+{
+	if (damper_resume(&a->damp)) {
+		agent_event(a, "breaker", "Resumed by the administrator: acting on its own again");
+		snprintf(reply, len, "resumed: acting on its own again");
+	} else
+		snprintf(reply, len, "nothing to resume: the breaker is not tripped (mode %s)",
+		    damper_mode_name(a->damp.c.mode));
+	a->recommended[0] = '\0';
+}
+
+void
 agent_reopen_logs(struct agent *a)
 {
 	char err[512];
@@ -841,6 +892,34 @@ agent_status_request(struct agent *a, FILE *out)
 		fprintf(out, " (%s)", a->st.last_detail);
 	fprintf(out, "\nrequests: %" PRIu64 " (confirmed %" PRIu64 ", unconfirmed %" PRIu64 ", failed %" PRIu64 ")\n",
 	    a->st.requests, a->st.confirmed, a->st.unconfirmed, a->st.failed);
+}
+
+/* The mode, the damping rules now, pending recommendations and the moves' efficacy. */
+static void
+agent_status_damping(struct agent *a, FILE *out)
+{
+	double now = ev_now(), warm = damper_warming(&a->damp, now);
+	char why[256], date[64];
+
+	fprintf(out, "mode: %s\n", damper_mode_name(a->damp.c.mode));
+	if (warm > 0)
+		fprintf(out, "warming up: %.0f s before samples count\n", warm);
+	if (damper_staying(&a->damp, now, why, sizeof(why)))
+		fprintf(out, "staying: %s\n", why);
+	if (damper_tripped(&a->damp, now, why, sizeof(why)))
+		fprintf(out, "breaker: %s\n", why);
+	if (a->recommended[0]) {
+		cyclelog_date(a->recommended_at, date, sizeof(date));
+		fprintf(out, "recommendation: %s, at %s\n", a->recommended, date);
+	}
+	for (size_t i = 0; i < a->eff.ndone; i++) {
+		const struct efficacy_result *e = &a->eff.done[i];
+		fprintf(out, "efficacy %s -> %s: mean %g before, %g after, gain %g\n", e->from, e->to,
+		    e->before, e->after, e->gain);
+	}
+	if (a->eff.measured)
+		fprintf(out, "efficacy: mean gain %g over %" PRIu64 " moves\n", efficacy_mean_gain(&a->eff),
+		    a->eff.measured);
 }
 
 /* What was learned of each host, and the measured T_M of each move. */
@@ -916,6 +995,7 @@ agent_status(struct agent *a, FILE *out)
 	    (long long)a->guard.max_per_hour, a->guard.suppressed);
 	if (a->overruns)
 		fprintf(out, "sensor overruns: %" PRIu64 "\n", a->overruns);
+	agent_status_damping(a, out);
 	agent_status_hosts(a, out);
 	agent_status_collector(a, out);
 }
@@ -978,6 +1058,9 @@ agent_new(struct setup *su, const char *config_path, char *err, size_t errlen)
 	a->prev_known = -1;
 	host_set_hostname(su->set.hostname);
 	guard_init(&a->guard, su->set.cooldown, su->set.max_moves_per_hour);
+	/* the start counts as an arrival: a service just started is cold too */
+	damper_init(&a->damp, &su->set.damping, ev_now());
+	efficacy_init(&a->eff, (size_t)su->set.efficacy_window, su->set.direction);
 	if (agent_open(a, err, errlen) < 0 || agent_ship_update(a, err, errlen) < 0 ||
 	    (a->sensor_w = worker_new("sensor")) == NULL ||
 	    (a->endpoint_w = worker_new("endpoint")) == NULL ||

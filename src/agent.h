@@ -18,6 +18,8 @@ void agent_free(struct agent *a);
  * do, -1 refused; reply says which and why. */
 int agent_request(struct agent *a, enum vmm_action act, const char *origin, const char *reason,
     char *reply, size_t len);
+/* `vmmanage resume`: the breaker is reset and the agent acts on its own again. */
+void agent_resume(struct agent *a, char *reply, size_t len);
 /* Re-read the config; the old one stays on any error. 0, or -1 with err. */
 int agent_reload(struct agent *a, char *err, size_t errlen);
 /* logrotate moved the files */

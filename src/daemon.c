@@ -97,6 +97,11 @@ daemon_control(const char *line, FILE *out, void *arg)
 		fprintf(out, "OK\n");
 		return;
 	}
+	if (strcmp(line, "resume") == 0) {
+		agent_resume(the_agent, reply, sizeof(reply));
+		fprintf(out, "%s\nOK\n", reply);
+		return;
+	}
 	if (strcmp(line, "reload") == 0) {
 		if (agent_reload(the_agent, reply, sizeof(reply)) < 0)
 			fprintf(out, "ERR reload failed, the running configuration stays: %s\n", reply);
@@ -111,7 +116,7 @@ daemon_control(const char *line, FILE *out, void *arg)
 		fprintf(out, rc < 0 ? "ERR %s\n" : "%s\nOK\n", reply);
 		return;
 	}
-	fprintf(out, "ERR unknown command '%.64s': status, reload, move, move_up, move_down, move_to_base, move_from_home, move_to_home\n",
+	fprintf(out, "ERR unknown command '%.64s': status, reload, resume, move, move_up, move_down, move_to_base, move_from_home, move_to_home\n",
 	    line);
 }
 

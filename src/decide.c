@@ -1,16 +1,75 @@
 /* One cycle's decision, shared by the daemon and the simulator. */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "decide.h"
 
+/* Is v so bad that min_stay gives way? */
+static int
+decide_hard(const struct decider *d, const struct decide_input *in)
+{
+	double o = d->damp ? d->damp->c.min_stay_override : NAN;
+
+	if (!in->sample.known || isnan(o))
+		return 0;
+	return d->direction == VMM_LOWER_IS_WORSE ? in->sample.value < o : in->sample.value > o;
+}
+
+/* move_margin: the learned target must promise enough over staying (Proxmox CRS). */
+static int
+decide_margin(const struct decider *d, const struct decide_input *in, struct decide_result *out)
+{
+	int kt, kh;
+	double margin = d->damp ? d->damp->c.move_margin : 0;
+
+	if (margin <= 0 || d->known == NULL || d->choice != TARGET_LEARNED || out->action != VMM_ACT_MOVE)
+		return 0;
+	double there = hosts_badness(d->known, out->target, in->wall, &kt);
+	double here = hosts_badness(d->known, in->location, in->wall, &kh);
+	if (!kt || !kh || there < here - margin * fabs(here))
+		return 0;
+	snprintf(out->why, sizeof(out->why), "move_margin: staying, %s promises no gain of %.0f%% over %s (mean %.3g there, %.3g here)",
+	    out->target, margin * 100, in->location, fabs(there), fabs(here));
+	return 1;
+}
+
+/* The rules after the target is known: damping (not for an administrator), then the guard,
+ * then the mode. */
+static void
+decide_rules(struct decider *d, const struct decide_input *in, struct decide_result *out)
+{
+	if (!in->cli && d->damp != NULL && !decide_hard(d, in) &&
+	    damper_staying(d->damp, in->mono, out->why, sizeof(out->why))) {
+		out->kind = DECIDE_SUPPRESSED;
+		return;
+	}
+	if (!in->cli && decide_margin(d, in, out)) {
+		out->kind = DECIDE_SUPPRESSED;
+		return;
+	}
+	if (guard_check(d->guard, in->mono, out->why, sizeof(out->why)) != GUARD_ALLOW) {
+		out->kind = DECIDE_SUPPRESSED;
+		return;
+	}
+	out->kind = DECIDE_REQUEST;
+	if (in->cli || d->damp == NULL)
+		return;
+	if (d->damp->c.mode != VMM_MODE_AUTOMATIC) {
+		out->kind = DECIDE_RECOMMEND;
+		snprintf(out->why, sizeof(out->why), "mode %s", damper_mode_name(d->damp->c.mode));
+	} else if (damper_tripped(d->damp, in->mono, out->why, sizeof(out->why)))
+		out->kind = DECIDE_RECOMMEND;
+}
+
 static void
 decide_target(struct decider *d, enum vmm_action act, const struct decide_input *in,
     struct decide_result *out)
 {
-	struct target_knowledge k = { .known = d->known, .choice = d->choice, .now = in->wall };
+	struct target_knowledge k = { .known = d->known, .choice = d->choice, .now = in->wall,
+		.ignore_backoff = in->cli };
 	enum target_result tr;
 
 	out->action = act;
@@ -21,30 +80,32 @@ decide_target(struct decider *d, enum vmm_action act, const struct decide_input 
 	}
 	tr = target_for(&d->topo, d->known ? &k : NULL, act, in->location, in->at_home, out->target,
 	    sizeof(out->target), &out->cross_site, out->choice, sizeof(out->choice));
-	switch (tr) {
-	case TARGET_CHOSEN:
-		break;
-	case TARGET_NOTHING:
-		out->kind = DECIDE_NOTHING;
-		snprintf(out->why, sizeof(out->why), "%s", out->choice);
-		out->choice[0] = '\0';
-		return;
-	case TARGET_WAIT:
-		out->kind = DECIDE_SUPPRESSED;
-		snprintf(out->why, sizeof(out->why), "%s", out->choice);
-		out->choice[0] = '\0';
-		return;
-	default:
-		out->kind = DECIDE_ERROR;
+	if (tr != TARGET_CHOSEN) {
+		out->kind = tr == TARGET_NOTHING ? DECIDE_NOTHING : tr == TARGET_WAIT ?
+		    DECIDE_SUPPRESSED : DECIDE_ERROR;
 		snprintf(out->why, sizeof(out->why), "%s", out->choice);
 		out->choice[0] = '\0';
 		return;
 	}
-	if (guard_check(d->guard, in->mono, out->why, sizeof(out->why)) != GUARD_ALLOW) {
-		out->kind = DECIDE_SUPPRESSED;
-		return;
-	}
-	out->kind = DECIDE_REQUEST;
+	decide_rules(d, in, out);
+}
+
+int
+decide_sent(struct decider *d, const struct decide_input *in, char *why, size_t len)
+{
+	guard_request_sent(d->guard, in->mono);
+	if (in->cli || d->damp == NULL)
+		return 0;
+	return damper_requested(d->damp, in->mono, why, len);
+}
+
+void
+decide_arrived(struct decider *d, double mono, const char *from, const char *to)
+{
+	if (d->damp != NULL)
+		damper_arrived(d->damp, mono);
+	if (d->eff != NULL)
+		efficacy_moved(d->eff, from, to);
 }
 
 void
@@ -63,8 +124,12 @@ decide_base_overdue(const struct decider *d, const struct decide_input *in,
 {
 	char why[256];
 
-	return out->counters.resting && d->base != NULL && strcmp(in->location, d->base) != 0 &&
-	    !in->busy && guard_peek(d->guard, in->mono, why, sizeof(why)) == GUARD_ALLOW;
+	if (!out->counters.resting || d->base == NULL || strcmp(in->location, d->base) == 0 ||
+	    in->busy || guard_peek(d->guard, in->mono, why, sizeof(why)) != GUARD_ALLOW)
+		return 0;
+	/* asked once by the policy already: again only when it could go out now */
+	return d->damp == NULL || (d->damp->c.mode == VMM_MODE_AUTOMATIC && d->damp->tripped < 0 &&
+	    !damper_staying(d->damp, in->mono, why, sizeof(why)));
 }
 
 void
@@ -75,10 +140,19 @@ decide_cycle(struct decider *d, const struct decide_input *in, struct decide_res
 
 	memset(out, 0, sizeof(*out));
 	out->decision.action = VMM_ACT_NONE;
+	/* a freshly moved service looks worse than it is: its samples do not count */
+	out->warming = d->damp ? damper_warming(d->damp, in->mono) : 0;
+	if (out->warming > 0)
+		pin.sample.known = 0;
 	d->policy->evaluate(d->policy_state, &pin, &out->decision);
 	d->policy->counters(d->policy_state, &out->counters);
-	if (d->known != NULL && in->sample.known && in->location[0])
+	if (out->warming > 0)
+		snprintf(out->decision.reason, sizeof(out->decision.reason),
+		    "warming up: %.0f s before samples count", out->warming);
+	if (pin.sample.known && in->location[0] && d->known != NULL)
 		hosts_sample(d->known, in->location, in->sample.value, in->wall, d->interval);
+	if (pin.sample.known && d->eff != NULL && (out->measured = efficacy_sample(d->eff, in->sample.value)))
+		out->efficacy = d->eff->done[d->eff->ndone - 1];
 	enum vmm_action act = out->decision.action;
 	snprintf(out->reason, sizeof(out->reason), "%s", out->decision.reason);
 	if (act == VMM_ACT_NONE && decide_base_overdue(d, in, out)) {

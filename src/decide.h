@@ -9,6 +9,8 @@
 
 #include <vmmanage/policy.h>
 
+#include "damping.h"
+#include "efficacy.h"
 #include "guard.h"
 #include "hosts.h"
 #include "targets.h"
@@ -22,6 +24,9 @@ struct decider {
 	enum target_choice choice;
 	double interval;               /* seconds one sample stands for */
 	const char *base;              /* NULL: none */
+	struct damper *damp;           /* NULL: no damping (the thesis) */
+	struct efficacy *eff;          /* NULL: not measured */
+	enum vmm_direction direction;
 };
 
 struct decide_input {
@@ -32,6 +37,7 @@ struct decide_input {
 	const char *busy_why;          /* says with what, for the log */
 	double mono;                   /* monotonic seconds, for the guard */
 	double wall;                   /* epoch seconds, for the host table */
+	int cli;                       /* an administrator's action: no damping, any mode */
 };
 
 enum decide_kind {
@@ -39,7 +45,8 @@ enum decide_kind {
 	DECIDE_REQUEST,      /* send action to target now */
 	DECIDE_NOTHING,      /* asked, but there is nothing to do (already at base) */
 	DECIDE_SUPPRESSED,   /* asked, held back by a rule: why names it */
-	DECIDE_ERROR         /* asked, impossible with this config: why says what to set */
+	DECIDE_ERROR,        /* asked, impossible with this config: why says what to set */
+	DECIDE_RECOMMEND     /* would request, but the mode or the breaker says only recommend */
 };
 
 struct decide_result {
@@ -51,7 +58,10 @@ struct decide_result {
 	char target[128];
 	int cross_site;
 	char choice[512];              /* why this target, when there was a choice */
-	char why[256];                 /* DECIDE_NOTHING/SUPPRESSED/ERROR: why not */
+	char why[256];                 /* DECIDE_NOTHING/SUPPRESSED/ERROR/RECOMMEND: why not */
+	double warming;                /* seconds of warm-up left: the sample did not count */
+	int measured;                  /* a move's efficacy was measured with this sample */
+	struct efficacy_result efficacy;
 };
 
 /* A sample: let the policy evaluate it (and learn from it), then decide. */
@@ -59,5 +69,10 @@ void decide_cycle(struct decider *d, const struct decide_input *in, struct decid
 /* An action asked by someone else (the CLI): target and guard only. */
 void decide_action(struct decider *d, enum vmm_action act, const struct decide_input *in,
     struct decide_result *out);
+/* The caller sent the request: the guard and the breaker count it. 1 when it tripped the
+ * breaker (why says so). */
+int decide_sent(struct decider *d, const struct decide_input *in, char *why, size_t len);
+/* A move was confirmed: warm-up and minimum stay start again, efficacy is measured. */
+void decide_arrived(struct decider *d, double mono, const char *from, const char *to);
 
 #endif

@@ -2,11 +2,13 @@
  * endpoint modules, each checked before anything starts. */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
+#include "efficacy.h"
 #include "setup.h"
 
 static const char *const core_keys[] = {
@@ -16,7 +18,8 @@ static const char *const core_keys[] = {
 	"max_moves_per_hour", "state_dir", "log_file", "json_log_file", "pid_file",
 	"control_socket", "hostname", "collector", "collector_protocol", "collector_key_file",
 	"spool_max_bytes", "target_choice", "host_memory", "retry_backoff", "retry_backoff_max",
-	"locate_interval", NULL
+	"locate_interval", "mode", "warmup", "min_stay", "min_stay_override", "breaker_moves",
+	"breaker_window", "breaker_hold", "move_margin", "efficacy_window", NULL
 };
 
 #define TRY(expr) do { if ((expr) < 0) return -1; } while (0)
@@ -142,6 +145,68 @@ setup_learning(const struct vmm_conf *c, struct settings *s, char *err, size_t e
 		return -1;
 	}
 	TRY(setup_positive(c, "locate_interval", 300, 0, &s->locate_interval, err, errlen));
+	return 0;
+}
+
+static int setup_forced_mode = -1;
+
+void
+setup_force_mode(enum vmm_mode m)
+{
+	setup_forced_mode = (int)m;
+}
+
+static int
+setup_mode(const struct vmm_conf *c, struct damping_conf *d, char *err, size_t errlen)
+{
+	static const char *const names[] = { "automatic", "recommend", "manual" };
+	const char *m = "automatic";
+	char where[512];
+
+	TRY(conf_string(c, "mode", &m, err, errlen));
+	for (size_t i = 0; i < 3; i++)
+		if (strcmp(m, names[i]) == 0) {
+			/* vmmanage -n: this process only recommends, whatever the file says */
+			d->mode = setup_forced_mode >= 0 ? (enum vmm_mode)setup_forced_mode : (enum vmm_mode)i;
+			return 0;
+		}
+	snprintf(err, errlen, "%s: mode: '%s' is none of \"automatic\", \"recommend\", \"manual\"",
+	    conf_where(c, "mode", where, sizeof(where)), m);
+	return -1;
+}
+
+/* The damping rules; defaults come from vmmanage-sim runs (vmmanage.conf(5) has them). */
+static int
+setup_damping(const struct vmm_conf *c, struct settings *s, char *err, size_t errlen)
+{
+	struct damping_conf *d = &s->damping;
+	char where[512], where2[512];
+	int64_t moves = 4, window = 5;
+
+	TRY(setup_mode(c, d, err, errlen));
+	TRY(setup_positive(c, "warmup", 2 * s->interval, 0, &d->warmup, err, errlen));
+	TRY(setup_positive(c, "min_stay", 10 * s->interval, 0, &d->min_stay, err, errlen));
+	d->min_stay_override = NAN;
+	TRY(conf_number(c, "min_stay_override", &d->min_stay_override, err, errlen));
+	TRY(conf_int(c, "breaker_moves", 0, DAMPER_HISTORY, &moves, err, errlen));
+	d->breaker_moves = moves;
+	TRY(setup_positive(c, "breaker_window", 3600, 1, &d->breaker_window, err, errlen));
+	TRY(setup_positive(c, "breaker_hold", 3600, 0, &d->breaker_hold, err, errlen));
+	d->move_margin = 0.1;
+	TRY(conf_number(c, "move_margin", &d->move_margin, err, errlen));
+	if (!(d->move_margin >= 0 && d->move_margin < 1)) {
+		snprintf(err, errlen, "%s: move_margin must be a fraction from 0 to below 1 (0.1 is 10%%)",
+		    conf_where(c, "move_margin", where, sizeof(where)));
+		return -1;
+	}
+	TRY(conf_int(c, "efficacy_window", 1, EFFICACY_MAX_WINDOW, &window, err, errlen));
+	s->efficacy_window = window;
+	if (d->min_stay > 0 && d->warmup > d->min_stay) {
+		snprintf(err, errlen, "%s: warmup (%g s) is longer than min_stay (%g s, %s): a move could be asked before the samples count; lower warmup or raise min_stay",
+		    conf_where(c, "warmup", where, sizeof(where)), d->warmup, d->min_stay,
+		    conf_where(c, "min_stay", where2, sizeof(where2)));
+		return -1;
+	}
 	return 0;
 }
 
@@ -374,6 +439,7 @@ setup_build(const char *path, int policy_only, void (*warn)(const char *msg), ch
 	if (setup_names(su->conf, &su->set, err, errlen, warn) < 0 ||
 	    setup_timing(su->conf, &su->set, err, errlen) < 0 ||
 	    setup_learning(su->conf, &su->set, err, errlen) < 0 ||
+	    setup_damping(su->conf, &su->set, err, errlen) < 0 ||
 	    setup_topology(su->conf, &su->set, err, errlen) < 0 ||
 	    setup_paths(su->conf, &su->set, err, errlen) < 0 ||
 	    setup_collector(su->conf, &su->set, err, errlen) < 0 ||

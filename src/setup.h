@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "damping.h"
 #include "host.h"
 
 struct vmm_conf;
@@ -19,6 +20,9 @@ struct settings {
 	double host_memory;   /* seconds: how long what was learned of a host counts */
 	double retry_backoff, retry_backoff_max; /* after a failed move, doubling */
 	double locate_interval; /* seconds between asking the endpoint where the VM is; 0 never */
+	struct damping_conf damping;
+	int64_t efficacy_window; /* samples before and after a move */
+	int dry_run;            /* vmmanage -n: mode recommend, whatever the file says */
 	enum vmm_direction direction;
 	const char **hosts;   /* the array, NULL-terminated */
 	size_t nhosts;
@@ -58,6 +62,8 @@ struct setup *setup_load_policy(const char *path, void (*warn)(const char *msg),
 /* Take over from `old` the instances whose module and settings did not change (the MySQL
  * sensor keeps its connection and baseline), freeing the new ones. */
 void setup_adopt(struct setup *neu, struct setup *old);
+/* Every setup this process loads gets this mode (vmmanage -n: recommend). */
+void setup_force_mode(enum vmm_mode m);
 void setup_free(struct setup *s);
 
 static inline const struct vmm_policy_ops *setup_policy(const struct setup *s) { return s->policy.mod->ops; }

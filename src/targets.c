@@ -36,6 +36,18 @@ target_array(const struct topology *t, const char *current, const char *const **
 	}
 }
 
+/* May a move to name be tried now? An administrator's action tries it anyway. */
+static int
+target_ok(const struct target_knowledge *k, const char *name, char *why, size_t len)
+{
+	if (k->ignore_backoff) {
+		if (len > 0)
+			why[0] = '\0';
+		return 1;
+	}
+	return hosts_available(k->known, name, k->now, why, len);
+}
+
 static enum target_result
 target_pick(const char *name, char *target, size_t tlen)
 {
@@ -48,7 +60,7 @@ static enum target_result
 target_fixed(const struct target_knowledge *k, const char *name, char *target, size_t tlen,
     char *msg, size_t mlen)
 {
-	if (k != NULL && k->known != NULL && !hosts_available(k->known, name, k->now, msg, mlen))
+	if (k != NULL && k->known != NULL && !target_ok(k, name, msg, mlen))
 		return TARGET_WAIT;
 	return target_pick(name, target, tlen);
 }
@@ -115,7 +127,7 @@ target_explain(const struct target_knowledge *k, const char *const *list, size_t
 	char line[256];
 
 	for (size_t i = 0; i < n; i++) {
-		if ((cur >= 0 && i == (size_t)cur) || !hosts_available(k->known, list[i], k->now, line, sizeof(line)))
+		if ((cur >= 0 && i == (size_t)cur) || !target_ok(k, list[i], line, sizeof(line)))
 			continue;
 		target_describe(k, list[i], line, sizeof(line));
 		if (strcmp(list[i], best) == 0)
@@ -142,7 +154,7 @@ target_move_known(const struct target_knowledge *k, const char *const *list, siz
 		const char *h = list[((size_t)(cur < 0 ? -1 : cur) + step) % n];
 		if (cur >= 0 && strcmp(h, list[cur]) == 0)
 			continue;
-		if (!hosts_available(k->known, h, k->now, line, sizeof(line))) {
+		if (!target_ok(k, h, line, sizeof(line))) {
 			target_append(held, sizeof(held), line);
 			continue;
 		}
@@ -232,7 +244,7 @@ target_first(const struct target_knowledge *k, const char *const *list, size_t n
 	msg[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		if (k == NULL || k->known == NULL ||
-		    hosts_available(k->known, list[i], k->now, line, sizeof(line))) {
+		    target_ok(k, list[i], line, sizeof(line))) {
 			enum target_result r = target_pick(list[i], target, tlen);
 			if (msg[0]) {
 				snprintf(line, sizeof(line), "%s", msg);

@@ -37,6 +37,7 @@ struct target_knowledge {
 	const struct host_table *known;
 	enum target_choice choice;
 	double now;                 /* wall-clock seconds, as in the host table */
+	int ignore_backoff;         /* an administrator's action tries backing-off hosts too */
 };
 
 /* current may be NULL or "" when unknown; at_home is 1, 0 or -1 (unknown). */

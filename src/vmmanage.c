@@ -24,7 +24,7 @@
 struct options {
 	const char *config;
 	const char *socket;
-	int foreground, debug, check;
+	int foreground, debug, check, dry_run;
 	int nargs;
 	char **args;
 };
@@ -33,8 +33,9 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: vmmanage [-dft] [-c file]            run the agent (-t: check the config and exit)\n"
-	    "       vmmanage [-c file] [-s socket] status | reload | ACTION\n"
+	    "usage: vmmanage [-dfnt] [-c file]           run the agent (-t: check the config and exit,\n"
+	    "                                             -n: only recommend moves, mode = \"recommend\")\n"
+	    "       vmmanage [-c file] [-s socket] status | reload | resume | ACTION\n"
 	    "       vmmanage -V\n"
 	    "ACTION: move, move_up, move_down, move_to_base, move_from_home, move_to_home\n");
 }
@@ -46,11 +47,12 @@ parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->config = DEFAULT_CONFIG;
-	while ((ch = getopt(argc, argv, "c:dfhs:tV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dfhns:tV")) != -1) {
 		switch (ch) {
 		case 'c': o->config = optarg; break;
 		case 'd': o->debug = 1; o->foreground = 1; break;
 		case 'f': o->foreground = 1; break;
+		case 'n': o->dry_run = 1; break;
 		case 's': o->socket = optarg; break;
 		case 't': o->check = 1; break;
 		case 'V': printf("vmmanage %s\n", PACKAGE_VERSION); exit(0);
@@ -120,6 +122,8 @@ main(int argc, char **argv)
 	struct options o;
 
 	parse_options(argc, argv, &o);
+	if (o.dry_run)
+		setup_force_mode(VMM_MODE_RECOMMEND);
 	if (o.nargs > 0 && !o.check)
 		return client(&o);
 	if (o.check)

@@ -119,6 +119,10 @@ test_choice(void)
 	hosts_failed(&t, "h4", 0, "timeout", 1200);
 	TAP_OK(choose(&t, TARGET_LEARNED, 1210, VMM_ACT_MOVE, "h1", target, msg) == TARGET_WAIT,
 	    "every other host backing off: wait (%s)", msg);
+	struct target_knowledge admin = { .known = &t, .choice = TARGET_LEARNED, .now = 1210, .ignore_backoff = 1 };
+	int cross;
+	TAP_OK(target_for(&topo, &admin, VMM_ACT_MOVE, "h1", 1, target, 64, &cross, msg, 1024) == TARGET_CHOSEN,
+	    "an administrator's move tries a backing-off host anyway (%s)", target);
 	TAP_OK(choose(&t, TARGET_LEARNED, 1261, VMM_ACT_MOVE, "h1", target, msg) == TARGET_CHOSEN,
 	    "after the backoff the hosts are tried again (%s)", target);
 	hosts_failed(&t, "base", 0, "no route to host", 1300);
