@@ -1,0 +1,95 @@
+#!/bin/bash
+# The installed init scripts, /etc/default files, logrotate file and systemd units, read
+# without running them: POSIX sh (dash -n, checkbashisms, shellcheck -s sh), the LSB
+# header, every @dir@ substituted with the directories make was given, the units accepted
+# by systemd-analyze verify, the logrotate file by logrotate -d; and the install rules:
+# everything under DESTDIR, nothing left after uninstall.
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+. "$top_srcdir/tests/init_lib.sh"
+
+init_install
+SCRIPTS=("$ROOT/etc/init.d/vmmanage" "$ROOT/etc/init.d/vmmanage-collector")
+DEFAULTS=("$ROOT/etc/default/vmmanage" "$ROOT/etc/default/vmmanage-collector")
+UNITS=("$ROOT/lib/systemd/system/vmmanage.service" "$ROOT/lib/systemd/system/vmmanage-collector.service")
+LOGROTATE=$ROOT/etc/logrotate.d/vmmanage
+ALL=("${SCRIPTS[@]}" "${DEFAULTS[@]}" "${UNITS[@]}" "$LOGROTATE")
+
+# A check that needs a tool: in CI the tool must be there.
+have() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	if [ -n "${VMM_CI:-}" ]; then fail "$1 is not installed ($2)"; else echo "# $1 is not installed: $2 not checked"; fi
+	return 1
+}
+
+for f in "${ALL[@]}"; do
+	check "installed: ${f#"$ROOT"/}" test -s "$f"
+	check "${f##*/}: every @dir@ substituted" sh -c "! grep -n '@[a-z_]*@' '$f'"
+done
+check "the init scripts are executable" test -x "${SCRIPTS[0]}" -a -x "${SCRIPTS[1]}"
+check "the units name the installed daemons" \
+	grep -q "^ExecStart=$SBIN/vmmanage -c" "${UNITS[0]}"
+check "the collector's unit too" grep -q "^ExecStart=$SBIN/vmmanage-collector -c" "${UNITS[1]}"
+check "the logrotate file names the installed logs" grep -q "^$ROOT/var/log/vmmanage/vmmanage.log " "$LOGROTATE"
+
+for f in "${SCRIPTS[@]}"; do
+	n=${f##*/}
+	check "$n: #!/bin/sh" test "$(head -1 "$f")" = "#!/bin/sh"
+	for k in Provides Required-Start Required-Stop Default-Start Default-Stop Short-Description Description; do
+		check "$n: LSB header has $k" grep -qE "^# $k: +[^ ]" "$f"
+	done
+	check "$n: Provides: $n" grep -qE "^# Provides: +$n\$" "$f"
+	check "$n: Required-Start: \$network \$remote_fs \$syslog" grep -qE '^# Required-Start: +\$network \$remote_fs \$syslog$' "$f"
+	check "$n: Default-Start: 2 3 4 5" grep -qE '^# Default-Start: +2 3 4 5$' "$f"
+	check "$n: Default-Stop: 0 1 6" grep -qE '^# Default-Stop: +0 1 6$' "$f"
+	check "$n: the header is closed" grep -qx '### END INIT INFO' "$f"
+done
+
+for f in "${SCRIPTS[@]}" "${DEFAULTS[@]}"; do
+	n=${f#"$ROOT"/etc/}
+	check "$n: bash -n" bash -n "$f"
+	check "$n: bash --posix -n" bash --posix -n "$f"
+	if have dash "POSIX sh syntax"; then check "$n: dash -n" dash -n "$f"; fi
+	if have shellcheck "shellcheck -s sh"; then
+		# the defaults only assign variables for the scripts
+		check "$n: shellcheck -s sh" shellcheck -s sh -e SC2034 "$f"
+	fi
+done
+if command -v checkbashisms >/dev/null 2>&1; then
+	for f in "${SCRIPTS[@]}"; do check "${f##*/}: checkbashisms" checkbashisms "$f"; done
+else
+	echo "# checkbashisms (devscripts) is not installed: not run"
+fi
+
+if have systemd-analyze "the units"; then
+	for u in "${UNITS[@]}"; do
+		systemd-analyze verify --man=no "$u" >"$T/verify.out" 2>&1
+		rc=$?
+		# verify complains about more than this unit (the host's units, no running
+		# systemd); what counts is what it says about ours
+		grep -F "${u##*/}" "$T/verify.out" >"$T/verify.ours"
+		check "systemd-analyze verify ${u##*/} ($rc): $(head -c 400 "$T/verify.ours")" test ! -s "$T/verify.ours"
+	done
+fi
+if have logrotate "the logrotate file"; then
+	logrotate -d -s "$T/logrotate.state" "$LOGROTATE" >"$T/logrotate.out" 2>&1
+	rc=$?
+	check "logrotate -d accepts it ($rc)" test "$rc" = 0
+	check "without an error or a warning" sh -c "! grep -iE '^(error|warning)' '$T/logrotate.out' | grep -v 'in debug mode'"
+	check "it rotates the agent's and the collector's logs" \
+		sh -c "grep -q 'vmmanage/vmmanage.json' '$T/logrotate.out' && grep -q 'vmmanage/central.json' '$T/logrotate.out'"
+fi
+
+# ---- the install rules: DESTDIR, uninstall
+D=$T/dest
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" install-initscripts DESTDIR="$D" \
+	>"$T/dinstall.out" 2>&1
+check "make install-initscripts DESTDIR=... ($(tail -c 300 "$T/dinstall.out"))" test "$?" = 0
+check "installs 7 files" test "$(find "$D" -type f | wc -l)" = 7
+check "the scripts name the configured directories, not DESTDIR" sh -c "! grep -rq '$D' '$D'"
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" uninstall-initscripts DESTDIR="$D" \
+	>"$T/duninstall.out" 2>&1
+check "make uninstall-initscripts DESTDIR=..." test "$?" = 0
+check "leaves no file ($(find "$D" -type f | head -3 | tr '\n' ' '))" test "$(find "$D" -type f | wc -l)" = 0
+
+check "the build dir has its own copies" test -s "$top_builddir/initscripts/vmmanage.init"
+finish
