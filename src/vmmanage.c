@@ -97,12 +97,11 @@ client(const struct options *o)
 	char err[1024], line[256];
 
 	if (path == NULL) {
+		/* a file broken elsewhere (being edited) must not lock the administrator out of
+		 * the running daemon: try the default socket, and say so */
 		c = conf_read(o->config, err, sizeof(err));
-		if (c == NULL || conf_string(c, "control_socket", &path, err, sizeof(err)) < 0) {
-			fprintf(stderr, "vmmanage: %s (use -s SOCKET)\n", err);
-			conf_free(c);
-			return 2;
-		}
+		if (c == NULL || conf_string(c, "control_socket", &path, err, sizeof(err)) < 0)
+			fprintf(stderr, "vmmanage: warning: %s; trying the default socket (or use -s SOCKET)\n", err);
 		if (path == NULL)
 			path = VMM_RUNSTATEDIR "/vmmanage/vmmanage.sock";
 	}

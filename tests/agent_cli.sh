@@ -56,6 +56,15 @@ check "a broken reload: exit 1" test "$rc" = 1
 check "says where and why ($out)" sh -c "echo '$out' | grep -q 'vmm.conf:[0-9]*: threshold: expected a number'"
 check "the old config stays" sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q '^threshold: 77'"
 check "the daemon still runs" kill -0 "$AGENT_PID"
+# a file that does not parse at all (mid-edit) still lets the administrator in with -s,
+# and without -s the client says why it falls back to the default socket
+echo 'broken = ' >> "$T/vmm.conf"
+out=$("$VMMANAGE" -c "$T/vmm.conf" -s "$T/vmmanage.sock" status 2>&1); rc=$?
+check "with -s, status works over a file that does not parse: exit $rc" test "$rc" = 0
+out=$(vmm status 2>&1); rc=$?
+check "without -s: the parse error and the fallback are said ($out)" \
+	sh -c "echo '$out' | grep -q 'warning: .*vmm.conf:[0-9]*: .*trying the default socket'"
+sed -i '/^broken = $/d' "$T/vmm.conf"
 agent_stop
 check "SIGTERM removes the pid file" test ! -e "$T/vmmanage.pid"
 check "and the socket" test ! -e "$T/vmmanage.sock"
