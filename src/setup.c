@@ -46,6 +46,14 @@ setup_str(const struct vmm_conf *c, const char *key, const char *def, const char
 	return conf_string(c, key, out, err, errlen);
 }
 
+static const char *setup_module_dir_default = VMM_PKGLIBDIR;
+
+void
+setup_default_module_dir(const char *dir)
+{
+	setup_module_dir_default = dir;
+}
+
 static int
 setup_names(const struct vmm_conf *c, struct settings *s, char *err, size_t errlen,
     void (*warn)(const char *))
@@ -64,7 +72,7 @@ setup_names(const struct vmm_conf *c, struct settings *s, char *err, size_t errl
 	TRY(setup_str(c, "sensor", strcmp(s->policy, "site") == 0 ? "queue" : "mysql_slow",
 	    &s->sensor, err, errlen));
 	TRY(setup_str(c, "endpoint", "mln", &s->endpoint, err, errlen));
-	TRY(setup_str(c, "module_dir", VMM_PKGLIBDIR, &s->module_dir, err, errlen));
+	TRY(setup_str(c, "module_dir", setup_module_dir_default, &s->module_dir, err, errlen));
 	TRY(setup_str(c, "policy_dir", NULL, &s->policy_dir, err, errlen));
 	return 0;
 }
@@ -181,11 +189,11 @@ setup_damping(const struct vmm_conf *c, struct settings *s, char *err, size_t er
 {
 	struct damping_conf *d = &s->damping;
 	char where[512], where2[512];
-	int64_t moves = 4, window = 5;
+	int64_t moves = 6, window = 5;
 
 	TRY(setup_mode(c, d, err, errlen));
-	TRY(setup_positive(c, "warmup", 2 * s->interval, 0, &d->warmup, err, errlen));
-	TRY(setup_positive(c, "min_stay", 10 * s->interval, 0, &d->min_stay, err, errlen));
+	TRY(setup_positive(c, "warmup", s->interval, 0, &d->warmup, err, errlen));
+	TRY(setup_positive(c, "min_stay", 3 * s->interval, 0, &d->min_stay, err, errlen));
 	d->min_stay_override = NAN;
 	TRY(conf_number(c, "min_stay_override", &d->min_stay_override, err, errlen));
 	TRY(conf_int(c, "breaker_moves", 0, DAMPER_HISTORY, &moves, err, errlen));

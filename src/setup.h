@@ -64,6 +64,8 @@ struct setup *setup_load_policy(const char *path, void (*warn)(const char *msg),
 void setup_adopt(struct setup *neu, struct setup *old);
 /* Every setup this process loads gets this mode (vmmanage -n: recommend). */
 void setup_force_mode(enum vmm_mode m);
+/* module_dir for files that do not set it (vmmanage-sim --module-dir). */
+void setup_default_module_dir(const char *dir);
 void setup_free(struct setup *s);
 
 static inline const struct vmm_policy_ops *setup_policy(const struct setup *s) { return s->policy.mod->ops; }
