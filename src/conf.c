@@ -26,7 +26,7 @@ struct vmm_conf {
 	int refs;
 };
 
-static const char *
+const char *
 conf_type_name(int type)
 {
 	switch (type) {

@@ -21,6 +21,8 @@ void conf_free(struct vmm_conf *c);
 const char *conf_path(const struct vmm_conf *c);
 int conf_has(const struct vmm_conf *c, const char *key);
 
+/* A libconfig setting type in words ("a string"), for messages. */
+const char *conf_type_name(int type);
 int conf_number(const struct vmm_conf *c, const char *key, double *out, char *err, size_t errlen);
 int conf_int(const struct vmm_conf *c, const char *key, int64_t min, int64_t max, int64_t *out,
     char *err, size_t errlen);

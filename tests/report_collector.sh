@@ -55,9 +55,11 @@ for f in central.log central.json vmmanage.log vmmanage.json; do
 	check "$f: time to confirmation, $conf moves" grep -qE "^testvm .*\\[.*\\] \\($conf\\)$" "$T/report-$f"
 	check "$f: cost priced, no host without a price" sh -c "! grep -q 'without a price' '$T/report-$f'"
 done
+# every known value the agent logged (a busy machine may time a sample out: unknown)
+known=$(grep '"type":"cycle"' "$T/vmmanage.json" | grep -vc '"value":null')
 for f in central.log vmmanage.log vmmanage.json; do
 	n=$(awk '$1 == "testvm" && NF >= 10 { print $10; exit }' "$T/report-$f")
-	check "$f: the cycles' values are read ($n)" test "${n:-0}" -ge 38
+	check "$f: the cycles' values are read ($n of the $known known)" test "${n:-0}" -eq "$known" -a "$known" -ge 30
 done
 check "central.log is the thesis's format" grep -q '^formats: thesis/collector$' "$T/report-central.log"
 check "central.json is the collector's JSON" grep -q '^formats: collector JSON$' "$T/report-central.json"

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "report/report.h"
+#include "spannum.h"
 
 enum csv_field { CSV_TIME = 0, CSV_MODE, CSV_VM, CSV_EVENT, CSV_ACTION, CSV_FROM, CSV_TO,
 	CSV_VALUE, CSV_COUNT, CSV_THRESHOLD, CSV_LOWCOUNT, CSV_LOWTHRESHOLD, CSV_DETAIL, CSV__N };
@@ -78,23 +79,6 @@ memstr(const char *s, size_t len, const char *needle)
 	return NULL;
 }
 
-/* A finite number taking the whole of s..s+len (spaces around allowed). */
-static int
-number(const char *s, size_t len, double *out)
-{
-	char buf[64], *end;
-
-	while (len > 0 && isspace((unsigned char)*s))
-		s++, len--;
-	while (len > 0 && isspace((unsigned char)s[len - 1]))
-		len--;
-	if (len == 0 || len >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	*out = strtod(buf, &end);
-	return *end == '\0' && isfinite(*out) ? 0 : -1;
-}
 
 /* ---- messages ---- */
 
@@ -161,7 +145,7 @@ message_outcome(const char *vm, const char *msg, size_t len, struct report_rec *
 			const char *num = in + 4;
 			size_t k = token_len(num, (size_t)(end - num));
 			double d;
-			if (number(num, k, &d) == 0 && d >= 0)
+			if (span_number(num, k, &d) == 0 && d >= 0)
 				out->duration = d;
 		}
 	} else if (starts(rest, rl, " failed"))
@@ -191,11 +175,11 @@ message_cycle(const char *msg, size_t len, struct report_rec *out)
 		double d;
 		if (first) {
 			first = 0;
-			if (number(v, vl, &d) == 0)
+			if (span_number(v, vl, &d) == 0)
 				out->value = d;
-		} else if (kl == 9 && memcmp(tok, "threshold", 9) == 0 && number(v, vl, &d) == 0)
+		} else if (kl == 9 && memcmp(tok, "threshold", 9) == 0 && span_number(v, vl, &d) == 0)
 			out->threshold = d;
-		else if (kl == 12 && memcmp(tok, "lowthreshold", 12) == 0 && number(v, vl, &d) == 0)
+		else if (kl == 12 && memcmp(tok, "lowthreshold", 12) == 0 && span_number(v, vl, &d) == 0)
 			out->lowthreshold = d;
 		else if (kl == 6 && memcmp(tok, "action", 6) == 0)
 			copy_name(out->action, sizeof(out->action), v, vl);
@@ -284,7 +268,7 @@ parse_thesis(struct report_parser *p, const char *line, size_t len, struct repor
 
 	while (q < end && isdigit((unsigned char)*q))
 		q++;
-	if (number(line, (size_t)(q - line), &t) < 0)
+	if (span_number(line, (size_t)(q - line), &t) < 0)
 		return -1;
 	q = skip_date(q, end);
 	while (q < end && *q == ' ')
@@ -422,7 +406,7 @@ json_value(const char *p, const char *end, struct jval *v)
 		v->type = J_BOOL, v->n = 0;
 	else if (q - p == 4 && memcmp(p, "null", 4) == 0)
 		v->type = J_NULL;
-	else if (number(p, (size_t)(q - p), &v->n) == 0)
+	else if (span_number(p, (size_t)(q - p), &v->n) == 0)
 		v->type = J_NUM;
 	else
 		return NULL;
@@ -620,7 +604,7 @@ csv_num(const struct report_parser *p, const struct csv_row *r, enum csv_field k
 	size_t n;
 	double d;
 
-	return csv_get(p, r, k, &s, &n) && number(s, n, &d) == 0 ? d : NAN;
+	return csv_get(p, r, k, &s, &n) && span_number(s, n, &d) == 0 ? d : NAN;
 }
 
 static enum rec_kind
@@ -674,7 +658,7 @@ parse_csv(struct report_parser *p, const char *line, size_t len, struct report_r
 	if (out->kind == REC_CONFIRMED && csv_get(p, r, CSV_DETAIL, &s, &n)) {
 		double d;
 		size_t k = token_len(s, n);
-		if (number(s, k, &d) == 0 && d >= 0)
+		if (span_number(s, k, &d) == 0 && d >= 0)
 			out->duration = d;
 	}
 	p->last_format = FMT_SIM_CSV;
@@ -733,9 +717,9 @@ parse_block(struct report_parser *p, const char *line, size_t len, struct report
 	if (kl == 4 && memcmp(line, "time", 4) == 0)
 		return p->in_block && block_time(v, vl, &b->time) == 0 ? 0 : -1;
 	if (kl == 9 && memcmp(line, "threshold", 9) == 0)
-		return p->in_block && number(v, vl, &b->threshold) == 0 ? 0 : -1;
+		return p->in_block && span_number(v, vl, &b->threshold) == 0 ? 0 : -1;
 	if (kl == 12 && memcmp(line, "lowthreshold", 12) == 0)
-		return p->in_block && number(v, vl, &b->lowthreshold) == 0 ? 0 : -1;
+		return p->in_block && span_number(v, vl, &b->lowthreshold) == 0 ? 0 : -1;
 	if ((kl == 5 && memcmp(line, "count", 5) == 0) || (kl == 8 && memcmp(line, "lowcount", 8) == 0) ||
 	    (kl == 7 && memcmp(line, "resting", 7) == 0))
 		return p->in_block ? 0 : -1;
@@ -744,7 +728,7 @@ parse_block(struct report_parser *p, const char *line, size_t len, struct report
 	p->in_block = 1;
 	b->kind = REC_CYCLE;
 	snprintf(b->vm, sizeof(b->vm), "%s", p->last_vm);
-	if (number(v, vl, &d) == 0)
+	if (span_number(v, vl, &d) == 0)
 		b->value = d;
 	else if (!starts(v, vl, "unknown"))
 		return p->in_block = 0, -1;

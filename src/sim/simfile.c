@@ -13,6 +13,7 @@
 
 #include <libconfig.h>
 
+#include "conf.h"
 #include "sim/sim.h"
 
 struct sfctx {
@@ -95,22 +96,6 @@ sf_keys(struct sfctx *c, const config_setting_t *g, const char *what, const char
 	return 0;
 }
 
-static const char *
-sf_type_name(int type)
-{
-	switch (type) {
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64:
-	case CONFIG_TYPE_FLOAT: return "a number";
-	case CONFIG_TYPE_STRING: return "a string";
-	case CONFIG_TYPE_BOOL: return "true/false";
-	case CONFIG_TYPE_ARRAY: return "an array";
-	case CONFIG_TYPE_LIST: return "a list";
-	case CONFIG_TYPE_GROUP: return "a group";
-	default: return "something else";
-	}
-}
-
 static int
 sf_is_number(const config_setting_t *s)
 {
@@ -137,7 +122,7 @@ sf_num(struct sfctx *c, const config_setting_t *g, const char *key, double def, 
 	if (s == NULL)
 		return 0;
 	if (!sf_is_number(s))
-		return sf_fail(c, s, "%s: expected a number, got %s", key, sf_type_name(config_setting_type(s)));
+		return sf_fail(c, s, "%s: expected a number, got %s", key, conf_type_name(config_setting_type(s)));
 	double v = sf_number_of(s);
 	if (!isfinite(v) || v < min || v > max)
 		return sf_fail(c, s, "%s = %g: must be between %g and %g", key, v, min, max);
@@ -155,7 +140,7 @@ sf_str(struct sfctx *c, const config_setting_t *g, const char *key, const char *
 		return 0;
 	if (config_setting_type(s) != CONFIG_TYPE_STRING)
 		return sf_fail(c, s, "%s: expected a string in double quotes, got %s", key,
-		    sf_type_name(config_setting_type(s)));
+		    conf_type_name(config_setting_type(s)));
 	*out = config_setting_get_string(s);
 	return 1;
 }
@@ -169,7 +154,7 @@ sf_bool(struct sfctx *c, const config_setting_t *g, const char *key, int *out)
 		return 0;
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
 		return sf_fail(c, s, "%s: expected true or false (no quotes), got %s", key,
-		    sf_type_name(config_setting_type(s)));
+		    conf_type_name(config_setting_type(s)));
 	*out = config_setting_get_bool(s);
 	return 1;
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "sim/trace.h"
+#include "spannum.h"
 
 #define TRACE_MAX_POINTS (16u << 20)
 
@@ -76,33 +77,13 @@ sim_parse_date(const char *s, size_t len, int64_t *out)
 	return 0;
 }
 
-/* A finite number taking the whole field. */
-static int
-trace_number(const char *s, size_t len, double *out)
-{
-	char buf[64], *end;
-
-	while (len > 0 && isspace((unsigned char)*s))
-		s++, len--;
-	while (len > 0 && isspace((unsigned char)s[len - 1]))
-		len--;
-	if (len == 0 || len >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	errno = 0;
-	*out = strtod(buf, &end);
-	if (*end != '\0' || errno == ERANGE || !isfinite(*out))
-		return -1;
-	return 0;
-}
 
 static int
 trace_time(const char *s, size_t len, double *out)
 {
 	int64_t e;
 
-	if (trace_number(s, len, out) == 0)
+	if (span_number(s, len, out) == 0)
 		return 0;
 	while (len > 0 && isspace((unsigned char)*s))
 		s++, len--;
@@ -163,7 +144,7 @@ trace_line(const char *line, size_t len, int may_be_header, double *t, double *v
 		return -1;
 	}
 	int rt = trace_time(line + i, (size_t)(sep - line) - i, t);
-	int rv = trace_number(sep + 1, (size_t)(line + len - sep - 1), v);
+	int rv = span_number(sep + 1, (size_t)(line + len - sep - 1), v);
 	if (rt < 0 && rv < 0 && may_be_header)
 		return 0;
 	if (rt < 0) {
@@ -189,7 +170,7 @@ sim_trace_parse(const char *buf, size_t len, const char *name, struct sim_trace 
 	while (pos < len) {
 		const char *line = buf + pos, *nl = memchr(line, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - line) : len - pos;
-		double t, v;
+		double t = 0, v = 0;
 		int dated = 0;
 		const char *why = "";
 		pos += n + (nl != NULL);
