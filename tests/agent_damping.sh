@@ -74,4 +74,8 @@ check "then the move goes out: one move ($(moves | tr '\n' ' '))" test "$(moves 
 check "the move's efficacy is logged: 60 before, 10 after" \
 	grep -q 'Efficacy of the move h1 -> h2: mean 60 before, 10 after: gain 50 (better)' "$T/vmmanage.log"
 check "status keeps it" sh -c "echo '$status' | grep -q '^efficacy h1 -> h2: mean 60 before, 10 after, gain 50'"
+# and vmmanage-report reads it from the log
+report=$("$top_builddir/src/report/vmmanage-report" "$T/vmmanage.log" 2>&1)
+check "vmmanage-report shows the move's efficacy: 1 measured, gain 50" \
+	sh -c "echo '$report' | grep -qE '^testvm +1 +50 +50$'"
 finish

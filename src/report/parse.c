@@ -41,7 +41,7 @@ static void
 rec_clear(struct report_rec *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->duration = r->value = r->threshold = r->lowthreshold = NAN;
+	r->duration = r->value = r->threshold = r->lowthreshold = r->before = r->after = NAN;
 }
 
 /* Copy at most len bytes, printable ASCII or UTF-8 only: names end up in tables and
@@ -154,6 +154,41 @@ message_outcome(const char *vm, const char *msg, size_t len, struct report_rec *
 		out->kind = REC_UNCONFIRMED;
 }
 
+/* The number after the first `word` in msg, or NaN. */
+static double
+number_after(const char *msg, size_t len, const char *word)
+{
+	const char *at = memstr(msg, len, word);
+	double d;
+
+	if (at == NULL)
+		return NAN;
+	at += strlen(word);
+	size_t n = token_len(at, (size_t)(msg + len - at));
+	while (n > 0 && at[n - 1] == ',')
+		n--;
+	return span_number(at, n, &d) == 0 ? d : NAN;
+}
+
+/* "Efficacy of the move A -> B: mean 60 before, 10 after: gain 50 (better)" */
+static void
+message_efficacy(const char *vm, const char *msg, size_t len, struct report_rec *out)
+{
+	const char *arrow = memstr(msg, len, " -> ");
+
+	out->before = number_after(msg, len, ": mean ");
+	out->after = number_after(msg, len, " before, ");
+	out->value = number_after(msg, len, ": gain ");
+	if (arrow == NULL || isnan(out->value))
+		return;
+	const char *to = arrow + 4;
+	size_t n = token_len(to, (size_t)(msg + len - to));
+	if (n > 0 && to[n - 1] == ':')
+		n--;
+	message_target(vm, to, n, out->target, sizeof(out->target));
+	out->kind = REC_EFFICACY;
+}
+
 /* "cycle mysql_slow=76 count=1 threshold=50 lowcount=0 lowthreshold=1 action=move location=h1" */
 static void
 message_cycle(const char *msg, size_t len, struct report_rec *out)
@@ -210,6 +245,8 @@ report_parse_message(const char *vm, const char *msg, size_t len, struct report_
 	}
 	else if (starts(msg, len, "Suppressed "))
 		out->kind = REC_SUPPRESSED;
+	else if (starts(msg, len, "Efficacy of the move "))
+		message_efficacy(vm, msg, len, out);
 	else if (starts(msg, len, "cycle "))
 		message_cycle(msg, len, out);
 	else if (starts(msg, len, "The endpoint reports the VM on ") && len > 31) {

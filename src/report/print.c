@@ -290,6 +290,26 @@ print_costs(FILE *f, const struct report *r, const struct prices *p, const struc
 	fputc('\n', f);
 }
 
+/* What the moves did (the agent's efficacy events): per VM, the mean gain. */
+static void
+print_efficacy(FILE *f, const struct report *r)
+{
+	int any = 0;
+
+	for (size_t i = 0; i < r->nvms; i++)
+		any |= r->vms[i]->eff_n > 0;
+	if (!any)
+		return;
+	fprintf(f, "\nefficacy (the indicator before a confirmed move against after it; positive: better)\n");
+	fprintf(f, "%-20s %8s %10s %10s\n", "VM", "measured", "mean gain", "last gain");
+	for (size_t i = 0; i < r->nvms; i++) {
+		const struct vmrep *v = r->vms[i];
+		if (v->eff_n > 0)
+			fprintf(f, "%-20.20s %8" PRIu64 " %10.3g %10.3g\n", v->name, v->eff_n,
+			    v->eff_sum / (double)v->eff_n, v->eff_last);
+	}
+}
+
 static void
 print_hourly(FILE *f, const struct report *r)
 {
@@ -328,6 +348,7 @@ report_print(FILE *f, const struct report *r, const struct prices *p,
 			fprintf(f, " %s", report_format_name((enum report_format)k));
 	fprintf(f, "%s\n", in->formats & ~1u ? "" : " none recognised");
 	print_requests(f, r);
+	print_efficacy(f, r);
 	if (hourly)
 		print_hourly(f, r);
 	if (costs != NULL) {

@@ -21,6 +21,7 @@ enum rec_kind {
 	REC_START,       /* the agent started (after a cold move, too) */
 	REC_SUPPRESSED,  /* the guard held a request back */
 	REC_LOCATION,    /* where the VM runs, as the endpoint reported */
+	REC_EFFICACY,    /* a confirmed move's efficacy: value is the gain */
 	REC_OTHER        /* a message of no interest here */
 };
 
@@ -32,6 +33,7 @@ struct report_rec {
 	char target[REPORT_NAME];    /* request/outcome: where to; cycle/location: where it is */
 	double duration;             /* outcome: seconds the move took; NaN when not said */
 	double value, threshold, lowthreshold; /* cycle; NaN when absent or unknown */
+	double before, after;        /* efficacy: the indicator's means around the move */
 };
 
 enum report_format { FMT_UNKNOWN = 0, FMT_THESIS, FMT_COLLECTOR_JSON, FMT_AGENT_JSON, FMT_SIM_CSV,

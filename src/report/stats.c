@@ -391,6 +391,11 @@ report_add(struct report *r, const struct report_rec *rec)
 	case REC_SUPPRESSED:
 		v->suppressed++;
 		break;
+	case REC_EFFICACY:
+		v->eff_n++;
+		v->eff_sum += rec->value;
+		v->eff_last = rec->value;
+		break;
 	case REC_LOCATION:
 		loc_set(r, v, rec->time, rec->target);
 		break;

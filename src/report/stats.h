@@ -30,6 +30,8 @@ struct vmrep {
 	char name[REPORT_NAME];
 	uint64_t requests, confirmed, failed, unconfirmed, no_outcome, suppressed, cycles, starts;
 	uint64_t values, negative, clock_back, clock_jump;
+	uint64_t eff_n;           /* moves with a measured efficacy */
+	double eff_sum, eff_last; /* their gains, and the latest */
 	double thr_max, val_max;  /* the largest threshold and value seen, for the charts */
 	struct hourmap hours;
 	int pending;
