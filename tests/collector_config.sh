@@ -24,4 +24,22 @@ check "a missing -c file is an error ($out)" grep -q "/nonexistent/c.conf: canno
 printf 'state_dir = "/tmp";\n' > "$T/c.conf"
 out=$("$COLLECTOR" -f -c "$T/c.conf" 2>&1)
 check "no output: says how to give one ($out)" grep -q "give -o OUTPUT" <<<"$out"
+
+# as a daemon, the parent returns only once the collector is ready, or with its reason
+port=$(free_port)
+mkdir -p "$T/st"
+printf 'listen = ["127.0.0.1:%s"];\nstate_dir = "%s";\npid_file = "%s";\nuser = "no-such-user-vmm";\n' \
+	"$port" "$T/st" "$T/c.pid" > "$T/c.conf"
+out=$("$COLLECTOR" -c "$T/c.conf" -o "$T/out.log" 2>&1); rc=$?
+check "a daemon that cannot become its user: the start exits 1 ($rc)" test "$rc" = 1
+check "and the parent says why ($out)" grep -q 'user "no-such-user-vmm" does not exist' <<<"$out"
+sed -i '/^user = /d' "$T/c.conf"
+[ "$(id -u)" = 0 ] && echo 'user = "root";' >> "$T/c.conf"
+"$COLLECTOR" -c "$T/c.conf" -o "$T/out.log"; rc=$?
+pid=$(cat "$T/c.pid" 2>/dev/null)
+on_exit "kill $pid"
+check "a good start exits 0 once it is ready ($rc), its pid file naming a live process" \
+	sh -c "test $rc = 0 && kill -0 $pid"
+check "and it answers at once" nc -z 127.0.0.1 "$port"
+kill "$pid"
 finish

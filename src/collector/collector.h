@@ -19,6 +19,8 @@
 
 /* ---- log.c: ntpd-style logging, stderr in the foreground, syslog otherwise ---- */
 void collector_log_init(int foreground, int debug);
+/* Until the daemon is ready its fatal errors also go to fd (its parent); -1: no more. */
+void collector_log_ready_fd(int fd);
 void collector_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void collector_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void collector_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -12,6 +12,13 @@
 
 static int log_foreground = 1;
 static int log_debugging;
+static int log_ready_fd = -1; /* the parent still waits: failures go to it too */
+
+void
+collector_log_ready_fd(int fd)
+{
+	log_ready_fd = fd;
+}
 
 void
 collector_log_init(int foreground, int debug)
@@ -37,6 +44,9 @@ collector_vlog(int prio, int with_errno, const char *fmt, va_list ap)
 		    with_errno ? strerror(saved) : "");
 	else
 		syslog(prio, "%s%s%s", buf, with_errno ? ": " : "", with_errno ? strerror(saved) : "");
+	if (prio == LOG_CRIT && log_ready_fd >= 0)
+		dprintf(log_ready_fd, "vmmanage-collector: %s%s%s\n", buf, with_errno ? ": " : "",
+		    with_errno ? strerror(saved) : "");
 	errno = saved;
 }
 

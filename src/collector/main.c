@@ -134,16 +134,42 @@ collector_drop_privileges(const struct collector_conf *conf, struct collector_ou
 		    conf->user);
 }
 
+/* The parent returns only when the daemon is ready (pid file written, privileges
+ * dropped) or with the reason it is not, as the agent does: an init script that sees 0
+ * can trust it. */
 static void
+collector_wait_ready(int fd)
+{
+	char buf[4096];
+	size_t used = 0;
+	ssize_t n;
+
+	while (used < sizeof(buf) - 1 && ((n = read(fd, buf + used, sizeof(buf) - 1 - used)) > 0 ||
+	    (n < 0 && errno == EINTR)))
+		if (n > 0)
+			used += (size_t)n;
+	buf[used] = '\0';
+	if (strcmp(buf, "ready\n") == 0)
+		_exit(0);
+	fputs(used ? buf : "vmmanage-collector: the daemon exited before it was ready (see syslog)\n", stderr);
+	_exit(1);
+}
+
+static int
 collector_daemonize(void)
 {
-	pid_t pid = fork();
-	int fd;
+	int ready[2], fd;
 
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		collector_fatal("pipe");
+	pid_t pid = fork();
 	if (pid < 0)
 		collector_fatal("fork");
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		close(ready[1]);
+		collector_wait_ready(ready[0]);
+	}
+	close(ready[0]);
 	setsid();
 	if (chdir("/") < 0)
 		collector_fatal("chdir /");
@@ -154,6 +180,19 @@ collector_daemonize(void)
 		if (fd > 2)
 			close(fd);
 	}
+	collector_log_ready_fd(ready[1]);
+	return ready[1];
+}
+
+static void
+collector_ready(int fd)
+{
+	if (fd < 0)
+		return;
+	collector_log_ready_fd(-1);
+	if (write(fd, "ready\n", 6) != 6)
+		collector_warn("cannot tell the parent it is ready");
+	close(fd);
 }
 
 static void
@@ -230,13 +269,15 @@ main(int argc, char **argv)
 	tzset();
 	collector_raise_nofile(conf.max_clients);
 	struct collector *s = collector_setup(&conf, &out, &db, &keys);
+	int ready = -1;
 	if (!o.foreground) {
-		collector_daemonize();
+		ready = collector_daemonize();
 		collector_log_init(0, o.debug);
 	}
 	collector_write_pid(conf.pid_file);
 	collector_drop_privileges(&conf, out);
 	collector_signals();
+	collector_ready(ready);
 	collector_info("listening on %zu address(es), writing %s", conf.nlisten, conf.output);
 	int rc = collector_run(s, &collector_stop, &collector_hup);
 	collector_free(s);
