@@ -88,7 +88,7 @@ static const struct pt_bad bads[] = {
 int
 main(void)
 {
-	static const char *const keys[] = { "threshold", "tarry", "lowthreshold", "lowtarry", NULL };
+	static const char *const keys[] = { "threshold", "tarry", "within", "lowthreshold", "lowtarry", NULL };
 	struct module *mod;
 	const struct vmm_policy_ops *ops = pt_load("base", &mod);
 

@@ -121,6 +121,9 @@ static const struct pt_case oslo_cases[] = {
 };
 
 static const struct pt_bad bads[] = {
+	{ "a cooldown as long as the working day",
+	  PAIR "work_hours = \"09:00-10:00\"\ncooldown = 3600\n", 0,
+	  { "test.conf:6: cooldown (3600 s) is as long as the working day 09:00-10:00 (3600 s)", "lower cooldown", NULL } },
 	{ "both forms of working hours",
 	  PAIR "workstart = 108\nworkstop = 170\nwork_hours = \"09:00-16:00\"\n", 0,
 	  { "test.conf:7:", "workstart and work_hours", "keep one", NULL } },
@@ -168,8 +171,8 @@ set_tz(const char *tz)
 int
 main(void)
 {
-	static const char *const keys[] = { "threshold", "tarry", "lowthreshold", "lowtarry",
-		"workstart", "workstop", "work_hours", "work_days", "rest_monitoring", NULL };
+	static const char *const keys[] = { "threshold", "tarry", "within", "lowthreshold", "lowtarry",
+		"workstart", "workstop", "work_hours", "work_days", "rest_monitoring", "cooldown", NULL };
 	struct module *mod;
 	const struct vmm_policy_ops *ops = pt_load("schedule", &mod);
 

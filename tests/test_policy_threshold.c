@@ -36,6 +36,12 @@ static const struct pt_case cases[] = {
 	  .conf = "threshold = 50\ntarry = 3\n",
 	  PT_STEPS(S(0, 60, NONE, 1), S(1, 60, NONE, 2), S(2, 60, MOVE, 0), S(3, 60, NONE, 1),
 	      S(4, 60, NONE, 2), S(5, 60, MOVE, 0), S(6, 60, NONE, 1)) },
+	{ .name = "within 3/5 fires on the 3rd bad of the last 5, unknowns skipped",
+	  .conf = "threshold = 50\nwithin = \"3/5\"\n",
+	  PT_STEPS(S(0, 60, NONE, 1), S(1, 40, NONE, 1), S(2, UNKNOWN, NONE, 1), S(3, 60, NONE, 2),
+	      { .value = 40, .time = T0 + 240, .action = NONE, .count = 2 },
+	      { .value = 70, .time = T0 + 300, .action = MOVE, .count = 0,
+	        .reason = "70 above 50 in 3 of the last 5 cycles" }) },
 	{ .name = "tarry 1 fires on every high sample",
 	  .conf = "threshold = 50\ntarry = 1\n",
 	  PT_STEPS(S(0, 60, MOVE, 0), S(1, 60, MOVE, 0), S(2, 40, NONE, 0), S(3, 60, MOVE, 0)) },
@@ -62,6 +68,12 @@ static const struct pt_bad bads[] = {
 	{ "fractional tarry", "threshold = 50\n\ntarry = 2.5\n", 0,
 	  { "test.conf:3: tarry: expected a whole number", NULL } },
 	{ "quoted tarry", "threshold = 50\ntarry = \"3\"\n", 0, { "test.conf:2: tarry:", NULL } },
+	{ "within and tarry", "threshold = 50\ntarry = 3\nwithin = \"4/6\"\n", 0,
+	  { "test.conf:3: within and tarry are both set: keep one", NULL } },
+	{ "within 5/4", "threshold = 50\nwithin = \"5/4\"\n", 0,
+	  { "test.conf:2: within: '5/4' is not \"X/Y\" with 1 <= X <= Y <= 64", NULL } },
+	{ "within not X/Y", "threshold = 50\nwithin = \"4 of 6\"\n", 0,
+	  { "test.conf:2: within:", "e.g. within = \"4/6\"", NULL } },
 };
 
 /* A policy name that has no module fails, and says which ones there are. */
@@ -81,7 +93,7 @@ test_unknown_policy(void)
 int
 main(void)
 {
-	static const char *const keys[] = { "threshold", "tarry", NULL };
+	static const char *const keys[] = { "threshold", "tarry", "within", NULL };
 	struct module *mod;
 	const struct vmm_policy_ops *ops = pt_load("threshold", &mod);
 
