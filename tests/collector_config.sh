@@ -33,6 +33,7 @@ printf 'listen = ["127.0.0.1:%s"];\nstate_dir = "%s";\npid_file = "%s";\nuser = 
 out=$("$COLLECTOR" -c "$T/c.conf" -o "$T/out.log" 2>&1); rc=$?
 check "a daemon that cannot become its user: the start exits 1 ($rc)" test "$rc" = 1
 check "and the parent says why ($out)" grep -q 'user "no-such-user-vmm" does not exist' <<<"$out"
+check "and leaves no pid file behind" test ! -e "$T/c.pid"
 sed -i '/^user = /d' "$T/c.conf"
 [ "$(id -u)" = 0 ] && echo 'user = "root";' >> "$T/c.conf"
 "$COLLECTOR" -c "$T/c.conf" -o "$T/out.log"; rc=$?

@@ -137,8 +137,23 @@ collector_drop_privileges(const struct collector_conf *conf, struct collector_ou
 /* The parent returns only when the daemon is ready (pid file written, privileges
  * dropped) or with the reason it is not, as the agent does: an init script that sees 0
  * can trust it. */
+/* A child that failed after writing its pid file may no longer be able to remove it
+ * (it dropped privileges): the parent, still root, does, if it names that child. */
 static void
-collector_wait_ready(int fd)
+collector_unlink_stale_pid(const char *path, pid_t child)
+{
+	FILE *f;
+	long pid = 0;
+
+	if (path == NULL || (f = fopen(path, "re")) == NULL)
+		return;
+	if (fscanf(f, "%ld", &pid) == 1 && pid == (long)child)
+		unlink(path);
+	fclose(f);
+}
+
+static void
+collector_wait_ready(int fd, const char *pid_file, pid_t child)
 {
 	char buf[4096];
 	size_t used = 0;
@@ -151,12 +166,13 @@ collector_wait_ready(int fd)
 	buf[used] = '\0';
 	if (strcmp(buf, "ready\n") == 0)
 		_exit(0);
+	collector_unlink_stale_pid(pid_file, child);
 	fputs(used ? buf : "vmmanage-collector: the daemon exited before it was ready (see syslog)\n", stderr);
 	_exit(1);
 }
 
 static int
-collector_daemonize(void)
+collector_daemonize(const char *pid_file)
 {
 	int ready[2], fd;
 
@@ -167,7 +183,7 @@ collector_daemonize(void)
 		collector_fatal("fork");
 	if (pid > 0) {
 		close(ready[1]);
-		collector_wait_ready(ready[0]);
+		collector_wait_ready(ready[0], pid_file, pid);
 	}
 	close(ready[0]);
 	setsid();
@@ -271,7 +287,7 @@ main(int argc, char **argv)
 	struct collector *s = collector_setup(&conf, &out, &db, &keys);
 	int ready = -1;
 	if (!o.foreground) {
-		ready = collector_daemonize();
+		ready = collector_daemonize(conf.pid_file);
 		collector_log_init(0, o.debug);
 	}
 	collector_write_pid(conf.pid_file);
