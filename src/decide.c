@@ -119,7 +119,7 @@ decide_action(struct decider *d, enum vmm_action act, const struct decide_input 
 /* The schedule asks for the base once per rest period; if that request was refused or
  * failed, the VM rests on an expensive host. Ask again once the guard would let it. */
 static int
-decide_base_overdue(const struct decider *d, const struct decide_input *in,
+decide_base_overdue(struct decider *d, const struct decide_input *in,
     const struct decide_result *out)
 {
 	char why[256];
@@ -128,7 +128,8 @@ decide_base_overdue(const struct decider *d, const struct decide_input *in,
 	    in->busy || guard_peek(d->guard, in->mono, why, sizeof(why)) != GUARD_ALLOW)
 		return 0;
 	/* asked once by the policy already: again only when it could go out now */
-	return d->damp == NULL || (d->damp->c.mode == VMM_MODE_AUTOMATIC && d->damp->tripped < 0 &&
+	return d->damp == NULL || (d->damp->c.mode == VMM_MODE_AUTOMATIC &&
+	    !damper_tripped(d->damp, in->mono, why, sizeof(why)) &&
 	    !damper_staying(d->damp, in->mono, why, sizeof(why)));
 }
 

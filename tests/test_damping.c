@@ -226,6 +226,42 @@ test_efficacy(void)
 	TAP_OK(w.done[0].gain == 32, "lower_is_worse: more idle workers is a gain (32)");
 }
 
+/* A schedule at rest: asks for nothing, reports resting. */
+static void
+rest_evaluate(void *state, const struct vmm_policy_input *in, struct vmm_decision *out)
+{
+	(void)state, (void)in;
+	memset(out, 0, sizeof(*out));
+}
+
+static void
+rest_counters(const void *state, struct vmm_policy_counters *out)
+{
+	(void)state;
+	memset(out, 0, sizeof(*out));
+	out->resting = 1;
+}
+
+static void
+test_base_reask(void)
+{
+	static const struct vmm_policy_ops rest_ops = { .evaluate = rest_evaluate, .counters = rest_counters };
+	struct damping_conf c = { .breaker_moves = 1, .breaker_window = 600, .breaker_hold = 100,
+		.min_stay_override = NAN };
+	struct decide_result o;
+	char why[256];
+	struct rig r;
+
+	rig_init(&r, &c);
+	r.d.policy = &rest_ops;
+	r.d.base = r.d.topo.base = "base";
+	damper_requested(&r.damp, 0, why, sizeof(why));
+	TAP_OK(cycle(&r, 50, 1, "h1", &o) == DECIDE_NONE, "resting off the base, breaker tripped: no re-ask");
+	TAP_OK(cycle(&r, 150, 1, "h1", &o) == DECIDE_REQUEST && o.action == VMM_ACT_MOVE_TO_BASE,
+	    "once breaker_hold is over the core asks for the base again (%s)", o.reason);
+	rig_free(&r);
+}
+
 int
 main(void)
 {
@@ -234,5 +270,6 @@ main(void)
 	test_breaker();
 	test_margin_and_modes();
 	test_efficacy();
+	test_base_reask();
 	return tap_done();
 }
