@@ -1,71 +1,23 @@
-/* Endpoint `mln`: the thesis's way: write the MLN project file for the target host (the
- * template with its service_host replaced) and run `mln client -c upgrade -f FILE -h
- * SERVER`, with -S across sites. MLN accepts the upgrade but cannot say where the VM
- * runs, so a move that MLN accepted is `unconfirmed`. */
+/* Endpoint `mln`: the thesis's way. For the target host it writes the project file from
+ * the template (its service_host set to the host's MLN name), or takes the
+ * administrator's own file as it is, and runs `mln client -c upgrade -f FILE -h SERVER`,
+ * with -S and the other site's server across sites. MLN accepts the upgrade but cannot
+ * say where the VM runs: a move is confirmed only by the administrator's
+ * mln_locate_command, else it is `unconfirmed`. */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <time.h>
 
-#include <vmmanage/endpoint.h>
+#include "mln.h"
 
-struct mln_endpoint {
-	const struct vmm_host *host;
-	const char *program, *server, *template_path, *project_dir;
-	char *template_text;
-	double timeout;
-};
-
-static const char *const mln_keys[] = { "mln_program", "mln_server", "mln_template",
-	"mln_project_dir", "endpoint_timeout", "state_dir", NULL };
-
-static char *
-mln_slurp(const char *path, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0;
-
-	if (f == NULL) {
-		snprintf(err, errlen, "mln_template %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	FILE *m = open_memstream(&buf, &len);
-	char chunk[4096];
-	size_t n;
-	while (m != NULL && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, m);
-	if (m != NULL)
-		fclose(m);
-	fclose(f);
-	if (buf == NULL)
-		snprintf(err, errlen, "out of memory");
-	return buf;
-}
-
-static int
-mln_read_keys(struct mln_endpoint *e, const struct vmm_conf *conf, char *err, size_t errlen)
-{
-	const struct vmm_host *h = e->host;
-	const char *state_dir = VMM_LOCALSTATEDIR "/lib/vmmanage";
-
-	e->program = "mln";
-	e->timeout = 600;
-	if (h->conf_string(conf, "mln_program", &e->program, err, errlen) < 0 ||
-	    h->conf_string(conf, "mln_server", &e->server, err, errlen) < 0 ||
-	    h->conf_string(conf, "mln_template", &e->template_path, err, errlen) < 0 ||
-	    h->conf_string(conf, "state_dir", &state_dir, err, errlen) < 0 ||
-	    h->conf_number(conf, "endpoint_timeout", &e->timeout, err, errlen) < 0)
-		return -1;
-	e->project_dir = state_dir;
-	return h->conf_string(conf, "mln_project_dir", &e->project_dir, err, errlen) < 0 ? -1 : 0;
-}
+static const char *const mln_keys[] = { "mln_program", "mln_server", "mln_site_server",
+	"mln_template", "mln_templates", "mln_hosts", "mln_project_dir", "mln_project_mode",
+	"mln_locate_command", "mln_locate_timeout", "endpoint_timeout", "state_dir",
+	"hostname", NULL };
 
 static int
 mln_init(const struct vmm_host *host, const struct vmm_conf *conf, void **state, char *err,
@@ -76,60 +28,21 @@ mln_init(const struct vmm_host *host, const struct vmm_conf *conf, void **state,
 	if (e == NULL)
 		return snprintf(err, errlen, "out of memory"), -1;
 	e->host = host;
-	if (mln_read_keys(e, conf, err, errlen) < 0 ||
-	    (e->template_path && (e->template_text = mln_slurp(e->template_path, err, errlen)) == NULL)) {
+	if (mln_conf_read(e, conf, err, errlen) < 0) {
+		mln_conf_free(e);
 		free(e);
 		return -1;
 	}
 	/* the thesis's configs named no server (its scripts did): say so, fail each move */
 	if (e->server == NULL)
 		host->log(VMM_LOG_WARNING, "mln: mln_server is not set: move requests will fail until it is");
-	if (e->template_path == NULL)
-		host->log(VMM_LOG_WARNING, "mln: mln_template is not set: move requests will fail until it is");
+	for (size_t i = 0; !e->own && i < e->ntargets; i++)
+		if (e->targets[i].template == NULL) {
+			host->log(VMM_LOG_WARNING, "mln: host %s has no template (mln_template, mln_templates): moves there will fail until it has one",
+			    e->targets[i].name);
+			break;
+		}
 	*state = e;
-	return 0;
-}
-
-/* A host name becomes part of a file name: no slashes, no leading dot. */
-static int
-mln_safe_name(const char *s)
-{
-	if (*s == '\0' || *s == '.')
-		return 0;
-	for (; *s; s++)
-		if (!(isalnum((unsigned char)*s) || *s == '.' || *s == '-' || *s == '_'))
-			return 0;
-	return 1;
-}
-
-/* The template with every `service_host X` line pointing at target. */
-static int
-mln_write_project(struct mln_endpoint *e, const char *target, const char *path, char *err,
-    size_t errlen)
-{
-	char tmp[4200];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "we");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	for (const char *line = e->template_text; *line;) {
-		size_t len = strcspn(line, "\n");
-		const char *p = line;
-		while (p < line + len && isspace((unsigned char)*p))
-			p++;
-		if (strncmp(p, "service_host", 12) == 0 && isspace((unsigned char)p[12]))
-			fprintf(f, "%.*sservice_host %s\n", (int)(p - line), line, target);
-		else
-			fprintf(f, "%.*s\n", (int)len, line);
-		line += len + (line[len] == '\n');
-	}
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
 	return 0;
 }
 
@@ -140,13 +53,102 @@ mln_fail(struct vmm_move_result *res, enum vmm_failure f, int permanent, const c
 	res->failure = f;
 	res->permanent = permanent;
 	snprintf(res->detail, sizeof(res->detail), "%s", detail);
+	res->detail[strcspn(res->detail, "\n")] = '\0';
+}
+
+static double
+mln_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The host the locate command names: its first non-empty line, or the value of a
+ * `location=HOST` line; "" when it names none. */
+static void
+mln_located(const char *out, char *host, size_t len)
+{
+	host[0] = '\0';
+	for (const char *p = out; p != NULL && *p; ) {
+		p += strspn(p, " \t\r\n");
+		if (strncmp(p, "location=", 9) == 0)
+			p += 9;
+		size_t n = strcspn(p, " \t\r\n");
+		if (n > 0) {
+			snprintf(host, len, "%.*s", (int)n, p);
+			return;
+		}
+	}
+}
+
+/* One answer of mln_locate_command: 0 with host, or -1 with why it gave none. */
+static int
+mln_ask_locate(struct mln_endpoint *e, double timeout, char *host, size_t len, char *why,
+    size_t whylen)
+{
+	struct vmm_run_result r;
+	int rc = e->host->run(e->locate, NULL, timeout, 4096, &r);
+
+	host[0] = '\0';
+	if (rc < 0)
+		snprintf(why, whylen, "%s", r.timed_out ? "it timed out" : r.err);
+	else if (r.status != 0)
+		snprintf(why, whylen, "it exited with status %d%s%s", r.status, r.err[0] ? ": " : "", r.err);
+	else if (mln_located(r.out, host, len), host[0] == '\0')
+		snprintf(why, whylen, "its output names no host");
+	e->host->run_free(&r);
+	why[strcspn(why, "\n")] = '\0';
+	return host[0] ? 0 : -1;
+}
+
+/* After MLN accepted: ask until the VM is on the target or mln_locate_timeout is over.
+ * An answer naming another host may be a move still under way: ask again. No answer
+ * stops asking; it is logged once, until the command answers again. */
+static void
+mln_confirm(struct mln_endpoint *e, const struct mln_target *t, struct vmm_move_result *res)
+{
+	const double deadline = mln_now() + e->locate_timeout;
+	char host[128], why[256] = "";
+	double left;
+
+	while ((left = deadline - mln_now()) > 0) {
+		if (mln_ask_locate(e, left, host, sizeof(host), why, sizeof(why)) < 0)
+			break;
+		if (e->locate_misses > 0)
+			e->host->log(VMM_LOG_INFO, "mln: mln_locate_command answers again (no answer for %u move%s)",
+			    e->locate_misses, e->locate_misses == 1 ? "" : "s");
+		e->locate_misses = 0;
+		if (strcmp(host, t->name) == 0 || strcmp(host, mln_target_host(t)) == 0) {
+			res->outcome = VMM_MOVE_CONFIRMED;
+			snprintf(res->location, sizeof(res->location), "%s", t->name);
+			snprintf(res->detail, sizeof(res->detail), "mln_locate_command reports the VM on %s", host);
+			return;
+		}
+		struct timespec pause = { 1, 0 };
+		if (deadline - mln_now() > 1)
+			nanosleep(&pause, NULL);
+	}
+	if (host[0])
+		snprintf(res->detail + strlen(res->detail), sizeof(res->detail) - strlen(res->detail),
+		    "; after %.0f s mln_locate_command still reports the VM on %s", e->locate_timeout, host);
+	else {
+		if (e->locate_misses++ == 0)
+			e->host->log(VMM_LOG_WARNING, "mln: mln_locate_command gives no answer (%s): MLN moves stay unconfirmed until it does",
+			    why[0] ? why : "it timed out");
+		snprintf(res->detail + strlen(res->detail), sizeof(res->detail) - strlen(res->detail),
+		    "; mln_locate_command gave no answer");
+	}
 }
 
 static void
-mln_run(struct mln_endpoint *e, const char *file, int cross_site, struct vmm_move_result *res)
+mln_run(struct mln_endpoint *e, const struct mln_target *t, int cross_site,
+    struct vmm_move_result *res)
 {
-	const char *argv[] = { e->program, "client", "-c", "upgrade", "-f", file, "-h", e->server,
-		cross_site ? "-S" : NULL, NULL };
+	const char *server = cross_site ? e->site_server : e->server;
+	const char *argv[] = { e->program, "client", "-c", "upgrade", "-f", t->project, "-h",
+		server, cross_site ? "-S" : NULL, NULL };
 	struct vmm_run_result r;
 	char detail[512];
 
@@ -155,36 +157,60 @@ mln_run(struct mln_endpoint *e, const char *file, int cross_site, struct vmm_mov
 	else if (r.status != 0) {
 		snprintf(detail, sizeof(detail), "mln client exited with status %d%s%s", r.status,
 		    r.err[0] ? ": " : "", r.err);
-		detail[strcspn(detail, "\n")] = '\0';
 		mln_fail(res, VMM_FAIL_REFUSED, 0, detail);
 	} else {
 		res->outcome = VMM_MOVE_UNCONFIRMED;
-		snprintf(res->detail, sizeof(res->detail), "mln accepted the upgrade of %s; MLN cannot confirm where the VM runs", file);
+		snprintf(res->detail, sizeof(res->detail), "%s accepted the upgrade of %s; MLN cannot confirm where the VM runs",
+		    server, t->project);
+		if (e->locate != NULL)
+			mln_confirm(e, t, res);
 	}
 	e->host->run_free(&r);
+}
+
+/* generate: the target's project file, from its template, now. */
+static int
+mln_prepare(struct mln_endpoint *e, const struct mln_target *t, struct vmm_move_result *res)
+{
+	char err[1024];
+
+	if (e->own)
+		return 0; /* checked at start; mln says so if it has gone since */
+	if (t->template == NULL) {
+		snprintf(err, sizeof(err), "host %s has no template: set mln_template or add \"%s=FILE\" to mln_templates",
+		    t->name, t->name);
+		mln_fail(res, VMM_FAIL_CONFIG, 1, err);
+		return -1;
+	}
+	char *text = mln_project_text(t->template, t->template_path, t->name, mln_target_host(t));
+	if (text == NULL) {
+		mln_fail(res, VMM_FAIL_OTHER, 0, "out of memory");
+		return -1;
+	}
+	int rc = mln_project_write(t->project, text, err, sizeof(err));
+	free(text);
+	if (rc < 0)
+		mln_fail(res, VMM_FAIL_CONFIG, 0, err);
+	return rc;
 }
 
 static void
 mln_move(void *state, const struct vmm_move_request *req, struct vmm_move_result *res)
 {
 	struct mln_endpoint *e = state;
-	char path[4096], err[512];
+	const char *server = req->cross_site ? e->site_server : e->server;
+	struct mln_target *t = mln_target_find(e, req->target);
 
-	if (e->server == NULL || e->template_text == NULL) {
-		mln_fail(res, VMM_FAIL_CONFIG, 1, e->server ? "mln_template is not set" : "mln_server is not set");
+	if (server == NULL) {
+		mln_fail(res, VMM_FAIL_CONFIG, 1, "mln_server is not set");
 		return;
 	}
-	if (!mln_safe_name(req->target)) {
-		mln_fail(res, VMM_FAIL_CONFIG, 1, "the target host name cannot be part of a file name");
+	if (t == NULL) {
+		mln_fail(res, VMM_FAIL_CONFIG, 1, "the target is none of hosts, min_range..max_range, base, home or away");
 		return;
 	}
-	/* the thesis's names: nii1.2.mln for host 2 of nii1 */
-	snprintf(path, sizeof(path), "%s/%s.%s.mln", e->project_dir, e->host->hostname(), req->target);
-	if (mln_write_project(e, req->target, path, err, sizeof(err)) < 0) {
-		mln_fail(res, VMM_FAIL_CONFIG, 0, err);
-		return;
-	}
-	mln_run(e, path, req->cross_site, res);
+	if (mln_prepare(e, t, res) == 0)
+		mln_run(e, t, req->cross_site, res);
 }
 
 static void
@@ -192,7 +218,7 @@ mln_fini(void *state)
 {
 	struct mln_endpoint *e = state;
 
-	free(e->template_text);
+	mln_conf_free(e);
 	free(e);
 }
 
