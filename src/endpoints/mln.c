@@ -65,24 +65,6 @@ mln_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The host the locate command names: its first non-empty line, or the value of a
- * `location=HOST` line; "" when it names none. */
-static void
-mln_located(const char *out, char *host, size_t len)
-{
-	host[0] = '\0';
-	for (const char *p = out; p != NULL && *p; ) {
-		p += strspn(p, " \t\r\n");
-		if (strncmp(p, "location=", 9) == 0)
-			p += 9;
-		size_t n = strcspn(p, " \t\r\n");
-		if (n > 0) {
-			snprintf(host, len, "%.*s", (int)n, p);
-			return;
-		}
-	}
-}
-
 /* One answer of mln_locate_command: 0 with host, or -1 with why it gave none. */
 static int
 mln_ask_locate(struct mln_endpoint *e, double timeout, char *host, size_t len, char *why,
@@ -96,7 +78,7 @@ mln_ask_locate(struct mln_endpoint *e, double timeout, char *host, size_t len, c
 		snprintf(why, whylen, "%s", r.timed_out ? "it timed out" : r.err);
 	else if (r.status != 0)
 		snprintf(why, whylen, "it exited with status %d%s%s", r.status, r.err[0] ? ": " : "", r.err);
-	else if (mln_located(r.out, host, len), host[0] == '\0')
+	else if (mln_locate_answer(r.out, host, len), host[0] == '\0')
 		snprintf(why, whylen, "its output names no host");
 	e->host->run_free(&r);
 	why[strcspn(why, "\n")] = '\0';

@@ -43,12 +43,18 @@ struct mln_target *mln_target_find(struct mln_endpoint *e, const char *name);
 /* The name MLN knows the target by: its service host, else its own name. */
 const char *mln_target_host(const struct mln_target *t);
 
-/* ---- mln_project.c ---- */
-/* The template with every service_host line naming host; malloc'd, or NULL (no memory). */
+/* ---- mln_text.c ---- */
+/* The template with every service_host line naming host, after the mark; malloc'd, or
+ * NULL (no memory). */
 char *mln_project_text(const char *tmpl, const char *tmpl_path, const char *target,
     const char *host);
 /* Whether a template says where to place the VM. */
 int mln_has_service_host(const char *tmpl);
+/* The host a locate command's output names: its first word, a leading `location=`
+ * skipped; "" when it names none. */
+void mln_locate_answer(const char *out, char *host, size_t len);
+
+/* ---- mln_project.c ---- */
 /* 0 when vmmanage may write path (absent, or written by vmmanage and owned by us), or
  * -1 with err saying why not. */
 int mln_project_writable(const char *path, char *err, size_t errlen);

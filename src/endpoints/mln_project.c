@@ -1,8 +1,7 @@
-/* The mln endpoint's project files: the text written for a target, and writing it
- * without ever touching a file that is not vmmanage's own. */
+/* The mln endpoint's project files on disk: written atomically, and never over a file
+ * that is not vmmanage's own. */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,61 +11,6 @@
 #include <unistd.h>
 
 #include "mln.h"
-
-/* The `service_host` keyword of a line, or NULL: what follows the indentation. */
-static const char *
-mln_service_host_line(const char *line, size_t len)
-{
-	const char *p = line;
-
-	while (p < line + len && (*p == ' ' || *p == '\t'))
-		p++;
-	if ((size_t)(line + len - p) > 12 && strncmp(p, "service_host", 12) == 0 &&
-	    (p[12] == ' ' || p[12] == '\t'))
-		return p;
-	return NULL;
-}
-
-int
-mln_has_service_host(const char *tmpl)
-{
-	for (const char *line = tmpl; *line;) {
-		size_t len = strcspn(line, "\n");
-		if (mln_service_host_line(line, len) != NULL)
-			return 1;
-		line += len + (line[len] == '\n');
-	}
-	return 0;
-}
-
-char *
-mln_project_text(const char *tmpl, const char *tmpl_path, const char *target,
-    const char *host)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-
-	if (m == NULL)
-		return NULL;
-	/* a path with a line break would end the comment early: name the file only then */
-	fprintf(m, "%sthe project for host %s, from %s; rewritten at each move\n", MLN_MARK,
-	    target, strpbrk(tmpl_path, "\r\n") ? "its template" : tmpl_path);
-	for (const char *line = tmpl; *line;) {
-		size_t n = strcspn(line, "\n");
-		const char *kw = mln_service_host_line(line, n);
-		if (kw != NULL)
-			fprintf(m, "%.*sservice_host %s\n", (int)(kw - line), line, host);
-		else
-			fprintf(m, "%.*s\n", (int)n, line);
-		line += n + (line[n] == '\n');
-	}
-	if (fclose(m) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
 
 /* The directory of path, opened, and the file's name in it; -2 when it does not exist. */
 static int
