@@ -100,6 +100,18 @@ check "mln_locate_command naming the target confirms the move: $MLN_OUTCOME" \
 wait_for 15 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q '^location: 3 (confirmed'" \
 	&& ok "status: location 3, confirmed" || fail "confirmed location"
 
+# an answer naming another host (a move still under way, or gone elsewhere) is asked
+# again until mln_locate_timeout, and the move stays unconfirmed
+mln_conf "$hosts_line" 'mln_locate_command = ["echo", "location=mln1.vlab.iu.hio.no"]' \
+	'mln_locate_timeout = 2'
+mln_reload
+mln_move move_down
+check "another host named: unconfirmed, with the answer: $MLN_OUTCOME" \
+	grep -q 'Move to 2 unconfirmed: .*still reports the VM on mln1.vlab.iu.hio.no' <<< "$MLN_OUTCOME"
+wait_for 15 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q '^location: 2 (assumed)'" \
+	&& ok "status: location 2, assumed" || fail "assumed location after another answer"
+mln_move move_up
+
 # no answer: unconfirmed, said once however many moves
 mln_conf "$hosts_line" 'mln_locate_command = ["false"]'
 mln_reload
