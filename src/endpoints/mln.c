@@ -86,18 +86,20 @@ mln_ask_locate(struct mln_endpoint *e, double timeout, char *host, size_t len, c
 }
 
 /* After MLN accepted: ask until the VM is on the target or mln_locate_timeout is over.
- * An answer naming another host may be a move still under way: ask again. No answer
- * stops asking; it is logged once, until the command answers again. */
+ * An answer naming another host may be a move still under way: ask again. No answer at
+ * all is logged once, until the command answers again. */
 static void
 mln_confirm(struct mln_endpoint *e, const struct mln_target *t, struct vmm_move_result *res)
 {
 	const double deadline = mln_now() + e->locate_timeout;
-	char host[128], why[256] = "";
+	const struct timespec pause = { 1, 0 };
+	char host[128], last[128] = "", why[256] = "it timed out";
+	size_t used = strlen(res->detail);
 	double left;
 
-	while ((left = deadline - mln_now()) > 0) {
-		if (mln_ask_locate(e, left, host, sizeof(host), why, sizeof(why)) < 0)
-			break;
+	/* an oversleep on a busy machine must not make a run without a deadline */
+	while ((left = deadline - mln_now()) > 0 &&
+	    mln_ask_locate(e, left, host, sizeof(host), why, sizeof(why)) == 0) {
 		if (e->locate_misses > 0)
 			e->host->log(VMM_LOG_INFO, "mln: mln_locate_command answers again (no answer for %u move%s)",
 			    e->locate_misses, e->locate_misses == 1 ? "" : "s");
@@ -108,20 +110,20 @@ mln_confirm(struct mln_endpoint *e, const struct mln_target *t, struct vmm_move_
 			snprintf(res->detail, sizeof(res->detail), "mln_locate_command reports the VM on %s", host);
 			return;
 		}
-		struct timespec pause = { 1, 0 };
-		if (deadline - mln_now() > 1)
-			nanosleep(&pause, NULL);
+		snprintf(last, sizeof(last), "%s", host);
+		if (deadline - mln_now() <= 1)
+			break;
+		nanosleep(&pause, NULL);
 	}
-	if (host[0])
-		snprintf(res->detail + strlen(res->detail), sizeof(res->detail) - strlen(res->detail),
-		    "; after %.0f s mln_locate_command still reports the VM on %s", e->locate_timeout, host);
-	else {
-		if (e->locate_misses++ == 0)
-			e->host->log(VMM_LOG_WARNING, "mln: mln_locate_command gives no answer (%s): MLN moves stay unconfirmed until it does",
-			    why[0] ? why : "it timed out");
-		snprintf(res->detail + strlen(res->detail), sizeof(res->detail) - strlen(res->detail),
-		    "; mln_locate_command gave no answer");
+	if (last[0]) {
+		snprintf(res->detail + used, sizeof(res->detail) - used,
+		    "; after %.0f s mln_locate_command still reports the VM on %s", e->locate_timeout, last);
+		return;
 	}
+	if (e->locate_misses++ == 0)
+		e->host->log(VMM_LOG_WARNING, "mln: mln_locate_command gives no answer (%s): MLN moves stay unconfirmed until it does",
+		    why);
+	snprintf(res->detail + used, sizeof(res->detail) - used, "; mln_locate_command gave no answer");
 }
 
 static void

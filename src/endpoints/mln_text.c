@@ -2,6 +2,7 @@
  * and the host a locate command's output names. Pure functions: the fuzzer calls them. */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +65,8 @@ mln_project_text(const char *tmpl, const char *tmpl_path, const char *target,
 }
 
 /* Blank lines and a leading `location=` (as the exec endpoint's commands print it) are
- * skipped; the host ends at white space. */
+ * skipped; the host ends at the first character that is not printable or is a space,
+ * so nothing else of the output reaches a log line. */
 void
 mln_locate_answer(const char *out, char *host, size_t len)
 {
@@ -73,8 +75,10 @@ mln_locate_answer(const char *out, char *host, size_t len)
 		p += strspn(p, " \t\r\n");
 		if (strncmp(p, "location=", 9) == 0)
 			p += 9;
-		size_t n = strcspn(p, " \t\r\n");
-		if (n > 0) {
+		size_t n = 0;
+		while (isgraph((unsigned char)p[n]))
+			n++;
+		if (n > 0 || (*p != '\0' && strchr(" \t\r\n", *p) == NULL)) {
 			snprintf(host, len, "%.*s", (int)n, p);
 			return;
 		}
