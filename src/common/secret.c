@@ -37,12 +37,27 @@ secret_exposure(mode_t mode)
 	return "readable by its group";
 }
 
+/* Owned by root or by us; else -1 with err saying what the file holds and whose it is. */
+static int
+secret_check_owner(const struct stat *st, const char *path, const char *what,
+    const char *holds, char *err, size_t errlen)
+{
+	uid_t me = geteuid();
+	char name[64];
+
+	if (st->st_uid == 0 || st->st_uid == me)
+		return 0;
+	secret_user_name(me, name, sizeof(name));
+	snprintf(err, errlen, "%s %s holds %s and is owned by uid %lu, neither root nor this "
+	    "daemon's user: run chown %s %s", what, path, holds, (unsigned long)st->st_uid,
+	    name, path);
+	return -1;
+}
+
 static int
 secret_check_fd(int fd, const char *path, const char *what, char *err, size_t errlen)
 {
 	struct stat st;
-	uid_t me = geteuid();
-	char name[64];
 
 	if (fstat(fd, &st) < 0) {
 		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
@@ -52,13 +67,8 @@ secret_check_fd(int fd, const char *path, const char *what, char *err, size_t er
 		snprintf(err, errlen, "%s %s: not a regular file", what, path);
 		return -1;
 	}
-	if (st.st_uid != 0 && st.st_uid != me) {
-		secret_user_name(me, name, sizeof(name));
-		snprintf(err, errlen, "%s %s holds a secret and is owned by uid %lu, neither root nor "
-		    "this daemon's user: run chown %s %s", what, path, (unsigned long)st.st_uid,
-		    name, path);
+	if (secret_check_owner(&st, path, what, "a secret", err, errlen) < 0)
 		return -1;
-	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		snprintf(err, errlen, "%s %s holds a secret and is %s: run chmod go-rwx %s", what,
 		    path, secret_exposure(st.st_mode), path);
@@ -100,5 +110,28 @@ secret_check(const char *path, const char *what, char *err, size_t errlen)
 	if (fd < 0)
 		return -1;
 	close(fd);
+	return 0;
+}
+
+int
+secret_check_dir(int fd, const char *path, const char *what, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s %s: not a directory", what, path);
+		return -1;
+	}
+	if (secret_check_owner(&st, path, what, "private state", err, errlen) < 0)
+		return -1;
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen, "%s %s holds private state and is writable by %s: run "
+		    "chmod go-w %s", what, path, (st.st_mode & S_IWOTH) ? "others" : "its group", path);
+		return -1;
+	}
 	return 0;
 }

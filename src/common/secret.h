@@ -23,4 +23,10 @@ int secret_open(const char *path, const char *what, char *err, size_t errlen);
  * file). 0, or -1 with err as above. */
 int secret_check(const char *path, const char *what, char *err, size_t errlen);
 
+/* A directory that holds private state (the agent's spool): the opened directory `fd`
+ * must be owned by root or the effective user and writable by no one else (no group or
+ * other write, so no one else can plant or swap a file in it). 0, or -1 with err naming
+ * `what` and `path` and saying how to mend it (chown, chmod go-w). */
+int secret_check_dir(int fd, const char *path, const char *what, char *err, size_t errlen);
+
 #endif
