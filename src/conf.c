@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <libconfig.h>
 
+#include "common/secret.h"
 #include "conf.h"
 
 struct conf_str {
@@ -587,18 +587,7 @@ conf_check_keys(const struct vmm_conf *c, const char *const *const *active, size
 int
 conf_check_private(const char *path, const char *what, char *err, size_t errlen)
 {
-	struct stat st;
-
-	if (stat(path, &st) < 0) {
-		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
-		return -1;
-	}
-	if (st.st_mode & (S_IROTH | S_IWOTH)) {
-		snprintf(err, errlen, "%s %s holds a secret and is %s by others: run chmod o-rwx %s",
-		    what, path, (st.st_mode & S_IWOTH) ? "writable" : "readable", path);
-		return -1;
-	}
-	return 0;
+	return secret_check(path, what, err, errlen);
 }
 
 static void

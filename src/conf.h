@@ -48,8 +48,8 @@ struct conf_key_doc {
 };
 extern const struct conf_key_doc conf_known_keys[];
 
-/* Refuse a file that holds a secret when others can read it, or anyone but its owner and
- * root can write it. 0, or -1 with err saying how to mend (chmod). */
+/* Check a file that holds a secret at load time (vmmanage -t sees it): the rule of
+ * secret_open in common/secret.h. 0, or -1 with err saying how to mend (chown, chmod). */
 int conf_check_private(const char *path, const char *what, char *err, size_t errlen);
 
 

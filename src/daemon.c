@@ -120,21 +120,51 @@ daemon_control(const char *line, FILE *out, void *arg)
 	    line);
 }
 
-/* Refuse to start over a live daemon; replace a stale pid file. */
+/* An existing pid file: refuse to start over the live daemon it names; remove it when
+ * stale. Read only if it is a regular file of our user, never through a symbolic link. */
+static int
+daemon_pidfile_stale(const char *path, char *err, size_t errlen)
+{
+	char buf[32];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0; /* gone meanwhile */
+		snprintf(err, errlen, errno == ELOOP ? "pid_file %s is a symbolic link: remove it" :
+		    "pid_file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		snprintf(err, errlen, "pid_file %s is not a regular file of this daemon's user: "
+		    "remove it", path);
+		close(fd);
+		return -1;
+	}
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	long pid = strtol(buf, NULL, 10);
+	if (pid > 0 && pid != getpid() && kill((pid_t)pid, 0) == 0) {
+		snprintf(err, errlen, "already running as pid %ld (%s)", pid, path);
+		return -1;
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "pid_file %s: cannot remove the stale file: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The pid file is created anew (O_EXCL, O_NOFOLLOW): nothing another user put at its
+ * name is ever written to. */
 static int
 daemon_pidfile(const char *path, char *err, size_t errlen)
 {
-	char buf[32], dir[4096];
-	FILE *f = fopen(path, "re");
+	char dir[4096];
 
-	if (f != NULL) {
-		long pid = fgets(buf, sizeof(buf), f) ? strtol(buf, NULL, 10) : 0;
-		fclose(f);
-		if (pid > 0 && pid != getpid() && kill((pid_t)pid, 0) == 0) {
-			snprintf(err, errlen, "already running as pid %ld (%s)", pid, path);
-			return -1;
-		}
-	}
 	snprintf(dir, sizeof(dir), "%s", path);
 	char *slash = strrchr(dir, '/');
 	if (slash != NULL && slash != dir) {
@@ -142,16 +172,28 @@ daemon_pidfile(const char *path, char *err, size_t errlen)
 		if (state_mkdirs(dir, 0755, err, errlen) < 0)
 			return -1;
 	}
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || dprintf(fd, "%ld\n", (long)getpid()) < 0) {
-		snprintf(err, errlen, "pid_file %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
+	for (int tries = 0; tries < 3; tries++) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && errno == EEXIST) {
+			if (daemon_pidfile_stale(path, err, errlen) < 0)
+				return -1;
+			continue;
+		}
+		if (fd < 0) {
+			snprintf(err, errlen, "pid_file %s: %s", path, strerror(errno));
+			return -1;
+		}
+		int bad = dprintf(fd, "%ld\n", (long)getpid()) < 0;
+		if (close(fd) < 0 || bad) {
+			snprintf(err, errlen, "pid_file %s: %s", path, strerror(errno));
+			unlink(path);
+			return -1;
+		}
+		the_pid_file = strdup(path);
+		return 0;
 	}
-	close(fd);
-	the_pid_file = strdup(path);
-	return 0;
+	snprintf(err, errlen, "pid_file %s: another process keeps creating it", path);
+	return -1;
 }
 
 /* Detach; the parent waits on `ready` for one status byte and any error text. */
@@ -240,13 +282,14 @@ daemon_run(const char *config, int foreground, int debug)
 	log_init("vmmanage", foreground, debug);
 	umask(027);
 	ev_init();
+	/* the control socket before the agent's threads: its umask is the process's */
 	if (daemon_pidfile(su->set.pid_file, err, sizeof(err)) < 0 ||
-	    daemon_signals(err, sizeof(err)) < 0) {
+	    daemon_signals(err, sizeof(err)) < 0 ||
+	    control_listen(su->set.control_socket, daemon_control, NULL, err, sizeof(err)) < 0) {
 		setup_free(su);
 		goto fail;
 	}
-	if ((the_agent = daemon_start_agent(su, config, err, sizeof(err))) == NULL ||
-	    control_listen(agent_control_socket(the_agent), daemon_control, NULL, err, sizeof(err)) < 0)
+	if ((the_agent = daemon_start_agent(su, config, err, sizeof(err))) == NULL)
 		goto fail;
 	daemon_ready(ready, NULL);
 	int rc = ev_run() < 0 ? 1 : 0;
@@ -257,12 +300,16 @@ daemon_run(const char *config, int foreground, int debug)
 	ev_free();
 	return rc;
 fail:
+	/* clean up before the parent hears of the failure: when it returns, an init script
+	 * may look for the pid file at once */
 	log_warnx("cannot start: %s", err);
-	daemon_ready(ready, err);
+	control_close();
 	agent_free(the_agent);
 	if (the_pid_file)
 		unlink(the_pid_file);
 	free(the_pid_file);
+	the_pid_file = NULL;
+	daemon_ready(ready, err);
 	ev_free();
 	return 1;
 }

@@ -22,6 +22,7 @@
 
 #include <sodium.h>
 
+#include "common/secret.h"
 #include "ev.h"
 #include "logship.h"
 #include "logship_spool.h"
@@ -544,10 +545,14 @@ ls_load_key(struct logship *ls, const char *file, char *err, size_t errlen)
 {
 	char hex[160];
 	size_t binlen;
-	FILE *f = fopen(file, "re");
+	int fd = secret_open(file, "collector_key_file", err, errlen);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
 
 	if (f == NULL) {
-		snprintf(err, errlen, "collector_key_file %s: %s", file, strerror(errno));
+		if (fd >= 0) {
+			snprintf(err, errlen, "collector_key_file %s: %s", file, strerror(errno));
+			close(fd);
+		}
 		return -1;
 	}
 	if (fgets(hex, sizeof(hex), f) == NULL)

@@ -13,6 +13,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "common/secret.h"
 #include "logship_spool.h"
 
 #define LSPOOL_PREFIX "spool."
@@ -129,7 +130,7 @@ lspool_load(struct lspool *sp, char *err, size_t errlen)
 			break;
 		sp->segs = n;
 		n[sp->nsegs] = (struct lspool_seg){ .first = first, .fd = openat(sp->dirfd, de->d_name,
-		    O_RDWR | O_APPEND | O_CLOEXEC) };
+		    O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW) };
 		if (n[sp->nsegs].fd >= 0)
 			sp->nsegs++;
 	}
@@ -150,7 +151,7 @@ static int
 lspool_boot_id(struct lspool *sp, char *err, size_t errlen)
 {
 	char buf[32] = "";
-	int fd = openat(sp->dirfd, LSPOOL_ID, O_RDONLY | O_CLOEXEC);
+	int fd = openat(sp->dirfd, LSPOOL_ID, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd >= 0) {
 		ssize_t n = read(fd, buf, sizeof(buf) - 1);
@@ -174,7 +175,8 @@ lspool_boot_id(struct lspool *sp, char *err, size_t errlen)
 	/* segments without a known boot (id file lost) are replayed under the new one */
 	sp->next_seq = sp->nsegs > 0 ? sp->segs[sp->nsegs - 1].last + 1 : 1;
 	sp->acked = sp->nsegs > 0 ? sp->segs[0].first - 1 : 0;
-	if ((fd = openat(sp->dirfd, LSPOOL_ID ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
+	if ((fd = openat(sp->dirfd, LSPOOL_ID ".tmp",
+	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0 ||
 	    dprintf(fd, "%s\n", sp->boot) < 0 || fsync(fd) < 0 || close(fd) < 0 ||
 	    renameat(sp->dirfd, LSPOOL_ID ".tmp", sp->dirfd, LSPOOL_ID) < 0) {
 		snprintf(err, errlen, "spool %s/" LSPOOL_ID ": %s", sp->dir, strerror(errno));
@@ -182,6 +184,27 @@ lspool_boot_id(struct lspool *sp, char *err, size_t errlen)
 	}
 	fsync(sp->dirfd);
 	return 0;
+}
+
+/* The spool is trusted only in a directory no one else can write (common/secret.h):
+ * what is in it is replayed to the collector in this host's name. Created 0700. */
+static int
+lspool_open_dir(const char *dir, char *err, size_t errlen)
+{
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "spool %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "spool %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (secret_check_dir(fd, dir, "spool", err, errlen) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 struct lspool *
@@ -202,15 +225,7 @@ lspool_open(const char *dir, uint64_t max_bytes, int sync, char *err, size_t err
 		sp->seg_max = 1024 * 1024;
 	if (sp->seg_max < 4096)
 		sp->seg_max = 4096;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "spool %s: %s", dir, strerror(errno));
-		free(sp->dir);
-		free(sp);
-		return NULL;
-	}
-	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sp->dirfd < 0) {
-		snprintf(err, errlen, "spool %s: %s", dir, strerror(errno));
+	if ((sp->dirfd = lspool_open_dir(dir, err, errlen)) < 0) {
 		free(sp->dir);
 		free(sp);
 		return NULL;
@@ -246,7 +261,8 @@ lspool_new_seg(struct lspool *sp)
 		return NULL;
 	sp->segs = n;
 	lspool_seg_name(name, sizeof(name), sp->next_seq);
-	int fd = openat(sp->dirfd, name, O_RDWR | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = openat(sp->dirfd, name, O_RDWR | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
 	if (fd < 0)
 		return NULL;
 	if (sp->sync)

@@ -21,6 +21,7 @@ chmod 600 "$T/keys"
 start_collector "$T/c.conf" "$OUT"
 
 echo "$K1" > "$T/k1"; echo "$K2" > "$T/k2"
+chmod 600 "$T/k1" "$T/k2"
 "$DRIVER" -c "127.0.0.1:$PORT" -s "$T/s1" -n 20 -H agent1 -k "$T/k1" -x signed -t 20 >/dev/null 2>&1
 check "agent1 with its key: delivered" [ "$(seq_of agent1 signed "$OUT" | tr '\n' ' ')" = "$(seq -s ' ' 1 20) " ]
 "$DRIVER" -c "127.0.0.1:$PORT" -s "$T/s2" -n 5 -H agent1 -k "$T/k2" -x forged -t 3 > "$T/d2.out" 2>&1

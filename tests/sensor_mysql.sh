@@ -24,7 +24,7 @@ DRIVE="$top_builddir/tests/sensor_drive"
 # --- the option file holds a password: refused while others can read it
 out=$("$DRIVE" -t "$T/vmm.conf" mysql_slow)
 check "a world-readable option file is refused at init ($out)" \
-	grep -q "chmod o-rwx $T/my.cnf" <<<"$out"
+	grep -q "readable by others: run chmod go-rwx $T/my.cnf" <<<"$out"
 chmod 600 "$T/my.cnf"
 out=$("$DRIVE" -t "$T/vmm.conf" mysql_slow)
 check "init accepts it at mode 0600, and names the label ($out)" grep -q $'^ready\tmysql_slow\tslow rate' <<<"$out"

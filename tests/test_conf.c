@@ -123,10 +123,31 @@ test_fingerprint_private(void)
 	close(fd);
 	chmod(path, 0644);
 	TAP_OK(conf_check_private(path, "mysql_option_file", err, sizeof(err)) == -1, "world-readable secret refused");
-	TAP_CONTAINS(err, "chmod o-rwx", "says how to mend");
+	TAP_CONTAINS(err, "readable by others: run chmod go-rwx", "says how to mend");
 	chmod(path, 0640);
-	TAP_OK(conf_check_private(path, "mysql_option_file", err, sizeof(err)) == 0, "0640 accepted");
+	TAP_OK(conf_check_private(path, "mysql_option_file", err, sizeof(err)) == -1, "group-readable secret refused");
+	TAP_CONTAINS(err, "readable by its group", "says so");
+	chmod(path, 0600);
+	TAP_OK(conf_check_private(path, "mysql_option_file", err, sizeof(err)) == 0, "0600 accepted");
+	if (geteuid() == 0) {
+		/* as root: a file another user owns could be rewritten by that user */
+		TAP_OK(chown(path, 65534, (gid_t)-1) == 0 &&
+		    conf_check_private(path, "k", err, sizeof(err)) == -1, "another user's file refused");
+		TAP_CONTAINS(err, "owned by uid 65534, neither root nor this daemon's user: run chown root",
+		    "says how to mend");
+		TAP_OK(chown(path, 0, (gid_t)-1) == 0, "back to root");
+	}
+	char link[64];
+	snprintf(link, sizeof(link), "%s.link", path);
+	TAP_OK(symlink(path, link) == 0, "a symbolic link to it");
+	TAP_OK(conf_check_private(link, "mysql_option_file", err, sizeof(err)) == -1, "is refused");
+	TAP_CONTAINS(err, "symbolic link", "saying why");
+	unlink(link);
 	unlink(path);
+	TAP_OK(mkdir(path, 0700) == 0 && conf_check_private(path, "k", err, sizeof(err)) == -1,
+	    "a directory is refused");
+	TAP_CONTAINS(err, "not a regular file", "saying why");
+	rmdir(path);
 }
 
 int

@@ -6,13 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <mysql.h>
 
 #include <vmmanage/sensor.h>
 
+#include "common/secret.h"
 #include "sensors/mysql_slow_parse.h"
 
 #define MYSQL_DEFAULT_TIMEOUT 5
@@ -44,27 +44,14 @@ static const char *const mysql_keys[] = {
 	"mysql_timeout", NULL
 };
 
-/* The password file must not be readable by others: the same rule as the daemon's
- * conf_check_private, which a module cannot call. */
+/* The option file holds the password: the rule of every secret the agent reads
+ * (common/secret.h), checked on an opened descriptor. libmariadb then opens the file again
+ * by name (MYSQL_READ_DEFAULT_FILE takes only a path), so the check runs at init and again
+ * right before every connect, which keeps the window to the connect itself. */
 static int
 mysql_check_private(const char *path, char *err, size_t errlen)
 {
-	struct stat st;
-
-	if (stat(path, &st) < 0) {
-		snprintf(err, errlen, "mysql_option_file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "mysql_option_file %s: not a regular file", path);
-		return -1;
-	}
-	if (st.st_mode & (S_IROTH | S_IWOTH)) {
-		snprintf(err, errlen, "mysql_option_file %s holds a password and is %s by others: "
-		    "run chmod o-rwx %s", path, (st.st_mode & S_IWOTH) ? "writable" : "readable", path);
-		return -1;
-	}
-	return 0;
+	return secret_check(path, "mysql_option_file", err, errlen);
 }
 
 /* An optional string key copied into *out (NULL when absent). */
@@ -178,6 +165,10 @@ mysql_connect(struct mysql_state *st, char *err, size_t errlen)
 {
 	if ((st->db = mysql_init(NULL)) == NULL) {
 		snprintf(err, errlen, "mysql: out of memory");
+		return -1;
+	}
+	if (st->option_file != NULL && mysql_check_private(st->option_file, err, errlen) < 0) {
+		mysql_disconnect(st);
 		return -1;
 	}
 	mysql_set_options(st);
