@@ -770,9 +770,12 @@ static void
 agent_swap(struct agent *a, struct setup *neu)
 {
 	struct setup *old = a->su;
+	const void *running = old->policy.state;
 	char err[512];
 
+	/* adoption swaps the instances: compare with the state that ran before it */
 	setup_adopt(neu, old);
+	int kept = neu->policy.state == running;
 	a->su = neu;
 	host_set_hostname(neu->set.hostname);
 	guard_configure(&a->guard, neu->set.cooldown, neu->set.max_moves_per_hour);
@@ -799,11 +802,11 @@ agent_swap(struct agent *a, struct setup *neu)
 		ev_timer_set(a->tick, neu->set.interval);
 	if (agent_ship_update(a, err, sizeof(err)) < 0)
 		log_warnx("reload: collector: %s", err);
-	if (old->policy.state != neu->policy.state)
-		memset(&a->counters, 0, sizeof(a->counters));
+	if (!kept) /* status shows the new policy's counters now, not from the next cycle */
+		setup_policy(neu)->counters(neu->policy.state, &a->counters);
 	agent_event(a, "reload", "Reloaded %s: policy %s, sensor %s, endpoint %s%s", a->config_path,
 	    neu->set.policy, neu->set.sensor, neu->set.endpoint,
-	    old->policy.state == neu->policy.state ? "" : " (policy counters start again)");
+	    kept ? "" : " (policy counters start again)");
 	setup_free(old);
 }
 
