@@ -1,6 +1,7 @@
 /* Target choice for each action: for move, the best-known other host of the array (or,
  * as the thesis did, the next one, wrapping); no wrap for move_up/move_down; the base; the
- * other site. Hosts backing off after a failed move are passed over. */
+ * other site. For the policy, hosts backing off after a failed move are passed over; an
+ * administrator's action (ignore_backoff) tries them too. */
 #include "config.h"
 
 #include <stdio.h>
