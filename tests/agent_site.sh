@@ -17,4 +17,21 @@ check "away and home again ($(moves | tr '\n' ' '))" \
 check "processing at home is logged" grep -q 'testvm: Would process: at home now' "$T/vmmanage.log"
 check "processing away is logged" grep -q 'testvm: Would process: away from home now' "$T/vmmanage.log"
 check "the move away in the thesis words" grep -q 'Now using aws1 —moving from home' "$T/vmmanage.log"
+
+# on the base (a cheap host of the home site) the site moves are not "location unknown"
+rm -rf "$T/state" "$T/vmmanage.log"
+agent_conf 'policy = "site"' 'threshold = 2' 'bigjobs = "grade a"' 'daemon_interval = 0.3' \
+	'cooldown = 0' 'max_moves_per_hour = 0' 'home = ["h1", "h2"]' 'away = ["aws1"]' \
+	'base = "cheap"' 'location = "cheap"'
+values $(for i in $(seq 100); do echo 0; done)
+agent_start
+out=$(vmm move_to_home 2>&1); rc=$?
+check "move_to_home on the base: at home already, exit 0 ($out)" \
+	sh -c "test $rc = 0 && echo '$out' | grep -q 'Already at the home site (on the base)'"
+out=$(vmm move_from_home 2>&1); rc=$?
+check "move_from_home on the base goes away: exit 0 ($out)" test "$rc" = 0
+wait_for 15 grep -q '^move_from_home aws1' "$T/moves" && ok "the endpoint ran move_from_home aws1" \
+	|| fail "the endpoint ran move_from_home aws1 ($(moves | tr '\n' ' '))"
+agent_stop
+check "never 'location unknown' on the base" bash -c "! grep -q 'location unknown' '$T/vmmanage.log'"
 finish
