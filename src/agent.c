@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "conf.h"
@@ -1098,6 +1100,73 @@ agent_open(struct agent *a, char *err, size_t errlen)
 		    skipped == 1 ? "" : "s");
 	err[0] = '\0';
 	return 0;
+}
+
+/* One directory for -t: 0 ready or to be made at the start, -1 unusable (why says). */
+static int
+agent_check_dir(const char *dir, char *verdict, size_t len)
+{
+	char up[4096];
+	struct stat st;
+
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(verdict, len, "exists and is not a directory");
+			return -1;
+		}
+		if (access(dir, W_OK | X_OK) < 0) {
+			snprintf(verdict, len, "not writable by this user");
+			return -1;
+		}
+		snprintf(verdict, len, "ready (mode %04o)%s", (unsigned)st.st_mode & 07777,
+		    st.st_mode & S_IWOTH ? "; warning: writable by others" : "");
+		return 0;
+	}
+	/* missing: the start makes it when its nearest existing parent lets it */
+	snprintf(up, sizeof(up), "%s", dir);
+	char *slash;
+	while ((slash = strrchr(up, '/')) != NULL && slash != up) {
+		*slash = '\0';
+		if (stat(up, &st) == 0)
+			break;
+	}
+	if (slash == up)
+		snprintf(up, sizeof(up), "/");
+	if (stat(up, &st) == 0 && S_ISDIR(st.st_mode) && access(up, W_OK | X_OK) == 0) {
+		snprintf(verdict, len, "missing; made at the start");
+		return 0;
+	}
+	snprintf(verdict, len, "missing, and %s does not let this user make it", up);
+	return -1;
+}
+
+int
+agent_check_dirs(const struct setup *su, FILE *out)
+{
+	const struct settings *s = &su->set;
+	const char *const files[] = { s->log_file, s->pid_file, s->control_socket };
+	const char *const what[] = { "state_dir", "log_file", "pid_file", "control_socket" };
+	char dirs[4][4096], verdict[4400];
+	int rc = 0;
+
+	snprintf(dirs[0], sizeof(dirs[0]), "%s", s->state_dir);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(dirs[i + 1], sizeof(dirs[i + 1]), "%s", files[i]);
+		char *slash = strrchr(dirs[i + 1], '/');
+		if (slash == NULL)
+			snprintf(dirs[i + 1], sizeof(dirs[i + 1]), ".");
+		else if (slash != dirs[i + 1])
+			*slash = '\0';
+		else
+			slash[1] = '\0';
+	}
+	for (size_t i = 0; i < 4; i++) {
+		int ok = agent_check_dir(dirs[i], verdict, sizeof(verdict)) == 0;
+		fprintf(out, "%s: %s %s: %s\n", ok ? "ok" : "error", what[i], dirs[i], verdict);
+		if (!ok)
+			rc = -1;
+	}
+	return rc;
 }
 
 struct agent *
