@@ -279,6 +279,14 @@ conf_expand(struct vmm_conf *c, const char *path, int depth, const char *from,
 			    strerror(errno));
 		return -1;
 	}
+	struct stat st;
+	if (from != NULL && (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode))) {
+		/* a device or a pipe could feed the parser for ever */
+		snprintf(err, errlen, "%s:%u: cannot include %s: not a regular file", from, fromline,
+		    path);
+		fclose(f);
+		return -1;
+	}
 	if (conf_add_file(c, path, &idx) < 0) {
 		fclose(f);
 		snprintf(err, errlen, "out of memory");

@@ -113,6 +113,10 @@ printf '%s\n' 'policy = "threshold"' '@include "loop.conf"' "$m" >"$T/etc/vmm.co
 out=$(cd "$T/elsewhere" && "$VMMANAGE" -c "$T/etc/vmm.conf" -t 2>&1); rc=$?
 check "an include loop: exit $rc" test "$rc" = 1
 check "is refused, not followed forever ($out)" grep -q "loop.conf:1: .*include.*deep" <<<"$out"
+printf '%s\n' 'policy = "threshold"' '@include "/dev/zero"' "$m" >"$T/etc/vmm.conf"
+out=$(cd "$T/elsewhere" && timeout 20 "$VMMANAGE" -c "$T/etc/vmm.conf" -t 2>&1); rc=$?
+check "an include of a device: exit $rc" test "$rc" = 1
+check "is refused at once ($out)" grep -q "vmm.conf:2: cannot include /dev/zero: not a regular file" <<<"$out"
 printf '%s\n' 'threshold = 60' >"$T/abs.conf"
 printf '%s\n' 'policy = "threshold"' "@include \"$T/abs.conf\"" 'sensor = "exec"' \
 	'sensor_command = "/bin/echo 1"' 'endpoint = "exec"' 'endpoint_command = "/bin/true"' \
