@@ -30,6 +30,7 @@
 #include "worker.h"
 
 #define AGENT_RECENT 10
+#define AGENT_KNOWN_SAVE 300.0 /* seconds between writes of state_dir/hosts */
 
 /* A message that would otherwise repeat every cycle while a state lasts (the queue
  * processed where the VM is, "Already at base"): said when the state starts, with a count
@@ -39,7 +40,6 @@ struct agent_episode {
 	char msg[256];
 	uint64_t repeats;            /* times it came again after it was said */
 };
-#define AGENT_KNOWN_SAVE 300.0 /* seconds between writes of state_dir/hosts */
 
 struct agent {
 	struct setup *su;
@@ -1102,7 +1102,8 @@ agent_open(struct agent *a, char *err, size_t errlen)
 	return 0;
 }
 
-/* One directory for -t: 0 ready or to be made at the start, -1 unusable (why says). */
+/* One directory for -t: 0 ready or to be made at the start, -1 unusable (why says), -2
+ * not for this user (another may run the daemon). */
 static int
 agent_check_dir(const char *dir, char *verdict, size_t len)
 {
@@ -1116,7 +1117,7 @@ agent_check_dir(const char *dir, char *verdict, size_t len)
 		}
 		if (access(dir, W_OK | X_OK) < 0) {
 			snprintf(verdict, len, "not writable by this user");
-			return -1;
+			return -2;
 		}
 		snprintf(verdict, len, "ready (mode %04o)%s", (unsigned)st.st_mode & 07777,
 		    st.st_mode & S_IWOTH ? "; warning: writable by others" : "");
@@ -1124,20 +1125,26 @@ agent_check_dir(const char *dir, char *verdict, size_t len)
 	}
 	/* missing: the start makes it when its nearest existing parent lets it */
 	snprintf(up, sizeof(up), "%s", dir);
-	char *slash;
-	while ((slash = strrchr(up, '/')) != NULL && slash != up) {
+	for (;;) {
+		char *slash = strrchr(up, '/');
+		if (slash == NULL) {
+			snprintf(up, sizeof(up), ".");
+			break;
+		}
+		if (slash == up) {
+			up[1] = '\0';
+			break;
+		}
 		*slash = '\0';
 		if (stat(up, &st) == 0)
 			break;
 	}
-	if (slash == up)
-		snprintf(up, sizeof(up), "/");
 	if (stat(up, &st) == 0 && S_ISDIR(st.st_mode) && access(up, W_OK | X_OK) == 0) {
 		snprintf(verdict, len, "missing; made at the start");
 		return 0;
 	}
 	snprintf(verdict, len, "missing, and %s does not let this user make it", up);
-	return -1;
+	return -2;
 }
 
 int
@@ -1161,9 +1168,13 @@ agent_check_dirs(const struct setup *su, FILE *out)
 			slash[1] = '\0';
 	}
 	for (size_t i = 0; i < 4; i++) {
-		int ok = agent_check_dir(dirs[i], verdict, sizeof(verdict)) == 0;
-		fprintf(out, "%s: %s %s: %s\n", ok ? "ok" : "error", what[i], dirs[i], verdict);
-		if (!ok)
+		int v = agent_check_dir(dirs[i], verdict, sizeof(verdict));
+		/* the daemon runs as root: an administrator's check as another user only notes
+		 * what that user may not do */
+		int bad = v == -1 || (v == -2 && geteuid() == 0);
+		fprintf(out, "%s: %s %s: %s%s\n", v == 0 ? "ok" : bad ? "error" : "note", what[i],
+		    dirs[i], verdict, v == -2 && !bad ? " (the daemon runs as root)" : "");
+		if (bad)
 			rc = -1;
 	}
 	return rc;
