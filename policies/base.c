@@ -32,6 +32,7 @@ static void
 base_evaluate(void *state, const struct vmm_policy_input *in, struct vmm_decision *out)
 {
 	counter_decision_clear(out);
+	counter_pair_new_cycle(state);
 	if (!in->sample.known) {
 		counter_unknown(out);
 		return;

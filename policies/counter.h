@@ -19,6 +19,7 @@ struct counter {
 	int64_t count;
 	int64_t within_x, within_y; /* 0: tarry in a row */
 	uint64_t hist;              /* the last within_y known samples, 1 = beyond */
+	int64_t fired;              /* the count that fired in this cycle (for the log), or 0 */
 };
 
 /* The base policy's pair: `high` fires move, `low` (idle) fires move_to_base. */
@@ -64,7 +65,8 @@ counter_side(enum vmm_direction d, int worse)
 }
 
 /* Count a hit or restart on a miss; 1 when tarry hits in a row are reached, and then the
- * counter starts again from 0 (scripts B.1, C.1). */
+ * counter starts again from 0 (scripts B.1, C.1). The scripts printed the count before
+ * that reset: the firing cycle shows the count that fired (counter_shown). */
 static inline int
 counter_step(struct counter *c, int hit)
 {
@@ -74,6 +76,7 @@ counter_step(struct counter *c, int hit)
 		c->count = __builtin_popcountll(c->hist);
 		if (c->count < c->within_x)
 			return 0;
+		c->fired = c->count;
 		c->hist = 0;
 		c->count = 0;
 		return 1;
@@ -81,8 +84,24 @@ counter_step(struct counter *c, int hit)
 	c->count = hit ? c->count + 1 : 0;
 	if (c->count < c->tarry)
 		return 0;
+	c->fired = c->count;
 	c->count = 0;
 	return 1;
+}
+
+/* A new cycle: what fired in the last one is no longer this cycle's count. Every policy
+ * calls it before looking at the sample, known or not. */
+static inline void
+counter_new_cycle(struct counter *c)
+{
+	c->fired = 0;
+}
+
+/* The count this cycle's log and status show. */
+static inline int64_t
+counter_shown(const struct counter *c)
+{
+	return c->fired ? c->fired : c->count;
 }
 
 /* A required number; absent is an error that shows a line to add. */
@@ -248,19 +267,27 @@ counter_eval_pair(struct counter_pair *p, double v, struct vmm_decision *out)
 }
 
 static inline void
+counter_pair_new_cycle(struct counter_pair *p)
+{
+	counter_new_cycle(&p->high);
+	counter_new_cycle(&p->low);
+}
+
+static inline void
 counter_pair_reset(struct counter_pair *p)
 {
 	p->high.count = 0;
 	p->low.count = 0;
+	counter_pair_new_cycle(p);
 }
 
 static inline void
 counter_pair_report(const struct counter_pair *p, struct vmm_policy_counters *out)
 {
-	out->count = p->high.count;
+	out->count = counter_shown(&p->high);
 	out->threshold = p->high.threshold;
 	out->has_low = 1;
-	out->lowcount = p->low.count;
+	out->lowcount = counter_shown(&p->low);
 	out->lowthreshold = p->low.threshold;
 }
 

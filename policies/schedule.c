@@ -316,6 +316,7 @@ schedule_evaluate(void *state, const struct vmm_policy_input *in, struct vmm_dec
 	struct schedule_state *s = state;
 
 	counter_decision_clear(out);
+	counter_pair_new_cycle(&s->pair);
 	if (!schedule_working(&s->win, in->sample.time)) {
 		schedule_rest(s, out);
 		return;

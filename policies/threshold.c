@@ -39,6 +39,7 @@ threshold_evaluate(void *state, const struct vmm_policy_input *in, struct vmm_de
 	struct threshold_state *s = state;
 
 	counter_decision_clear(out);
+	counter_new_cycle(&s->high);
 	if (!in->sample.known) {
 		counter_unknown(out);
 		return;
@@ -52,7 +53,7 @@ threshold_counters(const void *state, struct vmm_policy_counters *out)
 	const struct threshold_state *s = state;
 
 	memset(out, 0, sizeof(*out));
-	out->count = s->high.count;
+	out->count = counter_shown(&s->high);
 	out->threshold = s->high.threshold;
 }
 

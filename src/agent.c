@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "conf.h"
@@ -29,6 +31,15 @@
 
 #define AGENT_RECENT 10
 #define AGENT_KNOWN_SAVE 300.0 /* seconds between writes of state_dir/hosts */
+
+/* A message that would otherwise repeat every cycle while a state lasts (the queue
+ * processed where the VM is, "Already at base"): said when the state starts, with a count
+ * when it ends. */
+struct agent_episode {
+	char kind[16];
+	char msg[256];
+	uint64_t repeats;            /* times it came again after it was said */
+};
 
 struct agent {
 	struct setup *su;
@@ -70,6 +81,10 @@ struct agent {
 	struct efficacy eff;
 	char recommended[512];       /* the last recommendation (mode recommend, breaker) */
 	int64_t recommended_at;
+	/* what the policy keeps deciding, said once per episode */
+	struct agent_episode ep_queue;   /* "Would process: at home now" */
+	struct agent_episode ep_nothing; /* "Already at base" */
+	struct agent_episode ep_process; /* "Processing failed: ..." */
 	/* the central log */
 	struct logship *ship;
 	char *ship_fp;               /* its settings, to restart it only when they change */
@@ -98,6 +113,32 @@ agent_event(struct agent *a, const char *kind, const char *fmt, ...)
 	cyclelog_event(&a->log, agent_wall(), host_hostname(), kind, msg);
 	if (a->ship != NULL && logship_submit(a->ship, (time_t)agent_wall(), msg) < 0)
 		log_warn("collector: cannot spool");
+}
+
+/* A state's message: said when it starts or changes, counted while it lasts. */
+static void
+agent_episode(struct agent *a, struct agent_episode *e, const char *kind, const char *msg)
+{
+	if (e->msg[0] && strcmp(e->msg, msg) == 0) {
+		e->repeats++;
+		return;
+	}
+	if (e->msg[0] && e->repeats > 0)
+		agent_event(a, e->kind, "%s: %" PRIu64 " times in all", e->msg, e->repeats + 1);
+	agent_event(a, kind, "%s", msg);
+	snprintf(e->kind, sizeof(e->kind), "%s", kind);
+	snprintf(e->msg, sizeof(e->msg), "%s", msg);
+	e->repeats = 0;
+}
+
+/* The state is over: how often it came, when more than once. */
+static void
+agent_episode_end(struct agent *a, struct agent_episode *e)
+{
+	if (e->msg[0] && e->repeats > 0)
+		agent_event(a, e->kind, "%s: %" PRIu64 " times in all", e->msg, e->repeats + 1);
+	e->msg[0] = '\0';
+	e->repeats = 0;
 }
 
 /* The cycle's values for the collector, compact: the block itself stays local. */
@@ -266,13 +307,16 @@ agent_move_job(void *arg)
 	eo->move(a->su->endpoint.state, &a->req, &a->res);
 }
 
+/* cross_site: the site policy's trips away and home are its design, not a ping-pong;
+ * they are remembered all the same, so that a move inside a site that undoes them warns. */
 static void
-agent_set_location(struct agent *a, const char *where, int confirmed)
+agent_set_location(struct agent *a, const char *where, int confirmed, int cross_site)
 {
 	char warn[256];
 
 	if (strcmp(a->st.location, where) != 0) {
-		if (a->st.location[0] && guard_moved(&a->guard, ev_now(), a->st.location, where, warn, sizeof(warn)))
+		if (a->st.location[0] && guard_moved(&a->guard, ev_now(), a->st.location, where, warn,
+		    sizeof(warn)) && !cross_site)
 			agent_event(a, "pingpong", "Warning: %s", warn);
 		snprintf(a->st.location, sizeof(a->st.location), "%s", where);
 	}
@@ -323,7 +367,7 @@ agent_move_outcome(struct agent *a)
 
 	if (r->outcome == VMM_MOVE_CONFIRMED) {
 		struct decider d = agent_decider(a);
-		agent_set_location(a, r->location[0] ? r->location : target, 1);
+		agent_set_location(a, r->location[0] ? r->location : target, 1, a->req.cross_site);
 		decide_arrived(&d, ev_now(), a->req_source, a->st.location);
 		a->st.confirmed++;
 		hosts_succeeded(&a->known, a->st.location);
@@ -332,13 +376,14 @@ agent_move_outcome(struct agent *a)
 		    r->detail[0] ? ": " : "", r->detail);
 	} else if (r->outcome == VMM_MOVE_UNCONFIRMED) {
 		/* accepted: like the thesis, assume it went where it was sent, but say so */
-		agent_set_location(a, r->location[0] ? r->location : target, r->location[0] != 0);
+		agent_set_location(a, r->location[0] ? r->location : target, r->location[0] != 0,
+		    a->req.cross_site);
 		a->st.unconfirmed++;
 		agent_event(a, "unconfirmed", "Move to %s unconfirmed: %s", target,
 		    r->detail[0] ? r->detail : "the endpoint accepted it but did not say where the VM runs");
 	} else {
 		if (r->location[0])
-			agent_set_location(a, r->location, 1);
+			agent_set_location(a, r->location, 1, a->req.cross_site);
 		agent_move_failed(a, r, target);
 	}
 	/* the endpoint's word on where the VM is, soon, unless it just confirmed it */
@@ -392,6 +437,9 @@ static void
 agent_send(struct agent *a, enum vmm_action act, const char *target, int cross_site,
     const char *origin)
 {
+	/* a move ends what the policy kept deciding where the VM was */
+	agent_episode_end(a, &a->ep_queue);
+	agent_episode_end(a, &a->ep_nothing);
 	a->req_action = act;
 	snprintf(a->req_source, sizeof(a->req_source), "%s", a->st.location);
 	snprintf(a->req_target, sizeof(a->req_target), "%s", target);
@@ -470,7 +518,11 @@ agent_carry_out(struct agent *a, const struct decide_result *d, const char *orig
 		return -1;
 	case DECIDE_NOTHING:
 	case DECIDE_ERROR:
-		agent_event(a, d->kind == DECIDE_NOTHING ? "nothing" : "error", "%s", d->why);
+		/* the policy asks again every few cycles while idle: say it once */
+		if (d->kind == DECIDE_NOTHING && strcmp(origin, "policy") == 0)
+			agent_episode(a, &a->ep_nothing, "nothing", d->why);
+		else
+			agent_event(a, d->kind == DECIDE_NOTHING ? "nothing" : "error", "%s", d->why);
 		snprintf(reply, len, "%s: %s", d->kind == DECIDE_NOTHING ? "nothing to do" : "refused", d->why);
 		return d->kind == DECIDE_NOTHING ? 1 : -1;
 	default:
@@ -566,10 +618,15 @@ static void
 agent_process_done(void *arg)
 {
 	struct agent *a = arg;
+	char msg[320];
 
-	if (a->process_rc < 0)
-		agent_event(a, "queue", "Processing failed: %s", a->process_err);
-	else if (a->process_rc == 1)
+	if (a->process_rc < 0) {
+		snprintf(msg, sizeof(msg), "Processing failed: %s", a->process_err);
+		agent_episode(a, &a->ep_process, "queue", msg);
+	} else
+		agent_episode_end(a, &a->ep_process);
+	/* 2: there was nothing to run, which is no news */
+	if (a->process_rc == 1)
 		agent_event(a, "queue", "Queue processed");
 	agent_apply_pending(a);
 }
@@ -604,7 +661,7 @@ agent_decide(struct agent *a, const struct vmm_sample *s)
 	agent_ship_cycle(a, s, r.decision.action);
 	if (r.decision.process_queue) {
 		if (r.decision.reason[0])
-			agent_event(a, "queue", "%s", r.decision.reason);
+			agent_episode(a, &a->ep_queue, "queue", r.decision.reason);
 		agent_process(a);
 	}
 	if (r.measured)
@@ -770,9 +827,12 @@ static void
 agent_swap(struct agent *a, struct setup *neu)
 {
 	struct setup *old = a->su;
+	const void *running = old->policy.state;
 	char err[512];
 
+	/* adoption swaps the instances: compare with the state that ran before it */
 	setup_adopt(neu, old);
+	int kept = neu->policy.state == running;
 	a->su = neu;
 	host_set_hostname(neu->set.hostname);
 	guard_configure(&a->guard, neu->set.cooldown, neu->set.max_moves_per_hour);
@@ -799,11 +859,11 @@ agent_swap(struct agent *a, struct setup *neu)
 		ev_timer_set(a->tick, neu->set.interval);
 	if (agent_ship_update(a, err, sizeof(err)) < 0)
 		log_warnx("reload: collector: %s", err);
-	if (old->policy.state != neu->policy.state)
-		memset(&a->counters, 0, sizeof(a->counters));
+	if (!kept) /* status shows the new policy's counters now, not from the next cycle */
+		setup_policy(neu)->counters(neu->policy.state, &a->counters);
 	agent_event(a, "reload", "Reloaded %s: policy %s, sensor %s, endpoint %s%s", a->config_path,
 	    neu->set.policy, neu->set.sensor, neu->set.endpoint,
-	    old->policy.state == neu->policy.state ? "" : " (policy counters start again)");
+	    kept ? "" : " (policy counters start again)");
 	setup_free(old);
 }
 
@@ -1040,6 +1100,84 @@ agent_open(struct agent *a, char *err, size_t errlen)
 		    skipped == 1 ? "" : "s");
 	err[0] = '\0';
 	return 0;
+}
+
+/* One directory for -t: 0 ready or to be made at the start, -1 unusable (why says), -2
+ * not for this user (another may run the daemon). */
+static int
+agent_check_dir(const char *dir, char *verdict, size_t len)
+{
+	char up[4096];
+	struct stat st;
+
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(verdict, len, "exists and is not a directory");
+			return -1;
+		}
+		if (access(dir, W_OK | X_OK) < 0) {
+			snprintf(verdict, len, "not writable by this user");
+			return -2;
+		}
+		snprintf(verdict, len, "ready (mode %04o)%s", (unsigned)st.st_mode & 07777,
+		    st.st_mode & S_IWOTH ? "; warning: writable by others" : "");
+		return 0;
+	}
+	/* missing: the start makes it when its nearest existing parent lets it */
+	snprintf(up, sizeof(up), "%s", dir);
+	for (;;) {
+		char *slash = strrchr(up, '/');
+		if (slash == NULL) {
+			snprintf(up, sizeof(up), ".");
+			break;
+		}
+		if (slash == up) {
+			up[1] = '\0';
+			break;
+		}
+		*slash = '\0';
+		if (stat(up, &st) == 0)
+			break;
+	}
+	if (stat(up, &st) == 0 && S_ISDIR(st.st_mode) && access(up, W_OK | X_OK) == 0) {
+		snprintf(verdict, len, "missing; made at the start");
+		return 0;
+	}
+	snprintf(verdict, len, "missing, and %s does not let this user make it", up);
+	return -2;
+}
+
+int
+agent_check_dirs(const struct setup *su, FILE *out)
+{
+	const struct settings *s = &su->set;
+	const char *const files[] = { s->log_file, s->pid_file, s->control_socket };
+	const char *const what[] = { "state_dir", "log_file", "pid_file", "control_socket" };
+	char dirs[4][4096], verdict[4400];
+	int rc = 0;
+
+	snprintf(dirs[0], sizeof(dirs[0]), "%s", s->state_dir);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(dirs[i + 1], sizeof(dirs[i + 1]), "%s", files[i]);
+		char *slash = strrchr(dirs[i + 1], '/');
+		if (slash == NULL)
+			snprintf(dirs[i + 1], sizeof(dirs[i + 1]), ".");
+		else if (slash != dirs[i + 1])
+			*slash = '\0';
+		else
+			slash[1] = '\0';
+	}
+	for (size_t i = 0; i < 4; i++) {
+		int v = agent_check_dir(dirs[i], verdict, sizeof(verdict));
+		/* the daemon runs as root: an administrator's check as another user only notes
+		 * what that user may not do */
+		int bad = v == -1 || (v == -2 && geteuid() == 0);
+		fprintf(out, "%s: %s %s: %s%s\n", v == 0 ? "ok" : bad ? "error" : "note", what[i],
+		    dirs[i], verdict, v == -2 && !bad ? " (the daemon runs as root)" : "");
+		if (bad)
+			rc = -1;
+	}
+	return rc;
 }
 
 struct agent *

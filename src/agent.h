@@ -27,5 +27,9 @@ void agent_reopen_logs(struct agent *a);
 void agent_status(struct agent *a, FILE *out);
 const char *agent_control_socket(const struct agent *a);
 const char *agent_pid_file(const struct agent *a);
+/* For -t: the directories of state_dir, log_file, pid_file and control_socket, one line
+ * each on out: ready, made at the start, or why not. 0, or -1 when one cannot be used
+ * (what only this user may not do counts when it is root, as the daemon runs). */
+int agent_check_dirs(const struct setup *su, FILE *out);
 
 #endif

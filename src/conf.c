@@ -18,12 +18,28 @@ struct conf_str {
 	char s[];
 };
 
+/* libconfig's own limit on nested includes */
+#define CONF_INCLUDE_DEPTH 10
+
+/* Where a line of the text libconfig reads came from. */
+struct conf_origin {
+	size_t file;           /* index in files */
+	unsigned line;
+};
+
 struct vmm_conf {
 	config_t cf;
 	char *path;
 	struct conf_str *strs; /* numbers handed out as strings live here */
-	char *text;            /* the source, to re-read integer literals */
+	char *text;            /* the source with includes expanded, to re-read literals */
 	int refs;
+	/* @include is expanded here, each file found next to the one that names it
+	 * (libconfig 1.5 looks in the working directory, or in one include_dir for every
+	 * file): what libconfig calls line n is origin[n - 1] */
+	char **files;
+	size_t nfiles;
+	struct conf_origin *origin;
+	size_t norigin, origin_cap;
 };
 
 const char *
@@ -61,13 +77,23 @@ conf_file_line(const char *path, int lineno, char *buf, size_t len)
 	buf[strcspn(buf, "\r\n")] = '\0';
 }
 
+/* A value that is neither quoted nor a number libconfig reads: `grade a`, and also
+ * `1.2.3.255`, which starts like a number. */
 static int
 conf_is_bare_value(const char *v)
 {
 	if (*v == '\0' || *v == '"' || *v == '[' || *v == '(' || *v == '{' || *v == '@')
 		return 0;
-	if (isdigit((unsigned char)*v) || *v == '-' || *v == '+' || *v == '.')
-		return 0;
+	if (isdigit((unsigned char)*v) || *v == '-' || *v == '+' || *v == '.') {
+		char *end;
+		(void)strtod(v, &end);
+		while (*end == 'L')
+			end++;
+		while (isspace((unsigned char)*end))
+			end++;
+		return end == v || !(*end == '\0' || *end == '#' || *end == ';' || *end == ',' ||
+		    *end == '/');
+	}
 	return 1;
 }
 
@@ -107,23 +133,196 @@ conf_syntax_hint(const char *path, int lineno, char *hint, size_t len)
 	snprintf(hint, len, " (strings need double quotes: write %s = \"%s\")", key, val);
 }
 
-static char *
-conf_slurp(const char *path)
+/* Line `line` of the text libconfig read, as file and line of the source. */
+static void
+conf_origin_of(const struct vmm_conf *c, unsigned line, const char **file, unsigned *fline)
 {
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0;
+	*file = c->path;
+	*fline = line;
+	if (line >= 1 && line <= c->norigin) {
+		*file = c->files[c->origin[line - 1].file];
+		*fline = c->origin[line - 1].line;
+	} else if (line > c->norigin && c->norigin > 0) {
+		/* past the end (an unterminated value): the last line read */
+		*file = c->files[c->origin[c->norigin - 1].file];
+		*fline = c->origin[c->norigin - 1].line;
+	}
+}
+
+/* "file:line" of a setting, for messages. */
+static const char *
+conf_at(const struct vmm_conf *c, const config_setting_t *s, char *buf, size_t len)
+{
+	const char *file;
+	unsigned line;
+
+	conf_origin_of(c, config_setting_source_line(s), &file, &line);
+	snprintf(buf, len, "%s:%u", file, line);
+	return buf;
+}
+
+static int
+conf_add_origin(struct vmm_conf *c, size_t file, unsigned line)
+{
+	if (c->norigin == c->origin_cap) {
+		size_t cap = c->origin_cap ? c->origin_cap * 2 : 64;
+		struct conf_origin *o = realloc(c->origin, cap * sizeof(*o));
+		if (o == NULL)
+			return -1;
+		c->origin = o;
+		c->origin_cap = cap;
+	}
+	c->origin[c->norigin++] = (struct conf_origin){ .file = file, .line = line };
+	return 0;
+}
+
+static int
+conf_add_file(struct vmm_conf *c, const char *path, size_t *idx)
+{
+	char **f = realloc(c->files, (c->nfiles + 1) * sizeof(*f));
 
 	if (f == NULL)
+		return -1;
+	c->files = f;
+	if ((f[c->nfiles] = strdup(path)) == NULL)
+		return -1;
+	*idx = c->nfiles++;
+	return 0;
+}
+
+/* `@include "name"` alone on its line, libconfig's form: the name (cut out of line in
+ * place), else NULL. */
+static const char *
+conf_include_name(char *line)
+{
+	char *p = line, *end;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (strncmp(p, "@include", 8) != 0)
 		return NULL;
-	FILE *m = open_memstream(&buf, &len);
-	int ch;
-	while (m != NULL && (ch = getc(f)) != EOF)
-		putc(ch, m);
-	if (m != NULL)
-		fclose(m);
+	for (p += 8; isspace((unsigned char)*p); p++)
+		;
+	if (*p != '"' || (end = strchr(p + 1, '"')) == NULL)
+		return NULL;
+	*end = '\0';
+	return p + 1;
+}
+
+/* name relative to the directory of the file that includes it, unless absolute. */
+static char *
+conf_include_path(const char *from, const char *name)
+{
+	const char *slash = strrchr(from, '/');
+	char *full = NULL;
+
+	if (name[0] == '/' || slash == NULL)
+		return strdup(name);
+	if (asprintf(&full, "%.*s/%s", (int)(slash - from), from, name) < 0)
+		return NULL;
+	return full;
+}
+
+static int conf_expand(struct vmm_conf *c, const char *path, int depth, const char *from,
+    unsigned fromline, FILE *out, char *err, size_t errlen);
+
+/* The lines of one file into out, its includes expanded in place. */
+static int
+conf_expand_lines(struct vmm_conf *c, FILE *f, size_t idx, int depth, FILE *out, char *err,
+    size_t errlen)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned lineno = 0;
+	int rc = 0;
+
+	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+		const char *name = conf_include_name(line);
+		lineno++;
+		if (name != NULL) {
+			char *full = conf_include_path(c->files[idx], name);
+			rc = full == NULL ? (snprintf(err, errlen, "out of memory"), -1) :
+			    conf_expand(c, full, depth + 1, c->files[idx], lineno, out, err, errlen);
+			free(full);
+			continue;
+		}
+		fwrite(line, 1, (size_t)n, out);
+		if (line[n - 1] != '\n')
+			fputc('\n', out);
+		if (conf_add_origin(c, idx, lineno) < 0) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+		}
+	}
+	free(line);
+	return rc;
+}
+
+static int
+conf_expand(struct vmm_conf *c, const char *path, int depth, const char *from,
+    unsigned fromline, FILE *out, char *err, size_t errlen)
+{
+	FILE *f;
+	size_t idx;
+
+	if (depth > CONF_INCLUDE_DEPTH) {
+		snprintf(err, errlen, "%s:%u: @include nested too deep (more than %d levels: a loop?)",
+		    from, fromline, CONF_INCLUDE_DEPTH);
+		return -1;
+	}
+	if ((f = fopen(path, "re")) == NULL) {
+		if (from == NULL)
+			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		else
+			snprintf(err, errlen, "%s:%u: cannot read %s: %s", from, fromline, path,
+			    strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (from != NULL && (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode))) {
+		/* a device or a pipe could feed the parser for ever */
+		snprintf(err, errlen, "%s:%u: cannot include %s: not a regular file", from, fromline,
+		    path);
+		fclose(f);
+		return -1;
+	}
+	if (conf_add_file(c, path, &idx) < 0) {
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = conf_expand_lines(c, f, idx, depth, out, err, errlen);
+	if (rc == 0 && ferror(f)) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		rc = -1;
+	}
 	fclose(f);
-	return buf;
+	return rc;
+}
+
+/* The file with its includes, as one text for libconfig. */
+static char *
+conf_expand_file(struct vmm_conf *c, const char *path, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	if (out == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	int rc = conf_expand(c, path, 0, NULL, 0, out, err, errlen);
+	if (fclose(out) != 0 && rc == 0) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	}
+	if (rc < 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }
 
 static struct vmm_conf *
@@ -148,18 +347,17 @@ static struct vmm_conf *
 conf_parse_failed(struct vmm_conf *c, const char *path, int from_file, char *err, size_t errlen)
 {
 	char hint[400] = "";
-	int line = config_error_line(&c->cf);
 	const char *text = config_error_text(&c->cf);
-	const char *file = config_error_file(&c->cf);
+	const char *file;
+	unsigned line;
 
-	if (file == NULL)
-		file = path;
+	conf_origin_of(c, (unsigned)config_error_line(&c->cf), &file, &line);
 	if (config_error_type(&c->cf) == CONFIG_ERR_FILE_IO)
 		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
 	else {
 		if (from_file && strcmp(text, "syntax error") == 0)
-			conf_syntax_hint(file, line, hint, sizeof(hint));
-		snprintf(err, errlen, "%s:%d: %s%s", file, line, text, hint);
+			conf_syntax_hint(file, (int)line, hint, sizeof(hint));
+		snprintf(err, errlen, "%s:%u: %s%s", file, line, text, hint);
 	}
 	conf_free(c);
 	return NULL;
@@ -174,8 +372,9 @@ conf_check_flat(struct vmm_conf *c, char *err, size_t errlen)
 	for (int i = 0; i < config_setting_length(root); i++) {
 		config_setting_t *s = config_setting_get_elem(root, i);
 		if (config_setting_type(s) == CONFIG_TYPE_GROUP) {
-			snprintf(err, errlen, "%s:%u: %s: groups { } are not used; write flat key = value lines",
-			    c->path, config_setting_source_line(s), config_setting_name(s));
+			char at[512];
+			snprintf(err, errlen, "%s: %s: groups { } are not used; write flat key = value lines",
+			    conf_at(c, s, at, sizeof(at)), config_setting_name(s));
 			conf_free(c);
 			return NULL;
 		}
@@ -192,10 +391,12 @@ conf_read(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	errno = 0;
-	if (config_read_file(&c->cf, path) != CONFIG_TRUE)
+	if ((c->text = conf_expand_file(c, path, err, errlen)) == NULL) {
+		conf_free(c);
+		return NULL;
+	}
+	if (config_read_string(&c->cf, c->text) != CONFIG_TRUE)
 		return conf_parse_failed(c, path, 1, err, errlen);
-	c->text = conf_slurp(path);
 	return conf_check_flat(c, err, errlen);
 }
 
@@ -232,6 +433,10 @@ conf_free(struct vmm_conf *c)
 		c->strs = n;
 	}
 	config_destroy(&c->cf);
+	for (size_t i = 0; i < c->nfiles; i++)
+		free(c->files[i]);
+	free(c->files);
+	free(c->origin);
 	free(c->text);
 	free(c->path);
 	free(c);
@@ -265,7 +470,7 @@ conf_where(const struct vmm_conf *c, const char *key, char *buf, size_t len)
 	if (s == NULL)
 		snprintf(buf, len, "%s", c->path);
 	else
-		snprintf(buf, len, "%s:%u", c->path, config_setting_source_line(s));
+		conf_at(c, s, buf, len);
 	return buf;
 }
 
@@ -273,9 +478,10 @@ static int
 conf_type_error(const struct vmm_conf *c, config_setting_t *s, const char *key,
     const char *want, const char *hint, char *err, size_t errlen)
 {
-	snprintf(err, errlen, "%s:%u: %s: expected %s, got %s%s", c->path,
-	    config_setting_source_line(s), key, want, conf_type_name(config_setting_type(s)),
-	    hint);
+	char at[512];
+
+	snprintf(err, errlen, "%s: %s: expected %s, got %s%s", conf_at(c, s, at, sizeof(at)), key,
+	    want, conf_type_name(config_setting_type(s)), hint);
 	return -1;
 }
 
@@ -341,6 +547,7 @@ conf_int(const struct vmm_conf *c, const char *key, int64_t min, int64_t max, in
 {
 	config_setting_t *s = conf_lookup(c, key);
 	double d;
+	char at[512];
 
 	if (s == NULL)
 		return 0;
@@ -351,19 +558,19 @@ conf_int(const struct vmm_conf *c, const char *key, int64_t min, int64_t max, in
 	int is_float = config_setting_type(s) == CONFIG_TYPE_FLOAT;
 	/* a float past int64's range cannot be converted at all */
 	if (is_float && !(d >= -9.2e18 && d <= 9.2e18)) {
-		snprintf(err, errlen, "%s:%u: %s: %g is out of range (%lld to %lld)", c->path,
-		    config_setting_source_line(s), key, d, (long long)min, (long long)max);
+		snprintf(err, errlen, "%s: %s: %g is out of range (%lld to %lld)",
+		    conf_at(c, s, at, sizeof(at)), key, d, (long long)min, (long long)max);
 		return -1;
 	}
 	int64_t v = is_float ? (int64_t)d : conf_setting_int64(c, s);
 	if (is_float && (double)v != d) {
-		snprintf(err, errlen, "%s:%u: %s: expected a whole number, got %g", c->path,
-		    config_setting_source_line(s), key, d);
+		snprintf(err, errlen, "%s: %s: expected a whole number, got %g",
+		    conf_at(c, s, at, sizeof(at)), key, d);
 		return -1;
 	}
 	if (v < min || v > max) {
-		snprintf(err, errlen, "%s:%u: %s: %lld is out of range (%lld to %lld)", c->path,
-		    config_setting_source_line(s), key, (long long)v, (long long)min, (long long)max);
+		snprintf(err, errlen, "%s: %s: %lld is out of range (%lld to %lld)",
+		    conf_at(c, s, at, sizeof(at)), key, (long long)v, (long long)min, (long long)max);
 		return -1;
 	}
 	*out = v;
@@ -475,6 +682,17 @@ conf_strings(const struct vmm_conf *c, const char *key, const char ***out, size_
 		*out = conf_split(config_setting_get_string(s), n);
 		return *out == NULL ? (snprintf(err, errlen, "out of memory"), -1) : 1;
 	}
+	if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64 || type == CONFIG_TYPE_FLOAT) {
+		/* the thesis's home=1: a number where a host name is meant, one host */
+		const char **list = calloc(2, sizeof(*list));
+		if (list == NULL || (list[0] = conf_setting_text(c, s)) == NULL) {
+			free(list);
+			return snprintf(err, errlen, "out of memory"), -1;
+		}
+		*out = list;
+		*n = 1;
+		return 1;
+	}
 	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
 		return conf_type_error(c, s, key, "a list of names like [\"a\", \"b\"]", "", err, errlen);
 	int len = config_setting_length(s);
@@ -567,17 +785,18 @@ conf_check_keys(const struct vmm_conf *c, const char *const *const *active, size
 		if (used)
 			continue;
 		const struct conf_key_doc *k = conf_known(key);
+		char at[512];
 		if (k != NULL) {
-			char msg[512];
-			snprintf(msg, sizeof(msg), "%s:%u: %s is read by %s, which this configuration does not use; ignored",
-			    c->path, config_setting_source_line(s), key, k->owner);
+			char msg[1024];
+			snprintf(msg, sizeof(msg), "%s: %s is read by %s, which this configuration does not use; ignored",
+			    conf_at(c, s, at, sizeof(at)), key, k->owner);
 			if (warn != NULL)
 				warn(msg);
 			continue;
 		}
 		const char *near = conf_closest_key(key, active, nactive);
-		snprintf(err, errlen, "%s:%u: unknown key '%s'%s%s%s", c->path,
-		    config_setting_source_line(s), key, near ? " (did you mean '" : "",
+		snprintf(err, errlen, "%s: unknown key '%s'%s%s%s", conf_at(c, s, at, sizeof(at)),
+		    key, near ? " (did you mean '" : "",
 		    near ? near : "", near ? "'?)" : " (see vmmanage.conf(5))");
 		return -1;
 	}

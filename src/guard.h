@@ -6,7 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GUARD_HISTORY 64
+/* The largest max_moves_per_hour the config accepts: the guard remembers that many
+ * requests, so every accepted limit holds (a shorter history let every request through). */
+#define GUARD_MAX_PER_HOUR 3600
+#define GUARD_HISTORY GUARD_MAX_PER_HOUR
 
 enum guard_verdict {
 	GUARD_ALLOW = 0,

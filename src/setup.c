@@ -9,6 +9,7 @@
 
 #include "conf.h"
 #include "efficacy.h"
+#include "guard.h"
 #include "setup.h"
 
 static const char *const core_keys[] = {
@@ -105,7 +106,7 @@ setup_timing(const struct vmm_conf *c, struct settings *s, char *err, size_t err
 		snprintf(err, errlen, "%s: endpoint_timeout must be above 0", conf_path(c));
 		return -1;
 	}
-	TRY(conf_int(c, "max_moves_per_hour", 0, 3600, &budget, err, errlen));
+	TRY(conf_int(c, "max_moves_per_hour", 0, GUARD_MAX_PER_HOUR, &budget, err, errlen));
 	s->max_moves_per_hour = budget;
 	return 0;
 }

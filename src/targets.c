@@ -1,6 +1,7 @@
 /* Target choice for each action: for move, the best-known other host of the array (or,
  * as the thesis did, the next one, wrapping); no wrap for move_up/move_down; the base; the
- * other site. Hosts backing off after a failed move are passed over. */
+ * other site. For the policy, hosts backing off after a failed move are passed over; an
+ * administrator's action (ignore_backoff) tries them too. */
 #include "config.h"
 
 #include <stdio.h>
@@ -231,6 +232,9 @@ target_at_home(const struct topology *t, const char *host)
 		return 1;
 	if (target_index(t->away, t->naway, host) >= 0)
 		return 0;
+	/* the base is a cheap host outside the array: the home site's, unless listed away */
+	if (t->base != NULL && strcmp(host, t->base) == 0)
+		return 1;
 	return -1;
 }
 
@@ -259,7 +263,8 @@ target_first(const struct target_knowledge *k, const char *const *list, size_t n
 
 static enum target_result
 target_site(const struct topology *t, const struct target_knowledge *k, enum vmm_action a,
-    int at_home, char *target, size_t tlen, int *cross_site, char *msg, size_t mlen)
+    const char *current, int at_home, char *target, size_t tlen, int *cross_site, char *msg,
+    size_t mlen)
 {
 	const char *const *home = t->nhome ? t->home : t->hosts;
 	size_t nhome = t->nhome ? t->nhome : t->nhosts;
@@ -281,7 +286,10 @@ target_site(const struct topology *t, const struct target_knowledge *k, enum vmm
 		return target_first(k, t->away, t->naway, target, tlen, msg, mlen);
 	}
 	if (at_home) {
-		snprintf(msg, mlen, "Already in home array");
+		if (current != NULL && t->base != NULL && strcmp(current, t->base) == 0)
+			snprintf(msg, mlen, "Already at the home site (on the base)");
+		else
+			snprintf(msg, mlen, "Already in home array");
 		return TARGET_NOTHING;
 	}
 	if (nhome == 0) {
@@ -316,7 +324,7 @@ target_for(const struct topology *t, const struct target_knowledge *k, enum vmm_
 		return target_fixed(k, t->base, target, tlen, msg, mlen);
 	case VMM_ACT_MOVE_FROM_HOME:
 	case VMM_ACT_MOVE_TO_HOME:
-		return target_site(t, k, a, at_home, target, tlen, cross_site, msg, mlen);
+		return target_site(t, k, a, current, at_home, target, tlen, cross_site, msg, mlen);
 	default:
 		snprintf(msg, mlen, "no action");
 		return TARGET_NOTHING;

@@ -45,7 +45,8 @@ enum target_result target_for(const struct topology *t, const struct target_know
     enum vmm_action a, const char *current, int at_home, char *target, size_t tlen,
     int *cross_site, char *msg, size_t mlen);
 
-/* Is host in the home site? 1, 0, or -1 when it is in neither site's list. */
+/* Is host in the home site? 1 (home, or the base), 0 (away), or -1 when it is none of
+ * them. */
 int target_at_home(const struct topology *t, const char *host);
 
 #endif

@@ -83,8 +83,10 @@ check_config(const struct options *o)
 	printf("%s: configuration OK (policy %s, sensor %s, endpoint %s, %zu hosts%s%s)\n",
 	    o->config, su->set.policy, su->set.sensor, su->set.endpoint, su->set.nhosts,
 	    su->set.base ? ", base " : "", su->set.base ? su->set.base : "");
+	/* a source install must leave an agent that can start: say what it would find */
+	int rc = agent_check_dirs(su, stdout) < 0 ? 1 : 0;
 	setup_free(su);
-	return 0;
+	return rc;
 }
 
 /* The client needs only control_socket from the config, so it works even when another

@@ -18,6 +18,20 @@ check "to the base, then back to the array, then on: $(moves | tr '\n' ' ')" \
 check "the second quiet spell finds it at the base" grep -q 'testvm: Already at base' "$T/vmmanage.log"
 check "lowcount and lowthreshold in the block" grep -qE '^lowthreshold: +1$' "$T/vmmanage.log"
 
+# idle at the base: the policy asks for the base every lowtarry cycles; that it is there
+# already is said once per idle spell, not every time
+rm -rf "$T/state" "$T/vmmanage.log" "$T/vmmanage.json"
+agent_conf 'policy = "base"' 'threshold = 50' 'tarry = 2' 'lowthreshold = 1' 'lowtarry = 2' \
+	'daemon_interval = 0.3' 'cooldown = 0' 'max_moves_per_hour = 0' \
+	'hosts = ["h1", "h2"]' 'base = "cheap"' 'location = "cheap"'
+values 0 0 0 0 0 0 0 0 0 0 0 0
+agent_start
+wait_cycles 12 || fail "12 cycles (got $(cycles))"
+agent_stop
+check "12 idle cycles at the base: 'Already at base' once ($(grep -c 'Already at base' "$T/vmmanage.log"))" \
+	test "$(grep -c 'testvm: Already at base$' "$T/vmmanage.log")" = 1
+check "no request from the base" test -z "$(moves)"
+
 # Listing 4.3 (scenario 2, nii3): threshold 50, lowthreshold 1, lowtarry 20
 rm -rf "$T/state" "$T/vmmanage.log" "$T/vmmanage.json"
 agent_conf 'policy = "base"' 'threshold = 50' 'tarry = 3' 'lowthreshold = 1' 'lowtarry = 20' \

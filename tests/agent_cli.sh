@@ -32,9 +32,13 @@ check "again: nothing to do, exit 0 ($out)" sh -c "test $rc = 0 && echo '$out' |
 out=$(vmm move_down 2>&1)
 vmm move_up >/dev/null
 wait_for 15 grep -q '^move_up h1' "$T/moves" && ok "move_up from the base goes into the array" || fail "move_up"
+# the recorder has answered; the next move must find the agent done with this one
+in_flight() { "$VMMANAGE" -c "$T/vmm.conf" status | grep -q "^in flight: $1\$"; }
+wait_for 15 in_flight no || fail "the move_up has ended"
 
 echo hang > "$T/mode"
-vmm move >/dev/null; sleep 0.3
+vmm move >/dev/null
+wait_for 15 in_flight h2 || fail "the hanging move is in flight"
 out=$(vmm move 2>&1); rc=$?
 check "a second move while one is in flight is refused: exit $rc" test "$rc" = 1
 check "politely ($out)" sh -c "echo '$out' | grep -q 'in flight'"

@@ -61,4 +61,66 @@ cc -shared -fPIC -o "$T/pol/bad.so" "$T/bad.c" || die "cc"
 conf 'policy = "bad"' "policy_dir = \"$T/pol\"" "$m"
 t
 check "a module of another ABI is refused clearly" grep -q 'built for policy ABI 99 .* rebuild the module' "$T/out"
+# the thesis's variables: numbers where a host name is meant, also for home and away
+conf 'policy = "site"' 'threshold = 2' 'bigjobs = "grade a"' 'hosts = ["1", "2"]' 'home=1' 'away=2' \
+	'sensor = "exec"' 'sensor_command = "/bin/echo 1"' 'endpoint = "exec"' \
+	'endpoint_command = "/bin/true"' "$m"
+t; rc=$?
+check "home=1 and away=2 (numbers as host names) load: exit $rc ($(tail -1 "$T/out"))" test "$rc" = 0
+conf 'policy = "site"' 'threshold = 2' 'bigjobs = "grade a"' 'hosts = ["1", "2"]' 'away = [3, 4]' \
+	'sensor = "exec"' 'sensor_command = "/bin/echo 1"' 'endpoint = "exec"' \
+	'endpoint_command = "/bin/true"' "$m"
+t; rc=$?
+check "a list of numbers as host names loads: exit $rc ($(tail -1 "$T/out"))" test "$rc" = 0
+conf 'policy = "site"' 'threshold = 2' 'bigjobs = "grade a"' 'home = true' "$m"
+t; rc=$?
+check "true is no host name: exit $rc" test "$rc" = 1
+check "and says what is wanted ($(tail -1 "$T/out"))" grep -q 'c.conf:4: home: expected a list of names' "$T/out"
+
+# an unquoted address is a string that needs quotes, like any other
+conf 'policy = "site"' 'threshold = 2' 'bigjobs = "grade a"' 'home_broadcast=1.2.3.255' "$m"
+t; rc=$?
+check "an unquoted address fails: exit $rc" test "$rc" = 1
+check "with the quoting hint ($(tail -1 "$T/out"))" \
+	grep -q 'c.conf:4: syntax error (strings need double quotes: write home_broadcast = "1.2.3.255")' "$T/out"
+
+# @include: relative to the including file, wherever vmmanage runs; errors name the
+# included file and its line
+mkdir -p "$T/etc/site" "$T/elsewhere"
+printf '%s\n' 'policy = "threshold"' '@include "site/thresholds.conf"' \
+	'sensor = "exec"' 'sensor_command = "/bin/echo 1"' 'endpoint = "exec"' \
+	'endpoint_command = "/bin/true"' "$m" >"$T/etc/vmm.conf"
+printf '%s\n' '# the site'"'"'s numbers' 'threshold = 77' '@include "tarry.conf"' >"$T/etc/site/thresholds.conf"
+printf '%s\n' 'tarry = 4' >"$T/etc/site/tarry.conf"
+out=$(cd "$T/elsewhere" && "$VMMANAGE" -c "$T/etc/vmm.conf" -t 2>&1); rc=$?
+check "@include relative to the including file, run from elsewhere: exit $rc ($out)" test "$rc" = 0
+printf '%s\n' 'tarry = "4"' >"$T/etc/site/tarry.conf"
+out=$(cd "$T/elsewhere" && "$VMMANAGE" -c "$T/etc/vmm.conf" -t 2>&1); rc=$?
+check "an error in an included file: exit $rc" test "$rc" = 1
+check "names the included file and its line ($out)" \
+	grep -q "$T/etc/site/tarry.conf:1: tarry: expected a whole number, got a string" <<<"$out"
+printf '%s\n' 'tarry = 4' 'lowtarry = 3 4' >"$T/etc/site/tarry.conf"
+out=$(cd "$T/elsewhere" && "$VMMANAGE" -c "$T/etc/vmm.conf" -t 2>&1); rc=$?
+check "a syntax error in an included file: exit $rc" test "$rc" = 1
+check "names the included file and its line ($out)" grep -q "$T/etc/site/tarry.conf:2: syntax error" <<<"$out"
+printf '%s\n' 'policy = "threshold"' '@include "missing.conf"' "$m" >"$T/etc/vmm.conf"
+out=$(cd "$T/elsewhere" && "$VMMANAGE" -c "$T/etc/vmm.conf" -t 2>&1); rc=$?
+check "a missing include: exit $rc" test "$rc" = 1
+check "names the including line and the file it looked for ($out)" \
+	grep -q "$T/etc/vmm.conf:2: cannot read $T/etc/missing.conf: No such file or directory" <<<"$out"
+printf '%s\n' '@include "loop.conf"' >"$T/etc/loop.conf"
+printf '%s\n' 'policy = "threshold"' '@include "loop.conf"' "$m" >"$T/etc/vmm.conf"
+out=$(cd "$T/elsewhere" && "$VMMANAGE" -c "$T/etc/vmm.conf" -t 2>&1); rc=$?
+check "an include loop: exit $rc" test "$rc" = 1
+check "is refused, not followed forever ($out)" grep -q "loop.conf:1: .*include.*deep" <<<"$out"
+printf '%s\n' 'policy = "threshold"' '@include "/dev/zero"' "$m" >"$T/etc/vmm.conf"
+out=$(cd "$T/elsewhere" && timeout 20 "$VMMANAGE" -c "$T/etc/vmm.conf" -t 2>&1); rc=$?
+check "an include of a device: exit $rc" test "$rc" = 1
+check "is refused at once ($out)" grep -q "vmm.conf:2: cannot include /dev/zero: not a regular file" <<<"$out"
+printf '%s\n' 'threshold = 60' >"$T/abs.conf"
+printf '%s\n' 'policy = "threshold"' "@include \"$T/abs.conf\"" 'sensor = "exec"' \
+	'sensor_command = "/bin/echo 1"' 'endpoint = "exec"' 'endpoint_command = "/bin/true"' \
+	"$m" >"$T/etc/vmm.conf"
+out=$(cd "$T/elsewhere" && "$VMMANAGE" -c "$T/etc/vmm.conf" -t 2>&1); rc=$?
+check "an absolute include: exit $rc ($out)" test "$rc" = 0
 finish

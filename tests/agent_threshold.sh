@@ -26,6 +26,8 @@ check "the daemon really sleeps its interval (${elapsed}s >= 5.9s)" \
 check "the cycle log has the thesis block" grep -qE '^value: +60$' "$T/vmmanage.log"
 check "counts as the thesis log shows them" \
 	test "$(grep -E '^count:' "$T/vmmanage.log" | head -5 | awk '{print $2}' | tr '\n' ' ')" = "1 2 0 1 2 "
+check "the firing cycle logs the count that fired, as the thesis did (count == tarry)" \
+	test "$(grep -E '^count:' "$T/vmmanage.log" | sed -n 6p | awk '{print $2}')" = 3
 check "an unknown sample is logged as unknown, not 0" grep -qE '^value: +unknown \(' "$T/vmmanage.log"
 check "the request is logged in the thesis words" \
 	grep -qE '^[0-9]+ .* testvm: Requesting migration of VM: just moving$' "$T/vmmanage.log"

@@ -53,6 +53,22 @@ now=$(server_slow); drive sample
 check "2 more give what the server counted, at least 2 ($REPLY; server $((now - before)))" \
 	test "$(s_known):$(s_value)" = "1:$((now - before))" -a "$((now - before))" -ge 2
 
+# --- long_query_time decides what counts as slow: said at the first reading and when it
+# changes, not every cycle
+lqt_lines() { count_lines "$1" "$T/drive.log"; }
+check "long_query_time said once at the start ($(grep long_query_time "$T/drive.log" | head -1))" \
+	test "$(lqt_lines "mysql_slow: 127.0.0.1:$MYSQL_PORT: long_query_time is 0.5 s")" = 1
+mysql_sql "SET GLOBAL long_query_time = 2"
+drive sample; drive sample
+check "a change is said once ($(grep 'long_query_time changed' "$T/drive.log" | head -1))" \
+	test "$(lqt_lines 'long_query_time changed from 0.5 s to 2 s: the threshold now counts other queries as slow')" = 1
+mysql_sql "SET GLOBAL long_query_time = 0.5"
+drive sample; drive sample
+check "and the change back too ($(lqt_lines 'long_query_time changed') changes)" \
+	test "$(lqt_lines 'long_query_time changed from 2 s to 0.5 s')" = 1 -a \
+	"$(lqt_lines 'long_query_time changed')" = 2
+check "the start is still said only once" test "$(lqt_lines 'long_query_time is ')" = 1
+
 # --- a restart between two cycles: re-baseline, never a negative rate
 slow_queries 1
 mariadb_stop

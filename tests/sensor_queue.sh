@@ -134,4 +134,49 @@ done
 check "and right ($wrong wrong)" test "$wrong" = 0
 drive_stop -n a2
 
+# --- the agent with the site policy at home: an empty queue is processed without a word
+# every cycle; a queue that arrives is run and said once
+. "$top_srcdir/tests/agent_lib.sh"
+cat >"$T/vmm.conf" <<CONF
+policy = "site"
+sensor = "queue"
+threshold = 2
+bigjobs = "grade a"
+queue_url = "$URL/jobs"
+queue_claim_url = "$URL/agentjobs"
+job_timeout = 10
+http_timeout = 5
+daemon_interval = 0.5
+endpoint = "exec"
+endpoint_command = ["$top_srcdir/tests/recorder", "$T/moves", "$T/mode"]
+home = ["h1"]
+away = ["aws1"]
+location = "h1"
+module_dir = "$MODULE_DIR"
+state_dir = "$T/agent"
+log_file = "$T/vmmanage.log"
+pid_file = "$T/vmmanage.pid"
+control_socket = "$T/vmmanage.sock"
+hostname = "nii4"
+CONF
+rm -f "$T/www/jobs"
+agent_start
+wait_cycles 8 || fail "8 cycles with an empty queue (got $(cycles))"
+check "an empty queue: 'Would process' said once in 8 cycles ($(count_lines 'Would process' "$T/vmmanage.log"))" \
+	test "$(count_lines 'nii4: Would process: at home now$' "$T/vmmanage.log")" = 1
+check "and no 'Queue processed' for nothing ($(count_lines 'Queue processed' "$T/vmmanage.log"))" \
+	test "$(count_lines 'Queue processed' "$T/vmmanage.log")" = 0
+printf 'grade b = 2+2\ngrade b = 3*3\n' >"$T/page3"
+publish "$T/page3"
+wait_for 30 grep -q 'Queue processed' "$T/vmmanage.log" || fail "the new queue is processed"
+n=$(cycles)
+wait_cycles $((n + 6)) || fail "6 more cycles"
+agent_stop
+check "the queue that came was run ($(grep -c ' ok ' "$T/agent/queue.results" 2>/dev/null) results)" \
+	test "$(grep -c ' ok ' "$T/agent/queue.results" 2>/dev/null)" = 2
+check "and 'Queue processed' said once ($(count_lines 'Queue processed' "$T/vmmanage.log"))" \
+	test "$(count_lines 'Queue processed' "$T/vmmanage.log")" = 1
+check "'Would process' still once ($(count_lines 'Would process' "$T/vmmanage.log"))" \
+	test "$(count_lines 'nii4: Would process: at home now$' "$T/vmmanage.log")" = 1
+
 finish

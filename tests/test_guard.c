@@ -42,6 +42,38 @@ test_budget(void)
 	TAP_OK(guard_check(&g, 1300, why, sizeof(why)) == GUARD_ALLOW, "0 means no budget (after a reload)");
 }
 
+/* The config allows up to 3600 a hour: the guard must remember that many requests, not
+ * wrap its history and let everything through. */
+static void
+test_budget_above_history(void)
+{
+	struct guard g;
+	char why[256];
+	int allowed = 0;
+
+	guard_init(&g, 0, 100);
+	for (int i = 0; i < 200; i++) {
+		if (guard_check(&g, 1000 + i * 10, why, sizeof(why)) != GUARD_ALLOW)
+			continue;
+		allowed++;
+		guard_request_sent(&g, 1000 + i * 10);
+		guard_request_done(&g);
+	}
+	TAP_OK(allowed == 100, "limit 100: 100 of 200 requests within the hour allowed (%d)", allowed);
+	TAP_OK(guard_requests_last_hour(&g, 1000 + 1990) == 100, "100 requests counted in the hour (%zu)",
+	    guard_requests_last_hour(&g, 1000 + 1990));
+	TAP_OK(guard_check(&g, 1000 + 3600, why, sizeof(why)) == GUARD_ALLOW,
+	    "allowed again once the first leaves the hour");
+
+	guard_init(&g, 0, 3600);
+	for (int i = 0; i < 3600; i++) {
+		guard_request_sent(&g, 1000 + i * 0.5);
+		guard_request_done(&g);
+	}
+	TAP_OK(guard_check(&g, 1000 + 1800, why, sizeof(why)) == GUARD_BUDGET,
+	    "the config's maximum, 3600 a hour, is still a limit");
+}
+
 static void
 test_pingpong(void)
 {
@@ -61,6 +93,7 @@ main(void)
 {
 	test_cooldown();
 	test_budget();
+	test_budget_above_history();
 	test_pingpong();
 	return tap_done();
 }

@@ -42,6 +42,12 @@ main(void)
 	expect(VMM_ACT_MOVE_TO_HOME, "a1", 0, TARGET_CHOSEN, "h1");
 	expect(VMM_ACT_MOVE_TO_HOME, "h2", 1, TARGET_NOTHING, "Already in home array");
 	expect(VMM_ACT_MOVE_TO_HOME, "x", -1, TARGET_NONE, "location unknown");
+	/* the base is a cheap host of the home site: the site moves work from it */
+	TAP_OK(target_at_home(&topo, "base") == 1, "the base is at the home site (%d)",
+	    target_at_home(&topo, "base"));
+	expect(VMM_ACT_MOVE_FROM_HOME, "base", target_at_home(&topo, "base"), TARGET_CHOSEN, "a1");
+	expect(VMM_ACT_MOVE_TO_HOME, "base", target_at_home(&topo, "base"), TARGET_NOTHING,
+	    "Already at the home site (on the base)");
 
 	const char *const one[] = { "only", NULL };
 	struct topology single = { .hosts = one, .nhosts = 1 };

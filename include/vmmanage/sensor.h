@@ -34,7 +34,8 @@ struct vmm_sensor_ops {
 	/* Optional (NULL): work the sensor does when the policy says so, e.g. the queue
 	 * sensor runs its claimed jobs (the site policy's process_queue). Runs on the same
 	 * worker as sample, for up to budget_s seconds (0: no limit). 1 when done, 0 when
-	 * work is left, -1 with err. */
+	 * work is left, 2 when there was nothing to do (the daemon then says nothing), -1
+	 * with err. */
 	int (*process)(void *state, double budget_s, char *err, size_t errlen);
 };
 

@@ -30,6 +30,7 @@ struct mysql_state {
 	struct slow_counter counter;
 	struct timespec last;   /* monotonic time of the counter's reading */
 	unsigned fails, skip;   /* connect failures in a row; cycles still to skip */
+	double long_query_time; /* the server's, last seen; < 0 before the first reading */
 	char last_why[256];
 	char where_buf[300];
 };
@@ -120,6 +121,7 @@ mysql_init_sensor(const struct vmm_host *host, const struct vmm_conf *conf, void
 		return -1;
 	}
 	st->host = host;
+	st->long_query_time = -1;
 	if (mysql_conf(st, conf, err, errlen) < 0) {
 		mysql_state_free(st);
 		return -1;
@@ -255,6 +257,39 @@ mysql_read_counters(struct mysql_state *st, uint64_t *slow, uint64_t *uptime, ch
 	return rc < 0 ? -1 : 0;
 }
 
+/* long_query_time decides which queries the server counts as slow: the threshold means
+ * something else when it changes, so it is said at the first reading and at a change
+ * (SET GLOBAL, or a restart with another setting). A failure here costs no sample. */
+static void
+mysql_watch_long_query_time(struct mysql_state *st)
+{
+	static const char q[] = "SHOW GLOBAL VARIABLES WHERE Variable_name = 'long_query_time'";
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	char *end = NULL;
+	double v = -1;
+
+	if (mysql_real_query(st->db, q, sizeof(q) - 1) != 0 ||
+	    (res = mysql_store_result(st->db)) == NULL)
+		return;
+	if (mysql_num_fields(res) >= 2 && (row = mysql_fetch_row(res)) != NULL && row[1] != NULL) {
+		v = strtod(row[1], &end);
+		if (end == row[1] || *end != '\0' || !(v >= 0))
+			v = -1;
+	}
+	mysql_free_result(res);
+	if (v < 0 || v == st->long_query_time)
+		return;
+	if (st->long_query_time < 0)
+		st->host->log(VMM_LOG_INFO, "mysql_slow: %s: long_query_time is %g s: queries that "
+		    "take longer count as slow", st->where, v);
+	else
+		st->host->log(VMM_LOG_WARNING, "mysql_slow: %s: long_query_time changed from %g s to "
+		    "%g s: the threshold now counts other queries as slow", st->where,
+		    st->long_query_time, v);
+	st->long_query_time = v;
+}
+
 static double
 mysql_elapsed(const struct timespec *since, struct timespec *now)
 {
@@ -324,6 +359,7 @@ mysql_sample(void *state, struct vmm_sensor_reading *out)
 		return;
 	}
 	st->fails = 0;
+	mysql_watch_long_query_time(st);
 	mysql_use_reading(st, slow, uptime, out);
 }
 

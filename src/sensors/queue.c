@@ -437,11 +437,12 @@ queue_process(void *state, double budget_s, char *err, size_t errlen)
 	if (queue_open_store(st, err, errlen) < 0)
 		return -1;
 	if (!queue_store_has(st->store))
-		return 1;
+		return 2;
 	rc = queue_store_process(st->store, queue_run_job, st, budget_s, &ran, err, errlen);
 	if (rc == 1)
 		queue_retire(st);
-	return rc;
+	/* a queue already run to its end (awaiting its retirement) is nothing new either */
+	return rc == 1 && ran == 0 ? 2 : rc;
 }
 
 static void
