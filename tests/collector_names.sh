@@ -10,12 +10,16 @@ need_cmd nc od
 [ -x "$DRIVER" ] || skip "logship_driver is not built"
 
 od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$T/k1"
-printf 'vm1 %s\n' "$(cat "$T/k1")" > "$T/keys"
-chmod 600 "$T/keys"
 PORT=$(free_port)
 collector_dirs
 write_conf "$T/c.conf" "$PORT" "keys_file = \"$T/keys\";"
 OUT="$T/out/central.log" JSON="$T/out/central.json"
+# two keys for names that fold alike would make one of them a look-alike of the other
+printf 'vm1 %s\nVM1. %s\n' "$(cat "$T/k1")" "$(cat "$T/k1")" > "$T/keys"
+chmod 600 "$T/keys"
+"$COLLECTOR" -f -c "$T/c.conf" -o "$OUT" 2> "$T/dup.err"
+check "keys for vm1 and VM1. are refused, with file and line" grep -q "keys:2: a second key for vm1" "$T/dup.err"
+printf 'vm1 %s\n' "$(cat "$T/k1")" > "$T/keys"
 start_collector "$T/c.conf" "$OUT" -j "$JSON"
 
 send() { printf '%b' "$1" | nc -N 127.0.0.1 "$PORT"; }

@@ -6,7 +6,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,11 +125,21 @@ collector_keys_has(const struct collector_keys *k, const char *name, size_t name
 	return collector_keys_find(k, name, namelen, NULL) != NULL;
 }
 
+static int
+collector_key_wipe(const char *name, void *val, void *arg)
+{
+	(void)name;
+	(void)arg;
+	sodium_memzero(val, sizeof(struct collector_key));
+	return 0;
+}
+
 void
 collector_keys_free(struct collector_keys *k)
 {
 	if (k == NULL)
 		return;
+	collector_htab_each(k->h, collector_key_wipe, NULL);
 	collector_htab_free(k->h);
 	free(k);
 }
