@@ -26,6 +26,8 @@ test_detect(void)
 {
 	CHECK(collector_frame_detect("VMM1 HELLO a b\n", 15) == COLLECTOR_PROTO_AGENT, "agent magic");
 	CHECK(collector_frame_detect("VMM", 3) == COLLECTOR_PROTO_UNKNOWN, "agent magic prefix waits");
+	CHECK(collector_frame_detect("VMM2 HELLO a b c\n", 17) == COLLECTOR_PROTO_AGENT, "agent magic, VMM2");
+	CHECK(collector_frame_detect("VMM3 HELLO", 10) == COLLECTOR_PROTO_THESIS, "another version is a thesis line");
 	CHECK(collector_frame_detect("<13>May", 7) == COLLECTOR_PROTO_SYSLOG, "syslog LF framing");
 	CHECK(collector_frame_detect("52 <14>1", 8) == COLLECTOR_PROTO_SYSLOG, "syslog octet counting");
 	CHECK(collector_frame_detect("52", 2) == COLLECTOR_PROTO_UNKNOWN, "digits only wait");
