@@ -308,10 +308,11 @@ wire_num_mac(const char *p, const char *end, struct wire_reply *r)
 	const char *t;
 	size_t tl;
 
-	if (wire_token(&p, end, &t, &tl) < 0 || wire_u64(t, tl, INT64_MAX, &r->seq) < 0)
+	if (p >= end || end[-1] == ' ' || wire_token(&p, end, &t, &tl) < 0 ||
+	    wire_u64(t, tl, INT64_MAX, &r->seq) < 0)
 		return -1;
 	if (p == end)
-		return end[-1] == ' ' ? -1 : 0;
+		return 0;
 	if (wire_token(&p, end, &t, &tl) < 0 || wire_hex(t, tl, r->mac, WIRE_MAC_BYTES) < 0 ||
 	    p != end)
 		return -1;
