@@ -307,23 +307,23 @@ ls_connected(struct logship *ls)
 	ls_pump(ls);
 }
 
-/* Queues HELLO (fmt) or AUTH (mac) and sends it. */
+/* Queues a handshake line (HELLO, AUTH) and sends it. */
 static void
-ls_send_line(struct logship *ls, size_t (*fmt)(char *, size_t, const struct wire_session *),
-    const uint8_t *mac)
+ls_send_line(struct logship *ls, const char *line, size_t len)
 {
-	if (ls_reserve(ls, WIRE_MAX_LINE) < 0) {
-		ls_fail(ls, "out of memory");
+	if (len == 0 || ls_reserve(ls, len) < 0) {
+		ls_fail(ls, "cannot queue the handshake");
 		return;
 	}
-	ls->outlen += fmt != NULL ? fmt(ls->out + ls->outlen, WIRE_MAX_LINE, &ls->ss) :
-	    wire_auth_format(ls->out + ls->outlen, WIRE_MAX_LINE, mac);
+	memcpy(ls->out + ls->outlen, line, len);
+	ls->outlen += len;
 	ls_flush(ls);
 }
 
 static void
 ls_on_connect(struct logship *ls)
 {
+	char line[WIRE_MAX_LINE];
 	int err = 0;
 	socklen_t len = sizeof(err);
 
@@ -345,7 +345,7 @@ ls_on_connect(struct logship *ls)
 	snprintf(ls->ss.host, sizeof(ls->ss.host), "%s", ls->hostname);
 	snprintf(ls->ss.boot, sizeof(ls->ss.boot), "%s", lspool_boot(ls->sp));
 	randombytes_buf(ls->ss.cnonce, sizeof(ls->ss.cnonce));
-	ls_send_line(ls, wire_hello_format, NULL);
+	ls_send_line(ls, line, wire_hello_format(line, sizeof(line), &ls->ss));
 }
 
 static void
@@ -408,6 +408,7 @@ static void
 ls_challenged(struct logship *ls, const struct wire_reply *r)
 {
 	uint8_t mac[WIRE_MAC_BYTES];
+	char line[WIRE_MAX_LINE];
 
 	if (!ls->has_key) {
 		ls_fail(ls, "collector asks for this host's key (collector_key_file is not set)");
@@ -416,7 +417,7 @@ ls_challenged(struct logship *ls, const struct wire_reply *r)
 	memcpy(ls->ss.snonce, r->snonce, sizeof(ls->ss.snonce));
 	wire_mac(mac, ls->key, WIRE_MAC_AUTH, &ls->ss, 0, 0, NULL, 0);
 	ls->state = LS_AUTH;
-	ls_send_line(ls, NULL, mac);
+	ls_send_line(ls, line, wire_auth_format(line, sizeof(line), mac));
 }
 
 /* One reply line from the collector. */
