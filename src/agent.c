@@ -177,6 +177,13 @@ agent_ship_fingerprint(const struct settings *s)
 	return fp;
 }
 
+/* The log path's own troubles (an unauthenticated collector, a full spool) go to the log. */
+static void
+agent_ship_warn(const char *msg)
+{
+	log_warnx("%s", msg);
+}
+
 /* Start, restart or stop the central log to match the settings. The spool lives in
  * state_dir, so a restart loses nothing. */
 static int
@@ -198,7 +205,8 @@ agent_ship_update(struct agent *a, char *err, size_t errlen)
 	struct logship_conf lc = { .collector = s->collector,
 		.protocol = s->collector_syslog ? LOGSHIP_SYSLOG : LOGSHIP_VMMANAGE,
 		.hostname = host_hostname(), .state_dir = s->state_dir,
-		.spool_max_bytes = (uint64_t)s->spool_max_bytes, .key_file = s->collector_key_file };
+		.spool_max_bytes = (uint64_t)s->spool_max_bytes, .key_file = s->collector_key_file,
+		.warn = agent_ship_warn };
 	if ((a->ship = logship_new(&lc, err, errlen)) == NULL)
 		return -1;
 	return 0;

@@ -1,7 +1,9 @@
 /* logship: spool, then send over one persistent connection; see logship.h. The connection
  * is a small state machine driven by the event loop: BACKOFF -> RESOLVING (c-ares, a new
  * channel at every attempt, since a VM that moved may have a new resolver and the name a
- * new address) -> CONNECTING (each address in turn) -> HELLO -> STREAMING. */
+ * new address) -> CONNECTING (each address in turn) -> HELLO -> (with a key: AUTH) ->
+ * STREAMING. With a key, only what the collector proves with that key (a MAC over this
+ * connection's nonces) trims the spool: anyone else posing as the collector trims nothing. */
 #include "config.h"
 
 #include <ares.h>
@@ -23,6 +25,7 @@
 #include <sodium.h>
 
 #include "common/secret.h"
+#include "common/wire.h"
 #include "ev.h"
 #include "logship.h"
 #include "logship_spool.h"
@@ -36,14 +39,17 @@
 #define LS_TICK 0.2
 #define LS_REC_CAP (LOGSHIP_MAX_MSG + 1024)
 
-enum ls_state { LS_BACKOFF, LS_RESOLVING, LS_CONNECTING, LS_HELLO, LS_STREAMING };
+enum ls_state { LS_BACKOFF, LS_RESOLVING, LS_CONNECTING, LS_HELLO, LS_AUTH, LS_STREAMING };
 
 struct logship {
 	char *host, *port, hostname[256];
 	enum logship_protocol proto;
 	double ack_timeout;
 	int has_key;
-	uint8_t key[crypto_auth_KEYBYTES];
+	uint8_t key[WIRE_KEY_BYTES];
+	struct wire_session ss;     /* this connection's: what every MAC covers */
+	uint64_t untrusted;         /* replies refused as unauthenticated since the last good one */
+	void (*warn)(const char *msg);
 	struct lspool *sp;
 	enum ls_state state;
 	struct ev_timer *timer, *ares_timer;
@@ -302,9 +308,23 @@ ls_connected(struct logship *ls)
 	ls_pump(ls);
 }
 
+/* Queues a handshake line (HELLO, AUTH) and sends it. */
+static void
+ls_send_line(struct logship *ls, const char *line, size_t len)
+{
+	if (len == 0 || ls_reserve(ls, len) < 0) {
+		ls_fail(ls, "cannot queue the handshake");
+		return;
+	}
+	memcpy(ls->out + ls->outlen, line, len);
+	ls->outlen += len;
+	ls_flush(ls);
+}
+
 static void
 ls_on_connect(struct logship *ls)
 {
+	char line[WIRE_MAX_LINE];
 	int err = 0;
 	socklen_t len = sizeof(err);
 
@@ -321,29 +341,121 @@ ls_on_connect(struct logship *ls)
 	}
 	ls->state = LS_HELLO;
 	ls_set_timer(ls, ls->ack_timeout);
-	if (ls_reserve(ls, 512) < 0)
+	memset(&ls->ss, 0, sizeof(ls->ss));
+	ls->ss.version = WIRE_V2;
+	snprintf(ls->ss.host, sizeof(ls->ss.host), "%s", ls->hostname);
+	snprintf(ls->ss.boot, sizeof(ls->ss.boot), "%s", lspool_boot(ls->sp));
+	randombytes_buf(ls->ss.cnonce, sizeof(ls->ss.cnonce));
+	ls_send_line(ls, line, wire_hello_format(line, sizeof(line), &ls->ss));
+}
+
+static void
+ls_warn(struct logship *ls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+ls_warn(struct logship *ls, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ls->warn != NULL)
+		ls->warn(msg);
+	else
+		fprintf(stderr, "logship: %s\n", msg);
+}
+
+/* With a key, a reply that does not prove it trims nothing: the connection is dropped and
+ * the spool kept. Said once per episode, which an authenticated collector ends. */
+static void
+ls_untrusted(struct logship *ls, const char *why)
+{
+	if (ls->untrusted++ == 0)
+		ls_warn(ls, "collector %s: %s: not trusted, the spool is kept (%" PRIu64 " messages)",
+		    ls->host, why, lspool_pending(ls->sp));
+	ls_fail(ls, "collector not authenticated: %s", why);
+}
+
+static void
+ls_trusted(struct logship *ls)
+{
+	if (ls->untrusted > 0)
+		ls_warn(ls, "collector %s: authenticated again, after %" PRIu64
+		    " unauthenticated replies", ls->host, ls->untrusted);
+	ls->untrusted = 0;
+}
+
+/* An OK or an ack: with a key its MAC must be the collector's for this connection. */
+static int
+ls_reply_authentic(struct logship *ls, const struct wire_reply *r, enum wire_mac_kind kind)
+{
+	if (!ls->has_key)
+		return 1;
+	if (kind == WIRE_MAC_OK && ls->state != LS_AUTH) {
+		ls_untrusted(ls, "it answered HELLO without asking for the key");
+		return 0;
+	}
+	if (!r->has_mac || !wire_mac_check(r->mac, ls->key, kind, &ls->ss, r->seq, 0, NULL, 0)) {
+		ls_untrusted(ls, r->has_mac ? "an acknowledgement with a bad MAC" :
+		    "an acknowledgement without a MAC");
+		return 0;
+	}
+	return 1;
+}
+
+static void
+ls_challenged(struct logship *ls, const struct wire_reply *r)
+{
+	uint8_t mac[WIRE_MAC_BYTES];
+	char line[WIRE_MAX_LINE];
+
+	if (!ls->has_key) {
+		ls_fail(ls, "collector asks for this host's key (collector_key_file is not set)");
 		return;
-	ls->outlen += (size_t)snprintf(ls->out + ls->outlen, 512, "VMM1 HELLO %s %s\n", ls->hostname,
-	    lspool_boot(ls->sp));
-	ls_flush(ls);
+	}
+	memcpy(ls->ss.snonce, r->snonce, sizeof(ls->ss.snonce));
+	wire_mac(mac, ls->key, WIRE_MAC_AUTH, &ls->ss, 0, 0, NULL, 0);
+	ls->state = LS_AUTH;
+	ls_send_line(ls, line, wire_auth_format(line, sizeof(line), mac));
 }
 
 /* One reply line from the collector. */
 static void
 ls_reply(struct logship *ls, const char *line)
 {
-	unsigned long long n;
+	struct wire_reply r;
+	char err[128];
 
-	if (ls->state == LS_HELLO && sscanf(line, "VMM1 OK %llu", &n) == 1) {
-		lspool_ack(ls->sp, n);
+	if (wire_reply_parse(line, strlen(line), WIRE_V2, &r, err, sizeof(err)) < 0) {
+		if (ls->has_key)
+			ls_untrusted(ls, err);
+		else
+			ls_fail(ls, "collector: %s", err);
+		return;
+	}
+	if (r.kind == WIRE_REPLY_ERR)
+		ls_fail(ls, "collector refused: %.*s", (int)(r.whylen < 100 ? r.whylen : 100), r.why);
+	else if (ls->state == LS_HELLO && r.kind == WIRE_REPLY_CHALLENGE)
+		ls_challenged(ls, &r);
+	else if ((ls->state == LS_HELLO || ls->state == LS_AUTH) && r.kind == WIRE_REPLY_OK) {
+		if (!ls_reply_authentic(ls, &r, WIRE_MAC_OK))
+			return;
+		lspool_ack(ls->sp, r.seq);
+		/* one on the path may relay a true OK and forge the acks: only an ack (or an
+		 * OK that leaves nothing to ack) ends the episode */
+		if (lspool_pending(ls->sp) == 0)
+			ls_trusted(ls);
 		ls_connected(ls);
-	} else if (ls->state == LS_STREAMING && sscanf(line, "A %llu", &n) == 1) {
-		lspool_ack(ls->sp, n);
+	} else if (ls->state == LS_STREAMING && r.kind == WIRE_REPLY_ACK) {
+		if (!ls_reply_authentic(ls, &r, WIRE_MAC_ACK))
+			return;
+		ls_trusted(ls);
+		lspool_ack(ls->sp, r.seq);
 		ls->last_progress = ev_now();
 		ls_pump(ls);
-	} else if (strncmp(line, "VMM1 ERR ", 9) == 0)
-		ls_fail(ls, "collector refused: %.100s", line + 9);
-	else
+	} else
 		ls_fail(ls, "collector: unexpected reply \"%.60s\"", line);
 }
 
@@ -401,23 +513,12 @@ ls_io(int fd, int revents, void *arg)
 static void
 ls_frame_vmmanage(struct logship *ls, const struct lspool_rec *r)
 {
-	char prefix[512], mac[2 * crypto_auth_BYTES + 2] = "";
+	uint8_t mac[WIRE_MAC_BYTES];
 
-	if (ls->has_key) {
-		/* what the MAC covers: see MAC in vmmanage-collector(8) */
-		uint8_t m[crypto_auth_BYTES];
-		crypto_auth_hmacsha512256_state st;
-		int pl = snprintf(prefix, sizeof(prefix), "VMM1 %s %s %" PRIu64 " %" PRId64 " %zu\n",
-		    ls->hostname, lspool_boot(ls->sp), r->seq, r->epoch, r->len);
-		crypto_auth_hmacsha512256_init(&st, ls->key, sizeof(ls->key));
-		crypto_auth_hmacsha512256_update(&st, (const unsigned char *)prefix, (size_t)pl);
-		crypto_auth_hmacsha512256_update(&st, (const unsigned char *)ls->rec, r->len);
-		crypto_auth_hmacsha512256_final(&st, m);
-		mac[0] = ' ';
-		sodium_bin2hex(mac + 1, sizeof(mac) - 1, m, sizeof(m));
-	}
-	ls->outlen += (size_t)snprintf(ls->out + ls->outlen, 512, "M %" PRIu64 " %" PRId64 " %zu%s\n",
-	    r->seq, r->epoch, r->len, mac);
+	if (ls->has_key)
+		wire_mac(mac, ls->key, WIRE_MAC_FRAME, &ls->ss, r->seq, r->epoch, ls->rec, r->len);
+	ls->outlen += wire_msghdr_format(ls->out + ls->outlen, WIRE_MAX_LINE, r->seq, r->epoch,
+	    r->len, ls->has_key ? mac : NULL);
 }
 
 static void
@@ -490,7 +591,9 @@ ls_timer(void *arg)
 		ls_connect_next(ls);
 		break;
 	case LS_HELLO:
-		ls_fail(ls, "collector %s: no answer to HELLO", ls->host);
+	case LS_AUTH:
+		ls_fail(ls, "collector %s: no answer to %s", ls->host, ls->state == LS_HELLO ?
+		    "HELLO" : "AUTH");
 		break;
 	case LS_STREAMING:
 		if (ls->proto == LOGSHIP_SYSLOG)
@@ -584,6 +687,7 @@ logship_new(const struct logship_conf *conf, char *err, size_t errlen)
 	ls->proto = conf->protocol;
 	ls->ack_timeout = conf->ack_timeout > 0 ? conf->ack_timeout : 10;
 	ls->backoff = LS_BACKOFF_MIN;
+	ls->warn = conf->warn;
 	if (conf->hostname != NULL && *conf->hostname)
 		snprintf(ls->hostname, sizeof(ls->hostname), "%s", conf->hostname);
 	else if (gethostname(ls->hostname, sizeof(ls->hostname) - 1) < 0)
@@ -658,6 +762,7 @@ logship_free(struct logship *ls)
 	if (ls->ai != NULL)
 		ares_freeaddrinfo(ls->ai);
 	lspool_close(ls->sp);
+	sodium_memzero(ls->key, sizeof(ls->key));
 	free(ls->rec);
 	free(ls->out);
 	free(ls->host);

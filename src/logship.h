@@ -28,6 +28,7 @@ struct logship_conf {
 	const char *key_file;       /* NULL: unsigned frames; else 64 hex digits (crypto_auth key) */
 	double ack_timeout;         /* 0: 10 s without an ack while frames are in flight = dead link */
 	int no_sync;                /* 1: do not fdatasync the spool on each message (tests, benches) */
+	void (*warn)(const char *msg); /* what the log path has to say; NULL: stderr */
 };
 
 struct logship_status {

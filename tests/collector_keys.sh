@@ -34,5 +34,5 @@ echo "other: a host without a key may still use the thesis protocol" | nc -N 127
 wait_for 5 grep -q "other: " "$OUT"
 check "nothing forged or unsigned from agent1 written" [ "$(grep -cE 'forged|unsigned|nokey' "$OUT")" = 0 ]
 check "unkeyed host's thesis line written" [ "$(grep -c 'other: a host without a key' "$OUT")" = 1 ]
-check "bad mac logged" grep -q "bad mac" "$T/collector.err"
+check "the wrong key is refused at AUTH, before any frame" grep -q "bad AUTH" "$T/collector.err"
 finish

@@ -26,6 +26,8 @@ test_detect(void)
 {
 	CHECK(collector_frame_detect("VMM1 HELLO a b\n", 15) == COLLECTOR_PROTO_AGENT, "agent magic");
 	CHECK(collector_frame_detect("VMM", 3) == COLLECTOR_PROTO_UNKNOWN, "agent magic prefix waits");
+	CHECK(collector_frame_detect("VMM2 HELLO a b c\n", 17) == COLLECTOR_PROTO_AGENT, "agent magic, VMM2");
+	CHECK(collector_frame_detect("VMM3 HELLO", 10) == COLLECTOR_PROTO_THESIS, "another version is a thesis line");
 	CHECK(collector_frame_detect("<13>May", 7) == COLLECTOR_PROTO_SYSLOG, "syslog LF framing");
 	CHECK(collector_frame_detect("52 <14>1", 8) == COLLECTOR_PROTO_SYSLOG, "syslog octet counting");
 	CHECK(collector_frame_detect("52", 2) == COLLECTOR_PROTO_UNKNOWN, "digits only wait");
@@ -88,30 +90,131 @@ test_syslog(void)
 static void
 test_agent(void)
 {
-	struct collector_hello h;
-	struct collector_msghdr m;
+	struct wire_session ss;
+	struct wire_msghdr m;
 	char err[128];
 	const char *l;
 
 	l = "VMM1 HELLO nii1 0123abcd";
-	CHECK(collector_hello_parse(l, strlen(l), &h, err, sizeof(err)) == 0 && strcmp(h.host, "nii1") == 0 &&
-	    strcmp(h.boot, "0123abcd") == 0, "HELLO");
+	CHECK(wire_hello_parse(l, strlen(l), &ss, err, sizeof(err)) == 0 && ss.version == WIRE_V1 &&
+	    strcmp(ss.host, "nii1") == 0 && strcmp(ss.boot, "0123abcd") == 0, "VMM1 HELLO");
+	l = "VMM2 HELLO nii1 0123abcd 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+	CHECK(wire_hello_parse(l, strlen(l), &ss, err, sizeof(err)) == 0 && ss.version == WIRE_V2 &&
+	    ss.cnonce[1] == 0x11 && ss.cnonce[31] == 0xff, "VMM2 HELLO with the agent's nonce");
+	l = "VMM2 HELLO nii1 0123abcd";
+	CHECK(wire_hello_parse(l, strlen(l), &ss, err, sizeof(err)) < 0, "VMM2 HELLO without a nonce refused");
+	l = "VMM2 HELLO nii1 0123abcd 00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff";
+	CHECK(wire_hello_parse(l, strlen(l), &ss, err, sizeof(err)) < 0, "upper-case nonce refused");
+	l = "VMM1 HELLO nii1 0123abcd extra";
+	CHECK(wire_hello_parse(l, strlen(l), &ss, err, sizeof(err)) < 0, "VMM1 HELLO with more refused");
 	l = "VMM1 HELLO nii1 bad/boot";
-	CHECK(collector_hello_parse(l, strlen(l), &h, err, sizeof(err)) < 0, "HELLO bad boot id");
+	CHECK(wire_hello_parse(l, strlen(l), &ss, err, sizeof(err)) < 0, "HELLO bad boot id");
 	l = "VMM1 HELLO ni:i1 abc";
-	CHECK(collector_hello_parse(l, strlen(l), &h, err, sizeof(err)) < 0, "HELLO bad host");
+	CHECK(wire_hello_parse(l, strlen(l), &ss, err, sizeof(err)) < 0, "HELLO bad host");
 	l = "M 7 1241613863 12";
-	CHECK(collector_msghdr_parse(l, strlen(l), &m, err, sizeof(err)) == 0 && m.seq == 7 &&
+	CHECK(wire_msghdr_parse(l, strlen(l), &m, err, sizeof(err)) == 0 && m.seq == 7 &&
 	    m.epoch == 1241613863 && m.len == 12 && !m.has_mac, "frame header");
 	l = "M 7 1241613863 12 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-	CHECK(collector_msghdr_parse(l, strlen(l), &m, err, sizeof(err)) == 0 && m.has_mac && m.mac[1] == 0x11,
+	CHECK(wire_msghdr_parse(l, strlen(l), &m, err, sizeof(err)) == 0 && m.has_mac && m.mac[1] == 0x11,
 	    "frame header with mac");
 	l = "M 0 1 1";
-	CHECK(collector_msghdr_parse(l, strlen(l), &m, err, sizeof(err)) < 0, "seq 0 refused");
+	CHECK(wire_msghdr_parse(l, strlen(l), &m, err, sizeof(err)) < 0, "seq 0 refused");
 	l = "M 99999999999999999999999 1 1";
-	CHECK(collector_msghdr_parse(l, strlen(l), &m, err, sizeof(err)) < 0, "seq overflow refused");
+	CHECK(wire_msghdr_parse(l, strlen(l), &m, err, sizeof(err)) < 0, "seq overflow refused");
 	l = "M 1 1 99999999";
-	CHECK(collector_msghdr_parse(l, strlen(l), &m, err, sizeof(err)) < 0, "huge length refused");
+	CHECK(wire_msghdr_parse(l, strlen(l), &m, err, sizeof(err)) < 0, "huge length refused");
+}
+
+/* Both sides format and parse with the same code: what one writes, the other reads. */
+static void
+test_wire_roundtrip(void)
+{
+	struct wire_session ss = { .version = WIRE_V2 }, back;
+	struct wire_reply r;
+	struct wire_msghdr m;
+	uint8_t mac[WIRE_MAC_BYTES], got[WIRE_MAC_BYTES];
+	char line[WIRE_MAX_LINE], err[128];
+	size_t n;
+
+	strcpy(ss.host, "vm1");
+	strcpy(ss.boot, "b0");
+	for (int i = 0; i < WIRE_NONCE_BYTES; i++) {
+		ss.cnonce[i] = (uint8_t)i;
+		ss.snonce[i] = (uint8_t)(0xf0 ^ i);
+		mac[i] = (uint8_t)(3 * i);
+	}
+	n = wire_hello_format(line, sizeof(line), &ss);
+	CHECK(n > 0 && line[n - 1] == '\n' && wire_hello_parse(line, n - 1, &back, err, sizeof(err)) == 0 &&
+	    strcmp(back.host, "vm1") == 0 && memcmp(back.cnonce, ss.cnonce, WIRE_NONCE_BYTES) == 0,
+	    "HELLO round trip (%s)", err);
+	n = wire_challenge_format(line, sizeof(line), ss.snonce);
+	CHECK(wire_reply_parse(line, n - 1, WIRE_V2, &r, err, sizeof(err)) == 0 &&
+	    r.kind == WIRE_REPLY_CHALLENGE && memcmp(r.snonce, ss.snonce, WIRE_NONCE_BYTES) == 0,
+	    "CHALLENGE round trip");
+	n = wire_auth_format(line, sizeof(line), mac);
+	CHECK(wire_auth_parse(line, n - 1, got, err, sizeof(err)) == 0 && memcmp(got, mac, sizeof(mac)) == 0,
+	    "AUTH round trip");
+	n = wire_ok_format(line, sizeof(line), WIRE_V2, 42, mac);
+	CHECK(wire_reply_parse(line, n - 1, WIRE_V2, &r, err, sizeof(err)) == 0 && r.kind == WIRE_REPLY_OK &&
+	    r.seq == 42 && r.has_mac && memcmp(r.mac, mac, sizeof(mac)) == 0, "OK LAST MAC round trip");
+	n = wire_ack_format(line, sizeof(line), 7, NULL);
+	CHECK(wire_reply_parse(line, n - 1, WIRE_V2, &r, err, sizeof(err)) == 0 && r.kind == WIRE_REPLY_ACK &&
+	    r.seq == 7 && !r.has_mac, "plain ack round trip");
+	n = wire_ok_format(line, sizeof(line), WIRE_V1, 3, NULL);
+	CHECK(wire_reply_parse(line, n - 1, WIRE_V2, &r, err, sizeof(err)) < 0, "a VMM1 OK is no VMM2 reply");
+	n = wire_msghdr_format(line, sizeof(line), 9, -5, 300, mac);
+	CHECK(wire_msghdr_parse(line, n - 1, &m, err, sizeof(err)) == 0 && m.seq == 9 && m.epoch == -5 &&
+	    m.len == 300 && m.has_mac && memcmp(m.mac, mac, sizeof(mac)) == 0, "frame header round trip");
+	n = wire_err_format(line, sizeof(line), WIRE_V2, "no");
+	CHECK(wire_reply_parse(line, n - 1, WIRE_V2, &r, err, sizeof(err)) == 0 && r.kind == WIRE_REPLY_ERR &&
+	    r.whylen == 2 && memcmp(r.why, "no", 2) == 0, "ERR round trip");
+	CHECK(wire_reply_parse("A 7 xyz", 7, WIRE_V2, &r, err, sizeof(err)) < 0, "ack with a bad mac refused");
+	CHECK(wire_reply_parse("OK 7", 4, WIRE_V2, &r, err, sizeof(err)) < 0, "OK without magic refused");
+}
+
+/* A MAC holds for one connection (its nonces), one kind of line and its exact values. */
+static void
+test_wire_mac(void)
+{
+	struct wire_session a = { .version = WIRE_V2 }, b;
+	uint8_t key[WIRE_KEY_BYTES] = { 1, 2, 3 }, other[WIRE_KEY_BYTES] = { 1, 2, 4 };
+	uint8_t mac[WIRE_MAC_BYTES];
+	char in[WIRE_MAX_LINE];
+
+	strcpy(a.host, "vm1");
+	strcpy(a.boot, "b0");
+	memset(a.cnonce, 0xaa, sizeof(a.cnonce));
+	memset(a.snonce, 0x55, sizeof(a.snonce));
+	b = a;
+	b.snonce[31] ^= 1;
+	wire_mac(mac, key, WIRE_MAC_FRAME, &a, 5, 100, "hello", 5);
+	CHECK(wire_mac_check(mac, key, WIRE_MAC_FRAME, &a, 5, 100, "hello", 5), "frame MAC verifies");
+	CHECK(!wire_mac_check(mac, key, WIRE_MAC_FRAME, &b, 5, 100, "hello", 5),
+	    "the same frame on another connection (another collector nonce) does not");
+	CHECK(!wire_mac_check(mac, other, WIRE_MAC_FRAME, &a, 5, 100, "hello", 5), "another key does not");
+	CHECK(!wire_mac_check(mac, key, WIRE_MAC_FRAME, &a, 6, 100, "hello", 5), "another seq does not");
+	CHECK(!wire_mac_check(mac, key, WIRE_MAC_FRAME, &a, 5, 100, "hellO", 5), "another payload does not");
+	wire_mac(mac, key, WIRE_MAC_ACK, &a, 5, 0, NULL, 0);
+	CHECK(wire_mac_check(mac, key, WIRE_MAC_ACK, &a, 5, 0, NULL, 0) &&
+	    !wire_mac_check(mac, key, WIRE_MAC_OK, &a, 5, 0, NULL, 0) &&
+	    !wire_mac_check(mac, key, WIRE_MAC_ACK, &a, 6, 0, NULL, 0), "an ack's MAC is for that ack only");
+	wire_mac_input(in, sizeof(in), WIRE_MAC_FRAME, &a, 5, 100, 5);
+	CHECK(strncmp(in, "VMM2 M vm1 b0 aaaa", 18) == 0 && strstr(in, " 5555") != NULL &&
+	    strcmp(in + strlen(in) - 9, " 5 100 5\n") == 0, "frame MAC input as documented (%s)", in);
+}
+
+static void
+test_fold(void)
+{
+	char out[WIRE_MAX_HOST + 1];
+
+	CHECK(wire_host_fold("VM1", 3, out) == 3 && strcmp(out, "vm1") == 0, "case folded");
+	CHECK(wire_host_fold("vm1.", 4, out) == 3 && strcmp(out, "vm1") == 0, "trailing dot dropped");
+	CHECK(wire_host_fold("Vm1...", 6, out) == 3 && strcmp(out, "vm1") == 0, "trailing dots dropped");
+	CHECK(wire_host_fold("a.B", 3, out) == 3 && strcmp(out, "a.b") == 0, "inner dot kept");
+	CHECK(wire_host_fold("...", 3, out) == 0, "only dots: nothing");
+	CHECK(wire_magic("VMM2 H", 6) == 2 && wire_magic("VMM1 ", 5) == 2 && wire_magic("VM", 2) == 1 &&
+	    wire_magic("VMM3 ", 5) == 0, "greeting magic");
 }
 
 static void
@@ -128,6 +231,22 @@ test_escape(void)
 	CHECK(collector_utf8_cut(u, 6, 3) == 2, "cut backs off a split UTF-8 sequence");
 	CHECK(collector_utf8_cut(u, 6, 4) == 4, "cut after a whole sequence");
 	CHECK(collector_utf8_cut(u, 6, 10) == 6, "no cut when short");
+	/* U+202E (right-to-left override), U+2066 (isolate), U+200B (zero width space),
+	 * U+FEFF (BOM), U+061C (Arabic letter mark), U+0085 (C1 NEL) */
+	in = "a" "\xe2\x80\xae" "b" "\xe2\x81\xa6" "c" "\xe2\x80\x8b" "d" "\xef\xbb\xbf" "e"
+	    "\xd8\x9c" "f" "\xc2\x85" "g";
+	collector_escape(in, strlen(in), out, sizeof(out));
+	CHECK(strcmp(out, "a\\xe2\\x80\\xaeb\\xe2\\x81\\xa6c\\xe2\\x80\\x8bd\\xef\\xbb\\xbfe"
+	    "\\xd8\\x9cf\\xc2\\x85g") == 0, "bidi, zero-width, BOM and C1 escaped (%s)", out);
+	in = "\xe2\x80\x8evm1\xe2\x80\x8f \xe2\x80\x8c\xe2\x80\x8d\xe2\x81\xa0\xe2\x81\xa9\xe2\x80\xaa";
+	collector_escape(in, strlen(in), out, sizeof(out));
+	CHECK(strstr(out, "\xe2") == NULL && strstr(out, "vm1") != NULL, "LRM, RLM, ZWNJ, ZWJ, WJ, PDI, LRE escaped (%s)", out);
+	in = "\xe2\x80\x94 \xe2\x82\xac \xd8\xa8";
+	collector_escape(in, strlen(in), out, sizeof(out));
+	CHECK(strcmp(out, in) == 0, "visible non-ASCII kept: em dash, euro, Arabic letter (%s)", out);
+	char small[8];
+	collector_escape("ab\xe2\x80\xae", 5, small, sizeof(small));
+	CHECK(strcmp(small, "ab") == 0, "an escape that does not fit is left out whole (%s)", small);
 	collector_json_escape("a\"b\\\x01", 5, out, sizeof(out));
 	CHECK(strcmp(out, "a\\\"b\\\\\\u0001") == 0, "JSON escape (%s)", out);
 }
@@ -190,6 +309,9 @@ main(void)
 	test_octet();
 	test_syslog();
 	test_agent();
+	test_wire_roundtrip();
+	test_wire_mac();
+	test_fold();
 	test_escape();
 	test_acl();
 	test_stamp();

@@ -1,10 +1,11 @@
-/* Per-host keys: with keys_file set, an agent must sign every frame with its host's key
- * (libsodium crypto_auth, HMAC-SHA-512-256), so a guest cannot write as another guest. */
+/* Per-host keys: with keys_file set, an agent must prove its host's key at HELLO and sign
+ * every frame with it (libsodium crypto_auth, HMAC-SHA-512-256; the MACs themselves are
+ * in common/wire.c), so a guest cannot write as another guest. Names are kept folded, so
+ * "VM1" or "vm1." is vm1 and no look-alike of a keyed name gets past the lookup. */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,15 +23,6 @@ struct collector_keys {
 	struct collector_htab *h;
 };
 
-size_t
-collector_mac_prefix(char *out, size_t cap, const char *host, const char *boot, uint64_t seq,
-    int64_t epoch, size_t len)
-{
-	int n = snprintf(out, cap, "VMM1 %s %s %" PRIu64 " %" PRId64 " %zu\n", host, boot, seq,
-	    epoch, len);
-	return n < 0 ? 0 : (size_t)n;
-}
-
 /* "host hexkey" -> table; err says file:line. */
 static int
 collector_keys_line(struct collector_keys *k, char *line, const char *file, int lineno,
@@ -45,6 +37,7 @@ collector_keys_line(struct collector_keys *k, char *line, const char *file, int 
 	if (*line == '#' || *line == '\0')
 		return 0;
 	uint8_t key[crypto_auth_KEYBYTES];
+	char canon[COLLECTOR_MAX_HOST + 1];
 	if (sscanf(line, "%256s %65s", host, hex) != 2 || !collector_host_valid(host, strlen(host)) ||
 	    strlen(hex) != 2 * crypto_auth_KEYBYTES ||
 	    sodium_hex2bin(key, sizeof(key), hex, strlen(hex), NULL, &binlen, NULL) != 0 ||
@@ -53,7 +46,16 @@ collector_keys_line(struct collector_keys *k, char *line, const char *file, int 
 		    file, lineno, 2 * crypto_auth_KEYBYTES);
 		return -1;
 	}
-	if ((e = collector_htab_get(k->h, host, 1)) == NULL) {
+	if (wire_host_fold(host, strlen(host), canon) == 0) {
+		snprintf(err, errlen, "%s:%d: \"%s\" is no host name", file, lineno, host);
+		return -1;
+	}
+	if (collector_htab_get(k->h, canon, 0) != NULL) {
+		snprintf(err, errlen, "%s:%d: a second key for %s (names are compared without case "
+		    "and trailing dots)", file, lineno, canon);
+		return -1;
+	}
+	if ((e = collector_htab_get(k->h, canon, 1)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -102,29 +104,34 @@ collector_keys_load(const char *file, char *err, size_t errlen)
 	return k;
 }
 
-int
-collector_keys_has(const struct collector_keys *k, const char *host)
+const uint8_t *
+collector_keys_find(const struct collector_keys *k, const char *name, size_t namelen,
+    char *canon)
 {
-	return k != NULL && collector_htab_get(k->h, host, 0) != NULL;
+	char folded[COLLECTOR_MAX_HOST + 1];
+	const struct collector_key *e;
+
+	wire_host_fold(name, namelen, folded);
+	if (canon != NULL)
+		memcpy(canon, folded, sizeof(folded));
+	if (k == NULL || (e = collector_htab_get(k->h, folded, 0)) == NULL)
+		return NULL;
+	return e->k;
 }
 
 int
-collector_keys_verify(const struct collector_keys *k, const char *host, const char *boot,
-    const struct collector_msghdr *m, const char *payload, const uint8_t mac[32])
+collector_keys_has(const struct collector_keys *k, const char *name, size_t namelen)
 {
-	const struct collector_key *e = k ? collector_htab_get(k->h, host, 0) : NULL;
-	crypto_auth_hmacsha512256_state st;
-	uint8_t want[crypto_auth_BYTES];
-	char prefix[COLLECTOR_MAX_HEADER];
+	return collector_keys_find(k, name, namelen, NULL) != NULL;
+}
 
-	if (e == NULL)
-		return 0;
-	size_t n = collector_mac_prefix(prefix, sizeof(prefix), host, boot, m->seq, m->epoch, m->len);
-	crypto_auth_hmacsha512256_init(&st, e->k, sizeof(e->k));
-	crypto_auth_hmacsha512256_update(&st, (const unsigned char *)prefix, n);
-	crypto_auth_hmacsha512256_update(&st, (const unsigned char *)payload, m->len);
-	crypto_auth_hmacsha512256_final(&st, want);
-	return sodium_memcmp(want, mac, sizeof(want)) == 0;
+static int
+collector_key_wipe(const char *name, void *val, void *arg)
+{
+	(void)name;
+	(void)arg;
+	sodium_memzero(val, sizeof(struct collector_key));
+	return 0;
 }
 
 void
@@ -132,6 +139,7 @@ collector_keys_free(struct collector_keys *k)
 {
 	if (k == NULL)
 		return;
+	collector_htab_each(k->h, collector_key_wipe, NULL);
 	collector_htab_free(k->h);
 	free(k);
 }

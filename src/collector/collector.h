@@ -7,14 +7,16 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "common/wire.h"
+
 #define COLLECTOR_DEFAULT_PORT 31000
-#define COLLECTOR_MAX_HOST 255
-#define COLLECTOR_MAX_BOOT 64
+#define COLLECTOR_MAX_HOST WIRE_MAX_HOST
+#define COLLECTOR_MAX_BOOT WIRE_MAX_BOOT
 #define COLLECTOR_MAX_LISTEN 16
 /* An agent frame header or HELLO line never needs more than this. */
-#define COLLECTOR_MAX_HEADER 512
+#define COLLECTOR_MAX_HEADER WIRE_MAX_LINE
 /* Agent frames are held whole (their MAC covers the whole payload); bigger is an error. */
-#define COLLECTOR_MAX_AGENT_FRAME (1024 * 1024)
+#define COLLECTOR_MAX_AGENT_FRAME WIRE_MAX_FRAME
 #define COLLECTOR_TRUNC_MARK " [truncated]"
 
 /* ---- log.c: ntpd-style logging, stderr in the foreground, syslog otherwise ---- */
@@ -73,9 +75,12 @@ void collector_conf_free(struct collector_conf *c);
 size_t collector_utf8_cut(const char *s, size_t len, size_t max);
 /* Appends the escaped form of s to out (which has room for cap bytes, at least 4*len+1
  * is always enough); returns the escaped length. Control characters, DEL, C1 controls,
- * bytes that are not valid UTF-8 and backslash become \n \r \t \e \\ or \xHH. */
+ * bytes that are not valid UTF-8, the invisible format characters that reorder or hide
+ * text (bidi controls, zero-width characters, BOM) and backslash become \n \r \t \e \\
+ * or \xHH (one per byte). */
 size_t collector_escape(const char *s, size_t len, char *out, size_t cap);
-/* JSON string body of s (no quotes); same sizing rule, 6*len+1. */
+/* JSON string body of s (no quotes); same sizing rule, 6*len+1. The JSON file gets text
+ * collector_escape already made safe, so both files show the same. */
 size_t collector_json_escape(const char *s, size_t len, char *out, size_t cap);
 
 /* ---- frame.c: pure parsers, no I/O (what the unit tests and fuzzers call) ---- */
@@ -106,25 +111,9 @@ struct collector_syslog {
 /* RFC 5424 or RFC 3164 message; a missing piece leaves its field empty. Never fails: a
  * message that is neither is all msg. */
 void collector_syslog_parse(const char *buf, size_t len, struct collector_syslog *out);
-struct collector_hello {
-	char host[COLLECTOR_MAX_HOST + 1];
-	char boot[COLLECTOR_MAX_BOOT + 1];
-};
-/* "VMM1 HELLO host boot" (without the LF). 0 or -1 with err. */
-int collector_hello_parse(const char *line, size_t len, struct collector_hello *h,
-    char *err, size_t errlen);
-struct collector_msghdr {
-	uint64_t seq;
-	int64_t epoch;
-	size_t len;
-	int has_mac;
-	uint8_t mac[32];
-};
-/* "M seq epoch len [mac]" (without the LF). 0 or -1 with err. */
-int collector_msghdr_parse(const char *line, size_t len, struct collector_msghdr *m,
-    char *err, size_t errlen);
+/* The agent protocol's lines are parsed by common/wire.c. */
 /* 1 if s is a usable host name: 1..255 of [A-Za-z0-9._-]. */
-int collector_host_valid(const char *s, size_t len);
+#define collector_host_valid wire_host_valid
 
 /* ---- htab.c: a string-keyed hash table of fixed-size entries ---- */
 struct collector_htab;
@@ -185,16 +174,15 @@ void collector_seqdb_free(struct collector_seqdb *db);
 
 /* ---- auth.c: per-host keys (libsodium crypto_auth, HMAC-SHA-512-256) ---- */
 struct collector_keys;
+/* Host names are folded (wire_host_fold) when loaded: two that fold alike are an error. */
 struct collector_keys *collector_keys_load(const char *file, char *err, size_t errlen);
-/* 1 if host has a key. */
-int collector_keys_has(const struct collector_keys *k, const char *host);
-/* 1 if mac is valid for the frame. */
-int collector_keys_verify(const struct collector_keys *k, const char *host, const char *boot,
-    const struct collector_msghdr *m, const char *payload, const uint8_t mac[32]);
+/* The key of the host that name folds to (so "VM1." finds vm1's), NULL if none; the
+ * folded name goes to canon (WIRE_MAX_HOST + 1 bytes) when not NULL. */
+const uint8_t *collector_keys_find(const struct collector_keys *k, const char *name,
+    size_t namelen, char *canon);
+/* 1 if name, folded, has a key. */
+int collector_keys_has(const struct collector_keys *k, const char *name, size_t namelen);
 void collector_keys_free(struct collector_keys *k);
-/* The exact bytes the MAC covers; shared with logship so both sides agree. */
-size_t collector_mac_prefix(char *out, size_t cap, const char *host, const char *boot,
-    uint64_t seq, int64_t epoch, size_t len);
 
 /* ---- rate.c: per-host token buckets ---- */
 struct collector_rate;

@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "server.h"
 
 /* How much one wake-up reads from one client. */
@@ -212,7 +214,12 @@ collector_conn_send_ack(struct collector *s, struct collector_conn *c)
 		return;
 	}
 	c->ack_sent = c->ack_want;
-	collector_conn_reply(s, c, "A %" PRIu64 "\n", c->ack_want);
+	char line[WIRE_MAX_LINE];
+	uint8_t mac[WIRE_MAC_BYTES];
+	if (c->key != NULL)
+		wire_mac(mac, c->key, WIRE_MAC_ACK, &c->ss, c->ack_want, 0, NULL, 0);
+	if (wire_ack_format(line, sizeof(line), c->ack_want, c->key != NULL ? mac : NULL) > 0)
+		collector_conn_reply(s, c, "%s", line);
 }
 
 static void
@@ -230,8 +237,11 @@ collector_conn_queue_ack(struct collector *s, struct collector_conn *c, uint64_t
 static void
 collector_conn_error(struct collector *s, struct collector_conn *c, const char *why)
 {
+	char line[WIRE_MAX_LINE];
+
 	s->st.bad++;
-	collector_conn_reply(s, c, "VMM1 ERR %s\n", why);
+	if (wire_err_format(line, sizeof(line), c->version ? c->version : WIRE_V2, why) > 0)
+		collector_conn_reply(s, c, "%s", line);
 	collector_info("conn %s: %s%s%s", c->peer, c->host[0] ? c->host : "", c->host[0] ? ": " : "", why);
 }
 
@@ -281,15 +291,13 @@ collector_unauthenticated(struct collector *s, struct collector_conn *c, const c
 {
 	char key[COLLECTOR_MAX_HOST + 1];
 
-	if (s->keys == NULL)
-		return 0;
-	snprintf(key, sizeof(key), "%.*s", (int)hostlen, host);
-	if (!collector_keys_has(s->keys, key))
+	/* folded: "VM1:" or "vm1.:" claims vm1 as much as "vm1:" does */
+	if (s->keys == NULL || collector_keys_find(s->keys, host, hostlen, key) == NULL)
 		return 0;
 	s->st.unauth++;
 	if (s->now - s->last_refusal_log >= 1) {
-		collector_warnx("conn %s: refused an unsigned line claiming host %s, which has a key",
-		    c->peer, key);
+		collector_warnx("conn %s: refused an unsigned line claiming host %.*s (%s has a key)",
+		    c->peer, (int)hostlen, host, key);
 		s->last_refusal_log = s->now;
 	}
 	return 1;
@@ -412,49 +420,114 @@ collector_feed_octet(struct collector *s, struct collector_conn *c, const char *
 	return h + (ssize_t)cut;
 }
 
+/* ---- the agent protocol: HELLO, with keys CHALLENGE and AUTH, then OK LAST ---- */
+
+/* The handshake line at p: its length with the LF, 0 for more, or FEED_CLOSE. */
+static ssize_t
+collector_handshake_line(struct collector *s, struct collector_conn *c, const char *p, size_t len)
+{
+	const char *lf = memchr(p, '\n', len < COLLECTOR_MAX_HEADER ? len : COLLECTOR_MAX_HEADER);
+
+	if (lf != NULL)
+		return lf - p + 1;
+	if (len < COLLECTOR_MAX_HEADER)
+		return 0;
+	collector_conn_error(s, c, "handshake line too long");
+	return FEED_CLOSE;
+}
+
+/* The peer is who it says (or no keys are asked for): LAST may now be told. */
+static ssize_t
+collector_agent_ready(struct collector *s, struct collector_conn *c, ssize_t used)
+{
+	char line[WIRE_MAX_LINE];
+	uint8_t mac[WIRE_MAC_BYTES];
+
+	memcpy(c->boot, c->ss.boot, sizeof(c->boot));
+	c->hello = 1;
+	c->challenged = 0;
+	uint64_t last = collector_seqdb_last(s->db, c->host, c->boot);
+	c->ack_sent = c->ack_want = last;
+	collector_debug("conn %s: agent %s boot %s (VMM%d%s), last seq %" PRIu64, c->peer, c->host,
+	    c->boot, (int)c->version, c->key != NULL ? ", authenticated" : "", last);
+	if (c->key != NULL)
+		wire_mac(mac, c->key, WIRE_MAC_OK, &c->ss, last, 0, NULL, 0);
+	if (wire_ok_format(line, sizeof(line), c->version, last, c->key != NULL ? mac : NULL) == 0 ||
+	    collector_conn_reply(s, c, "%s", line) < 0)
+		return FEED_CLOSE;
+	return used;
+}
+
 static ssize_t
 collector_feed_hello(struct collector *s, struct collector_conn *c, const char *p, size_t len)
 {
-	const char *lf = memchr(p, '\n', len < COLLECTOR_MAX_HEADER ? len : COLLECTOR_MAX_HEADER);
-	struct collector_hello h;
-	char err[128];
+	ssize_t n = collector_handshake_line(s, c, p, len);
+	char err[128], line[WIRE_MAX_LINE];
 
-	if (lf == NULL) {
-		if (len < COLLECTOR_MAX_HEADER)
-			return 0;
-		collector_conn_error(s, c, "HELLO line too long");
-		return FEED_CLOSE;
-	}
-	if (collector_hello_parse(p, (size_t)(lf - p), &h, err, sizeof(err)) < 0) {
+	if (n <= 0)
+		return n;
+	c->version = p[3] == '1' ? WIRE_V1 : WIRE_V2;
+	if (wire_hello_parse(p, (size_t)n - 1, &c->ss, err, sizeof(err)) < 0) {
 		collector_conn_error(s, c, err);
 		return FEED_CLOSE;
 	}
-	if (s->keys != NULL && !collector_keys_has(s->keys, h.host)) {
-		snprintf(c->host, sizeof(c->host), "%s", h.host);
+	if (s->keys == NULL) {
+		memcpy(c->host, c->ss.host, sizeof(c->host));
+		return collector_agent_ready(s, c, n);
+	}
+	c->key = collector_keys_find(s->keys, c->ss.host, strlen(c->ss.host), c->host);
+	if (c->key == NULL) {
 		collector_conn_error(s, c, "no key for this host in keys_file");
 		return FEED_CLOSE;
 	}
-	memcpy(c->host, h.host, sizeof(c->host));
-	memcpy(c->boot, h.boot, sizeof(c->boot));
-	c->hello = 1;
-	uint64_t last = collector_seqdb_last(s->db, c->host, c->boot);
-	c->ack_sent = c->ack_want = last;
-	collector_debug("conn %s: agent %s boot %s, last seq %" PRIu64, c->peer, c->host, c->boot, last);
-	if (collector_conn_reply(s, c, "VMM1 OK %" PRIu64 "\n", last) < 0)
+	if (c->version == WIRE_V1) {
+		/* VMM1 frames verify in any session: a captured one could be replayed */
+		s->st.unauth++;
+		collector_conn_error(s, c, "VMM1 has no session binding and is refused with keys_file "
+		    "(upgrade the agent)");
 		return FEED_CLOSE;
-	return lf - p + 1;
+	}
+	/* nothing about the host (its boot id, its LAST) before it proves the key */
+	randombytes_buf(c->ss.snonce, sizeof(c->ss.snonce));
+	c->challenged = 1;
+	if (wire_challenge_format(line, sizeof(line), c->ss.snonce) == 0 ||
+	    collector_conn_reply(s, c, "%s", line) < 0)
+		return FEED_CLOSE;
+	return n;
+}
+
+static ssize_t
+collector_feed_auth(struct collector *s, struct collector_conn *c, const char *p, size_t len)
+{
+	ssize_t n = collector_handshake_line(s, c, p, len);
+	uint8_t mac[WIRE_MAC_BYTES];
+	char err[128];
+
+	if (n <= 0)
+		return n;
+	if (wire_auth_parse(p, (size_t)n - 1, mac, err, sizeof(err)) < 0) {
+		collector_conn_error(s, c, err);
+		return FEED_CLOSE;
+	}
+	if (!wire_mac_check(mac, c->key, WIRE_MAC_AUTH, &c->ss, 0, 0, NULL, 0)) {
+		s->st.unauth++;
+		collector_conn_error(s, c, "bad AUTH: not signed with this host's key");
+		return FEED_CLOSE;
+	}
+	return collector_agent_ready(s, c, n);
 }
 
 static int
-collector_agent_frame(struct collector *s, struct collector_conn *c, const struct collector_msghdr *m,
+collector_agent_frame(struct collector *s, struct collector_conn *c, const struct wire_msghdr *m,
     const char *payload)
 {
 	struct collector_meta meta = { .proto = "agent", .seq = m->seq, .boot = c->boot };
 	uint64_t gap;
 	int r;
 
-	if (s->keys != NULL && (!m->has_mac ||
-	    !collector_keys_verify(s->keys, c->host, c->boot, m, payload, m->mac))) {
+	/* the nonces in the MAC: a frame captured on another connection never verifies */
+	if (s->keys != NULL && (c->key == NULL || !m->has_mac || !wire_mac_check(m->mac, c->key,
+	    WIRE_MAC_FRAME, &c->ss, m->seq, m->epoch, payload, m->len))) {
 		s->st.unauth++;
 		collector_conn_error(s, c, m->has_mac ? "bad mac" : "frames must carry a mac");
 		return FEED_CLOSE;
@@ -481,10 +554,12 @@ collector_agent_frame(struct collector *s, struct collector_conn *c, const struc
 static ssize_t
 collector_feed_agent(struct collector *s, struct collector_conn *c, const char *p, size_t len)
 {
-	struct collector_msghdr m;
+	struct wire_msghdr m;
 	char err[128];
 	int r;
 
+	if (c->challenged)
+		return collector_feed_auth(s, c, p, len);
 	if (!c->hello)
 		return collector_feed_hello(s, c, p, len);
 	const char *lf = memchr(p, '\n', len < COLLECTOR_MAX_HEADER ? len : COLLECTOR_MAX_HEADER);
@@ -497,7 +572,7 @@ collector_feed_agent(struct collector *s, struct collector_conn *c, const char *
 	size_t hl = (size_t)(lf - p) + 1;
 	if (hl == 2 && p[0] == 'P') /* "P": a keepalive */
 		return 2;
-	if (collector_msghdr_parse(p, hl - 1, &m, err, sizeof(err)) < 0) {
+	if (wire_msghdr_parse(p, hl - 1, &m, err, sizeof(err)) < 0) {
 		collector_conn_error(s, c, err);
 		return FEED_CLOSE;
 	}

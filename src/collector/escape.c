@@ -1,4 +1,5 @@
-/* Escaping: no message may forge a second line or send escape sequences to a terminal. */
+/* Escaping: no message may forge a second line, send escape sequences to a terminal, or
+ * hide or reorder what a reader sees (bidi controls, zero-width characters). */
 #include "config.h"
 
 #include <stdio.h>
@@ -57,6 +58,28 @@ collector_utf8_cut(const char *s, size_t len, size_t max)
 	return cut;
 }
 
+/* The code point of the valid n-byte UTF-8 sequence at s. */
+static unsigned int
+collector_utf8_cp(const unsigned char *s, size_t n)
+{
+	unsigned int cp = n == 1 ? s[0] : s[0] & (0xff >> (n + 1));
+
+	for (size_t i = 1; i < n; i++)
+		cp = (cp << 6) | (s[i] & 0x3f);
+	return cp;
+}
+
+/* Characters that show nothing yet change what a reader sees: C1 controls (8-bit CSI/OSC
+ * to some terminals), the bidi embeddings, overrides, isolates and marks (the "Trojan
+ * Source" characters, which can make a line read as another), zero-width characters and
+ * the BOM (which hide text or make two names look alike). */
+static int
+collector_invisible(unsigned int cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
+}
+
 static size_t
 collector_put_hex(char *out, size_t o, unsigned char c)
 {
@@ -89,10 +112,17 @@ collector_escape(const char *s, size_t len, char *out, size_t cap)
 			continue;
 		}
 		size_t n = collector_utf8_seq(u + i, len - i);
-		/* C1 controls (U+0080..U+009F) are 8-bit CSI/OSC to some terminals */
-		if (n == 0 || (n == 2 && c == 0xc2 && u[i + 1] < 0xa0)) {
+		if (n == 0) {
 			o = collector_put_hex(out, o, c);
 			i++;
+			continue;
+		}
+		if (collector_invisible(collector_utf8_cp(u + i, n))) {
+			if (o + 4 * n > cap - 1)
+				break;
+			for (size_t k = 0; k < n; k++)
+				o = collector_put_hex(out, o, u[i + k]);
+			i += n;
 			continue;
 		}
 		if (o + n > cap - 1)

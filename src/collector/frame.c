@@ -1,8 +1,8 @@
-/* Pure parsers of what clients send: thesis lines, syslog frames and messages, agent
- * frames. No I/O and no allocation, so the unit tests and the fuzzers call them as is. */
+/* Pure parsers of what clients send: thesis lines, syslog frames and messages (the agent
+ * protocol's are in common/wire.c). No I/O and no allocation, so the unit tests and the
+ * fuzzers call them as is. */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,29 +15,16 @@ collector_isdigit(char c)
 	return c >= '0' && c <= '9';
 }
 
-int
-collector_host_valid(const char *s, size_t len)
-{
-	if (len == 0 || len > COLLECTOR_MAX_HOST)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		if (!(isalnum((unsigned char)c) || c == '.' || c == '-' || c == '_'))
-			return 0;
-	}
-	return 1;
-}
-
 enum collector_proto
 collector_frame_detect(const char *buf, size_t len)
 {
-	static const char magic[] = "VMM1 ";
 	size_t i;
+	int magic;
 
 	if (len == 0)
 		return COLLECTOR_PROTO_UNKNOWN;
-	if (memcmp(buf, magic, len < 5 ? len : 5) == 0)
-		return len < 5 ? COLLECTOR_PROTO_UNKNOWN : COLLECTOR_PROTO_AGENT;
+	if ((magic = wire_magic(buf, len)) != 0)
+		return magic == 1 ? COLLECTOR_PROTO_UNKNOWN : COLLECTOR_PROTO_AGENT;
 	if (buf[0] == '<')
 		return COLLECTOR_PROTO_SYSLOG;
 	if (buf[0] < '1' || buf[0] > '9')
@@ -290,115 +277,4 @@ collector_syslog_parse(const char *buf, size_t len, struct collector_syslog *out
 		collector_syslog_5424(p + 2, end, out);
 	else
 		collector_syslog_3164(p, end, out);
-}
-
-int
-collector_hello_parse(const char *line, size_t len, struct collector_hello *h, char *err,
-    size_t errlen)
-{
-	const char *p = line, *end = line + len, *t;
-	size_t tl;
-
-	if (len < 11 || memcmp(line, "VMM1 HELLO ", 11) != 0) {
-		snprintf(err, errlen, "expected \"VMM1 HELLO host boot\"");
-		return -1;
-	}
-	p += 11;
-	if (collector_token(&p, end, &t, &tl) < 0 || !collector_host_valid(t, tl)) {
-		snprintf(err, errlen, "bad host name");
-		return -1;
-	}
-	memcpy(h->host, t, tl);
-	h->host[tl] = '\0';
-	if (collector_token(&p, end, &t, &tl) < 0 || tl > COLLECTOR_MAX_BOOT || p != end) {
-		snprintf(err, errlen, "bad boot id");
-		return -1;
-	}
-	for (size_t i = 0; i < tl; i++)
-		if (!isalnum((unsigned char)t[i])) {
-			snprintf(err, errlen, "bad boot id");
-			return -1;
-		}
-	memcpy(h->boot, t, tl);
-	h->boot[tl] = '\0';
-	return 0;
-}
-
-static int
-collector_u64(const char *s, size_t n, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!collector_isdigit(s[i]))
-			return -1;
-		uint64_t d = (uint64_t)(s[i] - '0');
-		if (v > (max - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
-collector_hex32(const char *s, size_t n, uint8_t out[32])
-{
-	if (n != 64)
-		return -1;
-	for (size_t i = 0; i < 64; i++) {
-		char c = s[i];
-		int v = collector_isdigit(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-		if (v < 0)
-			return -1;
-		if (i % 2 == 0)
-			out[i / 2] = (uint8_t)(v << 4);
-		else
-			out[i / 2] |= (uint8_t)v;
-	}
-	return 0;
-}
-
-int
-collector_msghdr_parse(const char *line, size_t len, struct collector_msghdr *m, char *err,
-    size_t errlen)
-{
-	const char *p = line, *end = line + len, *t;
-	size_t tl;
-	uint64_t v;
-
-	memset(m, 0, sizeof(*m));
-	if (len < 2 || line[0] != 'M' || line[1] != ' ') {
-		snprintf(err, errlen, "expected \"M seq epoch len [mac]\"");
-		return -1;
-	}
-	p += 2;
-	if (collector_token(&p, end, &t, &tl) < 0 || collector_u64(t, tl, INT64_MAX, &m->seq) < 0 ||
-	    m->seq == 0) {
-		snprintf(err, errlen, "bad sequence number");
-		return -1;
-	}
-	int neg = p < end && *p == '-';
-	if (neg)
-		p++;
-	if (collector_token(&p, end, &t, &tl) < 0 || collector_u64(t, tl, INT64_MAX, &v) < 0) {
-		snprintf(err, errlen, "bad timestamp");
-		return -1;
-	}
-	m->epoch = neg ? -(int64_t)v : (int64_t)v;
-	if (collector_token(&p, end, &t, &tl) < 0 || collector_u64(t, tl, COLLECTOR_MAX_AGENT_FRAME, &v) < 0) {
-		snprintf(err, errlen, "bad length (at most %d)", COLLECTOR_MAX_AGENT_FRAME);
-		return -1;
-	}
-	m->len = (size_t)v;
-	if (p < end) {
-		if (collector_token(&p, end, &t, &tl) < 0 || collector_hex32(t, tl, m->mac) < 0 || p != end) {
-			snprintf(err, errlen, "bad mac (64 lower-case hex digits)");
-			return -1;
-		}
-		m->has_mac = 1;
-	}
-	return 0;
 }

@@ -23,13 +23,17 @@ struct collector_conn {
 	int lru, in_lru;
 	struct collector_conn *prev, *next;
 	/* the agent protocol */
-	int hello;
-	char host[COLLECTOR_MAX_HOST + 1];
+	int hello;                 /* 1 once frames may come (after AUTH, with keys) */
+	int challenged;            /* VMM2 with keys: CHALLENGE sent, AUTH awaited */
+	enum wire_version version; /* of the greeting, for ERR replies */
+	struct wire_session ss;    /* as the agent said it, and the nonces: what MACs cover */
+	const uint8_t *key;        /* the host's, with keys_file */
+	char host[COLLECTOR_MAX_HOST + 1];   /* the name written (folded when keyed) */
 	char boot[COLLECTOR_MAX_BOOT + 1];
 	uint64_t ack_want, ack_sent;
 	int in_ackq;
 	struct collector_conn *ack_next;
-	char out[128];             /* a reply not yet written whole */
+	char out[256];             /* a reply not yet written whole */
 	size_t outlen;
 	int want_out;              /* EPOLLOUT is on */
 	/* the rate limit */

@@ -1,6 +1,8 @@
-/* fuzz-sources: src/collector/frame.c src/collector/escape.c */
+/* fuzz-sources: src/collector/frame.c src/collector/escape.c src/common/wire.c */
+/* fuzz-pkgs: libsodium */
 /* libFuzzer target: protocol detection, thesis lines, octet-counting headers and
- * escaping must take any bytes; escaped output never holds a control character. */
+ * escaping must take any bytes; escaped output never holds a control character nor an
+ * invisible one (bidi controls, zero-width characters, BOM). */
 #include "config.h"
 
 #include <stddef.h>
@@ -27,9 +29,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	(void)collector_octet_header(buf, size, &fl);
 	size_t n = collector_escape(buf, size, out, 4 * size + 1);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *u = (const unsigned char *)out + i;
+		if (u[0] < 0x20 || u[0] == 0x7f)
 			abort();
+		/* no C1 control, bidi control, zero-width character or BOM survives */
+		if (i + 1 < n && ((u[0] == 0xc2 && u[1] < 0xa0) || (u[0] == 0xd8 && u[1] == 0x9c)))
+			abort();
+		if (i + 2 < n && ((u[0] == 0xe2 && u[1] == 0x80 && ((u[2] >= 0x8b && u[2] <= 0x8f) ||
+		    (u[2] >= 0xaa && u[2] <= 0xae))) || (u[0] == 0xe2 && u[1] == 0x81 && u[2] >= 0xa0 &&
+		    u[2] <= 0xa9) || (u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)))
+			abort();
+	}
 	size_t cut = collector_utf8_cut(buf, size, size / 2);
 	if (cut > size)
 		abort();

@@ -1,4 +1,5 @@
-/* fuzz-sources: src/collector/frame.c */
+/* fuzz-sources: src/collector/frame.c src/common/wire.c */
+/* fuzz-pkgs: libsodium */
 /* libFuzzer target: the RFC 5424 / RFC 3164 message parser must take any bytes and keep
  * every field it returns inside the input. */
 #include "config.h"

@@ -1,0 +1,119 @@
+/* The agent protocol between logship (the agent's side) and vmmanage-collector, said once:
+ * every line either side formats or parses, and the exact bytes each MAC covers. Pure
+ * functions, no I/O and no allocation, so both sides, the unit tests and the fuzzers call
+ * the same code. The protocol is documented in vmmanage-collector(8), AGENT PROTOCOL.
+ *
+ * VMM2 (a session bound to the collector):
+ *   agent      VMM2 HELLO HOST BOOT CNONCE
+ *   collector  VMM2 CHALLENGE SNONCE              (with keys_file)
+ *   agent      AUTH MAC(AUTH)
+ *   collector  VMM2 OK LAST MAC(OK)               (without keys_file: VMM2 OK LAST)
+ *   agent      M SEQ EPOCH LEN MAC(M)\n PAYLOAD\n ...
+ *   collector  A SEQ MAC(A)                       (without keys_file: A SEQ)
+ * VMM1 (no session binding; only a collector without keys_file takes it):
+ *   VMM1 HELLO HOST BOOT / VMM1 OK LAST / M SEQ EPOCH LEN [MAC] / A SEQ */
+#ifndef VMM_WIRE_H
+#define VMM_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WIRE_KEY_BYTES 32          /* crypto_auth_hmacsha512256_KEYBYTES */
+#define WIRE_MAC_BYTES 32          /* crypto_auth_hmacsha512256_BYTES */
+#define WIRE_NONCE_BYTES 32        /* a fresh random value per connection and side */
+#define WIRE_MAX_HOST 255
+#define WIRE_MAX_BOOT 64
+/* Any handshake line, reply or frame header fits in this, LF included. */
+#define WIRE_MAX_LINE 512
+#define WIRE_MAX_FRAME (1024 * 1024)
+
+enum wire_version { WIRE_V1 = 1, WIRE_V2 = 2 };
+
+/* What both ends know of one connection once HELLO (and CHALLENGE) went by. */
+struct wire_session {
+	enum wire_version version;
+	char host[WIRE_MAX_HOST + 1];
+	char boot[WIRE_MAX_BOOT + 1];
+	uint8_t cnonce[WIRE_NONCE_BYTES];  /* the agent's */
+	uint8_t snonce[WIRE_NONCE_BYTES];  /* the collector's */
+};
+
+/* ---- names ---- */
+/* 1 if s is a usable host name: 1..255 of [A-Za-z0-9._-]. */
+int wire_host_valid(const char *s, size_t len);
+/* The name a host is known by: lower case, trailing dots removed ("VM1." -> "vm1"), so
+ * that look-alikes of a keyed name are that name. out has room for WIRE_MAX_HOST + 1;
+ * returns the folded length (0 when nothing is left). */
+size_t wire_host_fold(const char *s, size_t len, char *out);
+/* 1 if the (3 or more) first bytes of buf can still begin an agent greeting, "VMM1 " or
+ * "VMM2 "; 2 when the whole magic is there. 0: not the agent protocol. */
+int wire_magic(const char *buf, size_t len);
+
+/* ---- the agent's lines ---- */
+/* "VMM2 HELLO host boot cnonce\n"; returns its length (0 when it does not fit). */
+size_t wire_hello_format(char *out, size_t cap, const struct wire_session *ss);
+/* "VMM1 HELLO host boot" or "VMM2 HELLO host boot cnonce" (without the LF): sets
+ * version, host, boot and cnonce. 0, or -1 with err. */
+int wire_hello_parse(const char *line, size_t len, struct wire_session *ss, char *err,
+    size_t errlen);
+size_t wire_auth_format(char *out, size_t cap, const uint8_t mac[WIRE_MAC_BYTES]);
+/* "AUTH mac" (without the LF). 0, or -1 with err. */
+int wire_auth_parse(const char *line, size_t len, uint8_t mac[WIRE_MAC_BYTES], char *err,
+    size_t errlen);
+struct wire_msghdr {
+	uint64_t seq;
+	int64_t epoch;
+	size_t len;
+	int has_mac;
+	uint8_t mac[WIRE_MAC_BYTES];
+};
+/* "M seq epoch len[ mac]\n"; mac may be NULL. */
+size_t wire_msghdr_format(char *out, size_t cap, uint64_t seq, int64_t epoch, size_t len,
+    const uint8_t *mac);
+/* "M seq epoch len [mac]" (without the LF): seq 1..2^63-1, len up to WIRE_MAX_FRAME.
+ * 0, or -1 with err. */
+int wire_msghdr_parse(const char *line, size_t len, struct wire_msghdr *m, char *err,
+    size_t errlen);
+
+/* ---- the collector's lines ---- */
+size_t wire_challenge_format(char *out, size_t cap, const uint8_t snonce[WIRE_NONCE_BYTES]);
+/* "VERSION OK last[ mac]\n"; mac may be NULL. */
+size_t wire_ok_format(char *out, size_t cap, enum wire_version v, uint64_t last,
+    const uint8_t *mac);
+/* "A seq[ mac]\n"; mac may be NULL. */
+size_t wire_ack_format(char *out, size_t cap, uint64_t seq, const uint8_t *mac);
+/* "VERSION ERR why\n", why cut to fit. */
+size_t wire_err_format(char *out, size_t cap, enum wire_version v, const char *why);
+enum wire_reply_kind { WIRE_REPLY_CHALLENGE = 1, WIRE_REPLY_OK, WIRE_REPLY_ACK, WIRE_REPLY_ERR };
+struct wire_reply {
+	enum wire_reply_kind kind;
+	uint64_t seq;                      /* OK: LAST; A: SEQ */
+	int has_mac;
+	uint8_t mac[WIRE_MAC_BYTES];
+	uint8_t snonce[WIRE_NONCE_BYTES];  /* CHALLENGE */
+	const char *why;                   /* ERR: into line */
+	size_t whylen;
+};
+/* One reply line of a collector speaking version v (without the LF). 0, or -1 with err
+ * when it is none of the above. */
+int wire_reply_parse(const char *line, size_t len, enum wire_version v, struct wire_reply *r,
+    char *err, size_t errlen);
+
+/* ---- MACs: HMAC-SHA-512-256 with the host's key over
+ *   "VMM2 KIND HOST BOOT CNONCE SNONCE[ ARGS]\n"[ PAYLOAD]
+ * with KIND AUTH (no args), OK (LAST), A (SEQ) or M (SEQ EPOCH LEN, then the payload);
+ * the nonces in lower-case hex. The nonces tie every MAC to one connection, the KIND to
+ * one direction and one place in the protocol. ---- */
+enum wire_mac_kind { WIRE_MAC_AUTH, WIRE_MAC_OK, WIRE_MAC_ACK, WIRE_MAC_FRAME };
+/* The text the MAC covers before any payload; args are LAST, SEQ or SEQ EPOCH LEN. */
+size_t wire_mac_input(char *out, size_t cap, enum wire_mac_kind kind,
+    const struct wire_session *ss, uint64_t seq, int64_t epoch, size_t len);
+void wire_mac(uint8_t mac[WIRE_MAC_BYTES], const uint8_t key[WIRE_KEY_BYTES],
+    enum wire_mac_kind kind, const struct wire_session *ss, uint64_t seq, int64_t epoch,
+    const char *payload, size_t len);
+/* 1 when mac is the right one (compared in constant time). */
+int wire_mac_check(const uint8_t mac[WIRE_MAC_BYTES], const uint8_t key[WIRE_KEY_BYTES],
+    enum wire_mac_kind kind, const struct wire_session *ss, uint64_t seq, int64_t epoch,
+    const char *payload, size_t len);
+
+#endif
