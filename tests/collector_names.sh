@@ -10,6 +10,7 @@ need_cmd nc od
 [ -x "$DRIVER" ] || skip "logship_driver is not built"
 
 od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$T/k1"
+chmod 600 "$T/k1"
 PORT=$(free_port)
 collector_dirs
 write_conf "$T/c.conf" "$PORT" "keys_file = \"$T/keys\";"

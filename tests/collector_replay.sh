@@ -11,6 +11,7 @@ need_cmd nc od python3
 PEER="$top_srcdir/tests/wire_peer.py"
 
 od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$T/k1"
+chmod 600 "$T/k1"
 printf 'agent1 %s\n' "$(cat "$T/k1")" > "$T/keys"
 chmod 600 "$T/keys"
 PORT=$(free_port) PPORT=$(free_port)

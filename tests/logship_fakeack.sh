@@ -12,6 +12,7 @@ PEER="$top_srcdir/tests/wire_peer.py"
 
 KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 echo "$KEY" > "$T/k1"
+chmod 600 "$T/k1"
 n=5
 for mode in v1-ok ok-nomac ok-badmac ack-nomac ack-badmac ack-other; do
 	FPORT=$(free_port)

@@ -9,11 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "collector.h"
+#include "common/secret.h"
 
 struct collector_key {
 	uint8_t k[crypto_auth_KEYBYTES];
@@ -68,22 +69,20 @@ struct collector_keys *
 collector_keys_load(const char *file, char *err, size_t errlen)
 {
 	struct collector_keys *k;
-	struct stat st;
 	char line[1024];
-	int lineno = 0;
+	int lineno = 0, fd;
 	FILE *f;
 
 	if (sodium_init() < 0) {
 		snprintf(err, errlen, "libsodium failed to initialise");
 		return NULL;
 	}
-	if ((f = fopen(file, "re")) == NULL) {
-		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+	/* The same rule as the agent's key: the opened file, not its name, is checked. */
+	if ((fd = secret_open(file, "keys_file", err, errlen)) < 0)
 		return NULL;
-	}
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0) {
-		snprintf(err, errlen, "%s: holds secret keys but is readable by others (chmod 600 it)", file);
-		fclose(f);
+	if ((f = fdopen(fd, "r")) == NULL) {
+		snprintf(err, errlen, "keys_file %s: %s", file, strerror(errno));
+		close(fd);
 		return NULL;
 	}
 	if ((k = calloc(1, sizeof(*k))) == NULL || (k->h = collector_htab_new(sizeof(struct collector_key))) == NULL) {
