@@ -161,7 +161,6 @@ int collector_output_position(struct collector_output *o, uint64_t *dev, uint64_
 int collector_output_commit(struct collector_output *o, int durable, char *err, size_t errlen);
 int collector_output_reopen(struct collector_output *o, char *err, size_t errlen);
 int collector_output_fd(const struct collector_output *o);
-void collector_output_chown(struct collector_output *o, unsigned int uid, unsigned int gid);
 void collector_output_close(struct collector_output *o);
 
 /* ---- seqdb.c: last (boot, seq) per agent host, persisted atomically ---- */

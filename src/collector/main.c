@@ -115,23 +115,46 @@ collector_raise_nofile(long max_clients)
 		    (unsigned long long)rl.rlim_cur);
 }
 
+/* Creates a missing state_dir for the service user: root makes the directory (its parent
+ * is root's, e.g. /var/lib) and hands over only the directory it has just made. */
 static void
-collector_drop_privileges(const struct collector_conf *conf, struct collector_output *out)
+collector_make_state_dir(const char *dir, const struct passwd *pw)
 {
-	struct passwd *pw;
+	int fd;
 
-	if (geteuid() != 0 || conf->user == NULL)
+	if (mkdir(dir, 0750) < 0) {
+		if (errno != EEXIST)
+			collector_fatal("state_dir %s: cannot create it", dir);
 		return;
-	if ((pw = getpwnam(conf->user)) == NULL)
+	}
+	if (pw == NULL)
+		return;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
+		collector_fatal("state_dir %s: cannot give it to user %s", dir, pw->pw_name);
+	close(fd);
+	collector_info("created state_dir %s for user %s", dir, pw->pw_name);
+}
+
+/* Root's last acts: make state_dir if missing, then become the service user. Every file
+ * of the service user (outputs, seq.state) is opened only after this, so a symbolic link
+ * planted there by that user gets that user's rights, never root's. */
+static void
+collector_drop_privileges(const struct collector_conf *conf)
+{
+	struct passwd *pw = NULL;
+
+	if (geteuid() == 0 && conf->user != NULL &&
+	    (pw = getpwnam(conf->user)) == NULL)
 		collector_fatalx("user \"%s\" does not exist (set user in the configuration)", conf->user);
-	collector_output_chown(out, pw->pw_uid, pw->pw_gid);
+	if (geteuid() == 0)
+		collector_make_state_dir(conf->state_dir, pw);
+	if (pw == NULL)
+		return;
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
 		collector_fatal("cannot become user %s", conf->user);
 	if (pw->pw_uid != 0 && setuid(0) == 0)
 		collector_fatalx("could regain root after dropping privileges");
-	if (access(conf->state_dir, W_OK) < 0)
-		collector_fatalx("state_dir %s is not writable by user %s (chown it)", conf->state_dir,
-		    conf->user);
 }
 
 /* The parent returns only when the daemon is ready (pid file written, privileges
@@ -211,14 +234,18 @@ collector_ready(int fd)
 	close(fd);
 }
 
+/* Written as root, in a directory root controls (the run directory): not following a
+ * link there is only belt and braces. */
 static void
 collector_write_pid(const char *path)
 {
 	FILE *f;
+	int fd;
 
 	if (path == NULL)
 		return;
-	if ((f = fopen(path, "we")) == NULL)
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL)
 		collector_fatal("pid_file %s", path);
 	fprintf(f, "%ld\n", (long)getpid());
 	fclose(f);
@@ -238,30 +265,42 @@ collector_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Opens everything that may need root, in the order that makes a crash safe: the output
- * first, then the sequence state reconciled with it. */
+/* What needs root, before the fork (so that its errors reach the caller at once): the
+ * listening sockets and the keys file (root's, in /etc). */
+static void
+collector_setup_root(const struct collector_conf *conf, int *fds, struct collector_keys **keys)
+{
+	char err[1024];
+
+	for (size_t i = 0; i < conf->nlisten; i++)
+		if ((fds[i] = collector_listen(conf->listen[i], err, sizeof(err))) < 0)
+			collector_fatalx("listen %s", err);
+	*keys = NULL;
+	if (conf->keys_file != NULL && (*keys = collector_keys_load(conf->keys_file, err, sizeof(err))) == NULL)
+		collector_fatalx("keys_file: %s", err);
+}
+
+/* As the service user: the output first, then the sequence state reconciled with it. */
 static struct collector *
-collector_setup(struct collector_conf *conf, struct collector_output **out,
-    struct collector_seqdb **db, struct collector_keys **keys)
+collector_setup_user(struct collector_conf *conf, const int *fds, struct collector_output **out,
+    struct collector_seqdb **db, struct collector_keys *keys)
 {
 	char err[1024];
 	struct collector *s;
 
+	if (access(conf->state_dir, W_OK) < 0)
+		collector_fatalx("state_dir %s is not writable by user %s (chown it)", conf->state_dir,
+		    conf->user ? conf->user : "running the collector");
 	if ((*out = collector_output_open(conf->output, conf->json_output, err, sizeof(err))) == NULL)
 		collector_fatalx("output: %s", err);
 	if ((*db = collector_seqdb_open(conf->state_dir, err, sizeof(err))) == NULL ||
 	    collector_seqdb_recover(*db, *out, err, sizeof(err)) < 0)
 		collector_fatalx("%s", err);
-	*keys = NULL;
-	if (conf->keys_file != NULL && (*keys = collector_keys_load(conf->keys_file, err, sizeof(err))) == NULL)
-		collector_fatalx("keys_file: %s", err);
-	if ((s = collector_new(conf, *out, *db, *keys, err, sizeof(err))) == NULL)
+	if ((s = collector_new(conf, *out, *db, keys, err, sizeof(err))) == NULL)
 		collector_fatalx("%s", err);
-	for (size_t i = 0; i < conf->nlisten; i++) {
-		int fd = collector_listen(conf->listen[i], err, sizeof(err));
-		if (fd < 0 || collector_add_listener(s, fd, err, sizeof(err)) < 0)
+	for (size_t i = 0; i < conf->nlisten; i++)
+		if (collector_add_listener(s, fds[i], err, sizeof(err)) < 0)
 			collector_fatalx("listen %s", err);
-	}
 	return s;
 }
 
@@ -284,14 +323,16 @@ main(int argc, char **argv)
 	}
 	tzset();
 	collector_raise_nofile(conf.max_clients);
-	struct collector *s = collector_setup(&conf, &out, &db, &keys);
+	int fds[COLLECTOR_MAX_LISTEN];
+	collector_setup_root(&conf, fds, &keys);
 	int ready = -1;
 	if (!o.foreground) {
 		ready = collector_daemonize(conf.pid_file);
 		collector_log_init(0, o.debug);
 	}
 	collector_write_pid(conf.pid_file);
-	collector_drop_privileges(&conf, out);
+	collector_drop_privileges(&conf);
+	struct collector *s = collector_setup_user(&conf, fds, &out, &db, keys);
 	collector_signals();
 	collector_ready(ready);
 	collector_info("listening on %zu address(es), writing %s", conf.nlisten, conf.output);

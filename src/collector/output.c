@@ -51,7 +51,9 @@ collector_open_append(const char *path, char *err, size_t errlen)
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 
 	if (fd < 0)
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s%s", path, strerror(errno), errno == EACCES ?
+		    " (the collector opens it as its user, after dropping root: the file, or its"
+		    " directory if the file is missing, must be writable by that user)" : "");
 	return fd;
 }
 
@@ -229,15 +231,6 @@ collector_output_reopen(struct collector_output *o, char *err, size_t errlen)
 		close(o->jfd);
 	o->jfd = jfd;
 	return 0;
-}
-
-void
-collector_output_chown(struct collector_output *o, unsigned int uid, unsigned int gid)
-{
-	/* files opened as root before dropping privileges must stay ours: SIGHUP reopens
-	 * them as the unprivileged user */
-	if (fchown(o->fd, uid, gid) < 0 || (o->jfd >= 0 && fchown(o->jfd, uid, gid) < 0))
-		collector_warn("output: chown");
 }
 
 int
