@@ -98,6 +98,26 @@ collector_load_conf(const struct collector_opts *o, struct collector_conf *conf)
 		collector_fatalx("no output file: give -o OUTPUT or set output in %s", o->conf);
 }
 
+/* -t: the verdict, always on stdout (an error has gone to stderr already, with exit 1).
+ * A missing state_dir is no error: the daemon creates it. */
+static void __attribute__((noreturn))
+collector_check(const struct collector_opts *o, struct collector_conf *conf)
+{
+	struct stat st;
+	const char *file = o->conf_given || access(o->conf, F_OK) == 0 ? o->conf : "defaults";
+
+	if (conf->user != NULL && getpwnam(conf->user) == NULL)
+		collector_fatalx("%s: user \"%s\" does not exist", file, conf->user);
+	if (stat(conf->state_dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		collector_fatalx("%s: state_dir %s is not a directory", file, conf->state_dir);
+	printf("%s: configuration OK\n", file);
+	if (stat(conf->state_dir, &st) < 0 && errno == ENOENT)
+		printf("%s: state_dir %s does not exist yet: it is created at start\n", file,
+		    conf->state_dir);
+	collector_conf_free(conf);
+	exit(0);
+}
+
 /* Enough descriptors for max_clients, raised while we still may. */
 static void
 collector_raise_nofile(long max_clients)
@@ -316,11 +336,8 @@ main(int argc, char **argv)
 	collector_parse_args(argc, argv, &o);
 	collector_log_init(1, o.debug);
 	collector_load_conf(&o, &conf);
-	if (o.check) {
-		printf("%s: configuration OK\n", o.conf_given || access(o.conf, F_OK) == 0 ? o.conf : "defaults");
-		collector_conf_free(&conf);
-		return 0;
-	}
+	if (o.check)
+		collector_check(&o, &conf);
 	tzset();
 	collector_raise_nofile(conf.max_clients);
 	int fds[COLLECTOR_MAX_LISTEN];

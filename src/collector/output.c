@@ -84,7 +84,9 @@ collector_format_stamp(time_t t, char *out, size_t cap)
 	struct tm tm;
 	int n = snprintf(out, cap, "%lld ", (long long)t);
 
-	if (n < 0 || (size_t)n >= cap || localtime_r(&t, &tm) == NULL)
+	/* before 1970 or past year 9999 the line would not have the documented form */
+	if (t < 0 || n < 0 || (size_t)n >= cap || localtime_r(&t, &tm) == NULL ||
+	    tm.tm_year > 9999 - 1900)
 		return 0;
 	/* what date(1) prints in the C locale, e.g. "Wed May  6 14:44:23 CEST 2009" */
 	size_t m = strftime(out + n, cap - (size_t)n, "%a %b %e %H:%M:%S %Z %Y", &tm);
@@ -125,6 +127,13 @@ collector_output_add(struct collector_output *o, time_t t, const char *host, siz
 		return -1;
 	if (t != o->stamp_t) {
 		/* localtime and strftime per line would dominate under load */
+		o->stamp_len = collector_format_stamp(t, o->stamp, sizeof(o->stamp));
+		o->stamp_t = t;
+	}
+	if (o->stamp_len == 0) {
+		/* an agent's epoch that cannot be shown as a date: the time of receipt, so
+		 * that every line has the documented form */
+		t = time(NULL);
 		o->stamp_len = collector_format_stamp(t, o->stamp, sizeof(o->stamp));
 		o->stamp_t = t;
 	}
