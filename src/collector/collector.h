@@ -61,6 +61,9 @@ struct collector_conf {
 	double agent_idle_timeout;
 	double rate_limit;    /* lines per second per host; 0 = no limit */
 	double rate_burst;
+	/* bounds on what unauthenticated peers can make the collector hold */
+	size_t max_agent_hosts;  /* hosts kept in seq.state, least recently seen forgotten */
+	size_t max_partial;      /* bytes held in unfinished frames, all connections */
 };
 void collector_conf_defaults(struct collector_conf *c);
 /* Loads FILE over the defaults; err names the file, the line and the key. */
@@ -165,7 +168,8 @@ void collector_output_close(struct collector_output *o);
 
 /* ---- seqdb.c: last (boot, seq) per agent host, persisted atomically ---- */
 struct collector_seqdb;
-struct collector_seqdb *collector_seqdb_open(const char *state_dir, char *err, size_t errlen);
+struct collector_seqdb *collector_seqdb_open(const char *state_dir, size_t max_hosts,
+    char *err, size_t errlen);
 /* Reconciles the last batch with OUTPUT after a crash (see seqdb.c). */
 int collector_seqdb_recover(struct collector_seqdb *db, struct collector_output *o,
     char *err, size_t errlen);

@@ -126,8 +126,10 @@ collector_conn_accept(struct collector *s, struct collector_listener *l)
 		int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-				collector_warn("listen: accept");
+			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+				continue;
+			if (errno != EAGAIN)
+				collector_accept_failed(s, l, errno);
 			return;
 		}
 		if (!collector_acl_allows(&s->conf->acl, (struct sockaddr *)&ss)) {

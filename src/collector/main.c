@@ -130,7 +130,9 @@ collector_raise_nofile(long max_clients)
 	if (rl.rlim_max < want && geteuid() == 0)
 		rl.rlim_max = want;
 	rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
 		collector_warnx("open files limited to %llu, fewer than max_clients + 64",
 		    (unsigned long long)rl.rlim_cur);
 }
@@ -313,7 +315,7 @@ collector_setup_user(struct collector_conf *conf, const int *fds, struct collect
 		    conf->user ? conf->user : "running the collector");
 	if ((*out = collector_output_open(conf->output, conf->json_output, err, sizeof(err))) == NULL)
 		collector_fatalx("output: %s", err);
-	if ((*db = collector_seqdb_open(conf->state_dir, err, sizeof(err))) == NULL ||
+	if ((*db = collector_seqdb_open(conf->state_dir, conf->max_agent_hosts, err, sizeof(err))) == NULL ||
 	    collector_seqdb_recover(*db, *out, err, sizeof(err)) < 0)
 		collector_fatalx("%s", err);
 	if ((s = collector_new(conf, *out, *db, keys, err, sizeof(err))) == NULL)

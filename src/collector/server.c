@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@
 #define COLLECTOR_MAX_EVENTS 256
 /* How often paused (rate-limited) clients are looked at again. */
 #define COLLECTOR_RESUME_INTERVAL 0.05
+/* How long the listeners rest when accept fails for want of descriptors or memory. */
+#define COLLECTOR_ACCEPT_PAUSE 0.1
 
 double
 collector_now(void)
@@ -51,6 +54,7 @@ collector_new(struct collector_conf *conf, struct collector_output *out, struct 
 	s->compose = malloc(conf->max_line + 1024);
 	s->rate = collector_rate_new(conf->rate_limit, conf->rate_burst);
 	s->now = collector_now();
+	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (s->ep < 0 || s->scratch == NULL || s->compose == NULL || s->rate == NULL) {
 		snprintf(err, errlen, "cannot set up the event loop: %s", strerror(errno));
 		collector_free(s);
@@ -79,6 +83,62 @@ collector_add_listener(struct collector *s, int fd, char *err, size_t errlen)
 	}
 	s->nlisteners++;
 	return 0;
+}
+
+/* ---- out of descriptors: rest the listeners, never spin ---- */
+
+static void
+collector_listeners_on(struct collector *s, int on)
+{
+	for (size_t i = 0; i < s->nlisteners; i++) {
+		struct epoll_event ev = { .events = on ? EPOLLIN : 0, .data.ptr = &s->listeners[i] };
+		epoll_ctl(s->ep, EPOLL_CTL_MOD, s->listeners[i].fd, &ev);
+	}
+	s->accept_paused = !on;
+}
+
+/* accept() failed with err (EMFILE, ENFILE, ENOBUFS, ENOMEM...): a level-triggered
+ * listener would wake us at once, forever. The spare descriptor lets one waiting client
+ * be accepted and closed, so it learns at once rather than hang; then the listeners
+ * rest for COLLECTOR_ACCEPT_PAUSE while the connections we have are served. Logged
+ * once per episode; collector_accept_ok logs its end. */
+void
+collector_accept_failed(struct collector *s, struct collector_listener *l, int err)
+{
+	if ((err == EMFILE || err == ENFILE) && s->spare_fd >= 0) {
+		close(s->spare_fd);
+		int fd = accept(l->fd, NULL, NULL);
+		if (fd >= 0) {
+			close(fd);
+			s->fd_closed++;
+		}
+		s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (!s->fd_episode) {
+		s->fd_episode = 1;
+		s->fd_since = s->now;
+		s->fd_pauses = s->fd_closed = 0;
+		collector_warnx("listen: accept: %s; not accepting for %.1f s at a time until it "
+		    "passes (connections already open are served)", strerror(err),
+		    COLLECTOR_ACCEPT_PAUSE);
+	}
+	s->fd_pauses++;
+	s->fd_last_fail = s->now;
+	collector_listeners_on(s, 0);
+	s->accept_resume_at = s->now + COLLECTOR_ACCEPT_PAUSE;
+}
+
+/* The episode ends when accept has not failed for a second (clients that went away
+ * while waiting are accepted in a rush and may briefly exhaust descriptors again). */
+static void
+collector_accept_check(struct collector *s)
+{
+	if (!s->fd_episode || s->accept_paused || s->now - s->fd_last_fail < 1)
+		return;
+	s->fd_episode = 0;
+	collector_warnx("listen: accepting again after %.1f s; accept failed %" PRIu64 " times, %"
+	    PRIu64 " waiting clients were closed at once", s->fd_last_fail - s->fd_since,
+	    s->fd_pauses, s->fd_closed);
 }
 
 /* Writes what this turn gathered; 0 when it is on disk (and durable if it must be). */
@@ -187,6 +247,15 @@ collector_reopen(struct collector *s)
 		collector_info("outputs reopened");
 }
 
+/* ms until deadline, at most max, at least 1 */
+static int
+collector_timeout_until(double deadline, int max)
+{
+	double ms = (deadline - collector_now()) * 1000 + 1;
+
+	return ms < 1 ? 1 : ms > max ? max : (int)ms;
+}
+
 int
 collector_run(struct collector *s, volatile int *stop, volatile int *hup)
 {
@@ -203,6 +272,8 @@ collector_run(struct collector *s, volatile int *stop, volatile int *hup)
 	sigprocmask(SIG_BLOCK, &block, &orig);
 	while (!*stop) {
 		int timeout = s->paused != NULL ? (int)(COLLECTOR_RESUME_INTERVAL * 1000) : 1000;
+		if (s->accept_paused)
+			timeout = collector_timeout_until(s->accept_resume_at, timeout);
 		int n = epoll_pwait(s->ep, evs, COLLECTOR_MAX_EVENTS, timeout, &orig);
 		if (n < 0 && errno != EINTR) {
 			collector_warn("epoll_wait");
@@ -218,6 +289,8 @@ collector_run(struct collector *s, volatile int *stop, volatile int *hup)
 			*hup = 0;
 			collector_reopen(s);
 		}
+		if (s->accept_paused && s->now >= s->accept_resume_at)
+			collector_listeners_on(s, 1);
 		if (s->paused != NULL && s->now - last_resume >= COLLECTOR_RESUME_INTERVAL) {
 			last_resume = s->now;
 			collector_resume_paused(s);
@@ -225,6 +298,7 @@ collector_run(struct collector *s, volatile int *stop, volatile int *hup)
 		if (s->now - last_sweep >= 1) {
 			last_sweep = s->now;
 			collector_sweep(s);
+			collector_accept_check(s);
 		}
 	}
 	int rc = collector_commit(s);
@@ -253,6 +327,8 @@ collector_free(struct collector *s)
 		close(s->listeners[i].fd);
 	if (s->ep >= 0)
 		close(s->ep);
+	if (s->spare_fd >= 0)
+		close(s->spare_fd);
 	collector_rate_free(s->rate);
 	free(s->scratch);
 	free(s->compose);

@@ -71,6 +71,11 @@ struct collector {
 	time_t wall;
 	double last_refusal_log;
 	struct collector_stats st;
+	/* out of descriptors: the listeners are off until accept_resume_at */
+	int spare_fd;              /* given up to accept-and-close one waiting client */
+	int accept_paused, fd_episode;
+	double accept_resume_at, fd_since, fd_last_fail;
+	uint64_t fd_pauses, fd_closed;
 };
 
 /* conn.c */
@@ -80,5 +85,7 @@ void collector_conn_close(struct collector *s, struct collector_conn *c, const c
 void collector_conn_send_ack(struct collector *s, struct collector_conn *c);
 void collector_conn_resume(struct collector *s, struct collector_conn *c);
 void collector_lru_remove(struct collector *s, struct collector_conn *c);
+/* server.c */
+void collector_accept_failed(struct collector *s, struct collector_listener *l, int err);
 
 #endif
