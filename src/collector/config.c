@@ -210,6 +210,12 @@ collector_conf_key(struct collector_conf *c, const config_setting_t *s, char *er
 		c->max_agent_hosts = (size_t)d;
 		return 0;
 	}
+	if (strcmp(name, "max_partial_bytes") == 0) {
+		if (collector_conf_num(s, 1024 * 1024, 1e12, &d, err, errlen, file) < 0)
+			return -1;
+		c->max_partial = (size_t)d;
+		return 0;
+	}
 	if (strcmp(name, "listen") == 0)
 		return collector_conf_listen(c, s, err, errlen, file);
 	if (strcmp(name, "allow") == 0)

@@ -141,6 +141,58 @@ collector_accept_check(struct collector *s)
 	    s->fd_pauses, s->fd_closed);
 }
 
+/* ---- unfinished frames: a global budget ---- */
+
+static int
+collector_by_len_desc(const void *a, const void *b)
+{
+	const struct collector_conn *x = *(struct collector_conn *const *)a;
+	const struct collector_conn *y = *(struct collector_conn *const *)b;
+
+	return x->len < y->len ? 1 : x->len > y->len ? -1 : 0;
+}
+
+/* Past max_partial_bytes, closes the connections holding the most until the total is
+ * under it again. Checked once a turn, so it may be passed by one turn's reads. */
+static void
+collector_partial_check(struct collector *s)
+{
+	struct collector_conn **v, *c;
+	size_t n = 0;
+
+	if (s->partial <= s->conf->max_partial)
+		return;
+	if (!s->partial_episode) {
+		s->partial_episode = 1;
+		s->partial_closed = 0;
+		collector_warnx("memory: unfinished frames hold %zu bytes, over max_partial_bytes (%zu): "
+		    "closing the connections that hold the most", s->partial, s->conf->max_partial);
+	}
+	if ((v = malloc((size_t)s->nconns * sizeof(*v))) == NULL)
+		return;
+	for (int i = 0; i < COLLECTOR_LRU_N; i++)
+		for (c = s->lru[i].head; c != NULL && n < (size_t)s->nconns; c = c->next)
+			if (c->len > 0)
+				v[n++] = c;
+	qsort(v, n, sizeof(*v), collector_by_len_desc);
+	for (size_t i = 0; i < n && s->partial > s->conf->max_partial; i++) {
+		s->partial_closed++;
+		collector_conn_close(s, v[i], "unfinished frames over max_partial_bytes");
+	}
+	free(v);
+}
+
+/* The episode ends when the total is back under half the budget. */
+static void
+collector_partial_end(struct collector *s)
+{
+	if (!s->partial_episode || s->partial > s->conf->max_partial / 2)
+		return;
+	s->partial_episode = 0;
+	collector_warnx("memory: unfinished frames back to %zu bytes; %" PRIu64 " connections were "
+	    "closed for max_partial_bytes", s->partial, s->partial_closed);
+}
+
 /* Writes what this turn gathered; 0 when it is on disk (and durable if it must be). */
 static int
 collector_commit(struct collector *s)
@@ -283,6 +335,7 @@ collector_run(struct collector *s, volatile int *stop, volatile int *hup)
 		s->wall = time(NULL);
 		for (int i = 0; i < n; i++)
 			collector_dispatch(s, &evs[i]);
+		collector_partial_check(s);
 		if (collector_commit(s) == 0)
 			collector_send_acks(s);
 		if (*hup) {
@@ -299,6 +352,7 @@ collector_run(struct collector *s, volatile int *stop, volatile int *hup)
 			last_sweep = s->now;
 			collector_sweep(s);
 			collector_accept_check(s);
+			collector_partial_end(s);
 		}
 	}
 	int rc = collector_commit(s);

@@ -76,6 +76,10 @@ struct collector {
 	int accept_paused, fd_episode;
 	double accept_resume_at, fd_since, fd_last_fail;
 	uint64_t fd_pauses, fd_closed;
+	/* bytes held in unfinished frames, all connections (max_partial_bytes) */
+	size_t partial;
+	int partial_episode;
+	uint64_t partial_closed;
 };
 
 /* conn.c */
