@@ -45,6 +45,8 @@ check "no pid file left behind" test ! -e "$T/c.pid"
 rm -f "$T/out/central.log" "$T/out/central.json" "$T/state/seq.state"
 rmdir "$T/state"
 start_collector "$T/c.conf" "$OUT" -j "$T/out/central.json"
+# it listens before it drops privileges; this line comes once it has opened its files
+wait_for 10 grep -q "listening on" "$T/collector.err" || die "not ready: $(cat "$T/collector.err")"
 check "a missing state_dir is created for the user, 0750 ($(stat -c '%U %a' "$T/state"))" \
 	test "$(stat -c '%U %a' "$T/state")" = "nobody 750"
 check "the pid file is written as root ($(stat -c '%U' "$T/c.pid"))" test "$(stat -c '%U' "$T/c.pid")" = root

@@ -16,7 +16,15 @@ collector_dirs
 write_conf "$T/c.conf" "$PORT" 'max_agent_hosts = 100;'
 OUT="$T/out/central.log"
 STATE="$T/state/seq.state"
-start_collector "$T/c.conf" "$OUT"
+# start: listening comes before the recovery, "listening on ... writing" after it
+starts=0
+ready() { [ "$(grep -c 'listening on' "$T/collector.err")" -ge "$starts" ]; }
+start() {
+	starts=$((starts + 1))
+	start_collector "$T/c.conf" "$OUT"
+	wait_for 10 ready || die "not ready"
+}
+start
 
 # agent.pl PORT HOST BOOT FIRST LAST: sends frames FIRST..LAST on one connection and
 # prints the HELLO reply and the last ack
@@ -64,7 +72,7 @@ per=$(( (size1 - size0) / 2020 ))
 check "a batch appends a record of its own hosts only ($per bytes a batch on average)" [ "$per" -lt 200 ]
 
 kill "$CPID"; wait "$CPID" 2>/dev/null
-start_collector "$T/c.conf" "$OUT"
+start
 hosts=$(tail -n +3 "$STATE" | grep -vc '^@')
 check "after a restart seq.state holds at most max_agent_hosts hosts ($hosts)" [ "$hosts" -le 100 ]
 check "and is small ($(stat -c %s "$STATE") bytes)" [ "$(stat -c %s "$STATE")" -lt 40000 ]
@@ -83,7 +91,7 @@ read -r dev ino size < <(stat -c '%d %i %s' "$OUT")
 printf '1241613863 Wed May  6 14:44:23 UTC 2009 realagent: frame 2' >> "$OUT"
 printf '@ %s %s %s %s 2\nrealagent b1 30 b1 27\nnewagent b9 3 - 0\n@ %s %s' \
 	"$dev" "$ino" "$size" $((size + 200)) "$dev" "$ino" >> "$STATE"
-start_collector "$T/c.conf" "$OUT"
+start
 check "the torn record is dropped, and said so" grep -q "dropped an incomplete last record" "$T/collector.err"
 check "the partial batch is cut off OUTPUT" grep -q "removed a partly written batch" "$T/collector.err"
 check "OUTPUT is back to its size before the batch" [ "$(stat -c %s "$OUT")" = "$size" ]

@@ -160,8 +160,14 @@ size_t collector_output_pending(const struct collector_output *o);
 /* Offset where the pending bytes of OUTPUT will start, and the file's identity. */
 int collector_output_position(struct collector_output *o, uint64_t *dev, uint64_t *ino,
     uint64_t *size);
-/* Writes the pending lines; with durable, fdatasync()s before returning. */
-int collector_output_commit(struct collector_output *o, int durable, char *err, size_t errlen);
+/* The pending lines of agent frames (meta->seq set), which go first. */
+size_t collector_output_pending_acked(const struct collector_output *o);
+/* Writes the pending agent lines; with durable, fdatasync()s before returning. */
+int collector_output_commit_acked(struct collector_output *o, int durable, char *err,
+    size_t errlen);
+/* Then the other lines and the JSON copy (whose failures are logged, not returned). */
+int collector_output_commit_rest(struct collector_output *o, int durable, char *err,
+    size_t errlen);
 int collector_output_reopen(struct collector_output *o, char *err, size_t errlen);
 int collector_output_fd(const struct collector_output *o);
 void collector_output_close(struct collector_output *o);

@@ -19,6 +19,8 @@
 #define COLLECTOR_MAX_EVENTS 256
 /* How often paused (rate-limited) clients are looked at again. */
 #define COLLECTOR_RESUME_INTERVAL 0.05
+/* How often writing is tried again while it fails. */
+#define COLLECTOR_RETRY_INTERVAL 1.0
 /* How long the listeners rest when accept fails for want of descriptors or memory. */
 #define COLLECTOR_ACCEPT_PAUSE 0.1
 
@@ -46,6 +48,9 @@ collector_new(struct collector_conf *conf, struct collector_output *out, struct 
 	s->db = db;
 	s->keys = keys;
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
+	s->lep = epoll_create1(EPOLL_CLOEXEC);
+	s->conns_kind = COLLECTOR_EV_CONNS;
+	struct epoll_event cev = { .events = EPOLLIN, .data.ptr = &s->conns_kind };
 	/* an agent frame is held whole; at least 64 KiB so that a small max_line still
 	 * lets the agent's 8 KiB messages through (they are cut when written) */
 	s->frame_max = conf->max_line > 65536 ? conf->max_line : 65536;
@@ -55,7 +60,8 @@ collector_new(struct collector_conf *conf, struct collector_output *out, struct 
 	s->rate = collector_rate_new(conf->rate_limit, conf->rate_burst);
 	s->now = collector_now();
 	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (s->ep < 0 || s->scratch == NULL || s->compose == NULL || s->rate == NULL) {
+	if (s->ep < 0 || s->lep < 0 || epoll_ctl(s->lep, EPOLL_CTL_ADD, s->ep, &cev) < 0 ||
+	    s->scratch == NULL || s->compose == NULL || s->rate == NULL) {
 		snprintf(err, errlen, "cannot set up the event loop: %s", strerror(errno));
 		collector_free(s);
 		return NULL;
@@ -77,7 +83,7 @@ collector_add_listener(struct collector *s, int fd, char *err, size_t errlen)
 	l->kind = COLLECTOR_EV_LISTENER;
 	l->fd = fd;
 	ev.data.ptr = l;
-	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+	if (epoll_ctl(s->lep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
@@ -92,7 +98,7 @@ collector_listeners_on(struct collector *s, int on)
 {
 	for (size_t i = 0; i < s->nlisteners; i++) {
 		struct epoll_event ev = { .events = on ? EPOLLIN : 0, .data.ptr = &s->listeners[i] };
-		epoll_ctl(s->ep, EPOLL_CTL_MOD, s->listeners[i].fd, &ev);
+		epoll_ctl(s->lep, EPOLL_CTL_MOD, s->listeners[i].fd, &ev);
 	}
 	s->accept_paused = !on;
 }
@@ -193,33 +199,92 @@ collector_partial_end(struct collector *s)
 	    "closed for max_partial_bytes", s->partial, s->partial_closed);
 }
 
-/* Writes what this turn gathered; 0 when it is on disk (and durable if it must be). */
-static int
-collector_commit(struct collector *s)
+/* ---- cannot write: stop reading, retry on a timer ---- */
+
+/* Writing failed (disk full, quota, I/O error): reading on would only pile lines up in
+ * memory, so the connections are not polled at all until a retry works; the kernel's
+ * socket buffers then hold the clients back. Logged once per episode. */
+static void
+collector_write_failed(struct collector *s, const char *err)
 {
-	char err[512];
-	int durable = collector_seqdb_dirty(s->db);
+	s->write_fails++;
+	s->retry_at = s->now + COLLECTOR_RETRY_INTERVAL;
+	if (s->blocked)
+		return;
+	s->blocked = 1;
+	s->blocked_since = s->now;
+	s->write_fails = 1;
+	epoll_ctl(s->lep, EPOLL_CTL_DEL, s->ep, NULL);
+	collector_warnx("%s; not reading from clients until it can write again (trying every %.0f s; "
+	    "acks held back)", err, COLLECTOR_RETRY_INTERVAL);
+}
+
+static void
+collector_write_ok(struct collector *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &s->conns_kind };
+
+	if (!s->blocked)
+		return;
+	s->blocked = 0;
+	epoll_ctl(s->lep, EPOLL_CTL_ADD, s->ep, &ev);
+	/* the clients were idle because we did not read them */
+	for (int i = 0; i < COLLECTOR_LRU_N; i++)
+		for (struct collector_conn *c = s->lru[i].head; c != NULL; c = c->next)
+			c->last = s->now;
+	collector_warnx("output: writing again after %.0f s; %" PRIu64 " attempts failed",
+	    s->now - s->blocked_since, s->write_fails);
+}
+
+/* The agent lines of this turn, made durable with their seq.state record first. */
+static int
+collector_commit_acked(struct collector *s, int durable, char *err, size_t errlen)
+{
+	char e[512];
 	uint64_t dev, ino, size;
 
-	if (collector_output_pending(s->out) == 0)
-		return 0;
 	if (durable) {
 		if (collector_output_position(s->out, &dev, &ino, &size) < 0) {
-			collector_warn("output: fstat");
+			snprintf(err, errlen, "output: fstat: %s", strerror(errno));
 			return -1;
 		}
-		if (collector_seqdb_prepare(s->db, dev, ino, size, size + collector_output_pending(s->out),
-		    err, sizeof(err)) < 0) {
-			collector_warnx("seqdb: %s (acks held back)", err);
+		if (collector_seqdb_prepare(s->db, dev, ino, size,
+		    size + collector_output_pending_acked(s->out), e, sizeof(e)) < 0) {
+			snprintf(err, errlen, "seqdb: %s", e);
 			return -1;
 		}
 	}
-	if (collector_output_commit(s->out, durable, err, sizeof(err)) < 0) {
-		collector_warnx("output: %s (acks held back)", err);
+	if (collector_output_commit_acked(s->out, durable, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "output: %s", e);
 		return -1;
 	}
 	if (durable)
 		collector_seqdb_commit(s->db);
+	return 0;
+}
+
+/* Writes what this turn gathered: 0 when all of it is written, 1 when the agent lines
+ * are (and durable: their acks may go) but not the others, -1 when not even those. */
+static int
+collector_commit(struct collector *s)
+{
+	char err[600], e[512];
+	int durable = collector_seqdb_dirty(s->db);
+
+	if (collector_output_pending(s->out) == 0) {
+		collector_write_ok(s);
+		return 0;
+	}
+	if (collector_commit_acked(s, durable, err, sizeof(err)) < 0) {
+		collector_write_failed(s, err);
+		return -1;
+	}
+	if (collector_output_commit_rest(s->out, durable, e, sizeof(e)) < 0) {
+		snprintf(err, sizeof(err), "output: %s", e);
+		collector_write_failed(s, err);
+		return 1;
+	}
+	collector_write_ok(s);
 	return 0;
 }
 
@@ -286,12 +351,23 @@ collector_dispatch(struct collector *s, struct epoll_event *ev)
 		collector_conn_event(s, ev->data.ptr, ev->events);
 }
 
+/* The connections that are ready (ep is itself ready in lep). */
+static void
+collector_dispatch_conns(struct collector *s)
+{
+	struct epoll_event evs[COLLECTOR_MAX_EVENTS];
+	int n = epoll_wait(s->ep, evs, COLLECTOR_MAX_EVENTS, 0);
+
+	for (int i = 0; i < n; i++)
+		collector_dispatch(s, &evs[i]);
+}
+
 static void
 collector_reopen(struct collector *s)
 {
 	char err[512];
 
-	if (collector_commit(s) == 0)
+	if (collector_commit(s) >= 0)
 		collector_send_acks(s);
 	if (collector_output_reopen(s->out, err, sizeof(err)) < 0)
 		collector_warnx("output: reopen: %s (still writing to the old file)", err);
@@ -326,7 +402,9 @@ collector_run(struct collector *s, volatile int *stop, volatile int *hup)
 		int timeout = s->paused != NULL ? (int)(COLLECTOR_RESUME_INTERVAL * 1000) : 1000;
 		if (s->accept_paused)
 			timeout = collector_timeout_until(s->accept_resume_at, timeout);
-		int n = epoll_pwait(s->ep, evs, COLLECTOR_MAX_EVENTS, timeout, &orig);
+		if (s->blocked)
+			timeout = collector_timeout_until(s->retry_at, timeout);
+		int n = epoll_pwait(s->lep, evs, COLLECTOR_MAX_EVENTS, timeout, &orig);
 		if (n < 0 && errno != EINTR) {
 			collector_warn("epoll_wait");
 			break;
@@ -334,9 +412,12 @@ collector_run(struct collector *s, volatile int *stop, volatile int *hup)
 		s->now = collector_now();
 		s->wall = time(NULL);
 		for (int i = 0; i < n; i++)
-			collector_dispatch(s, &evs[i]);
+			if (*(int *)evs[i].data.ptr == COLLECTOR_EV_CONNS)
+				collector_dispatch_conns(s);
+			else
+				collector_dispatch(s, &evs[i]);
 		collector_partial_check(s);
-		if (collector_commit(s) == 0)
+		if ((!s->blocked || s->now >= s->retry_at) && collector_commit(s) >= 0)
 			collector_send_acks(s);
 		if (*hup) {
 			*hup = 0;
@@ -344,20 +425,22 @@ collector_run(struct collector *s, volatile int *stop, volatile int *hup)
 		}
 		if (s->accept_paused && s->now >= s->accept_resume_at)
 			collector_listeners_on(s, 1);
-		if (s->paused != NULL && s->now - last_resume >= COLLECTOR_RESUME_INTERVAL) {
+		if (!s->blocked && s->paused != NULL && s->now - last_resume >= COLLECTOR_RESUME_INTERVAL) {
 			last_resume = s->now;
 			collector_resume_paused(s);
 		}
 		if (s->now - last_sweep >= 1) {
 			last_sweep = s->now;
-			collector_sweep(s);
+			if (!s->blocked)
+				collector_sweep(s);
 			collector_accept_check(s);
 			collector_partial_end(s);
 		}
 	}
 	int rc = collector_commit(s);
-	if (rc == 0)
+	if (rc >= 0)
 		collector_send_acks(s);
+	rc = rc == 0 ? 0 : -1;
 	collector_info("stopping: %" PRIu64 " connections, %" PRIu64 " lines, %" PRIu64 " cut, %"
 	    PRIu64 " duplicates dropped, %" PRIu64 " refused by allow, %" PRIu64 " unauthenticated",
 	    s->st.accepted, s->st.lines, s->st.truncated, s->st.dups, s->st.refused_acl, s->st.unauth);
@@ -381,6 +464,8 @@ collector_free(struct collector *s)
 		close(s->listeners[i].fd);
 	if (s->ep >= 0)
 		close(s->ep);
+	if (s->lep >= 0)
+		close(s->lep);
 	if (s->spare_fd >= 0)
 		close(s->spare_fd);
 	collector_rate_free(s->rate);

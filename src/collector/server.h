@@ -7,7 +7,7 @@
 
 #include "collector.h"
 
-enum { COLLECTOR_EV_LISTENER = 1, COLLECTOR_EV_CONN };
+enum { COLLECTOR_EV_LISTENER = 1, COLLECTOR_EV_CONN, COLLECTOR_EV_CONNS };
 enum { COLLECTOR_LRU_SHORT, COLLECTOR_LRU_LONG, COLLECTOR_LRU_N };
 
 struct collector_conn {
@@ -57,7 +57,9 @@ struct collector {
 	struct collector_seqdb *db;
 	struct collector_keys *keys;
 	struct collector_rate *rate;
-	int ep;
+	int ep;                    /* the connections */
+	int lep;                   /* what the loop waits on: the listeners and ep */
+	int conns_kind;            /* COLLECTOR_EV_CONNS, ep's tag in lep */
 	struct collector_listener listeners[COLLECTOR_MAX_LISTEN];
 	size_t nlisteners;
 	long nconns;
@@ -80,6 +82,10 @@ struct collector {
 	size_t partial;
 	int partial_episode;
 	uint64_t partial_closed;
+	/* cannot write (disk full...): ep is out of lep, nothing is read, retried on a timer */
+	int blocked;
+	double blocked_since, retry_at;
+	uint64_t write_fails;
 };
 
 /* conn.c */
