@@ -10,8 +10,13 @@ need_root
 need_cmd nc perl
 ulimit -n 20000 2>/dev/null || skip "cannot raise the open files limit to 20000"
 # ASan keeps freed memory in quarantine (256 MiB by default): keep it small so that the
-# resident size says what the collector holds
-[ "${VMM_SANITIZE:-no}" != yes ] || export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8"
+# resident size says what the collector holds; its redzones and size classes still cost
+# more, hence the wider bounds (the unbounded collector took 195 MiB, 290 MiB under ASan)
+now_max=40 peak_max=64
+if [ "${VMM_SANITIZE:-no}" = yes ]; then
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8:allocator_release_to_os_interval_ms=100"
+	now_max=80 peak_max=120
+fi
 
 PORT=$(free_port)
 collector_dirs
@@ -62,8 +67,8 @@ check "an agent is served during ($out)" grep -q "^A 5$" <<<"$out"
 rss=$(kib VmRSS) hwm=$(kib VmHWM)
 echo "# RSS: $base KiB at the start, $rss KiB now, $hwm KiB at the most"
 check "resident size stays within the budget and one turn's reads ($((rss - base)) KiB more)" \
-	[ $((rss - base)) -lt $((40 * 1024)) ]
-check "and never went far past it ($((hwm - base)) KiB more at the most)" [ $((hwm - base)) -lt $((64 * 1024)) ]
+	[ $((rss - base)) -lt $((now_max * 1024)) ]
+check "and never went far past it ($((hwm - base)) KiB more at the most)" [ $((hwm - base)) -lt $((peak_max * 1024)) ]
 check "the collector says so once" [ "$(grep -c 'over max_partial_bytes' "$T/collector.err")" = 1 ]
 kill "$HOLD"; wait "$HOLD" 2>/dev/null
 wait_for 10 grep -q "unfinished frames back to" "$T/collector.err"
