@@ -137,8 +137,9 @@ collector_raise_nofile(long max_clients)
 		    (unsigned long long)rl.rlim_cur);
 }
 
-/* Creates a missing state_dir for the service user: root makes the directory (its parent
- * is root's, e.g. /var/lib) and hands over only the directory it has just made. */
+/* Creates a missing state_dir; for the service user (pw) when root: root makes the
+ * directory (its parent is root's, e.g. /var/lib) and hands over only the directory it
+ * has just made. */
 static void
 collector_make_state_dir(const char *dir, const struct passwd *pw)
 {
@@ -169,8 +170,7 @@ collector_drop_privileges(const struct collector_conf *conf)
 	if (geteuid() == 0 && conf->user != NULL &&
 	    (pw = getpwnam(conf->user)) == NULL)
 		collector_fatalx("user \"%s\" does not exist (set user in the configuration)", conf->user);
-	if (geteuid() == 0)
-		collector_make_state_dir(conf->state_dir, pw);
+	collector_make_state_dir(conf->state_dir, pw);
 	if (pw == NULL)
 		return;
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)

@@ -57,6 +57,12 @@ collector_new(struct collector_conf *conf, struct collector_output *out, struct 
 	s->scratch_cap = s->frame_max + COLLECTOR_MAX_HEADER + 2 * 65536;
 	s->scratch = malloc(s->scratch_cap);
 	s->compose = malloc(conf->max_line + 1024);
+	/* a budget that one agent frame could exceed would refuse that frame forever */
+	if (conf->max_partial < 4 * s->scratch_cap) {
+		collector_info("max_partial_bytes raised to %zu, four times the largest frame held",
+		    4 * s->scratch_cap);
+		conf->max_partial = 4 * s->scratch_cap;
+	}
 	s->rate = collector_rate_new(conf->rate_limit, conf->rate_burst);
 	s->now = collector_now();
 	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -440,6 +446,9 @@ collector_run(struct collector *s, volatile int *stop, volatile int *hup)
 	int rc = collector_commit(s);
 	if (rc >= 0)
 		collector_send_acks(s);
+	if (rc != 0)
+		collector_warnx("stopping with %zu bytes of lines that could not be written",
+		    collector_output_pending(s->out));
 	rc = rc == 0 ? 0 : -1;
 	collector_info("stopping: %" PRIu64 " connections, %" PRIu64 " lines, %" PRIu64 " cut, %"
 	    PRIu64 " duplicates dropped, %" PRIu64 " refused by allow, %" PRIu64 " unauthenticated",
