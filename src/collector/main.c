@@ -76,6 +76,20 @@ collector_parse_args(int argc, char **argv, struct collector_opts *o)
 		collector_usage(2);
 }
 
+/* A relative path made absolute against the current directory. */
+static void
+collector_abspath(char **path)
+{
+	char cwd[4096], *abs;
+
+	if (*path == NULL || (*path)[0] == '/')
+		return;
+	if (getcwd(cwd, sizeof(cwd)) == NULL || asprintf(&abs, "%s/%s", cwd, *path) < 0)
+		collector_fatal("%s: cannot make it an absolute path", *path);
+	free(*path);
+	*path = abs;
+}
+
 static void
 collector_load_conf(const struct collector_opts *o, struct collector_conf *conf)
 {
@@ -96,6 +110,11 @@ collector_load_conf(const struct collector_opts *o, struct collector_conf *conf)
 	}
 	if (conf->output == NULL)
 		collector_fatalx("no output file: give -o OUTPUT or set output in %s", o->conf);
+	/* the files are opened after the daemon has changed to / */
+	collector_abspath(&conf->output);
+	collector_abspath(&conf->json_output);
+	collector_abspath(&conf->state_dir);
+	collector_abspath(&conf->pid_file);
 }
 
 /* -t: the verdict, always on stdout (an error has gone to stderr already, with exit 1).
