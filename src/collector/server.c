@@ -390,6 +390,63 @@ collector_timeout_until(double deadline, int max)
 	return ms < 1 ? 1 : ms > max ? max : (int)ms;
 }
 
+/* How long the loop may wait for events: until the next timer. */
+static int
+collector_wait_timeout(const struct collector *s)
+{
+	int timeout = s->paused != NULL ? (int)(COLLECTOR_RESUME_INTERVAL * 1000) : 1000;
+
+	if (s->accept_paused)
+		timeout = collector_timeout_until(s->accept_resume_at, timeout);
+	if (s->blocked)
+		timeout = collector_timeout_until(s->retry_at, timeout);
+	return timeout;
+}
+
+/* What is due once the events of a turn are handled: the memory budget, writing and
+ * acks (retried on a timer while writing fails), SIGHUP, and the timers. */
+static void
+collector_after_events(struct collector *s, volatile int *hup, double *last_resume,
+    double *last_sweep)
+{
+	collector_partial_check(s);
+	if ((!s->blocked || s->now >= s->retry_at) && collector_commit(s) >= 0)
+		collector_send_acks(s);
+	if (*hup) {
+		*hup = 0;
+		collector_reopen(s);
+	}
+	if (s->accept_paused && s->now >= s->accept_resume_at)
+		collector_listeners_on(s, 1);
+	if (!s->blocked && s->paused != NULL && s->now - *last_resume >= COLLECTOR_RESUME_INTERVAL) {
+		*last_resume = s->now;
+		collector_resume_paused(s);
+	}
+	if (s->now - *last_sweep >= 1) {
+		*last_sweep = s->now;
+		if (!s->blocked) /* its clients are idle because it does not read them */
+			collector_sweep(s);
+		collector_accept_check(s);
+		collector_partial_end(s);
+	}
+}
+
+static int
+collector_finish(struct collector *s)
+{
+	int rc = collector_commit(s);
+
+	if (rc >= 0)
+		collector_send_acks(s);
+	if (rc != 0)
+		collector_warnx("stopping with %zu bytes of lines that could not be written",
+		    collector_output_pending(s->out));
+	collector_info("stopping: %" PRIu64 " connections, %" PRIu64 " lines, %" PRIu64 " cut, %"
+	    PRIu64 " duplicates dropped, %" PRIu64 " refused by allow, %" PRIu64 " unauthenticated",
+	    s->st.accepted, s->st.lines, s->st.truncated, s->st.dups, s->st.refused_acl, s->st.unauth);
+	return rc == 0 ? 0 : -1;
+}
+
 int
 collector_run(struct collector *s, volatile int *stop, volatile int *hup)
 {
@@ -405,12 +462,7 @@ collector_run(struct collector *s, volatile int *stop, volatile int *hup)
 	sigaddset(&block, SIGINT);
 	sigprocmask(SIG_BLOCK, &block, &orig);
 	while (!*stop) {
-		int timeout = s->paused != NULL ? (int)(COLLECTOR_RESUME_INTERVAL * 1000) : 1000;
-		if (s->accept_paused)
-			timeout = collector_timeout_until(s->accept_resume_at, timeout);
-		if (s->blocked)
-			timeout = collector_timeout_until(s->retry_at, timeout);
-		int n = epoll_pwait(s->lep, evs, COLLECTOR_MAX_EVENTS, timeout, &orig);
+		int n = epoll_pwait(s->lep, evs, COLLECTOR_MAX_EVENTS, collector_wait_timeout(s), &orig);
 		if (n < 0 && errno != EINTR) {
 			collector_warn("epoll_wait");
 			break;
@@ -422,37 +474,9 @@ collector_run(struct collector *s, volatile int *stop, volatile int *hup)
 				collector_dispatch_conns(s);
 			else
 				collector_dispatch(s, &evs[i]);
-		collector_partial_check(s);
-		if ((!s->blocked || s->now >= s->retry_at) && collector_commit(s) >= 0)
-			collector_send_acks(s);
-		if (*hup) {
-			*hup = 0;
-			collector_reopen(s);
-		}
-		if (s->accept_paused && s->now >= s->accept_resume_at)
-			collector_listeners_on(s, 1);
-		if (!s->blocked && s->paused != NULL && s->now - last_resume >= COLLECTOR_RESUME_INTERVAL) {
-			last_resume = s->now;
-			collector_resume_paused(s);
-		}
-		if (s->now - last_sweep >= 1) {
-			last_sweep = s->now;
-			if (!s->blocked)
-				collector_sweep(s);
-			collector_accept_check(s);
-			collector_partial_end(s);
-		}
+		collector_after_events(s, hup, &last_resume, &last_sweep);
 	}
-	int rc = collector_commit(s);
-	if (rc >= 0)
-		collector_send_acks(s);
-	if (rc != 0)
-		collector_warnx("stopping with %zu bytes of lines that could not be written",
-		    collector_output_pending(s->out));
-	rc = rc == 0 ? 0 : -1;
-	collector_info("stopping: %" PRIu64 " connections, %" PRIu64 " lines, %" PRIu64 " cut, %"
-	    PRIu64 " duplicates dropped, %" PRIu64 " refused by allow, %" PRIu64 " unauthenticated",
-	    s->st.accepted, s->st.lines, s->st.truncated, s->st.dups, s->st.refused_acl, s->st.unauth);
+	int rc = collector_finish(s);
 	sigprocmask(SIG_SETMASK, &orig, NULL);
 	return rc;
 }
