@@ -6,6 +6,8 @@
 # served all along.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/collector_lib.sh"
+# built with AddressSanitizer (VMM_SANITIZE, or the binary says so)
+asan() { [ "${VMM_SANITIZE:-no}" = yes ] || ldd "$COLLECTOR" 2>/dev/null | grep -q libasan; }
 need_root
 need_cmd nc perl
 ulimit -n 20000 2>/dev/null || skip "cannot raise the open files limit to 20000"
@@ -13,7 +15,7 @@ ulimit -n 20000 2>/dev/null || skip "cannot raise the open files limit to 20000"
 # resident size says what the collector holds; its redzones and size classes still cost
 # more, hence the wider bounds (the unbounded collector took 195 MiB, 290 MiB under ASan)
 now_max=40 peak_max=64
-if [ "${VMM_SANITIZE:-no}" = yes ]; then
+if asan; then
 	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8:allocator_release_to_os_interval_ms=100"
 	now_max=80 peak_max=120
 fi

@@ -5,9 +5,11 @@
 # acks, ahead of a flood of unsigned lines that keeps coming.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/collector_lib.sh"
+# built with AddressSanitizer (VMM_SANITIZE, or the binary says so)
+asan() { [ "${VMM_SANITIZE:-no}" = yes ] || ldd "$COLLECTOR" 2>/dev/null | grep -q libasan; }
 need_root
 need_cmd nc perl mount umount
-[ "${VMM_SANITIZE:-no}" != yes ] || export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8"
+! asan || export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8"
 
 PORT=$(free_port)
 collector_dirs
