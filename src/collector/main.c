@@ -171,7 +171,10 @@ collector_make_state_dir(const char *dir, const struct passwd *pw)
 	}
 	if (pw == NULL)
 		return;
+	/* the directory just made, not whatever may have been put in its place */
+	struct stat st;
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
 	    fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
 		collector_fatal("state_dir %s: cannot give it to user %s", dir, pw->pw_name);
 	close(fd);
