@@ -9,6 +9,7 @@
 need_root
 need_cmd nc perl setpriv
 [ -x "$LOADGEN" ] || skip "collector_loadgen is not built"
+setpriv --bounding-set -sys_resource true 2>/dev/null || skip "cannot drop CAP_SYS_RESOURCE with setpriv"
 
 PORT=$(free_port)
 collector_dirs
