@@ -25,6 +25,20 @@ printf 'state_dir = "/tmp";\n' > "$T/c.conf"
 out=$("$COLLECTOR" -f -c "$T/c.conf" 2>&1)
 check "no output: says how to give one ($out)" grep -q "give -o OUTPUT" <<<"$out"
 
+# -t prints its verdict for the shipped example, also before state_dir exists
+sed "s|^state_dir = .*|state_dir = \"$T/nostate\";|" "$top_srcdir/conf/collector.conf" > "$T/shipped.conf"
+out=$("$COLLECTOR" -t -c "$T/shipped.conf" -o "$T/o.log" 2>&1); rc=$?
+check "the shipped example passes -t before state_dir exists ($rc)" test "$rc" = 0
+check "and -t prints its verdict ($out)" grep -q "^$T/shipped.conf: configuration OK" <<<"$out"
+check "and -t says state_dir will be created" grep -q "nostate does not exist yet: it is created at start" <<<"$out"
+out=$("$COLLECTOR" -t -c "$T/shipped.conf" 2>&1); rc=$?
+check "-t without an output exits 1 ($rc)" test "$rc" = 1
+check "and says so ($out)" grep -q "no output file: give -o OUTPUT or set output in $T/shipped.conf" <<<"$out"
+printf 'user = "no-such-user-vmm";\n' > "$T/c.conf"
+out=$("$COLLECTOR" -t -c "$T/c.conf" -o "$T/o.log" 2>&1); rc=$?
+check "-t refuses a user that does not exist ($rc)" test "$rc" = 1
+check "and names it ($out)" grep -q 'c.conf: user "no-such-user-vmm" does not exist' <<<"$out"
+
 # as a daemon, the parent returns only once the collector is ready, or with its reason
 port=$(free_port)
 mkdir -p "$T/st"

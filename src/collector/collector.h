@@ -63,6 +63,9 @@ struct collector_conf {
 	double agent_idle_timeout;
 	double rate_limit;    /* lines per second per host; 0 = no limit */
 	double rate_burst;
+	/* bounds on what unauthenticated peers can make the collector hold */
+	size_t max_agent_hosts;  /* hosts kept in seq.state, least recently seen forgotten */
+	size_t max_partial;      /* bytes held in unfinished frames, all connections */
 };
 void collector_conf_defaults(struct collector_conf *c);
 /* Loads FILE over the defaults; err names the file, the line and the key. */
@@ -146,16 +149,22 @@ size_t collector_output_pending(const struct collector_output *o);
 /* Offset where the pending bytes of OUTPUT will start, and the file's identity. */
 int collector_output_position(struct collector_output *o, uint64_t *dev, uint64_t *ino,
     uint64_t *size);
-/* Writes the pending lines; with durable, fdatasync()s before returning. */
-int collector_output_commit(struct collector_output *o, int durable, char *err, size_t errlen);
+/* The pending lines of agent frames (meta->seq set), which go first. */
+size_t collector_output_pending_acked(const struct collector_output *o);
+/* Writes the pending agent lines; with durable, fdatasync()s before returning. */
+int collector_output_commit_acked(struct collector_output *o, int durable, char *err,
+    size_t errlen);
+/* Then the other lines and the JSON copy (whose failures are logged, not returned). */
+int collector_output_commit_rest(struct collector_output *o, int durable, char *err,
+    size_t errlen);
 int collector_output_reopen(struct collector_output *o, char *err, size_t errlen);
 int collector_output_fd(const struct collector_output *o);
-void collector_output_chown(struct collector_output *o, unsigned int uid, unsigned int gid);
 void collector_output_close(struct collector_output *o);
 
 /* ---- seqdb.c: last (boot, seq) per agent host, persisted atomically ---- */
 struct collector_seqdb;
-struct collector_seqdb *collector_seqdb_open(const char *state_dir, char *err, size_t errlen);
+struct collector_seqdb *collector_seqdb_open(const char *state_dir, size_t max_hosts,
+    char *err, size_t errlen);
 /* Reconciles the last batch with OUTPUT after a crash (see seqdb.c). */
 int collector_seqdb_recover(struct collector_seqdb *db, struct collector_output *o,
     char *err, size_t errlen);

@@ -30,6 +30,8 @@ collector_conf_defaults(struct collector_conf *c)
 	c->agent_idle_timeout = 3600;
 	c->rate_limit = 1000;
 	c->rate_burst = 10000;
+	c->max_agent_hosts = 10000;
+	c->max_partial = 64 * 1024 * 1024;
 	char err[64];
 	collector_acl_add(&c->acl, "127.0.0.0/8", err, sizeof(err));
 	collector_acl_add(&c->acl, "::1/128", err, sizeof(err));
@@ -200,6 +202,18 @@ collector_conf_key(struct collector_conf *c, const config_setting_t *s, char *er
 		if (collector_conf_num(s, 1, 1000000, &d, err, errlen, file) < 0)
 			return -1;
 		c->max_clients = (long)d;
+		return 0;
+	}
+	if (strcmp(name, "max_agent_hosts") == 0) {
+		if (collector_conf_num(s, 16, 10000000, &d, err, errlen, file) < 0)
+			return -1;
+		c->max_agent_hosts = (size_t)d;
+		return 0;
+	}
+	if (strcmp(name, "max_partial_bytes") == 0) {
+		if (collector_conf_num(s, 1024 * 1024, 1e12, &d, err, errlen, file) < 0)
+			return -1;
+		c->max_partial = (size_t)d;
 		return 0;
 	}
 	if (strcmp(name, "listen") == 0)

@@ -128,8 +128,10 @@ collector_conn_accept(struct collector *s, struct collector_listener *l)
 		int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-				collector_warn("listen: accept");
+			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+				continue;
+			if (errno != EAGAIN)
+				collector_accept_failed(s, l, errno);
 			return;
 		}
 		if (!collector_acl_allows(&s->conf->acl, (struct sockaddr *)&ss)) {
@@ -635,10 +637,12 @@ collector_feed(struct collector *s, struct collector_conn *c, const char *p, siz
 	return (ssize_t)off;
 }
 
-/* Keeps the unused tail of the scratch buffer as the connection's leftover. */
+/* Keeps the unused tail of the scratch buffer as the connection's leftover, counted in
+ * s->partial (bounded by max_partial_bytes, see collector_partial_check). */
 static int
-collector_conn_keep(struct collector_conn *c, const char *p, size_t len)
+collector_conn_keep(struct collector *s, struct collector_conn *c, const char *p, size_t len)
 {
+	s->partial -= c->len;
 	if (len == 0) {
 		free(c->buf);
 		c->buf = NULL;
@@ -646,11 +650,14 @@ collector_conn_keep(struct collector_conn *c, const char *p, size_t len)
 		return 0;
 	}
 	char *b = realloc(c->buf, len);
-	if (b == NULL)
+	if (b == NULL) {
+		s->partial += c->len;
 		return -1;
+	}
 	memcpy(b, p, len);
 	c->buf = b;
 	c->len = len;
+	s->partial += len;
 	return 0;
 }
 
@@ -679,7 +686,7 @@ collector_conn_input(struct collector *s, struct collector_conn *c, int readnew)
 		collector_conn_close(s, c, used < 0 ? "protocol error" : NULL);
 		return;
 	}
-	if (collector_conn_keep(c, s->scratch + used, have + (size_t)n - (size_t)used) < 0) {
+	if (collector_conn_keep(s, c, s->scratch + used, have + (size_t)n - (size_t)used) < 0) {
 		collector_conn_close(s, c, "out of memory");
 		return;
 	}
@@ -733,6 +740,7 @@ collector_conn_close(struct collector *s, struct collector_conn *c, const char *
 	close(c->fd);
 	c->fd = -1;
 	collector_lru_remove(s, c);
+	s->partial -= c->len;
 	free(c->buf);
 	c->buf = NULL;
 	c->len = 0;

@@ -76,6 +76,20 @@ collector_parse_args(int argc, char **argv, struct collector_opts *o)
 		collector_usage(2);
 }
 
+/* A relative path made absolute against the current directory. */
+static void
+collector_abspath(char **path)
+{
+	char cwd[4096], *abs;
+
+	if (*path == NULL || (*path)[0] == '/')
+		return;
+	if (getcwd(cwd, sizeof(cwd)) == NULL || asprintf(&abs, "%s/%s", cwd, *path) < 0)
+		collector_fatal("%s: cannot make it an absolute path", *path);
+	free(*path);
+	*path = abs;
+}
+
 static void
 collector_load_conf(const struct collector_opts *o, struct collector_conf *conf)
 {
@@ -96,6 +110,31 @@ collector_load_conf(const struct collector_opts *o, struct collector_conf *conf)
 	}
 	if (conf->output == NULL)
 		collector_fatalx("no output file: give -o OUTPUT or set output in %s", o->conf);
+	/* the files are opened after the daemon has changed to / */
+	collector_abspath(&conf->output);
+	collector_abspath(&conf->json_output);
+	collector_abspath(&conf->state_dir);
+	collector_abspath(&conf->pid_file);
+}
+
+/* -t: the verdict, always on stdout (an error has gone to stderr already, with exit 1).
+ * A missing state_dir is no error: the daemon creates it. */
+static void __attribute__((noreturn))
+collector_check(const struct collector_opts *o, struct collector_conf *conf)
+{
+	struct stat st;
+	const char *file = o->conf_given || access(o->conf, F_OK) == 0 ? o->conf : "defaults";
+
+	if (conf->user != NULL && getpwnam(conf->user) == NULL)
+		collector_fatalx("%s: user \"%s\" does not exist", file, conf->user);
+	if (stat(conf->state_dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		collector_fatalx("%s: state_dir %s is not a directory", file, conf->state_dir);
+	printf("%s: configuration OK\n", file);
+	if (stat(conf->state_dir, &st) < 0 && errno == ENOENT)
+		printf("%s: state_dir %s does not exist yet: it is created at start\n", file,
+		    conf->state_dir);
+	collector_conf_free(conf);
+	exit(0);
 }
 
 /* Enough descriptors for max_clients, raised while we still may. */
@@ -110,28 +149,56 @@ collector_raise_nofile(long max_clients)
 	if (rl.rlim_max < want && geteuid() == 0)
 		rl.rlim_max = want;
 	rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want)
 		collector_warnx("open files limited to %llu, fewer than max_clients + 64",
 		    (unsigned long long)rl.rlim_cur);
 }
 
+/* Creates a missing state_dir; for the service user (pw) when root: root makes the
+ * directory (its parent is root's, e.g. /var/lib) and hands over only the directory it
+ * has just made. */
 static void
-collector_drop_privileges(const struct collector_conf *conf, struct collector_output *out)
+collector_make_state_dir(const char *dir, const struct passwd *pw)
 {
-	struct passwd *pw;
+	int fd;
 
-	if (geteuid() != 0 || conf->user == NULL)
+	if (mkdir(dir, 0750) < 0) {
+		if (errno != EEXIST)
+			collector_fatal("state_dir %s: cannot create it", dir);
 		return;
-	if ((pw = getpwnam(conf->user)) == NULL)
+	}
+	if (pw == NULL)
+		return;
+	/* the directory just made, not whatever may have been put in its place */
+	struct stat st;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
+	    fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
+		collector_fatal("state_dir %s: cannot give it to user %s", dir, pw->pw_name);
+	close(fd);
+	collector_info("created state_dir %s for user %s", dir, pw->pw_name);
+}
+
+/* Root's last acts: make state_dir if missing, then become the service user. Every file
+ * of the service user (outputs, seq.state) is opened only after this, so a symbolic link
+ * planted there by that user gets that user's rights, never root's. */
+static void
+collector_drop_privileges(const struct collector_conf *conf)
+{
+	struct passwd *pw = NULL;
+
+	if (geteuid() == 0 && conf->user != NULL &&
+	    (pw = getpwnam(conf->user)) == NULL)
 		collector_fatalx("user \"%s\" does not exist (set user in the configuration)", conf->user);
-	collector_output_chown(out, pw->pw_uid, pw->pw_gid);
+	collector_make_state_dir(conf->state_dir, pw);
+	if (pw == NULL)
+		return;
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
 		collector_fatal("cannot become user %s", conf->user);
 	if (pw->pw_uid != 0 && setuid(0) == 0)
 		collector_fatalx("could regain root after dropping privileges");
-	if (access(conf->state_dir, W_OK) < 0)
-		collector_fatalx("state_dir %s is not writable by user %s (chown it)", conf->state_dir,
-		    conf->user);
 }
 
 /* The parent returns only when the daemon is ready (pid file written, privileges
@@ -211,14 +278,18 @@ collector_ready(int fd)
 	close(fd);
 }
 
+/* Written as root, in a directory root controls (the run directory): not following a
+ * link there is only belt and braces. */
 static void
 collector_write_pid(const char *path)
 {
 	FILE *f;
+	int fd;
 
 	if (path == NULL)
 		return;
-	if ((f = fopen(path, "we")) == NULL)
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL)
 		collector_fatal("pid_file %s", path);
 	fprintf(f, "%ld\n", (long)getpid());
 	fclose(f);
@@ -238,30 +309,42 @@ collector_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Opens everything that may need root, in the order that makes a crash safe: the output
- * first, then the sequence state reconciled with it. */
+/* What needs root, before the fork (so that its errors reach the caller at once): the
+ * listening sockets and the keys file (root's, in /etc). */
+static void
+collector_setup_root(const struct collector_conf *conf, int *fds, struct collector_keys **keys)
+{
+	char err[1024];
+
+	for (size_t i = 0; i < conf->nlisten; i++)
+		if ((fds[i] = collector_listen(conf->listen[i], err, sizeof(err))) < 0)
+			collector_fatalx("listen %s", err);
+	*keys = NULL;
+	if (conf->keys_file != NULL && (*keys = collector_keys_load(conf->keys_file, err, sizeof(err))) == NULL)
+		collector_fatalx("keys_file: %s", err);
+}
+
+/* As the service user: the output first, then the sequence state reconciled with it. */
 static struct collector *
-collector_setup(struct collector_conf *conf, struct collector_output **out,
-    struct collector_seqdb **db, struct collector_keys **keys)
+collector_setup_user(struct collector_conf *conf, const int *fds, struct collector_output **out,
+    struct collector_seqdb **db, struct collector_keys *keys)
 {
 	char err[1024];
 	struct collector *s;
 
+	if (access(conf->state_dir, W_OK) < 0)
+		collector_fatalx("state_dir %s is not writable by user %s (chown it)", conf->state_dir,
+		    conf->user ? conf->user : "running the collector");
 	if ((*out = collector_output_open(conf->output, conf->json_output, err, sizeof(err))) == NULL)
 		collector_fatalx("output: %s", err);
-	if ((*db = collector_seqdb_open(conf->state_dir, err, sizeof(err))) == NULL ||
+	if ((*db = collector_seqdb_open(conf->state_dir, conf->max_agent_hosts, err, sizeof(err))) == NULL ||
 	    collector_seqdb_recover(*db, *out, err, sizeof(err)) < 0)
 		collector_fatalx("%s", err);
-	*keys = NULL;
-	if (conf->keys_file != NULL && (*keys = collector_keys_load(conf->keys_file, err, sizeof(err))) == NULL)
-		collector_fatalx("keys_file: %s", err);
-	if ((s = collector_new(conf, *out, *db, *keys, err, sizeof(err))) == NULL)
+	if ((s = collector_new(conf, *out, *db, keys, err, sizeof(err))) == NULL)
 		collector_fatalx("%s", err);
-	for (size_t i = 0; i < conf->nlisten; i++) {
-		int fd = collector_listen(conf->listen[i], err, sizeof(err));
-		if (fd < 0 || collector_add_listener(s, fd, err, sizeof(err)) < 0)
+	for (size_t i = 0; i < conf->nlisten; i++)
+		if (collector_add_listener(s, fds[i], err, sizeof(err)) < 0)
 			collector_fatalx("listen %s", err);
-	}
 	return s;
 }
 
@@ -277,21 +360,20 @@ main(int argc, char **argv)
 	collector_parse_args(argc, argv, &o);
 	collector_log_init(1, o.debug);
 	collector_load_conf(&o, &conf);
-	if (o.check) {
-		printf("%s: configuration OK\n", o.conf_given || access(o.conf, F_OK) == 0 ? o.conf : "defaults");
-		collector_conf_free(&conf);
-		return 0;
-	}
+	if (o.check)
+		collector_check(&o, &conf);
 	tzset();
 	collector_raise_nofile(conf.max_clients);
-	struct collector *s = collector_setup(&conf, &out, &db, &keys);
+	int fds[COLLECTOR_MAX_LISTEN];
+	collector_setup_root(&conf, fds, &keys);
 	int ready = -1;
 	if (!o.foreground) {
 		ready = collector_daemonize(conf.pid_file);
 		collector_log_init(0, o.debug);
 	}
 	collector_write_pid(conf.pid_file);
-	collector_drop_privileges(&conf, out);
+	collector_drop_privileges(&conf);
+	struct collector *s = collector_setup_user(&conf, fds, &out, &db, keys);
 	collector_signals();
 	collector_ready(ready);
 	collector_info("listening on %zu address(es), writing %s", conf.nlisten, conf.output);

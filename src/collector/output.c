@@ -1,6 +1,8 @@
 /* The outputs: OUTPUT in the thesis format and an optional JSON-lines file. Lines are
  * gathered in memory during one turn of the loop and written together, so a batch of
- * agent frames shares one write and one fdatasync. */
+ * agent frames shares one write and one fdatasync. The lines of agent frames, which
+ * wait for their ack, are written before the others: after a full disk the space
+ * that comes back goes to them first. */
 #include "config.h"
 
 #include <errno.h>
@@ -23,7 +25,10 @@ struct collector_buf {
 struct collector_output {
 	char *path, *json_path;
 	int fd, jfd;
-	struct collector_buf b, jb;
+	/* OUTPUT's lines of agent frames (ab), written first, and the others (b) */
+	struct collector_buf ab, b, jb;
+	int json_failing;
+	uint64_t json_dropped;
 	time_t stamp_t;
 	char stamp[128];
 	size_t stamp_len;
@@ -51,7 +56,9 @@ collector_open_append(const char *path, char *err, size_t errlen)
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 
 	if (fd < 0)
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s%s", path, strerror(errno), errno == EACCES ?
+		    " (the collector opens it as its user, after dropping root: the file, or its"
+		    " directory if the file is missing, must be writable by that user)" : "");
 	return fd;
 }
 
@@ -82,7 +89,9 @@ collector_format_stamp(time_t t, char *out, size_t cap)
 	struct tm tm;
 	int n = snprintf(out, cap, "%lld ", (long long)t);
 
-	if (n < 0 || (size_t)n >= cap || localtime_r(&t, &tm) == NULL)
+	/* before 1970 or past year 9999 the line would not have the documented form */
+	if (t < 0 || n < 0 || (size_t)n >= cap || localtime_r(&t, &tm) == NULL ||
+	    tm.tm_year > 9999 - 1900)
 		return 0;
 	/* what date(1) prints in the C locale, e.g. "Wed May  6 14:44:23 CEST 2009" */
 	size_t m = strftime(out + n, cap - (size_t)n, "%a %b %e %H:%M:%S %Z %Y", &tm);
@@ -116,13 +125,20 @@ int
 collector_output_add(struct collector_output *o, time_t t, const char *host, size_t hostlen,
     const char *msg, size_t msglen, const struct collector_meta *meta)
 {
-	struct collector_buf *b = &o->b;
+	struct collector_buf *b = meta->seq ? &o->ab : &o->b;
 	size_t marklen = meta->truncated ? strlen(COLLECTOR_TRUNC_MARK) : 0;
 
 	if (collector_buf_reserve(b, sizeof(o->stamp) + 4 * (hostlen + msglen) + marklen + 8) < 0)
 		return -1;
 	if (t != o->stamp_t) {
 		/* localtime and strftime per line would dominate under load */
+		o->stamp_len = collector_format_stamp(t, o->stamp, sizeof(o->stamp));
+		o->stamp_t = t;
+	}
+	if (o->stamp_len == 0) {
+		/* an agent's epoch that cannot be shown as a date: the time of receipt, so
+		 * that every line has the documented form */
+		t = time(NULL);
 		o->stamp_len = collector_format_stamp(t, o->stamp, sizeof(o->stamp));
 		o->stamp_t = t;
 	}
@@ -149,7 +165,13 @@ collector_output_add(struct collector_output *o, time_t t, const char *host, siz
 size_t
 collector_output_pending(const struct collector_output *o)
 {
-	return o->b.len;
+	return o->ab.len + o->b.len;
+}
+
+size_t
+collector_output_pending_acked(const struct collector_output *o)
+{
+	return o->ab.len;
 }
 
 int
@@ -176,9 +198,20 @@ collector_write_all(int fd, struct collector_buf *b)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
+			int saved = errno;
+			/* a full disk may have taken part of a line: take it back, so that the
+			 * file ends on a whole line whatever is written next */
+			size_t whole = off;
+			while (whole > 0 && b->p[whole - 1] != '\n')
+				whole--;
+			struct stat st;
+			if (whole < off && fstat(fd, &st) == 0 && (size_t)st.st_size >= off - whole &&
+			    ftruncate(fd, st.st_size - (off_t)(off - whole)) == 0)
+				off = whole;
 			/* keep what was not written, to retry on the next commit */
 			memmove(b->p, b->p + off, b->len - off);
 			b->len -= off;
+			errno = saved;
 			return -1;
 		}
 		off += (size_t)n;
@@ -188,26 +221,59 @@ collector_write_all(int fd, struct collector_buf *b)
 }
 
 int
-collector_output_commit(struct collector_output *o, int durable, char *err, size_t errlen)
+collector_output_commit_acked(struct collector_output *o, int durable, char *err, size_t errlen)
 {
-	int rc = 0;
+	if (o->ab.len > 0 && collector_write_all(o->fd, &o->ab) < 0) {
+		snprintf(err, errlen, "%s: write: %s", o->path, strerror(errno));
+		return -1;
+	}
+	if (durable && fdatasync(o->fd) < 0) {
+		snprintf(err, errlen, "%s: fdatasync: %s", o->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
+/* The JSON copy never holds OUTPUT back: what it cannot take is dropped and counted. */
+static void
+collector_output_json_commit(struct collector_output *o, int durable)
+{
+	if (o->jfd < 0 || o->jb.len == 0)
+		return;
+	if (collector_write_all(o->jfd, &o->jb) < 0) {
+		if (!o->json_failing) {
+			collector_warn("%s: write (JSON lines are dropped until it works again)",
+			    o->json_path);
+			o->json_failing = 1;
+			o->json_dropped = 0;
+		}
+		o->json_dropped += o->jb.len;
+		o->jb.len = 0;
+		return;
+	}
+	if (o->json_failing) {
+		collector_warnx("%s: writing again; %" PRIu64 " bytes of JSON lines were dropped",
+		    o->json_path, o->json_dropped);
+		o->json_failing = 0;
+	}
+	if (durable)
+		fdatasync(o->jfd);
+}
+
+int
+collector_output_commit_rest(struct collector_output *o, int durable, char *err, size_t errlen)
+{
+	/* never between two parts of a batch of agent lines: its place in OUTPUT is one range */
+	if (o->ab.len > 0) {
+		snprintf(err, errlen, "%s: agent lines still pending", o->path);
+		return -1;
+	}
 	if (o->b.len > 0 && collector_write_all(o->fd, &o->b) < 0) {
 		snprintf(err, errlen, "%s: write: %s", o->path, strerror(errno));
-		rc = -1;
+		return -1;
 	}
-	if (rc == 0 && durable && fdatasync(o->fd) < 0) {
-		snprintf(err, errlen, "%s: fdatasync: %s", o->path, strerror(errno));
-		rc = -1;
-	}
-	if (o->jfd >= 0 && o->jb.len > 0) {
-		if (collector_write_all(o->jfd, &o->jb) < 0 && rc == 0) {
-			snprintf(err, errlen, "%s: write: %s", o->json_path, strerror(errno));
-			o->jb.len = 0; /* the JSON copy never holds OUTPUT back */
-		} else if (durable)
-			fdatasync(o->jfd);
-	}
-	return rc;
+	collector_output_json_commit(o, durable);
+	return 0;
 }
 
 int
@@ -215,7 +281,8 @@ collector_output_reopen(struct collector_output *o, char *err, size_t errlen)
 {
 	int fd, jfd = -1;
 
-	if (collector_output_commit(o, 0, err, errlen) < 0)
+	if (collector_output_commit_acked(o, 0, err, errlen) < 0 ||
+	    collector_output_commit_rest(o, 0, err, errlen) < 0)
 		return -1;
 	if ((fd = collector_open_append(o->path, err, errlen)) < 0)
 		return -1;
@@ -229,15 +296,6 @@ collector_output_reopen(struct collector_output *o, char *err, size_t errlen)
 		close(o->jfd);
 	o->jfd = jfd;
 	return 0;
-}
-
-void
-collector_output_chown(struct collector_output *o, unsigned int uid, unsigned int gid)
-{
-	/* files opened as root before dropping privileges must stay ours: SIGHUP reopens
-	 * them as the unprivileged user */
-	if (fchown(o->fd, uid, gid) < 0 || (o->jfd >= 0 && fchown(o->jfd, uid, gid) < 0))
-		collector_warn("output: chown");
 }
 
 int
@@ -255,6 +313,7 @@ collector_output_close(struct collector_output *o)
 		close(o->fd);
 	if (o->jfd >= 0)
 		close(o->jfd);
+	free(o->ab.p);
 	free(o->b.p);
 	free(o->jb.p);
 	free(o->path);

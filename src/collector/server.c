@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,10 @@
 #define COLLECTOR_MAX_EVENTS 256
 /* How often paused (rate-limited) clients are looked at again. */
 #define COLLECTOR_RESUME_INTERVAL 0.05
+/* How often writing is tried again while it fails. */
+#define COLLECTOR_RETRY_INTERVAL 1.0
+/* How long the listeners rest when accept fails for want of descriptors or memory. */
+#define COLLECTOR_ACCEPT_PAUSE 0.1
 
 double
 collector_now(void)
@@ -43,15 +48,26 @@ collector_new(struct collector_conf *conf, struct collector_output *out, struct 
 	s->db = db;
 	s->keys = keys;
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
+	s->lep = epoll_create1(EPOLL_CLOEXEC);
+	s->conns_kind = COLLECTOR_EV_CONNS;
+	struct epoll_event cev = { .events = EPOLLIN, .data.ptr = &s->conns_kind };
 	/* an agent frame is held whole; at least 64 KiB so that a small max_line still
 	 * lets the agent's 8 KiB messages through (they are cut when written) */
 	s->frame_max = conf->max_line > 65536 ? conf->max_line : 65536;
 	s->scratch_cap = s->frame_max + COLLECTOR_MAX_HEADER + 2 * 65536;
 	s->scratch = malloc(s->scratch_cap);
 	s->compose = malloc(conf->max_line + 1024);
+	/* a budget that one agent frame could exceed would refuse that frame forever */
+	if (conf->max_partial < 4 * s->scratch_cap) {
+		collector_info("max_partial_bytes raised to %zu, four times the largest frame held",
+		    4 * s->scratch_cap);
+		conf->max_partial = 4 * s->scratch_cap;
+	}
 	s->rate = collector_rate_new(conf->rate_limit, conf->rate_burst);
 	s->now = collector_now();
-	if (s->ep < 0 || s->scratch == NULL || s->compose == NULL || s->rate == NULL) {
+	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (s->ep < 0 || s->lep < 0 || epoll_ctl(s->lep, EPOLL_CTL_ADD, s->ep, &cev) < 0 ||
+	    s->scratch == NULL || s->compose == NULL || s->rate == NULL) {
 		snprintf(err, errlen, "cannot set up the event loop: %s", strerror(errno));
 		collector_free(s);
 		return NULL;
@@ -73,7 +89,7 @@ collector_add_listener(struct collector *s, int fd, char *err, size_t errlen)
 	l->kind = COLLECTOR_EV_LISTENER;
 	l->fd = fd;
 	ev.data.ptr = l;
-	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+	if (epoll_ctl(s->lep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
 		return -1;
 	}
@@ -81,33 +97,200 @@ collector_add_listener(struct collector *s, int fd, char *err, size_t errlen)
 	return 0;
 }
 
-/* Writes what this turn gathered; 0 when it is on disk (and durable if it must be). */
-static int
-collector_commit(struct collector *s)
+/* ---- out of descriptors: rest the listeners, never spin ---- */
+
+static void
+collector_listeners_on(struct collector *s, int on)
 {
-	char err[512];
-	int durable = collector_seqdb_dirty(s->db);
+	for (size_t i = 0; i < s->nlisteners; i++) {
+		struct epoll_event ev = { .events = on ? EPOLLIN : 0, .data.ptr = &s->listeners[i] };
+		epoll_ctl(s->lep, EPOLL_CTL_MOD, s->listeners[i].fd, &ev);
+	}
+	s->accept_paused = !on;
+}
+
+/* accept() failed with err (EMFILE, ENFILE, ENOBUFS, ENOMEM...): a level-triggered
+ * listener would wake us at once, forever. The spare descriptor lets one waiting client
+ * be accepted and closed, so it learns at once rather than hang; then the listeners
+ * rest for COLLECTOR_ACCEPT_PAUSE while the connections we have are served. Logged
+ * once per episode; collector_accept_ok logs its end. */
+void
+collector_accept_failed(struct collector *s, struct collector_listener *l, int err)
+{
+	if ((err == EMFILE || err == ENFILE) && s->spare_fd >= 0) {
+		close(s->spare_fd);
+		int fd = accept(l->fd, NULL, NULL);
+		if (fd >= 0) {
+			close(fd);
+			s->fd_closed++;
+		}
+		s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (!s->fd_episode) {
+		s->fd_episode = 1;
+		s->fd_since = s->now;
+		s->fd_pauses = s->fd_closed = 0;
+		collector_warnx("listen: accept: %s; not accepting for %.1f s at a time until it "
+		    "passes (connections already open are served)", strerror(err),
+		    COLLECTOR_ACCEPT_PAUSE);
+	}
+	s->fd_pauses++;
+	s->fd_last_fail = s->now;
+	collector_listeners_on(s, 0);
+	s->accept_resume_at = s->now + COLLECTOR_ACCEPT_PAUSE;
+}
+
+/* The episode ends when accept has not failed for a second (clients that went away
+ * while waiting are accepted in a rush and may briefly exhaust descriptors again). */
+static void
+collector_accept_check(struct collector *s)
+{
+	if (!s->fd_episode || s->accept_paused || s->now - s->fd_last_fail < 1)
+		return;
+	s->fd_episode = 0;
+	collector_warnx("listen: accepting again after %.1f s; accept failed %" PRIu64 " times, %"
+	    PRIu64 " waiting clients were closed at once", s->fd_last_fail - s->fd_since,
+	    s->fd_pauses, s->fd_closed);
+}
+
+/* ---- unfinished frames: a global budget ---- */
+
+static int
+collector_by_len_desc(const void *a, const void *b)
+{
+	const struct collector_conn *x = *(struct collector_conn *const *)a;
+	const struct collector_conn *y = *(struct collector_conn *const *)b;
+
+	return x->len < y->len ? 1 : x->len > y->len ? -1 : 0;
+}
+
+/* Past max_partial_bytes, closes the connections holding the most until the total is
+ * under it again. Checked once a turn, so it may be passed by one turn's reads. */
+static void
+collector_partial_check(struct collector *s)
+{
+	struct collector_conn **v, *c;
+	size_t n = 0;
+
+	if (s->partial <= s->conf->max_partial)
+		return;
+	if (!s->partial_episode) {
+		s->partial_episode = 1;
+		s->partial_closed = 0;
+		collector_warnx("memory: unfinished frames hold %zu bytes, over max_partial_bytes (%zu): "
+		    "closing the connections that hold the most", s->partial, s->conf->max_partial);
+	}
+	if ((v = malloc((size_t)s->nconns * sizeof(*v))) == NULL)
+		return;
+	for (int i = 0; i < COLLECTOR_LRU_N; i++)
+		for (c = s->lru[i].head; c != NULL && n < (size_t)s->nconns; c = c->next)
+			if (c->len > 0)
+				v[n++] = c;
+	qsort(v, n, sizeof(*v), collector_by_len_desc);
+	for (size_t i = 0; i < n && s->partial > s->conf->max_partial; i++) {
+		s->partial_closed++;
+		collector_conn_close(s, v[i], "unfinished frames over max_partial_bytes");
+	}
+	free(v);
+}
+
+/* The episode ends when the total is back under half the budget. */
+static void
+collector_partial_end(struct collector *s)
+{
+	if (!s->partial_episode || s->partial > s->conf->max_partial / 2)
+		return;
+	s->partial_episode = 0;
+	collector_warnx("memory: unfinished frames back to %zu bytes; %" PRIu64 " connections were "
+	    "closed for max_partial_bytes", s->partial, s->partial_closed);
+}
+
+/* ---- cannot write: stop reading, retry on a timer ---- */
+
+/* Writing failed (disk full, quota, I/O error): reading on would only pile lines up in
+ * memory, so the connections are not polled at all until a retry works; the kernel's
+ * socket buffers then hold the clients back. Logged once per episode. */
+static void
+collector_write_failed(struct collector *s, const char *err)
+{
+	s->write_fails++;
+	s->retry_at = s->now + COLLECTOR_RETRY_INTERVAL;
+	if (s->blocked)
+		return;
+	s->blocked = 1;
+	s->blocked_since = s->now;
+	s->write_fails = 1;
+	epoll_ctl(s->lep, EPOLL_CTL_DEL, s->ep, NULL);
+	collector_warnx("%s; not reading from clients until it can write again (trying every %.0f s; "
+	    "acks held back)", err, COLLECTOR_RETRY_INTERVAL);
+}
+
+static void
+collector_write_ok(struct collector *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &s->conns_kind };
+
+	if (!s->blocked)
+		return;
+	s->blocked = 0;
+	epoll_ctl(s->lep, EPOLL_CTL_ADD, s->ep, &ev);
+	/* the clients were idle because we did not read them */
+	for (int i = 0; i < COLLECTOR_LRU_N; i++)
+		for (struct collector_conn *c = s->lru[i].head; c != NULL; c = c->next)
+			c->last = s->now;
+	collector_warnx("output: writing again after %.0f s; %" PRIu64 " attempts failed",
+	    s->now - s->blocked_since, s->write_fails);
+}
+
+/* The agent lines of this turn, made durable with their seq.state record first. */
+static int
+collector_commit_acked(struct collector *s, int durable, char *err, size_t errlen)
+{
+	char e[512];
 	uint64_t dev, ino, size;
 
-	if (collector_output_pending(s->out) == 0)
-		return 0;
 	if (durable) {
 		if (collector_output_position(s->out, &dev, &ino, &size) < 0) {
-			collector_warn("output: fstat");
+			snprintf(err, errlen, "output: fstat: %s", strerror(errno));
 			return -1;
 		}
-		if (collector_seqdb_prepare(s->db, dev, ino, size, size + collector_output_pending(s->out),
-		    err, sizeof(err)) < 0) {
-			collector_warnx("seqdb: %s (acks held back)", err);
+		if (collector_seqdb_prepare(s->db, dev, ino, size,
+		    size + collector_output_pending_acked(s->out), e, sizeof(e)) < 0) {
+			snprintf(err, errlen, "seqdb: %s", e);
 			return -1;
 		}
 	}
-	if (collector_output_commit(s->out, durable, err, sizeof(err)) < 0) {
-		collector_warnx("output: %s (acks held back)", err);
+	if (collector_output_commit_acked(s->out, durable, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "output: %s", e);
 		return -1;
 	}
 	if (durable)
 		collector_seqdb_commit(s->db);
+	return 0;
+}
+
+/* Writes what this turn gathered: 0 when all of it is written, 1 when the agent lines
+ * are (and durable: their acks may go) but not the others, -1 when not even those. */
+static int
+collector_commit(struct collector *s)
+{
+	char err[600], e[512];
+	int durable = collector_seqdb_dirty(s->db);
+
+	if (collector_output_pending(s->out) == 0) {
+		collector_write_ok(s);
+		return 0;
+	}
+	if (collector_commit_acked(s, durable, err, sizeof(err)) < 0) {
+		collector_write_failed(s, err);
+		return -1;
+	}
+	if (collector_output_commit_rest(s->out, durable, e, sizeof(e)) < 0) {
+		snprintf(err, sizeof(err), "output: %s", e);
+		collector_write_failed(s, err);
+		return 1;
+	}
+	collector_write_ok(s);
 	return 0;
 }
 
@@ -174,17 +357,94 @@ collector_dispatch(struct collector *s, struct epoll_event *ev)
 		collector_conn_event(s, ev->data.ptr, ev->events);
 }
 
+/* The connections that are ready (ep is itself ready in lep). */
+static void
+collector_dispatch_conns(struct collector *s)
+{
+	struct epoll_event evs[COLLECTOR_MAX_EVENTS];
+	int n = epoll_wait(s->ep, evs, COLLECTOR_MAX_EVENTS, 0);
+
+	for (int i = 0; i < n; i++)
+		collector_dispatch(s, &evs[i]);
+}
+
 static void
 collector_reopen(struct collector *s)
 {
 	char err[512];
 
-	if (collector_commit(s) == 0)
+	if (collector_commit(s) >= 0)
 		collector_send_acks(s);
 	if (collector_output_reopen(s->out, err, sizeof(err)) < 0)
 		collector_warnx("output: reopen: %s (still writing to the old file)", err);
 	else
 		collector_info("outputs reopened");
+}
+
+/* ms until deadline, at most max, at least 1 */
+static int
+collector_timeout_until(double deadline, int max)
+{
+	double ms = (deadline - collector_now()) * 1000 + 1;
+
+	return ms < 1 ? 1 : ms > max ? max : (int)ms;
+}
+
+/* How long the loop may wait for events: until the next timer. */
+static int
+collector_wait_timeout(const struct collector *s)
+{
+	int timeout = s->paused != NULL ? (int)(COLLECTOR_RESUME_INTERVAL * 1000) : 1000;
+
+	if (s->accept_paused)
+		timeout = collector_timeout_until(s->accept_resume_at, timeout);
+	if (s->blocked)
+		timeout = collector_timeout_until(s->retry_at, timeout);
+	return timeout;
+}
+
+/* What is due once the events of a turn are handled: the memory budget, writing and
+ * acks (retried on a timer while writing fails), SIGHUP, and the timers. */
+static void
+collector_after_events(struct collector *s, volatile int *hup, double *last_resume,
+    double *last_sweep)
+{
+	collector_partial_check(s);
+	if ((!s->blocked || s->now >= s->retry_at) && collector_commit(s) >= 0)
+		collector_send_acks(s);
+	if (*hup) {
+		*hup = 0;
+		collector_reopen(s);
+	}
+	if (s->accept_paused && s->now >= s->accept_resume_at)
+		collector_listeners_on(s, 1);
+	if (!s->blocked && s->paused != NULL && s->now - *last_resume >= COLLECTOR_RESUME_INTERVAL) {
+		*last_resume = s->now;
+		collector_resume_paused(s);
+	}
+	if (s->now - *last_sweep >= 1) {
+		*last_sweep = s->now;
+		if (!s->blocked) /* its clients are idle because it does not read them */
+			collector_sweep(s);
+		collector_accept_check(s);
+		collector_partial_end(s);
+	}
+}
+
+static int
+collector_finish(struct collector *s)
+{
+	int rc = collector_commit(s);
+
+	if (rc >= 0)
+		collector_send_acks(s);
+	if (rc != 0)
+		collector_warnx("stopping with %zu bytes of lines that could not be written",
+		    collector_output_pending(s->out));
+	collector_info("stopping: %" PRIu64 " connections, %" PRIu64 " lines, %" PRIu64 " cut, %"
+	    PRIu64 " duplicates dropped, %" PRIu64 " refused by allow, %" PRIu64 " unauthenticated",
+	    s->st.accepted, s->st.lines, s->st.truncated, s->st.dups, s->st.refused_acl, s->st.unauth);
+	return rc == 0 ? 0 : -1;
 }
 
 int
@@ -202,8 +462,7 @@ collector_run(struct collector *s, volatile int *stop, volatile int *hup)
 	sigaddset(&block, SIGINT);
 	sigprocmask(SIG_BLOCK, &block, &orig);
 	while (!*stop) {
-		int timeout = s->paused != NULL ? (int)(COLLECTOR_RESUME_INTERVAL * 1000) : 1000;
-		int n = epoll_pwait(s->ep, evs, COLLECTOR_MAX_EVENTS, timeout, &orig);
+		int n = epoll_pwait(s->lep, evs, COLLECTOR_MAX_EVENTS, collector_wait_timeout(s), &orig);
 		if (n < 0 && errno != EINTR) {
 			collector_warn("epoll_wait");
 			break;
@@ -211,28 +470,13 @@ collector_run(struct collector *s, volatile int *stop, volatile int *hup)
 		s->now = collector_now();
 		s->wall = time(NULL);
 		for (int i = 0; i < n; i++)
-			collector_dispatch(s, &evs[i]);
-		if (collector_commit(s) == 0)
-			collector_send_acks(s);
-		if (*hup) {
-			*hup = 0;
-			collector_reopen(s);
-		}
-		if (s->paused != NULL && s->now - last_resume >= COLLECTOR_RESUME_INTERVAL) {
-			last_resume = s->now;
-			collector_resume_paused(s);
-		}
-		if (s->now - last_sweep >= 1) {
-			last_sweep = s->now;
-			collector_sweep(s);
-		}
+			if (*(int *)evs[i].data.ptr == COLLECTOR_EV_CONNS)
+				collector_dispatch_conns(s);
+			else
+				collector_dispatch(s, &evs[i]);
+		collector_after_events(s, hup, &last_resume, &last_sweep);
 	}
-	int rc = collector_commit(s);
-	if (rc == 0)
-		collector_send_acks(s);
-	collector_info("stopping: %" PRIu64 " connections, %" PRIu64 " lines, %" PRIu64 " cut, %"
-	    PRIu64 " duplicates dropped, %" PRIu64 " refused by allow, %" PRIu64 " unauthenticated",
-	    s->st.accepted, s->st.lines, s->st.truncated, s->st.dups, s->st.refused_acl, s->st.unauth);
+	int rc = collector_finish(s);
 	sigprocmask(SIG_SETMASK, &orig, NULL);
 	return rc;
 }
@@ -253,6 +497,10 @@ collector_free(struct collector *s)
 		close(s->listeners[i].fd);
 	if (s->ep >= 0)
 		close(s->ep);
+	if (s->lep >= 0)
+		close(s->lep);
+	if (s->spare_fd >= 0)
+		close(s->spare_fd);
 	collector_rate_free(s->rate);
 	free(s->scratch);
 	free(s->compose);

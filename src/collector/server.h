@@ -7,7 +7,7 @@
 
 #include "collector.h"
 
-enum { COLLECTOR_EV_LISTENER = 1, COLLECTOR_EV_CONN };
+enum { COLLECTOR_EV_LISTENER = 1, COLLECTOR_EV_CONN, COLLECTOR_EV_CONNS };
 enum { COLLECTOR_LRU_SHORT, COLLECTOR_LRU_LONG, COLLECTOR_LRU_N };
 
 struct collector_conn {
@@ -61,7 +61,9 @@ struct collector {
 	struct collector_seqdb *db;
 	struct collector_keys *keys;
 	struct collector_rate *rate;
-	int ep;
+	int ep;                    /* the connections */
+	int lep;                   /* what the loop waits on: the listeners and ep */
+	int conns_kind;            /* COLLECTOR_EV_CONNS, ep's tag in lep */
 	struct collector_listener listeners[COLLECTOR_MAX_LISTEN];
 	size_t nlisteners;
 	long nconns;
@@ -75,6 +77,19 @@ struct collector {
 	time_t wall;
 	double last_refusal_log;
 	struct collector_stats st;
+	/* out of descriptors: the listeners are off until accept_resume_at */
+	int spare_fd;              /* given up to accept-and-close one waiting client */
+	int accept_paused, fd_episode;
+	double accept_resume_at, fd_since, fd_last_fail;
+	uint64_t fd_pauses, fd_closed;
+	/* bytes held in unfinished frames, all connections (max_partial_bytes) */
+	size_t partial;
+	int partial_episode;
+	uint64_t partial_closed;
+	/* cannot write (disk full...): ep is out of lep, nothing is read, retried on a timer */
+	int blocked;
+	double blocked_since, retry_at;
+	uint64_t write_fails;
 };
 
 /* conn.c */
@@ -84,5 +99,7 @@ void collector_conn_close(struct collector *s, struct collector_conn *c, const c
 void collector_conn_send_ack(struct collector *s, struct collector_conn *c);
 void collector_conn_resume(struct collector *s, struct collector_conn *c);
 void collector_lru_remove(struct collector *s, struct collector_conn *c);
+/* server.c */
+void collector_accept_failed(struct collector *s, struct collector_listener *l, int err);
 
 #endif
