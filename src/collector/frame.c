@@ -82,21 +82,6 @@ collector_octet_header(const char *buf, size_t len, size_t *framelen)
 	return (int)i + 1;
 }
 
-/* The next SP-delimited token of [*p, end); advances past the SP. */
-static int
-collector_token(const char **p, const char *end, const char **tok, size_t *toklen)
-{
-	const char *s = *p, *sp;
-
-	if (s >= end)
-		return -1;
-	sp = memchr(s, ' ', (size_t)(end - s));
-	*tok = s;
-	*toklen = (size_t)((sp ? sp : end) - s);
-	*p = sp ? sp + 1 : end;
-	return *toklen > 0 ? 0 : -1;
-}
-
 static int
 collector_num(const char *s, size_t n, int *out)
 {
@@ -174,24 +159,24 @@ collector_syslog_5424(const char *p, const char *end, struct collector_syslog *o
 	const char *t, *app = NULL, *proc = NULL;
 	size_t tl, applen = 0, proclen = 0;
 
-	if (collector_token(&p, end, &t, &tl) < 0)
+	if (wire_token(&p, end, &t, &tl) < 0)
 		return;
 	out->stamp = collector_rfc3339(t, tl);
-	if (collector_token(&p, end, &t, &tl) < 0)
+	if (wire_token(&p, end, &t, &tl) < 0)
 		return;
 	if (!(tl == 1 && *t == '-')) {
 		out->host = t;
 		out->hostlen = tl;
 	}
-	if (collector_token(&p, end, &app, &applen) == 0 && !(applen == 1 && *app == '-')) {
+	if (wire_token(&p, end, &app, &applen) == 0 && !(applen == 1 && *app == '-')) {
 		out->tag = app;
 		out->taglen = applen;
 	}
-	if (collector_token(&p, end, &proc, &proclen) == 0 && !(proclen == 1 && *proc == '-')) {
+	if (wire_token(&p, end, &proc, &proclen) == 0 && !(proclen == 1 && *proc == '-')) {
 		out->procid = proc;
 		out->procidlen = proclen;
 	}
-	if (collector_token(&p, end, &t, &tl) < 0) /* MSGID */
+	if (wire_token(&p, end, &t, &tl) < 0) /* MSGID */
 		return;
 	p = collector_skip_sd(p, end);
 	if (p < end && *p == ' ')
@@ -220,7 +205,7 @@ collector_syslog_3164(const char *p, const char *end, struct collector_syslog *o
 	if (!known)
 		return;
 	p += 16;
-	if (collector_token(&p, end, &t, &tl) < 0)
+	if (wire_token(&p, end, &t, &tl) < 0)
 		return;
 	out->host = t;
 	out->hostlen = tl;

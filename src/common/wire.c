@@ -58,8 +58,7 @@ wire_magic(const char *buf, size_t len)
 	return len < 5 ? 1 : 2;
 }
 
-/* The next SP-delimited token of [*p, end); advances past the SP. */
-static int
+int
 wire_token(const char **p, const char *end, const char **tok, size_t *toklen)
 {
 	const char *s = *p, *sp;

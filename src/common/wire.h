@@ -41,6 +41,9 @@ struct wire_session {
 /* ---- names ---- */
 /* 1 if s is a usable host name: 1..255 of [A-Za-z0-9._-]. */
 int wire_host_valid(const char *s, size_t len);
+/* The next SP-delimited token of [*p, end); advances past the SP. 0, or -1 when there is
+ * none or it is empty. The syslog parser uses it too. */
+int wire_token(const char **p, const char *end, const char **tok, size_t *toklen);
 /* The name a host is known by: lower case, trailing dots removed ("VM1." -> "vm1"), so
  * that look-alikes of a keyed name are that name. out has room for WIRE_MAX_HOST + 1;
  * returns the folded length (0 when nothing is left). */

@@ -1,4 +1,5 @@
-/* fuzz-sources: src/collector/seqdb.c src/collector/htab.c src/collector/frame.c src/collector/log.c src/collector/output.c src/collector/escape.c */
+/* fuzz-sources: src/collector/seqdb.c src/collector/htab.c src/collector/frame.c src/common/wire.c src/collector/log.c src/collector/output.c src/collector/escape.c */
+/* fuzz-pkgs: libsodium */
 /* libFuzzer target: seq.state is written by the collector's service user, and a crash
  * can tear its journal anywhere: loading any bytes must give an error or a table the
  * batch cycle can go on with, never a crash or a leak. */
