@@ -1,4 +1,5 @@
 #!/bin/bash
+# time-limit: 900
 # The libvirt endpoint moves a real QEMU guest between two real libvirt hosts, both ways
 # (test T1 of the Xen report): the threshold policy decides from a scripted indicator,
 # libvirt on the target shows the guest running, the log says confirmed with a duration,

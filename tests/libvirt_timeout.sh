@@ -1,4 +1,5 @@
 #!/bin/bash
+# time-limit: 900
 # A migration that outlasts endpoint_timeout (the link to the target crawls) is aborted
 # by the watcher on its second connection (virDomainAbortJob): the move fails as a
 # timeout, transient, and the guest goes on running on the source. With the link back
