@@ -48,5 +48,13 @@ wait_for() {
 	return 1
 }
 
+# has_open PID FILE: process PID has FILE open (by that name: a file renamed since is not
+# FILE any more), e.g. a daemon that reopened its log after a rotation.
+has_open() {
+	local f
+	for f in /proc/"$1"/fd/*; do [ "$(readlink "$f" 2>/dev/null)" = "$2" ] && return 0; done
+	return 1
+}
+
 # Count lines of FILE matching an extended regex (0 when the file is missing).
 count_lines() { local n; n=$(grep -cE -- "$1" "$2" 2>/dev/null); echo "${n:-0}"; }
