@@ -24,21 +24,28 @@ check "status shows the last samples" grep -qE '^last samples: 7 8' "$T/status.o
 
 out=$(vmm move_to_base); rc=$?
 check "move_to_base through the CLI: exit 0 ($out)" test "$rc" = 0
-wait_for 15 grep -q 'move_to_base cheap' "$T/moves" && ok "the endpoint ran move_to_base cheap" || fail "endpoint ran"
 wait_for 15 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q 'last request: move_to_base to cheap.*confirmed'" \
 	&& ok "status shows the outcome" || fail "status shows the outcome"
+check "the endpoint ran move_to_base cheap" grep -q 'move_to_base cheap' "$T/moves"
 out=$(vmm move_to_base 2>&1); rc=$?
 check "again: nothing to do, exit 0 ($out)" sh -c "test $rc = 0 && echo '$out' | grep -q 'Already at base'"
-out=$(vmm move_down 2>&1)
-vmm move_up >/dev/null
-wait_for 15 grep -q '^move_up h1' "$T/moves" && ok "move_up from the base goes into the array" || fail "move_up"
-# the recorder has answered; the next move must find the agent done with this one
-in_flight() { "$VMMANAGE" -c "$T/vmm.conf" status | grep -q "^in flight: $1\$"; }
-wait_for 15 in_flight no || fail "the move_up has ended"
+# status_has REGEX: a line of `vmmanage status` matches
+status_has() { vmm status 2>/dev/null | grep -qE -- "$1"; }
+out=$(vmm move_down 2>&1); rc=$?
+check "move_down at the base: nothing to do, exit 0 ($out)" \
+	sh -c "test $rc = 0 && echo '$out' | grep -q 'nothing to do'"
+out=$(vmm move_up 2>&1); rc=$?
+check "move_up: requested, exit 0 ($out)" test "$rc" = 0
+check "move_up from the base goes into the array: confirmed on h1" \
+	wait_for 15 status_has '^last request: move_up to h1.*confirmed'
+check "the endpoint ran move_up h1" grep -q '^move_up h1' "$T/moves"
+# the next move must find the agent done with this one
+check "the move_up has ended" wait_for 15 status_has '^in flight: no$'
 
 echo hang > "$T/mode"
-vmm move >/dev/null
-wait_for 15 in_flight h2 || fail "the hanging move is in flight"
+out=$(vmm move 2>&1); rc=$?
+check "a move with nothing in flight: accepted, exit 0 ($out)" test "$rc" = 0
+check "it is in flight" wait_for 10 status_has '^in flight: h2'
 out=$(vmm move 2>&1); rc=$?
 check "a second move while one is in flight is refused: exit $rc" test "$rc" = 1
 check "politely ($out)" sh -c "echo '$out' | grep -q 'in flight'"

@@ -25,7 +25,8 @@ on_exit "kill $cpid"
 wait_for 20 grep -q 'testvm: Move to h2 confirmed' "$T/central.log" || fail "events arrive after the collector starts"
 wait_cycles 20 || fail "20 cycles"
 agent_stop
-sleep 0.5
+# the agent's last event, after every cycle's: then the collector has written them all
+wait_for 20 grep -q 'testvm: Stopping VMManage' "$T/central.log" || fail "the stop event arrives"
 kill "$cpid"; wait "$cpid" 2>/dev/null
 re='^[0-9]+ [A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [A-Z]+ [0-9]{4} testvm: '
 check "thesis line format" grep -qE "${re}Requesting migration of VM: just moving$" "$T/central.log"

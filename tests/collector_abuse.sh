@@ -6,38 +6,41 @@
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/collector_lib.sh"
 need_root
-need_cmd nc perl
+need_cmd nc perl ss
 [ -x "$LOADGEN" ] || skip "collector_loadgen is not built"
 ulimit -n 20000 2>/dev/null || skip "cannot raise the open files limit to 20000"
 
 PORT=$(free_port)
 collector_dirs
-write_conf "$T/c.conf" "$PORT" 'allow = ["127.0.0.1/32", "::1/128"];' 'idle_timeout = 15;' 'max_clients = 12000;' 'rate_limit = 100000;'
+write_conf "$T/c.conf" "$PORT" 'allow = ["127.0.0.1/32", "::1/128"];' 'idle_timeout = 30;' 'max_clients = 12000;' 'rate_limit = 100000;'
 OUT="$T/out/central.log"
 start_collector "$T/c.conf" "$OUT"
 
-# 100 clients that send half a line and then nothing (held up to 40 s; idle_timeout is
-# 15 s, long enough for the 5,000 below to be served while they stall, even under ASan
+# 100 clients that send half a line and then nothing (held up to 90 s; idle_timeout is
+# 30 s, long enough for the 5,000 below to be served while they stall, even under ASan
 # on a busy machine)
-"$LOADGEN" -m stall -p "$PORT" -c 100 -S 40 > "$T/stall.out" &
+"$LOADGEN" -m stall -p "$PORT" -c 100 -S 90 > "$T/stall.out" &
 STALL=$!
-# one agent that sends 20,000 frames and never reads an ack
+# one agent that sends 20,000 frames and never reads an ack; it keeps its connection
+# until the test has seen them all written (closing with unread acks would reset it)
 perl -MIO::Socket -e '
 	my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $ARGV[0], Proto => "tcp") or die;
 	print $s "VMM1 HELLO noread b0\n";
 	for my $i (1..20000) { my $m = "frame $i"; print $s "M $i 1241613863 ".length($m)."\n$m\n"; }
-	$s->flush; sleep 6;' "$PORT" &
+	$s->flush;
+	for (1..1200) { last if -e $ARGV[1]; select(undef, undef, undef, 0.1); }' "$PORT" "$T/noread.done" &
 NOREAD=$!
-sleep 0.5
+# all of them are connected before the 5,000 come
+clients_connected() { [ "$(ss -Htn state established "( dport = :$PORT )" | wc -l)" -ge "$1" ]; }
+wait_for 30 clients_connected 101 || fail "the 100 stalled clients and the one that reads no acks connect"
 
 # 5,000 connections at once, 2 lines each, waiting until all 10,000 are in OUTPUT
-start=$(date +%s)
 "$LOADGEN" -p "$PORT" -c 5000 -n 2 -w "$OUT" -e 10000 > "$T/many.out"
 rc=$?
 cat "$T/many.out"
 check "5,000 concurrent connections all served (rc $rc)" [ "$rc" = 0 ]
 check "their 10,000 lines are in OUTPUT" [ "$(grep -cE "^$STAMP_RE lg[0-9]+: line [12] of connection [0-9]+ x*\$" "$OUT")" = 10000 ]
-check "while 100 clients stall mid-line" kill -0 "$STALL"
+check "while 100 clients stall mid-line" clients_connected 101
 
 perl -e 'print "big: ", "A" x (1 << 20), "\nbig: after\n"' | nc -N 127.0.0.1 "$PORT"
 head -c 200000 /dev/urandom | nc -N 127.0.0.1 "$PORT"
@@ -58,9 +61,10 @@ check "non-allowed source address wrote nothing" [ "$(grep -c intruder "$OUT")" 
 check "refusal logged" grep -q "refused 127.0.0.2: not in allow" "$T/collector.err"
 check "collector alive after all that" kill -0 "$CPID"
 
+noread_written() { [ "$(grep -cE "^1241613863 .* noread: frame [0-9]+\$" "$OUT")" = 20000 ]; }
+check "the client that reads no acks still got its 20,000 frames written" wait_for 60 noread_written
+touch "$T/noread.done"
 wait "$NOREAD"
-check "the client that reads no acks still got its 20,000 frames written" \
-	[ "$(grep -cE "^1241613863 .* noread: frame [0-9]+\$" "$OUT")" = 20000 ]
 wait "$STALL"
 cat "$T/stall.out"
 check "stalled clients closed by idle_timeout" grep -q "closed_by_peer=100" "$T/stall.out"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # kill -9 the collector twice while an agent (logship through the test driver) streams
 # 10,000 messages, restart it each time: OUTPUT holds every message exactly once, in order.
-# Then a replayed frame after the restarts is still recognised as a duplicate.
+# Then replayed frames after the restarts (an old one, and exactly the last one) are still
+# recognised as duplicates.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/collector_lib.sh"
 need_root
@@ -36,11 +37,16 @@ check "OUTPUT has each of the $N messages exactly once, in order" cmp -s "$T/got
 [ -s "$T/got" ] && ! cmp -s "$T/got" "$T/want" && { echo "# first difference:"; diff "$T/want" "$T/got" | head -5; }
 check "every line has the thesis format" [ "$(grep -cvE "^$STAMP_RE agent1: message [0-9]+\$" "$OUT")" = 0 ]
 
-# the same (host, boot, seq) again, on a new connection: taken but not written again
+# the same (host, boot, seq) again, on a new connection: an old frame and exactly the last
+# one are taken but not written again; the next new frame is written, and once it is in
+# OUTPUT the replays before it have been handled
 boot=$(sed -n 's/.*boot=\([0-9a-f]*\).*/\1/p' "$T/driver.out")
-reply=$(printf 'VMM1 HELLO agent1 %s\nM 5000 1 10\nduplicate!\n' "$boot" | nc -q 2 127.0.0.1 "$PORT")
+reply=$(printf 'VMM1 HELLO agent1 %s\nM 5000 1 10\nduplicate!\nM %s 1 11\nreplay last\nM %s 1 5\nfresh\n' \
+	"$boot" "$N" "$((N + 1))" | nc -q 2 127.0.0.1 "$PORT")
 check "HELLO tells the last seq the collector has ($N)" grep -q "^VMM1 OK $N\$" <<<"$reply"
 # acks are cumulative: "VMM1 OK $N" already covers seq 5000, so no error and no new ack
-check "a replayed frame is taken without error" [ -z "$(grep ERR <<<"$reply")" ]
-check "and not written" [ "$(grep -c 'duplicate!' "$OUT")" = 0 ]
+check "replayed frames are taken without error" [ -z "$(grep ERR <<<"$reply")" ]
+check "the next new frame is written" wait_for 10 grep -q ' agent1: fresh$' "$OUT"
+check "a replay of an old frame is not written" [ "$(grep -c 'duplicate!' "$OUT")" = 0 ]
+check "a replay of exactly the last frame ($N) is not written" [ "$(grep -c 'replay last' "$OUT")" = 0 ]
 finish

@@ -4,26 +4,28 @@
 . "$top_srcdir/tests/collector_lib.sh"
 
 t_conf() { printf '%s\n' "$@" > "$T/c.conf"; "$COLLECTOR" -t -c "$T/c.conf" -o /dev/null 2>&1; }
+# refused WHAT REGEX LINES...: -t on a file of these lines exits 1 and says REGEX
+refused() {
+	local what=$1 re=$2
+	shift 2
+	printf '%s\n' "$@" > "$T/c.conf"
+	check_fails_with "$what" 1 "$re" "$COLLECTOR" -t -c "$T/c.conf" -o /dev/null
+}
 
-out=$(t_conf 'listen = ["127.0.0.1:31000"];' 'max_line = 4096;' 'allow = ["10.0.0.0/8"];')
-check "a good file passes -t" grep -q "configuration OK" <<<"$out"
-out=$(t_conf 'max_line = 4096;' 'user = nobody;')
-check "bare word: file, line 2 and a hint about quotes ($out)" grep -q "c.conf:2: .*strings need double quotes" <<<"$out"
-out=$(t_conf 'max_line = "8k";')
-check "wrong type names the key and the line ($out)" grep -q "c.conf:1: max_line must be a number" <<<"$out"
-out=$(t_conf 'listen = ["127.0.0.1:31000"];' 'maxline = 3;')
-check "unknown key named with its line ($out)" grep -q 'c.conf:2: unknown key "maxline"' <<<"$out"
-out=$(t_conf 'allow = ["10.0.0.0/33"];')
-check "bad CIDR explained ($out)" grep -q "c.conf:1: allow: .*prefix length must be 0..32" <<<"$out"
-out=$(t_conf 'idle_timeout = 0;')
-check "out of range explained ($out)" grep -q "idle_timeout = 0 is out of range" <<<"$out"
-out=$(t_conf 'listen = ["localhost:31000"];')
-check "listen needs numeric addresses ($out)" grep -q "not a numeric IPv4 or IPv6 address" <<<"$out"
-out=$("$COLLECTOR" -c /nonexistent/c.conf -o /dev/null 2>&1)
-check "a missing -c file is an error ($out)" grep -q "/nonexistent/c.conf: cannot read" <<<"$out"
+out=$(t_conf 'listen = ["127.0.0.1:31000"];' 'max_line = 4096;' 'allow = ["10.0.0.0/8"];'); rc=$?
+check "a good file passes -t: exit $rc ($out)" sh -c "test $rc = 0 && echo '$out' | grep -q 'configuration OK'"
+refused "bare word: file, line 2 and a hint about quotes" "c.conf:2: .*strings need double quotes" \
+	'max_line = 4096;' 'user = nobody;'
+refused "wrong type names the key and the line" "c.conf:1: max_line must be a number" 'max_line = "8k";'
+refused "unknown key named with its line" 'c.conf:2: unknown key "maxline"' \
+	'listen = ["127.0.0.1:31000"];' 'maxline = 3;'
+refused "bad CIDR explained" "c.conf:1: allow: .*prefix length must be 0..32" 'allow = ["10.0.0.0/33"];'
+refused "out of range explained" "idle_timeout = 0 is out of range" 'idle_timeout = 0;'
+refused "listen needs numeric addresses" "not a numeric IPv4 or IPv6 address" 'listen = ["localhost:31000"];'
+check_fails_with "a missing -c file is an error" 1 "/nonexistent/c.conf: cannot read" \
+	"$COLLECTOR" -c /nonexistent/c.conf -o /dev/null
 printf 'state_dir = "/tmp";\n' > "$T/c.conf"
-out=$("$COLLECTOR" -f -c "$T/c.conf" 2>&1)
-check "no output: says how to give one ($out)" grep -q "give -o OUTPUT" <<<"$out"
+check_fails_with "no output: says how to give one" 1 "give -o OUTPUT" timeout 20 "$COLLECTOR" -f -c "$T/c.conf"
 
 # -t prints its verdict for the shipped example, also before state_dir exists
 sed "s|^state_dir = .*|state_dir = \"$T/nostate\";|" "$top_srcdir/conf/collector.conf" > "$T/shipped.conf"

@@ -5,7 +5,7 @@
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/collector_lib.sh"
 need_root
-need_cmd ip nc
+need_cmd ip nc ss
 [ -x "$DRIVER" ] || skip "logship_driver is not built"
 
 N=5000
@@ -38,10 +38,19 @@ ip netns exec "$NSA" "$DRIVER" -c 10.231.0.1:31000 -s "$T/spool" -n "$N" -H agen
 	-a 2 -t 50 -v > "$T/driver.out" 2> "$T/driver.err" &
 DPID=$!
 on_exit "kill -9 $DPID"
-sleep 1.5
+# the cut comes in the middle of the stream
+flowing() { [ "$(wc -l < "$OUT")" -ge 1000 ]; }
+wait_for 30 flowing || fail "1,000 messages arrive before the cut"
 ip -n "$NSA" link set va$$ down
+# what reached the collector before the cut is written once nothing waits in its sockets
+# and it is back in epoll_wait (with the link down nothing new can come)
+drained() {
+	[ -z "$(ip netns exec "$NSC" ss -Htn state established '( sport = :31000 )' | awk '$1 != 0')" ] &&
+		grep -q epoll "/proc/$CPID/wchan"
+}
+wait_for 10 drained || fail "the collector has written what reached it before the cut"
 before=$(wc -l < "$OUT")
-sleep 5
+sleep 5 # the link stays down this long
 during=$(wc -l < "$OUT")
 ip -n "$NSA" link set va$$ up
 echo "# link down for 5 s: $before lines before, $during after"

@@ -63,7 +63,7 @@ check "runs as nobody after binding (uid $uid)" [ "$uid" = "$(id -u nobody)" ]
 # logrotate: move the file away, SIGHUP, the next line goes to a new file
 mv "$OUT" "$OUT.1"
 kill -HUP "$CPID"
-sleep 0.3
+wait_for 10 has_open "$CPID" "$OUT" || fail "the collector reopened OUTPUT after SIGHUP"
 echo "nii5: after rotation" | nc -N 127.0.0.1 "$PORT"
 wait_for 5 grep -q "nii5" "$OUT"
 check "SIGHUP reopened OUTPUT" [ "$(count_exact nii5 'after rotation' "$OUT")" = 1 ]

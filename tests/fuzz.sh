@@ -1,4 +1,5 @@
 #!/bin/bash
+# time-limit: 900
 # Every parser of outside input has a libFuzzer target in tests/fuzz/. This builds each
 # with clang (-fsanitize=fuzzer,address,undefined) from the sources its first lines name
 # (`fuzz-sources:`, and `fuzz-pkgs:` for pkg-config packages) and runs it for

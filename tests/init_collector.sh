@@ -48,9 +48,11 @@ collector_config
 send() { echo "inithost: $1" | nc -N 127.0.0.1 "$PORT"; }
 # landed TEXT FILE: the line is in FILE
 landed() { grep -q "inithost: $1\$" "$2" 2>/dev/null; }
-# delivered TEXT FILE: send it until it is in FILE (the collector may still be starting)
-try_send() { send "$1" 2>/dev/null; sleep 0.2; landed "$1" "$2"; }
-delivered() { wait_for 10 try_send "$1" "$2"; }
+# delivered TEXT FILE: send it once the collector takes the connection, then it is in
+# FILE within 10 s
+delivered() { wait_for 10 send "$1" && wait_for 10 landed "$1" "$2"; }
+# no_collector: no instance of the installed collector runs
+no_collector() { [ "$(instances "$D")" = 0 ]; }
 
 check "the installed script runs the installed daemon" grep -qx "DAEMON=$D" "$INIT"
 
@@ -124,6 +126,7 @@ if command -v logrotate >/dev/null 2>&1; then
 	rc=$?
 	check "logrotate -f with the installed file exits 0 ($rc: $(head -c 300 "$T/logrotate.out"))" test "$rc" = 0
 	check "the output was moved to central.log.1" landed "first line" "$OUT_LOG.1"
+	check "postrotate made the collector reopen central.log" wait_for 10 has_open "$pid" "$OUT_LOG"
 	check "postrotate made the collector open a new central.log" delivered "after rotation" "$OUT_LOG"
 	check "which holds only the new line" test "$(count_lines 'inithost: ' "$OUT_LOG")" = 1
 	check "and a new central.json" wait_for 5 grep -q 'after rotation' "$LOGDIR/central.json"
@@ -176,7 +179,7 @@ if [ "$(id -u)" = 0 ]; then
 	run_init "$INIT" start
 	check "a collector that cannot write state_dir: start fails ($RC)" test "$RC" != 0
 	check "saying so" out_has 'ro-state'
-	check "no collector runs" wait_for 5 test "$(instances "$D")" = 0
+	check "no collector runs" wait_for 5 no_collector
 	check "no pid file is left" test ! -e "$PIDF"
 	collector_config
 else
@@ -196,7 +199,7 @@ run_init "$INIT" start
 check "a second start exits 0 and starts nothing ($RC)" test "$RC" = 0 -a "$(instances "$D")" = 1
 run_init "$INIT" stop
 check "stop exits 0 ($RC)" test "$RC" = 0
-check "and the collector is gone" wait_for 10 test "$(instances "$D")" = 0
+check "and the collector is gone" wait_for 10 no_collector
 run_init "$INIT" status
 check "status exits 3 ($RC)" test "$RC" = 3
 finish

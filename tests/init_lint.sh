@@ -3,7 +3,8 @@
 # without running them: POSIX sh (dash -n, checkbashisms, shellcheck -s sh), the LSB
 # header, every @dir@ substituted with the directories make was given, the units accepted
 # by systemd-analyze verify, the logrotate file by logrotate -d; and the install rules:
-# everything under DESTDIR, nothing left after uninstall.
+# everything under DESTDIR, nothing left after uninstall. checkbashisms also reads every
+# script of the tree that claims /bin/sh.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/init_lib.sh"
 
@@ -54,10 +55,18 @@ for f in "${SCRIPTS[@]}" "${DEFAULTS[@]}"; do
 		check "$n: shellcheck -s sh" shellcheck -s sh -e SC2034 "$f"
 	fi
 done
-if command -v checkbashisms >/dev/null 2>&1; then
+# checkbashisms: the installed init scripts, and every script of the tree that claims
+# /bin/sh (the test helpers, the maintainer scripts, the benchmarks' stand-ins)
+if have checkbashisms "bashisms in /bin/sh scripts"; then
 	for f in "${SCRIPTS[@]}"; do check "${f##*/}: checkbashisms" checkbashisms "$f"; done
-else
-	echo "# checkbashisms (devscripts) is not installed: not run"
+	n=0
+	while IFS= read -r f; do
+		[ "$(head -c 9 "$f")" = '#!/bin/sh' ] || continue
+		n=$((n + 1))
+		check "${f#"$top_srcdir"/}: checkbashisms" checkbashisms "$f"
+	done < <(find "$top_srcdir/tests" "$top_srcdir/debian" "$top_srcdir/bench" "$top_srcdir/tools" \
+		"$top_srcdir/initscripts" "$top_srcdir/examples" -type f ! -name '*.c' ! -name '*.h' | sort)
+	check "the tree's /bin/sh scripts were found ($n)" test "$n" -ge 5
 fi
 
 if have systemd-analyze "the units"; then

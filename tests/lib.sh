@@ -48,5 +48,24 @@ wait_for() {
 	return 1
 }
 
+# check_fails_with WHAT STATUS REGEX COMMAND...: one check that COMMAND refuses, both
+# ways a user sees it: it exits with STATUS (a refusal that exits 0 passes a script by)
+# and its output (stdout and stderr) matches the extended REGEX. The output is in OUT.
+check_fails_with() {
+	local what=$1 want=$2 re=$3 rc=0
+	shift 3
+	OUT=$("$@" 2>&1) || rc=$?
+	check "$what: exit $rc (want $want): $(head -c 400 <<<"$OUT")" \
+		sh -c '[ "$1" = "$2" ] && printf "%s\n" "$3" | grep -qE -- "$4"' _ "$rc" "$want" "$OUT" "$re"
+}
+
+# has_open PID FILE: process PID has FILE open (by that name: a file renamed since is not
+# FILE any more), e.g. a daemon that reopened its log after a rotation.
+has_open() {
+	local f
+	for f in /proc/"$1"/fd/*; do [ "$(readlink "$f" 2>/dev/null)" = "$2" ] && return 0; done
+	return 1
+}
+
 # Count lines of FILE matching an extended regex (0 when the file is missing).
 count_lines() { local n; n=$(grep -cE -- "$1" "$2" 2>/dev/null); echo "${n:-0}"; }

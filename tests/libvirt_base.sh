@@ -1,4 +1,5 @@
 #!/bin/bash
+# time-limit: 900
 # The base policy with real libvirt hosts: a quiet spell live-migrates the guest to the
 # base host; high load brings it back into the array (h1), and more high load moves it
 # on inside the array (h2), never to the base. The guest is persistent, and moves with
@@ -33,6 +34,7 @@ check "virsh on base: gone ($(lv_state base))" test "$(lv_state base)" = absent
 wait_for 40 grep -qE 'Move to h2 confirmed in [0-9.]+ s' "$T/vmmanage.log" \
 	&& ok "more high load moves it on inside the array: h2" || fail "on to h2: $(grep -E 'Move|Now' "$T/vmmanage.log")"
 check "virsh on h2: running ($(lv_state h2))" test "$(lv_state h2)" = running
+check "virsh on h1, the source: gone ($(lv_state h1))" test "$(lv_state h1)" = absent
 wait_cycles 12 60 || fail "12 cycles"
 agent_stop
 got=$(sed -nE 's/.*Move to ([a-z0-9]+) (confirmed|failed|unconfirmed).*/\1 \2/p' "$T/vmmanage.log" | tr '\n' ',')

@@ -54,6 +54,6 @@ fi
 agent_conf 'policy = "threshold"' 'threshold = 50' 'min_range = 1' 'max_range = 3'
 sed -i '/^endpoint = /d; /^endpoint_command = /d' "$T/vmm.conf"
 printf '%s\n' 'endpoint = "libvirt"' "$dom" 'libvirt_uris = ["1=qemu+tcp://a/system", "2=qemu+tcp://b/system"]' >> "$T/vmm.conf"
-out=$("$VMMANAGE" -c "$T/vmm.conf" -t 2>&1)
-check "min_range..max_range hosts need URIs too ($out)" grep -q "host '3' has no libvirt URI" <<<"$out"
+check_fails_with "min_range..max_range hosts need URIs too" 1 "host '3' has no libvirt URI" \
+	"$VMMANAGE" -c "$T/vmm.conf" -t
 finish

@@ -1,4 +1,5 @@
 #!/bin/bash
+# time-limit: 900
 # The target's libvirtd is dead: each request fails with a log line that names the class
 # and the host, the agent keeps sampling, requests stay within the guard's pace (no
 # storm), and once the host is back the move succeeds. A CLI move while another is in
@@ -53,6 +54,7 @@ wait_for 40 grep -qE 'Move to h2 confirmed in [0-9.]+ s' "$T/vmmanage.log" \
 values $(yes 1 | head -500) # quiet from now on
 wait_for 20 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q '^in flight: no'" || fail "no move in flight"
 check "libvirt shows it on h2 (or back on h1 after one more move): $(lv_where)" test "$(lv_where)" != none
+check "on one host only ($(lv_running | tr '\n' ' '))" test "$(lv_running | wc -l)" = 1
 
 # a CLI move while one is in flight (after the guard's cooldown)
 sleep "$COOLDOWN"
@@ -67,6 +69,7 @@ wait_for 40 log_more "$n0" "Move to $other confirmed" \
 	&& ok "the first one completes: confirmed on $other" || fail "cli move confirmed"
 check "the refusal is in the log" grep -q 'Suppressed move from cli: a move is in flight' "$T/vmmanage.log"
 check "libvirt agrees: $other runs it ($(lv_state "$other"))" test "$(lv_state "$other")" = running
+check "and $where, the source, does not ($(lv_state "$where"))" test "$(lv_state "$where")" != running
 
 # the next target's libvirtd hangs: TCP is accepted, nothing answers
 hung=$where

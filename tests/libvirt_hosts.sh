@@ -12,6 +12,7 @@
 #   lv_uri NAME                  its qemu+tcp URI
 #   lv_state NAME                the guest's state there (virsh domstate), or "absent"
 #   lv_where                     the host that runs the guest, or "none"
+#   lv_running                   every host that runs the guest (one line each)
 #   lv_host_stop NAME / lv_host_restart NAME   kill its libvirtd / start it again
 #   lv_slow_link NAME / lv_fast_link NAME      throttle the link to NAME / undo it
 #   lv_agent_conf LINES...       agent_conf for the libvirt endpoint and these hosts
@@ -211,6 +212,12 @@ lv_state() {
 	local s
 	s=$(lv_virsh "$1" domstate "$LV_UUID" 2>/dev/null) || { echo absent; return; }
 	echo "$s" | head -1
+}
+
+lv_running() {
+	local n
+	for n in "${LV_NAMES[@]}"; do [ "$(lv_state "$n")" = running ] && echo "$n"; done
+	return 0
 }
 
 lv_where() {

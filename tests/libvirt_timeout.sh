@@ -1,4 +1,5 @@
 #!/bin/bash
+# time-limit: 900
 # A migration that outlasts endpoint_timeout (the link to the target crawls) is aborted
 # by the watcher on its second connection (virDomainAbortJob): the move fails as a
 # timeout, transient, and the guest goes on running on the source. With the link back
@@ -37,5 +38,6 @@ out=$(vmm move 2>&1) || fail "second move accepted: $out"
 wait_for 40 grep -qE 'Move to h2 confirmed in [0-9.]+ s' "$T/vmmanage.log" \
 	&& ok "at full speed the move succeeds" || fail "move at full speed: $(tail -3 "$T/vmmanage.log")"
 check "virsh on h2: running ($(lv_state h2))" test "$(lv_state h2)" = running
+check "virsh on h1, the source: gone ($(lv_state h1))" test "$(lv_state h1)" = absent
 agent_stop
 finish

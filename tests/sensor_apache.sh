@@ -21,16 +21,17 @@ URL="http://127.0.0.1:$HTTP_PORT"
 conf_for() {
 	printf 'apache_status_url = "%s"\nhttp_timeout = %s\n%s\n' "$1" "${TIMEOUT:-2}" "${2:-}" >"$T/c.conf"
 }
-# one_sample URL [more lines]: a fresh sensor, one sample, into REPLY
+# one_sample URL [more lines]: a fresh sensor, one sample, into REPLY; the driver must
+# end cleanly (under the sanitizers: no leak on that path)
 one_sample() {
 	conf_for "$@"
-	REPLY=$(printf 'sample\n' | "$top_builddir/tests/sensor_drive" "$T/c.conf" apache_idle 2>>"$T/drive.log" | tail -1)
+	drive_once "$T/c.conf" apache_idle sample
 }
 
 # --- at rest: three of four workers idle (one serves the status request)
 TIMEOUT=8 conf_for "$URL/server-status?auto"
-out=$("$top_builddir/tests/sensor_drive" -t "$T/c.conf" apache_idle)
-check "init names the label ($out)" grep -q $'^ready\tapache_idle\tidle workers' <<<"$out"
+drive_init 0 "$T/c.conf" apache_idle
+check "init names the label ($REPLY)" grep -q $'^ready\tapache_idle\tidle workers' <<<"$REPLY"
 drive_start "$T/c.conf" apache_idle
 drive sample
 rest=$(s_value)

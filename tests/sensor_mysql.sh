@@ -19,15 +19,14 @@ mysql_user = "vmm"
 mysql_option_file = "$T/my.cnf"
 mysql_timeout = 2
 CONF
-DRIVE="$top_builddir/tests/sensor_drive"
 
 # --- the option file holds a password: refused while others can read it
-out=$("$DRIVE" -t "$T/vmm.conf" mysql_slow)
-check "a world-readable option file is refused at init ($out)" \
-	grep -q "readable by others: run chmod go-rwx $T/my.cnf" <<<"$out"
+drive_init 2 "$T/vmm.conf" mysql_slow
+check "a world-readable option file is refused at init ($REPLY)" \
+	grep -q "readable by others: run chmod go-rwx $T/my.cnf" <<<"$REPLY"
 chmod 600 "$T/my.cnf"
-out=$("$DRIVE" -t "$T/vmm.conf" mysql_slow)
-check "init accepts it at mode 0600, and names the label ($out)" grep -q $'^ready\tmysql_slow\tslow rate' <<<"$out"
+drive_init 0 "$T/vmm.conf" mysql_slow
+check "init accepts it at mode 0600, and names the label ($REPLY)" grep -q $'^ready\tmysql_slow\tslow rate' <<<"$REPLY"
 
 # --- the sample is the increase of Slow_queries since the last cycle. The server's own
 # counter is the reference: on a busy machine an ordinary query can also turn slow, and
@@ -110,8 +109,8 @@ drive_stop
 printf '[client]\npassword=wrong\n' >"$T/bad.cnf"
 chmod 600 "$T/bad.cnf"
 sed "s|$T/my.cnf|$T/bad.cnf|" "$T/vmm.conf" >"$T/bad.conf"
-out=$(printf 'sample\n' | "$DRIVE" "$T/bad.conf" mysql_slow | tail -1)
-check "a wrong password gives unknown: $(cut -f5 <<<"$out")" grep -q $'^0\t.*Access denied' <<<"$out"
+drive_once "$T/bad.conf" mysql_slow sample
+check "a wrong password gives unknown: $(cut -f5 <<<"$REPLY")" grep -q $'^0\t.*Access denied' <<<"$REPLY"
 
 # --- the [client] group is read too, and the socket works
 printf '[client]\npassword=s3cret\n' >"$T/client.cnf"
@@ -121,8 +120,8 @@ mysql_socket = "$MYSQL_SOCK"
 mysql_user = "vmm"
 mysql_option_file = "$T/client.cnf"
 CONF
-out=$(printf 'sample\nsample\n' | "$DRIVE" "$T/sock.conf" mysql_slow | tail -1)
-check "over the socket with the [client] password: known ($out)" grep -q $'^1\t0\t' <<<"$out"
+drive_once "$T/sock.conf" mysql_slow sample sample
+check "over the socket with the [client] password: known ($REPLY)" grep -q $'^1\t0\t' <<<"$REPLY"
 
 # --- a server that accepts and never says a word: unknown within the timeout
 MUTE_PORT=$(free_port)
@@ -135,9 +134,9 @@ port_open() { bash -c "exec 3<>/dev/tcp/127.0.0.1/$1"; }
 wait_for 10 port_open "$MUTE_PORT" || die "the mute listener did not start"
 sed "s/^mysql_port = .*/mysql_port = $MUTE_PORT/" "$T/vmm.conf" >"$T/mute.conf"
 start=$(date +%s%N)
-out=$(printf 'sample\n' | timeout 30 "$DRIVE" "$T/mute.conf" mysql_slow | tail -1)
+drive_once "$T/mute.conf" mysql_slow sample
 took=$(( ($(date +%s%N) - start) / 1000000 ))
-check "a mute server gives unknown ($(cut -f5 <<<"$out"))" grep -q '^0' <<<"$out"
+check "a mute server gives unknown ($(cut -f5 <<<"$REPLY"))" grep -q '^0' <<<"$REPLY"
 check "within mysql_timeout = 2 s (${took} ms)" test "$took" -lt 4500
 
 # --- scenario 1 (thesis nii1): the agent requests a move after `tarry` slow cycles

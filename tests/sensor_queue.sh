@@ -29,8 +29,8 @@ results_of() { grep "^$2 " "$T/$1/queue.results" 2>/dev/null; }
 
 queue_conf nii4
 queue_conf nii5
-out=$("$top_builddir/tests/sensor_drive" -t "$T/nii4.conf" queue)
-check "init names the label ($out)" grep -q $'^ready\tqueue\tbig jobs' <<<"$out"
+drive_init 0 "$T/nii4.conf" queue
+check "init names the label ($REPLY)" grep -q $'^ready\tqueue\tbig jobs' <<<"$REPLY"
 check "init touches no state_dir" test ! -e "$T/nii4"
 
 # --- the thesis's page, with lines that must never run

@@ -138,13 +138,35 @@ drive() {
 	drive_send -n "$name" "$1" || return 1
 	drive_read "$name" "${2:-60}"
 }
-# drive_stop [-n NAME]: quit and wait for the driver to end
+# drive_stop [-n NAME]: quit, and the driver must end with status 0 (under the
+# sanitizers a leak or an error shows there)
 drive_stop() {
-	local name=main
+	local name=main rc=0
 	if [ "${1:-}" = -n ]; then name=$2; shift 2; fi
 	drive_send -n "$name" quit 2>/dev/null
 	exec {DRV_IN[$name]}>&- {DRV_OUT[$name]}<&-
-	wait "${DRV_PIDS[$name]}" 2>/dev/null
+	wait "${DRV_PIDS[$name]}" 2>/dev/null || rc=$?
+	check "sensor_drive $name ends cleanly (status $rc)" test "$rc" = 0
+	[ "$rc" = 0 ] || tail -20 "$T/drive.log"
+}
+# drive_once CONF SENSOR CMD...: a fresh driver runs the commands and quits; its last
+# answer in REPLY. It must end with status 0, as drive_stop checks.
+drive_once() {
+	local conf=$1 sensor=$2 rc
+	shift 2
+	REPLY=$(printf '%s\n' "$@" | timeout 60 "$top_builddir/tests/sensor_drive" "$conf" "$sensor" \
+		2>>"$T/drive.log" | tail -1; exit "${PIPESTATUS[1]}")
+	rc=$?
+	check "sensor_drive $sensor with ${conf##*/} ends cleanly (status $rc)" test "$rc" = 0
+	[ "$rc" = 0 ] || tail -20 "$T/drive.log"
+}
+# drive_init WANT_STATUS CONF SENSOR: sensor_drive -t (init only); its output in REPLY,
+# and it must end with WANT_STATUS (0 accepted, 2 refused)
+drive_init() {
+	local want=$1 rc=0
+	REPLY=$("$top_builddir/tests/sensor_drive" -t "$2" "$3" 2>>"$T/drive.log") || rc=$?
+	check "sensor_drive -t $3 with ${2##*/}: status $want ($rc)" test "$rc" = "$want"
+	[ "$rc" = "$want" ] || tail -20 "$T/drive.log"
 }
 # Fields of the last sample line: known, value, milliseconds, extras, why.
 s_known() { cut -f1 <<<"$REPLY"; }

@@ -1,42 +1,69 @@
 /* Damping as pure state machines (issue 8): warm-up, minimum stay and its override, X of
  * the last Y cycles, the circuit breaker and resume, the gain margin, the modes, and each
- * move's efficacy; through decide.c, which the daemon and the simulator share. */
+ * move's efficacy; through decide.c, which the daemon and the simulator share, driving the
+ * real policy modules (loaded from the build's modules/ with the module loader, as the
+ * simulator does). */
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 
+#include "conf.h"
 #include "counter.h"
 #include "decide.h"
+#include "host.h"
 #include "tap.h"
 
-/* A policy for the tests: move when the value is above 50. */
-static void
-stub_evaluate(void *state, const struct vmm_policy_input *in, struct vmm_decision *out)
-{
-	int *seen = state;
+#ifndef VMM_TEST_MODULE_DIR
+#error "build with -DVMM_TEST_MODULE_DIR=\"<builddir>/modules\""
+#endif
 
-	memset(out, 0, sizeof(*out));
-	if (!in->sample.known)
-		return;
-	(*seen)++;
-	if (in->sample.value > 50) {
-		out->action = VMM_ACT_MOVE;
-		snprintf(out->reason, sizeof(out->reason), "above 50");
+/* "move when the value is above 50": the threshold policy, firing at once */
+#define ABOVE_50 "threshold = 50\ntarry = 1\n"
+/* a schedule whose work is 09:00 to 14:10 UTC: at the epoch's first hours it rests, and
+ * its first sample there asks for the base once */
+#define RESTING "threshold = 50\nlowthreshold = 1\ntarry = 1\nlowtarry = 1\nworkstart = 108\nworkstop = 170\n"
+
+/* A policy module, started from the text of a config. */
+struct policy {
+	struct module *mod;
+	struct vmm_conf *conf;
+	void *state;
+};
+
+static const struct vmm_policy_ops *
+policy_start(struct policy *p, const char *name, const char *text)
+{
+	struct vmm_policy_env env = { .direction = VMM_HIGHER_IS_WORSE };
+	char err[1024];
+
+	memset(p, 0, sizeof(*p));
+	p->mod = module_load(MODULE_POLICY, VMM_TEST_MODULE_DIR "/policies", name, err, sizeof(err));
+	if (p->mod == NULL) {
+		printf("Bail out! cannot load policy %s: %s\n", name, err);
+		exit(1);
 	}
+	const struct vmm_policy_ops *ops = p->mod->ops;
+	if ((p->conf = conf_read_string(text, "test.conf", err, sizeof(err))) == NULL ||
+	    ops->init(&vmm_host_api, p->conf, &env, &p->state, err, sizeof(err)) != 0) {
+		printf("Bail out! policy %s refuses the test's config: %s\n", name, err);
+		exit(1);
+	}
+	return ops;
 }
 
 static void
-stub_counters(const void *state, struct vmm_policy_counters *out)
+policy_stop(struct policy *p)
 {
-	memset(out, 0, sizeof(*out));
-	out->count = *(const int *)state;
+	((const struct vmm_policy_ops *)p->mod->ops)->fini(p->state);
+	conf_free(p->conf);
+	module_unload(p->mod);
 }
 
-static const struct vmm_policy_ops stub_ops = { .evaluate = stub_evaluate, .counters = stub_counters };
 static const char *const array[] = { "h1", "h2", "h3", NULL };
 
 struct rig {
-	int seen;
+	struct policy policy;
 	struct guard guard;
 	struct host_table known;
 	struct damper damp;
@@ -44,23 +71,32 @@ struct rig {
 	struct decider d;
 };
 
+/* A decider as the daemon builds it, with the policy NAME configured by TEXT. */
 static void
-rig_init(struct rig *r, const struct damping_conf *c)
+rig_start(struct rig *r, const struct damping_conf *c, const char *name, const char *text)
 {
 	memset(r, 0, sizeof(*r));
+	const struct vmm_policy_ops *ops = policy_start(&r->policy, name, text);
 	guard_init(&r->guard, 0, 0);
 	hosts_init(&r->known, 86400, 60, 3600, VMM_HIGHER_IS_WORSE);
 	damper_init(&r->damp, c, 0);
 	efficacy_init(&r->eff, 3, VMM_HIGHER_IS_WORSE);
-	r->d = (struct decider){ .policy = &stub_ops, .policy_state = &r->seen,
+	r->d = (struct decider){ .policy = ops, .policy_state = r->policy.state,
 		.topo = { .hosts = array, .nhosts = 3 }, .guard = &r->guard, .known = &r->known,
 		.choice = TARGET_LEARNED, .interval = 60, .damp = &r->damp, .eff = &r->eff };
+}
+
+static void
+rig_init(struct rig *r, const struct damping_conf *c)
+{
+	rig_start(r, c, "threshold", ABOVE_50);
 }
 
 static void
 rig_free(struct rig *r)
 {
 	hosts_free(&r->known);
+	policy_stop(&r->policy);
 }
 
 static enum decide_kind
@@ -83,12 +119,13 @@ test_warmup_and_stay(void)
 	struct rig r;
 
 	rig_init(&r, &c);
-	TAP_OK(cycle(&r, 60, 99, "h1", &o) == DECIDE_NONE && o.warming == 60 && r.seen == 0,
+	TAP_OK(cycle(&r, 60, 99, "h1", &o) == DECIDE_NONE && o.warming == 60 &&
+	    o.decision.action == VMM_ACT_NONE,
 	    "at start, warming up: a bad sample does not reach the policy (%s)", o.decision.reason);
 	TAP_CONTAINS(o.decision.reason, "warming up", "the cycle says why");
 	TAP_OK(hosts_find(&r.known, "h1") == NULL, "nor is it learned about h1");
-	TAP_OK(cycle(&r, 180, 99, "h1", &o) == DECIDE_SUPPRESSED && r.seen == 1,
-	    "warm: it counts, but the VM stays 600 s (%s)", o.why);
+	TAP_OK(cycle(&r, 180, 99, "h1", &o) == DECIDE_SUPPRESSED && o.decision.action == VMM_ACT_MOVE,
+	    "warm: the policy moves, but the VM stays 600 s (%s)", o.why);
 	TAP_CONTAINS(o.why, "min_stay", "naming the rule");
 	TAP_OK(cycle(&r, 600, 99, "h1", &o) == DECIDE_REQUEST, "after min_stay the move goes out (%s)", o.target);
 	decide_arrived(&r.d, 610, "h1", o.target);
@@ -163,7 +200,21 @@ test_breaker(void)
 		cycle(&r, 100 + i * 100, 99, i % 2 ? "h2" : "h1", &o);
 	TAP_OK(damper_tripped(&r.damp, 300 + 1799, why, sizeof(why)), "still tripped just before breaker_hold");
 	TAP_OK(!damper_tripped(&r.damp, 300 + 1800, why, sizeof(why)), "breaker_hold ends it by itself");
-	TAP_OK(cycle(&r, 2200, 99, "h1", &o) == DECIDE_REQUEST, "and the old moves do not trip it again at once");
+	rig_free(&r);
+
+	/* a hold shorter than the window: when it ends, the three moves that tripped it are
+	 * still within breaker_window, and must not count again */
+	c.breaker_hold = 100;
+	rig_init(&r, &c);
+	for (int i = 0; i < 3; i++)
+		cycle(&r, 100 + i * 100, 99, i % 2 ? "h2" : "h1", &o);
+	TAP_OK(damper_tripped(&r.damp, 399, why, sizeof(why)), "tripped at 300, held until 400");
+	TAP_OK(cycle(&r, 400, 99, "h1", &o) == DECIDE_REQUEST, "the hold is over: the move goes out");
+	TAP_OK(!damper_tripped(&r.damp, 401, why, sizeof(why)),
+	    "and the old moves (100, 200, 300 s, within the 600 s window) do not trip it again at once");
+	TAP_OK(cycle(&r, 450, 99, "h2", &o) == DECIDE_REQUEST, "a second move after the hold goes out too");
+	TAP_OK(cycle(&r, 500, 99, "h1", &o) == DECIDE_REQUEST && damper_tripped(&r.damp, 501, why, sizeof(why)),
+	    "three new moves within the window trip it again (%s)", why);
 	rig_free(&r);
 }
 
@@ -226,39 +277,46 @@ test_efficacy(void)
 	TAP_OK(w.done[0].gain == 32, "lower_is_worse: more idle workers is a gain (32)");
 }
 
-/* A schedule at rest: asks for nothing, reports resting. */
-static void
-rest_evaluate(void *state, const struct vmm_policy_input *in, struct vmm_decision *out)
-{
-	(void)state, (void)in;
-	memset(out, 0, sizeof(*out));
-}
-
-static void
-rest_counters(const void *state, struct vmm_policy_counters *out)
-{
-	(void)state;
-	memset(out, 0, sizeof(*out));
-	out->resting = 1;
-}
-
+/* A schedule at rest off the base: after its one request for the base, the core asks
+ * again only when the request could go out now: automatic mode, breaker not tripped, no
+ * min_stay holding the VM. */
 static void
 test_base_reask(void)
 {
-	static const struct vmm_policy_ops rest_ops = { .evaluate = rest_evaluate, .counters = rest_counters };
 	struct damping_conf c = { .breaker_moves = 1, .breaker_window = 600, .breaker_hold = 100,
 		.min_stay_override = NAN };
 	struct decide_result o;
-	char why[256];
 	struct rig r;
 
-	rig_init(&r, &c);
-	r.d.policy = &rest_ops;
+	rig_start(&r, &c, "schedule", RESTING);
 	r.d.base = r.d.topo.base = "base";
-	damper_requested(&r.damp, 0, why, sizeof(why));
+	TAP_OK(cycle(&r, 10, 1, "h1", &o) == DECIDE_REQUEST && o.action == VMM_ACT_MOVE_TO_BASE,
+	    "the rest period starts: the schedule asks for the base (%s)", o.reason);
+	TAP_OK(o.counters.resting && damper_tripped(&r.damp, 11, o.why, sizeof(o.why)),
+	    "resting; that request tripped the breaker (breaker_moves 1)");
 	TAP_OK(cycle(&r, 50, 1, "h1", &o) == DECIDE_NONE, "resting off the base, breaker tripped: no re-ask");
 	TAP_OK(cycle(&r, 150, 1, "h1", &o) == DECIDE_REQUEST && o.action == VMM_ACT_MOVE_TO_BASE,
 	    "once breaker_hold is over the core asks for the base again (%s)", o.reason);
+	rig_free(&r);
+
+	c = (struct damping_conf){ .mode = VMM_MODE_RECOMMEND, .min_stay_override = NAN };
+	rig_start(&r, &c, "schedule", RESTING);
+	r.d.base = r.d.topo.base = "base";
+	TAP_OK(cycle(&r, 10, 1, "h1", &o) == DECIDE_RECOMMEND && o.action == VMM_ACT_MOVE_TO_BASE,
+	    "mode recommend: the schedule's request for the base is a recommendation (%s)", o.why);
+	TAP_OK(cycle(&r, 50, 1, "h1", &o) == DECIDE_NONE,
+	    "and the core does not ask again while the mode is not automatic (%s)", o.reason);
+	rig_free(&r);
+
+	c = (struct damping_conf){ .min_stay = 100, .min_stay_override = NAN };
+	rig_start(&r, &c, "schedule", RESTING);
+	r.d.base = r.d.topo.base = "base";
+	TAP_OK(cycle(&r, 10, 1, "h1", &o) == DECIDE_SUPPRESSED && o.action == VMM_ACT_MOVE_TO_BASE,
+	    "min_stay 100 s: the schedule's request for the base is held back (%s)", o.why);
+	TAP_OK(cycle(&r, 50, 1, "h1", &o) == DECIDE_NONE,
+	    "and the core does not ask again while min_stay holds the VM (%s)", o.reason);
+	TAP_OK(cycle(&r, 150, 1, "h1", &o) == DECIDE_REQUEST && o.action == VMM_ACT_MOVE_TO_BASE,
+	    "once min_stay is over it asks for the base again (%s)", o.reason);
 	rig_free(&r);
 }
 
