@@ -4,6 +4,8 @@
 
 conf() { printf '%s\n' "$@" > "$T/c.conf"; }
 t() { "$VMMANAGE" -c "$T/c.conf" -t > "$T/out" 2>&1; }
+# refused WHAT REGEX: -t refuses the config with exit 1 and a message matching REGEX (ERE)
+refused() { check_fails_with "$1" 1 "$2" "$VMMANAGE" -c "$T/c.conf" -t; }
 m="module_dir = \"$MODULE_DIR\""
 
 # Listing 3.8 exactly as printed (nii5), plus where this build keeps its modules
@@ -25,28 +27,22 @@ t; rc=$?
 check "Listing 3.9 quoted loads: exit $rc ($(tail -1 "$T/out"))" test "$rc" = 0
 
 conf 'policy = "threshold"' 'treshold = 50' "$m"
-t
-check "a typo is an error with a suggestion" grep -q "c.conf:2: unknown key 'treshold' (did you mean 'threshold'?)" "$T/out"
+refused "a typo is an error with a suggestion" "c.conf:2: unknown key 'treshold' \\(did you mean 'threshold'\\?\\)"
 conf 'policy = "threshold"' 'threshold = "50"' "$m"
-t
-check "a wrong type names key, line and type" grep -q 'c.conf:2: threshold: expected a number, got a string' "$T/out"
+refused "a wrong type names key, line and type" 'c.conf:2: threshold: expected a number, got a string'
 conf 'policy = "thresold"' 'threshold = 50' "$m"
-t; rc=$?
-check "a missing policy module: exit $rc, the available ones listed" \
-	grep -q "available policy modules: .*threshold" "$T/out"
+refused "a missing policy module, the available ones listed" "available policy modules: .*threshold"
 conf 'policy = "threshold"' 'threshold = 50' 'lowtarry = 4' 'sensor = "exec"' \
 	'sensor_command = "/bin/echo 1"' 'endpoint = "exec"' 'endpoint_command = "/bin/true"' "$m"
 t; rc=$?
 check "a key of another policy only warns: exit $rc" sh -c "test $rc = 0 && grep -q 'lowtarry is read by the base and schedule policies' '$T/out'"
 conf 'policy = "base"' 'threshold = 5' 'lowthreshold = 10' "$m"
-t
-check "lowthreshold on the wrong side is refused" grep -q 'lowthreshold = 10 must be below threshold = 5' "$T/out"
+refused "lowthreshold on the wrong side is refused" 'lowthreshold = 10 must be below threshold = 5'
 conf 'policy = "threshold"' 'threshold = 5' 'hosts = ["a", "b"]' 'base = "a"' "$m"
-t
-check "a base inside the array is refused" grep -q "base 'a' is also in hosts" "$T/out"
+refused "a base inside the array is refused" "base 'a' is also in hosts"
 conf 'policy = "threshold"' 'threshold = 5' 'daemon_interval = 2' 'sensor_timeout = 5' "$m"
-t
-check "a sensor timeout past the interval is refused" grep -q 'sensor_timeout (5 s) must be above 0 and below daemon_interval (2 s)' "$T/out"
+refused "a sensor timeout past the interval is refused" \
+	'sensor_timeout \(5 s\) must be above 0 and below daemon_interval \(2 s\)'
 
 # a module built for another ABI
 cat > "$T/bad.c" <<'C'
@@ -59,8 +55,7 @@ C
 mkdir -p "$T/pol"
 cc -shared -fPIC -o "$T/pol/bad.so" "$T/bad.c" || die "cc"
 conf 'policy = "bad"' "policy_dir = \"$T/pol\"" "$m"
-t
-check "a module of another ABI is refused clearly" grep -q 'built for policy ABI 99 .* rebuild the module' "$T/out"
+refused "a module of another ABI is refused clearly" 'built for policy ABI 99 .* rebuild the module'
 # the thesis's variables: numbers where a host name is meant, also for home and away
 conf 'policy = "site"' 'threshold = 2' 'bigjobs = "grade a"' 'hosts = ["1", "2"]' 'home=1' 'away=2' \
 	'sensor = "exec"' 'sensor_command = "/bin/echo 1"' 'endpoint = "exec"' \

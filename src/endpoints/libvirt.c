@@ -396,7 +396,8 @@ lv_downtime(struct lv_endpoint *e, const struct lv_probe *dst, char *out, size_t
 }
 
 /* Both hosts asked until they agree, or the deadline. 1: the target runs it and the
- * source does not; 0: it runs on the source (as before); -1: neither is known. */
+ * source does not; 0: it runs on the source (as before); -1: anything else (both run it,
+ * neither does, or a host cannot be asked). */
 static int
 lv_settle(struct lv_endpoint *e, struct lv_probe *src, struct lv_probe *dst, int call_ok)
 {
@@ -472,7 +473,7 @@ lv_outcome(struct lv_endpoint *e, struct lv_probe *src, struct lv_probe *dst,
 	res->duration = lv_now() - call->started;
 	snprintf(res->detail, sizeof(res->detail), "libvirt reported success, but %.0f s later %s",
 	    LV_CONFIRM_AFTER_SUCCESS, where == 0 ? "the VM still runs on the source" :
-	    "neither host says it runs the VM and the source does not");
+	    "the hosts do not agree that only the target runs it (both do, neither does, or one cannot be asked)");
 }
 
 /* Before migrating: the target must be a reachable, different host. */
