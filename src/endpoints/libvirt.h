@@ -80,9 +80,6 @@ struct lv_watch *lv_watch_start(const struct lv_watch_conf *wc, char *err, size_
 /* Stop watching; 1 when the watcher aborted the job, with why (deadline or stall). */
 int lv_watch_stop(struct lv_watch *w, char *why, size_t len);
 
-double lv_now(void);  /* CLOCK_MONOTONIC seconds */
-double lv_wall(void); /* CLOCK_REALTIME seconds */
-
 /* ---- libvirt_hint.c: what a host offers, for the target choice ---- */
 
 struct lv_hint {
@@ -95,7 +92,11 @@ struct lv_hint {
 
 void lv_hint_read(struct lv_hint *h, virConnectPtr c);
 
-/* ---- libvirt_open.c: connections with a deadline ---- */
+/* ---- libvirt_open.c: the clocks and connections with a deadline; it needs only the
+ * error table, so libvirt_job.c and libvirt.c build on it, never the other way ---- */
+
+double lv_now(void);  /* CLOCK_MONOTONIC seconds */
+double lv_wall(void); /* CLOCK_REALTIME seconds */
 
 struct lv_opener;
 struct lv_opener *lv_open_start(const char *uri, int keepalive);

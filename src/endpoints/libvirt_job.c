@@ -13,24 +13,6 @@
 
 #include "libvirt.h"
 
-double
-lv_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-double
-lv_wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- the event loop: one for the process, shared by every instance of the module ---- */
 
 static pthread_mutex_t lv_loop_mu = PTHREAD_MUTEX_INITIALIZER;

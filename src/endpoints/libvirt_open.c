@@ -16,6 +16,26 @@
 
 #define LV_KEEPALIVE_COUNT 5
 
+/* The endpoint's clocks live here, at the bottom of its calls: the deadlines below,
+ * the watcher and the endpoint itself all read them. */
+double
+lv_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double
+lv_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 struct lv_opener {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
