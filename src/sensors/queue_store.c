@@ -11,11 +11,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "sensors/queue_store.h"
 
 #define QUEUE_MAGIC "vmmanage-queue 1 "
 #define QUEUE_TMP_FILE "queue.tmp"
 #define QUEUE_RESULT_MAX 4096
+/* bytes of a stored file read whole: twice the largest page the sensor can save
+ * (http_max_bytes is at most 1 GiB), so only a file it did not write can reach it */
+#define QUEUE_FILE_MAX ((size_t)2 << 30)
 
 struct queue_store {
 	char *dir;
@@ -45,8 +49,7 @@ static int
 queue_slurp(int dirfd, const char *name, char **buf, size_t *len, char *err, size_t errlen)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	size_t cap = 4096;
-	char *b;
+	struct vmm_buf b;
 
 	*buf = NULL;
 	*len = 0;
@@ -56,37 +59,34 @@ queue_slurp(int dirfd, const char *name, char **buf, size_t *len, char *err, siz
 		snprintf(err, errlen, "%s: %s", name, strerror(errno));
 		return -1;
 	}
-	if ((b = malloc(cap + 1)) == NULL)
-		goto oom;
+	vmm_buf_init(&b, 4096, QUEUE_FILE_MAX);
 	for (;;) {
-		if (*len == cap) {
-			char *nb = realloc(b, cap * 2 + 1);
-			if (nb == NULL)
-				goto oom;
-			b = nb;
-			cap *= 2;
+		if (vmm_buf_reserve(&b, 4096) < 0) {
+			if (errno == E2BIG)
+				snprintf(err, errlen, "%s: larger than %zu MiB", name, QUEUE_FILE_MAX >> 20);
+			else
+				snprintf(err, errlen, "out of memory");
+			goto fail;
 		}
-		ssize_t n = read(fd, b + *len, cap - *len);
+		ssize_t n = read(fd, b.p + b.len, b.cap - b.len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			snprintf(err, errlen, "%s: %s", name, strerror(errno));
-			free(b);
-			close(fd);
-			return -1;
+			goto fail;
 		}
 		if (n == 0)
 			break;
-		*len += (size_t)n;
+		b.len += (size_t)n;
 	}
 	close(fd);
-	b[*len] = '\0';
-	*buf = b;
+	b.p[b.len] = '\0';
+	*len = b.len;
+	*buf = vmm_buf_take(&b);
 	return 0;
-oom:
-	free(b);
+fail:
+	vmm_buf_free(&b);
 	close(fd);
-	snprintf(err, errlen, "out of memory");
 	return -1;
 }
 
