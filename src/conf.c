@@ -760,12 +760,12 @@ conf_check_keys(const struct vmm_conf *c, const char *const *const *active, size
 	for (int i = 0; i < config_setting_length(root); i++) {
 		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
 		const char *key = config_setting_name(s);
-		int used = 0;
+		const struct conf_key_doc *k = conf_known(key);
+		int used = k != NULL && strcmp(k->owner, CONF_KEY_CORE) == 0;
 		for (size_t a = 0; a < nactive && !used; a++)
 			used = conf_key_in(key, active[a]);
 		if (used)
 			continue;
-		const struct conf_key_doc *k = conf_known(key);
 		char at[512];
 		if (k != NULL) {
 			char msg[1024];
