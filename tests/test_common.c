@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
+#include "common/localtime.h"
 #include "common/strutil.h"
 #include "tap.h"
 
@@ -121,11 +124,60 @@ test_buf(void)
 	TAP_OK(b.p == NULL, "free");
 }
 
+static void
+test_clocks(void)
+{
+	double m0 = vmm_mono_now(), w = vmm_wall_now();
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+
+	nanosleep(&pause, NULL);
+	double m1 = vmm_mono_now();
+	TAP_OK(m1 - m0 >= 0.019 && m1 - m0 < 60, "the monotonic clock moves on (%.3f s)", m1 - m0);
+	TAP_OK(w - (double)time(NULL) < 2 && (double)time(NULL) - w < 2, "the wall clock is the epoch");
+}
+
+static void
+check_local(int64_t t, int y, int mo, int d, int h, int mi, int s, int wd, int off, const char *what)
+{
+	struct vmm_local_time lt;
+
+	vmm_local_time_of(t, &lt);
+	TAP_OK(lt.valid && lt.year == y && lt.month == mo && lt.day == d && lt.hour == h &&
+	    lt.minute == mi && lt.second == s && lt.weekday == wd && lt.utc_offset == off,
+	    "local time %s: %04d-%02d-%02d %02d:%02d:%02d wday %d offset %d (got %d %04d-%02d-%02d %02d:%02d:%02d wday %d offset %d)",
+	    what, y, mo, d, h, mi, s, wd, off, lt.valid, lt.year, lt.month, lt.day, lt.hour,
+	    lt.minute, lt.second, lt.weekday, lt.utc_offset);
+}
+
+static void
+test_local_time(void)
+{
+	setenv("TZ", "UTC", 1);
+	check_local(1242172800 + 3 * 3600 + 61, 2009, 5, 13, 3, 1, 1, 3, 0, "UTC");
+	check_local(0, 1970, 1, 1, 0, 0, 0, 4, 0, "UTC at the epoch");
+	/* read at every call: a changed zone counts at once */
+	setenv("TZ", "Europe/Oslo", 1);
+	check_local(1242172800, 2009, 5, 13, 2, 0, 0, 3, 7200, "Oslo in summer");
+	check_local(1231891200, 2009, 1, 14, 1, 0, 0, 3, 3600, "Oslo in winter");
+	/* 2009-03-29 01:00 UTC: 02:00 CET becomes 03:00 CEST; 10-25 01:00 UTC: 03:00 CEST is 02:00 CET */
+	check_local(1238288400 - 1, 2009, 3, 29, 1, 59, 59, 0, 3600, "Oslo before summer time");
+	check_local(1238288400, 2009, 3, 29, 3, 0, 0, 0, 7200, "Oslo, summer time begins");
+	check_local(1256432400 - 1, 2009, 10, 25, 2, 59, 59, 0, 7200, "Oslo before winter time");
+	check_local(1256432400, 2009, 10, 25, 2, 0, 0, 0, 3600, "Oslo, the hour again");
+	struct vmm_local_time lt;
+	memset(&lt, 0x5a, sizeof(lt));
+	vmm_local_time_of(INT64_MAX, &lt);
+	TAP_OK(!lt.valid && lt.hour == 0 && lt.weekday == 0, "a time that does not convert is not valid, all 0");
+	unsetenv("TZ");
+}
+
 int
 main(void)
 {
 	test_edit_distance();
 	test_json_escape();
 	test_buf();
+	test_clocks();
+	test_local_time();
 	return tap_done();
 }

@@ -10,6 +10,8 @@
 
 #include <vmmanage/endpoint.h>
 
+#include "common/clock.h"
+
 /* ---- libvirt_conf.c: vmmanage.conf, read once at init, never connects ---- */
 
 struct lv_host {
@@ -92,15 +94,13 @@ struct lv_hint {
 
 void lv_hint_read(struct lv_hint *h, virConnectPtr c);
 
-/* ---- libvirt_open.c: the clocks and connections with a deadline; it needs only the
- * error table, so libvirt_job.c and libvirt.c build on it, never the other way ---- */
-
-double lv_now(void);  /* CLOCK_MONOTONIC seconds */
-double lv_wall(void); /* CLOCK_REALTIME seconds */
+/* ---- libvirt_open.c: connections with a deadline; it needs only the error table and
+ * the shared clock (common/clock.h), so libvirt_job.c and libvirt.c build on it, never
+ * the other way ---- */
 
 struct lv_opener;
 struct lv_opener *lv_open_start(const char *uri, int keepalive);
-/* deadline in lv_now() time; a host that has not answered by then gives
+/* deadline in vmm_mono_now() time; a host that has not answered by then gives
  * VIR_ERR_OPERATION_TIMEOUT */
 virConnectPtr lv_open_wait(struct lv_opener *o, double deadline, char *err, size_t errlen,
     int *code);

@@ -181,7 +181,7 @@ lv_watch_run(void *arg)
 		if (w->stop || d == NULL || w->aborted)
 			continue;
 		pthread_mutex_unlock(&w->mu);
-		double now = lv_now();
+		double now = vmm_mono_now();
 		lv_watch_progress(w, d, now);
 		lv_watch_check(w, d, now);
 		pthread_mutex_lock(&w->mu);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
 #include "sensors/queue_store.h"
 
 #define QUEUE_MAGIC "vmmanage-queue 1 "
@@ -34,15 +35,6 @@ struct queue_store {
 	size_t njobs;
 	unsigned char *done;      /* per job */
 };
-
-static double
-queue_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* The whole of a file relative to the store's directory; *buf NULL when absent. */
 static int
@@ -483,13 +475,13 @@ int
 queue_store_process(struct queue_store *qs, queue_run_fn run, void *ctx, double budget_s,
     size_t *ran, char *err, size_t errlen)
 {
-	double end = queue_now() + budget_s;
+	double end = vmm_mono_now() + budget_s;
 
 	*ran = 0;
 	for (size_t i = 0; i < qs->njobs; i++) {
 		if (qs->done[i])
 			continue;
-		if (budget_s > 0 && queue_now() >= end)
+		if (budget_s > 0 && vmm_mono_now() >= end)
 			return 0;
 		if (queue_run_one(qs, i, run, ctx, err, errlen) < 0)
 			return -1;
