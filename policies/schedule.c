@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <strings.h>
-#include <time.h>
 
 #include "counter.h"
 
@@ -182,8 +181,6 @@ schedule_conf_readable(const struct vmm_host *host, const struct vmm_conf *conf,
 		return -1;
 	}
 	snprintf(w->text, sizeof(w->text), "%s%s%s", hours, days ? " " : "", days ? days : "");
-	/* localtime_r need not re-read TZ; read it now, at (re)configuration, not per sample */
-	tzset();
 	return 0;
 }
 
@@ -249,6 +246,11 @@ schedule_init(const struct vmm_host *host, const struct vmm_conf *conf,
 
 	if (counter_host_ok(host, "schedule", err, errlen) < 0)
 		return -1;
+	if (host->policy_minor < 1) { /* the daemon would leave the local time empty */
+		snprintf(err, errlen, "policy schedule: needs the local time in its input (policy ABI %d.1), the daemon fills %d.%u: use a newer vmmanage",
+		    VMM_POLICY_ABI, VMM_POLICY_ABI, (unsigned)host->policy_minor);
+		return -1;
+	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errlen, "policy schedule: out of memory");
 		return -1;
@@ -271,21 +273,23 @@ schedule_in(int start, int stop, int x)
 	return start < stop ? start <= x && x < stop : x >= start || x < stop;
 }
 
-/* Working at epoch t? The part of a night shift after midnight belongs to the day it
- * started on: "22:00-06:00" with "Mon-Fri" works Friday night into Saturday morning. */
+/* Working at the input's time? The legacy slots read the epoch, the readable form the
+ * local time the caller converted (the policy has no zone of its own). The part of a
+ * night shift after midnight belongs to the day it started on: "22:00-06:00" with
+ * "Mon-Fri" works Friday night into Saturday morning. */
 static int
-schedule_working(const struct schedule_window *w, int64_t t)
+schedule_working(const struct schedule_window *w, const struct vmm_policy_input *in)
 {
 	if (w->legacy) {
+		int64_t t = in->sample.time;
 		int64_t sec = ((t % 86400) + 86400) % 86400; /* script C.2: epoch % 86400 */
 		return schedule_in(w->start, w->stop, (int)(sec / 300));
 	}
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (localtime_r(&tt, &tm) == NULL)
+	const struct vmm_local_time *lt = &in->local;
+	if (!lt->valid || lt->weekday < 0 || lt->weekday > 6)
 		return 0;
-	int minute = tm.tm_hour * 60 + tm.tm_min;
-	int day = tm.tm_wday;
+	int minute = lt->hour * 60 + lt->minute;
+	int day = lt->weekday;
 	if (!schedule_in(w->start, w->stop, minute))
 		return 0;
 	if (w->start > w->stop && minute < w->stop)
@@ -317,7 +321,7 @@ schedule_evaluate(void *state, const struct vmm_policy_input *in, struct vmm_dec
 
 	counter_decision_clear(out);
 	counter_pair_new_cycle(&s->pair);
-	if (!schedule_working(&s->win, in->sample.time)) {
+	if (!schedule_working(&s->win, in)) {
 		schedule_rest(s, out);
 		return;
 	}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "common/localtime.h"
 #include "conf.h"
 #include "cyclelog.h"
 #include "decide.h"
@@ -483,8 +484,10 @@ agent_input(struct agent *a, const struct vmm_sample *s)
 	struct decide_input in = { .location = a->st.location, .at_home = agent_at_home(a),
 		.mono = ev_now(), .wall = (double)agent_wall() };
 
-	if (s != NULL)
+	if (s != NULL) {
 		in.sample = *s;
+		vmm_local_time_of(s->time, &in.local);
+	}
 	if (a->locating) {
 		in.busy = 1;
 		in.busy_why = "the endpoint is still being asked where the VM runs";

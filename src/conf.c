@@ -12,6 +12,7 @@
 #include <libconfig.h>
 
 #include "common/secret.h"
+#include "common/strutil.h"
 #include "conf.h"
 
 struct conf_str {
@@ -712,27 +713,6 @@ conf_strings(const struct vmm_conf *c, const char *key, const char ***out, size_
 	return 1;
 }
 
-static size_t
-conf_edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
-
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-		}
-		memcpy(prev, cur, (lb + 1) * sizeof(*prev));
-	}
-	return prev[lb];
-}
-
 static int
 conf_key_in(const char *key, const char *const *list)
 {
@@ -749,13 +729,13 @@ conf_closest_key(const char *key, const char *const *const *active, size_t nacti
 	size_t bestd = 3; /* suggest only near misses */
 
 	for (const struct conf_key_doc *k = conf_known_keys; k->name != NULL; k++) {
-		size_t d = conf_edit_distance(key, k->name);
+		size_t d = vmm_edit_distance(key, k->name);
 		if (d < bestd)
 			best = k->name, bestd = d;
 	}
 	for (size_t i = 0; i < nactive; i++)
 		for (const char *const *l = active[i]; l != NULL && *l != NULL; l++) {
-			size_t d = conf_edit_distance(key, *l);
+			size_t d = vmm_edit_distance(key, *l);
 			if (d < bestd)
 				best = *l, bestd = d;
 		}
@@ -780,12 +760,12 @@ conf_check_keys(const struct vmm_conf *c, const char *const *const *active, size
 	for (int i = 0; i < config_setting_length(root); i++) {
 		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
 		const char *key = config_setting_name(s);
-		int used = 0;
+		const struct conf_key_doc *k = conf_known(key);
+		int used = k != NULL && strcmp(k->owner, CONF_KEY_CORE) == 0;
 		for (size_t a = 0; a < nactive && !used; a++)
 			used = conf_key_in(key, active[a]);
 		if (used)
 			continue;
-		const struct conf_key_doc *k = conf_known(key);
 		char at[512];
 		if (k != NULL) {
 			char msg[1024];

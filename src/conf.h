@@ -33,15 +33,18 @@ int conf_strings(const struct vmm_conf *c, const char *key, const char ***out, s
     char *err, size_t errlen);
 const char *conf_where(const struct vmm_conf *c, const char *key, char *buf, size_t len);
 
-/* Report keys that no active part reads. `active` are NULL-terminated key lists (core,
- * policy, sensor, endpoint...). A key that some inactive part reads is a warning
+/* Report keys that no active part reads. The core's keys (conf_known_keys, owner
+ * CONF_KEY_CORE) are always active; `active` are the NULL-terminated key lists of the
+ * modules in use (policy, sensor, endpoint). A key that some inactive part reads is a warning
  * (warn called once per key); a key nobody knows is an error naming file and line and the
  * closest known key. Returns 0, or -1 with err. */
 int conf_check_keys(const struct vmm_conf *c, const char *const *const *active, size_t nactive,
     void (*warn)(const char *msg), char *err, size_t errlen);
 
 /* Every key vmmanage knows, with the part that reads it (for the check above and the
- * man page test). NULL-terminated. */
+ * man page test), in src/keys.c. The keys whose owner is CONF_KEY_CORE are the core's
+ * own and always in use. NULL-terminated. */
+#define CONF_KEY_CORE "the core"
 struct conf_key_doc {
 	const char *name;
 	const char *owner;

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "control.h"
 #include "ev.h"
 #include "log.h"
@@ -26,6 +27,7 @@
 #define CONTROL_LINE_MAX 512        /* a request line, without its LF */
 #define CONTROL_CLIENT_TIMEOUT 5    /* seconds a client has to send its line */
 #define CONTROL_CLIENTS_MAX 16
+#define CONTROL_REPLY_MAX (16 * 1024 * 1024) /* bytes of an answer the client keeps */
 #define CONTROL_FD_RESERVE 32       /* descriptors left to the cycle: sensor and endpoint
                                      * children, the collector's socket, log files */
 #define CONTROL_PAUSE 0.5           /* seconds the listener rests when out of descriptors */
@@ -422,16 +424,20 @@ control_close(void)
 
 /* ---- the client ---- */
 
+/* The daemon's whole answer until it closes, within the timeout; what came is kept when
+ * time or memory runs out. -1 unless it closed. */
 static int
 control_read_all(int fd, double timeout_s, char **text, size_t *len)
 {
-	size_t cap = 4096;
+	struct vmm_buf b;
 	struct timespec t0;
-	char *buf = malloc(cap);
+	int rc = -1;
 
+	vmm_buf_init(&b, 4096, CONTROL_REPLY_MAX);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	*len = 0;
-	if (buf == NULL)
+	*text = NULL;
+	if (vmm_buf_reserve(&b, 0) < 0)
 		return -1;
 	for (;;) {
 		struct timespec t1;
@@ -440,25 +446,21 @@ control_read_all(int fd, double timeout_s, char **text, size_t *len)
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		if (left <= 0 || poll(&p, 1, (int)(left * 1000) + 1) <= 0)
 			break;
-		if (*len + 1024 > cap) {
-			char *n = realloc(buf, cap *= 2);
-			if (n == NULL)
-				break;
-			buf = n;
-		}
-		ssize_t r = read(fd, buf + *len, cap - *len - 1);
+		if (vmm_buf_reserve(&b, 1024) < 0)
+			break;
+		ssize_t r = read(fd, b.p + b.len, b.cap - b.len - 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			buf[*len] = '\0';
-			*text = buf;
-			return r == 0 ? 0 : -1;
+			rc = r == 0 ? 0 : -1;
+			break;
 		}
-		*len += (size_t)r;
+		b.len += (size_t)r;
 	}
-	buf[*len] = '\0';
-	*text = buf;
-	return -1;
+	b.p[b.len] = '\0';
+	*len = b.len;
+	*text = vmm_buf_take(&b);
+	return rc;
 }
 
 /* Split off the answer's last line: OK, or ERR with a message. */

@@ -137,7 +137,8 @@ void
 decide_cycle(struct decider *d, const struct decide_input *in, struct decide_result *out)
 {
 	struct vmm_policy_input pin = { .sample = in->sample, .at_home = in->at_home,
-		.at_base = d->base != NULL && strcmp(in->location, d->base) == 0 };
+		.at_base = d->base != NULL && strcmp(in->location, d->base) == 0,
+		.local = in->local };
 
 	memset(out, 0, sizeof(*out));
 	out->decision.action = VMM_ACT_NONE;

@@ -38,6 +38,7 @@ struct decide_input {
 	double mono;                   /* monotonic seconds, for the guard */
 	double wall;                   /* epoch seconds, for the host table */
 	int cli;                       /* an administrator's action: no damping, any mode */
+	struct vmm_local_time local;   /* sample.time in the caller's zone, for the policy */
 };
 
 enum decide_kind {

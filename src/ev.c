@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "ev.h"
 
 struct ev_fd {
@@ -35,10 +36,7 @@ static void *ev_wait_hook_arg;
 double
 ev_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return vmm_mono_now();
 }
 
 int

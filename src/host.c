@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <vmmanage/policy.h>
+
 #include "conf.h"
 #include "host.h"
 #include "log.h"
@@ -57,4 +59,5 @@ const struct vmm_host vmm_host_api = {
 	.run = spawn_run,
 	.run_free = spawn_result_free,
 	.hostname = host_hostname,
+	.policy_minor = VMM_POLICY_MINOR,
 };

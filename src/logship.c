@@ -24,6 +24,7 @@
 
 #include <sodium.h>
 
+#include "common/buf.h"
 #include "common/secret.h"
 #include "common/wire.h"
 #include "ev.h"
@@ -38,6 +39,8 @@
 #define LS_OUT_MAX (256 * 1024)    /* bytes queued for the socket */
 #define LS_TICK 0.2
 #define LS_REC_CAP (LOGSHIP_MAX_MSG + 1024)
+/* a frame is queued only below LS_OUT_MAX, with room for its header and payload */
+#define LS_OUT_CAP (LS_OUT_MAX + LS_REC_CAP + 1024)
 
 enum ls_state { LS_BACKOFF, LS_RESOLVING, LS_CONNECTING, LS_HELLO, LS_AUTH, LS_STREAMING };
 
@@ -61,8 +64,7 @@ struct logship {
 	int fd, want_out;
 	char in[512];
 	size_t inlen;
-	char *out;
-	size_t outlen, outcap;
+	struct vmm_buf out;         /* bytes queued for the socket */
 	struct lspool_cursor cur;
 	uint64_t sent_seq;          /* the highest seq queued on this connection */
 	char *rec;                  /* one spooled payload */
@@ -128,7 +130,8 @@ ls_close(struct logship *ls)
 		close(ls->fd);
 		ls->fd = -1;
 	}
-	ls->inlen = ls->outlen = 0;
+	ls->inlen = 0;
+	vmm_buf_reset(&ls->out);
 	ls->want_out = 0;
 }
 
@@ -233,22 +236,6 @@ ls_connect_next(struct logship *ls)
 	ls_fail(ls, "%s", ls->last_error[0] ? ls->last_error : "no address to connect to");
 }
 
-static int
-ls_reserve(struct logship *ls, size_t more)
-{
-	if (ls->outlen + more <= ls->outcap)
-		return 0;
-	size_t cap = ls->outcap ? ls->outcap : 65536;
-	while (cap < ls->outlen + more)
-		cap *= 2;
-	char *p = realloc(ls->out, cap);
-	if (p == NULL)
-		return -1;
-	ls->out = p;
-	ls->outcap = cap;
-	return 0;
-}
-
 static void
 ls_want_out(struct logship *ls, int on)
 {
@@ -264,8 +251,8 @@ ls_flush(struct logship *ls)
 {
 	size_t off = 0;
 
-	while (off < ls->outlen) {
-		ssize_t n = send(ls->fd, ls->out + off, ls->outlen - off, MSG_NOSIGNAL);
+	while (off < ls->out.len) {
+		ssize_t n = send(ls->fd, ls->out.p + off, ls->out.len - off, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -276,11 +263,8 @@ ls_flush(struct logship *ls)
 		}
 		off += (size_t)n;
 	}
-	if (off > 0) {
-		memmove(ls->out, ls->out + off, ls->outlen - off);
-		ls->outlen -= off;
-	}
-	ls_want_out(ls, ls->outlen > 0);
+	vmm_buf_consume(&ls->out, off);
+	ls_want_out(ls, ls->out.len > 0);
 	return 0;
 }
 
@@ -291,7 +275,7 @@ ls_syslog_delivered(struct logship *ls)
 {
 	int unacked = 0;
 
-	if (ls->outlen == 0 && ioctl(ls->fd, SIOCOUTQ, &unacked) == 0 && unacked == 0)
+	if (ls->out.len == 0 && ioctl(ls->fd, SIOCOUTQ, &unacked) == 0 && unacked == 0)
 		lspool_ack(ls->sp, ls->sent_seq);
 }
 
@@ -312,12 +296,10 @@ ls_connected(struct logship *ls)
 static void
 ls_send_line(struct logship *ls, const char *line, size_t len)
 {
-	if (len == 0 || ls_reserve(ls, len) < 0) {
+	if (len == 0 || vmm_buf_append(&ls->out, line, len) < 0) {
 		ls_fail(ls, "cannot queue the handshake");
 		return;
 	}
-	memcpy(ls->out + ls->outlen, line, len);
-	ls->outlen += len;
 	ls_flush(ls);
 }
 
@@ -517,7 +499,7 @@ ls_frame_vmmanage(struct logship *ls, const struct lspool_rec *r)
 
 	if (ls->has_key)
 		wire_mac(mac, ls->key, WIRE_MAC_FRAME, &ls->ss, r->seq, r->epoch, ls->rec, r->len);
-	ls->outlen += wire_msghdr_format(ls->out + ls->outlen, WIRE_MAX_LINE, r->seq, r->epoch,
+	ls->out.len += wire_msghdr_format(ls->out.p + ls->out.len, WIRE_MAX_LINE, r->seq, r->epoch,
 	    r->len, ls->has_key ? mac : NULL);
 }
 
@@ -532,7 +514,7 @@ ls_frame_syslog(struct logship *ls, const struct lspool_rec *r)
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	/* <30> = daemon.info; RFC 5424 with no structured data, octet-counted (RFC 6587) */
 	int hl = snprintf(head, sizeof(head), "<30>1 %s %s vmmanage - - - ", stamp, ls->hostname);
-	ls->outlen += (size_t)snprintf(ls->out + ls->outlen, 600, "%zu %s", (size_t)hl + r->len, head);
+	ls->out.len += (size_t)snprintf(ls->out.p + ls->out.len, 600, "%zu %s", (size_t)hl + r->len, head);
 }
 
 static void
@@ -544,8 +526,8 @@ ls_pump(struct logship *ls)
 		return;
 	if (ls->sent_seq == lspool_acked(ls->sp))
 		ls->last_progress = ev_now();
-	while (ls->outlen < LS_OUT_MAX && ls->sent_seq - lspool_acked(ls->sp) < LS_WINDOW_FRAMES) {
-		if (ls_reserve(ls, LS_REC_CAP + 1024) < 0)
+	while (ls->out.len < LS_OUT_MAX && ls->sent_seq - lspool_acked(ls->sp) < LS_WINDOW_FRAMES) {
+		if (vmm_buf_reserve(&ls->out, LS_REC_CAP + 1024) < 0)
 			break;
 		int rc = lspool_read(ls->sp, &ls->cur, &r, ls->rec, LS_REC_CAP);
 		if (rc < 0) {
@@ -558,10 +540,10 @@ ls_pump(struct logship *ls)
 			ls_frame_syslog(ls, &r);
 		else
 			ls_frame_vmmanage(ls, &r);
-		memcpy(ls->out + ls->outlen, ls->rec, r.len);
-		ls->outlen += r.len;
+		memcpy(ls->out.p + ls->out.len, ls->rec, r.len);
+		ls->out.len += r.len;
 		if (ls->proto == LOGSHIP_VMMANAGE)
-			ls->out[ls->outlen++] = '\n';
+			ls->out.p[ls->out.len++] = '\n';
 		ls->sent_seq = r.seq;
 	}
 	if (ls_flush(ls) == 0 && ls->proto == LOGSHIP_SYSLOG)
@@ -684,6 +666,7 @@ logship_new(const struct logship_conf *conf, char *err, size_t errlen)
 		return NULL;
 	}
 	ls->fd = -1;
+	vmm_buf_init(&ls->out, 65536, LS_OUT_CAP);
 	ls->proto = conf->protocol;
 	ls->ack_timeout = conf->ack_timeout > 0 ? conf->ack_timeout : 10;
 	ls->backoff = LS_BACKOFF_MIN;
@@ -764,7 +747,7 @@ logship_free(struct logship *ls)
 	lspool_close(ls->sp);
 	sodium_memzero(ls->key, sizeof(ls->key));
 	free(ls->rec);
-	free(ls->out);
+	vmm_buf_free(&ls->out);
 	free(ls->host);
 	free(ls->port);
 	free(ls);

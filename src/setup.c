@@ -12,17 +12,6 @@
 #include "guard.h"
 #include "setup.h"
 
-static const char *const core_keys[] = {
-	"policy", "policy_dir", "module_dir", "daemon_interval", "sensor", "sensor_direction",
-	"sensor_timeout", "endpoint", "endpoint_timeout", "hosts", "base", "location",
-	"min_range", "max_range", "home", "away", "home_broadcast", "cooldown",
-	"max_moves_per_hour", "state_dir", "log_file", "json_log_file", "pid_file",
-	"control_socket", "hostname", "collector", "collector_protocol", "collector_key_file",
-	"spool_max_bytes", "target_choice", "host_memory", "retry_backoff", "retry_backoff_max",
-	"locate_interval", "mode", "warmup", "min_stay", "min_stay_override", "breaker_moves",
-	"breaker_window", "breaker_hold", "move_margin", "efficacy_window", NULL
-};
-
 #define TRY(expr) do { if ((expr) < 0) return -1; } while (0)
 
 /* The thesis picked a policy by running its script; a file without `policy` (its
@@ -454,9 +443,10 @@ setup_build(const char *path, int policy_only, void (*warn)(const char *msg), ch
 	    setup_collector(su->conf, &su->set, err, errlen) < 0 ||
 	    setup_modules(su, err, errlen) < 0)
 		goto fail;
-	const char *const *active[] = { core_keys, setup_policy(su)->keys, setup_sensor(su)->keys,
+	/* the core's own keys are in the one registry, src/keys.c */
+	const char *const *active[] = { setup_policy(su)->keys, setup_sensor(su)->keys,
 		setup_endpoint(su)->keys };
-	if (conf_check_keys(su->conf, active, 4, warn, err, errlen) < 0 ||
+	if (conf_check_keys(su->conf, active, 3, warn, err, errlen) < 0 ||
 	    (policy_only ? setup_start_policy(su, err, errlen) : setup_start(su, err, errlen)) < 0)
 		goto fail;
 	return su;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "subproc.h"
 
 extern char **environ;
@@ -27,15 +28,6 @@ struct spawn_io {
 	char *errbuf;
 	size_t errlen, errcap;
 };
-
-static double
-spawn_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void
 spawn_close(int *fd)
@@ -162,7 +154,7 @@ spawn_pump(struct spawn_io *io, double deadline)
 			iout = n, p[n++] = (struct pollfd){ .fd = io->out, .events = POLLIN };
 		if (io->err >= 0)
 			ierr = n, p[n++] = (struct pollfd){ .fd = io->err, .events = POLLIN };
-		double left = deadline - spawn_now();
+		double left = deadline - vmm_mono_now();
 		if (left <= 0)
 			return -1;
 		int r = poll(p, (nfds_t)n, (int)(left * 1000) + 1);
@@ -190,7 +182,7 @@ spawn_reap(pid_t pid, double deadline, int *status)
 			return 0;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (spawn_now() >= deadline)
+		if (vmm_mono_now() >= deadline)
 			return -1;
 		struct timespec ts = { 0, 5 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
@@ -202,7 +194,7 @@ spawn_run(const char *const argv[], const char *stdin_data, double timeout_s, si
     struct vmm_run_result *res)
 {
 	struct spawn_io io = { .in = -1, .out = -1, .err = -1 };
-	double deadline = spawn_now() + timeout_s;
+	double deadline = vmm_mono_now() + timeout_s;
 	pid_t pid;
 	int status;
 

@@ -11,6 +11,8 @@
 
 #include <vmmanage/policy.h>
 
+#include "common/localtime.h"
+
 #include "conf.h"
 #include "host.h"
 
@@ -34,6 +36,8 @@ struct pt_step {
 	int resting;
 	int skip_sensor;
 	const char *reason;   /* a part the reason must contain, or NULL */
+	/* the local time in the input; when not valid, the caller's: time in TZ */
+	struct vmm_local_time local;
 };
 
 struct pt_case {
@@ -167,11 +171,14 @@ pt_step_run(const struct vmm_policy_ops *ops, void *state, const struct pt_case 
 		.sample = { .known = !isnan(s->value), .value = isnan(s->value) ? 0 : s->value,
 		    .time = s->time },
 		.at_home = s->at_home,
+		.local = s->local,
 	};
 	struct vmm_decision d;
 	struct vmm_policy_counters k;
 	char v[32];
 
+	if (!in.local.valid) /* as the agent does: its clock in its zone */
+		vmm_local_time_of(s->time, &in.local);
 	memset(&d, 0xa5, sizeof(d)); /* evaluate must fill the whole answer */
 	ops->evaluate(state, &in, &d);
 	ops->counters(state, &k);

@@ -83,6 +83,16 @@ test_syntax_hint(void)
 	TAP_OK(parse("grp = { a = 1; };\n") == NULL, "a group is refused (flat keys only)");
 }
 
+static int warned;
+static char warned_msg[512];
+
+static void
+count_warn(const char *msg)
+{
+	warned++;
+	snprintf(warned_msg, sizeof(warned_msg), "%s", msg);
+}
+
 static void
 test_unknown_keys(void)
 {
@@ -97,6 +107,20 @@ test_unknown_keys(void)
 	c = parse("threshold=1\nlowtarry=3\n");
 	TAP_OK(conf_check_keys(c, active, 1, NULL, err, sizeof(err)) == 0,
 	    "a key of a policy not in use is no error (a warning)");
+	conf_free(c);
+
+	/* the core's keys come from the one registry, src/keys.c: no caller lists them */
+	c = parse("threshold=1\ndaemon_interval=60\nefficacy_window=3\nlowtarry=3\n");
+	warned = 0;
+	warned_msg[0] = '\0';
+	int rc = conf_check_keys(c, active, 1, count_warn, err, sizeof(err));
+	TAP_OK(rc == 0 && warned == 1, "the core's keys are in use without being passed (%d warnings)",
+	    warned);
+	TAP_CONTAINS(warned_msg, "lowtarry is read by", "only the inactive policy's key warns");
+	conf_free(c);
+	c = parse("daemon_intervall=60\n");
+	TAP_OK(conf_check_keys(c, NULL, 0, NULL, err, sizeof(err)) == -1, "a core key's typo is an error");
+	TAP_CONTAINS(err, "(did you mean 'daemon_interval'?)", "suggesting the core key");
 	conf_free(c);
 }
 

@@ -1,5 +1,6 @@
 /* The schedule policy (thesis Listing 3.3, script C.2) through the real loader and config.
- * Times are UTC epochs; the work_hours cases set TZ themselves. */
+ * Times are UTC epochs; the work_hours cases set TZ, which the harness (like the agent)
+ * uses to fill the local time of the input, unless a step gives that local time itself. */
 #include "config.h"
 
 #include <time.h>
@@ -120,6 +121,54 @@ static const struct pt_case oslo_cases[] = {
 	      W(D + 4 * DAY + 21 * H + 59 * M, 60, NONE, 2, 0), REST_IN(D + 4 * DAY + 22 * H, 60)) },
 };
 
+/* The local time given in the input, whatever the epoch and TZ say: every step below is
+ * at Wednesday 03:00 UTC, when TZ=UTC would rest. wday 0 is Sunday. */
+#define WED3 (D + 3 * H)
+#define LT(wd, h, m, off) { .valid = 1, .year = 2009, .month = 3, .day = 22 + (wd), \
+	.hour = (h), .minute = (m), .weekday = (wd), .utc_offset = (off) }
+#define WL(lt, v, act, c, lc) { .value = (v), .time = WED3, .action = (act), .count = (c), \
+	.lowcount = (lc), .local = lt }
+#define REST_INL(lt, v) { .value = (v), .time = WED3, .action = BASE, .resting = 1, \
+	.reason = "rest period starts", .local = lt }
+#define RESTL(lt, v) { .value = (v), .time = WED3, .resting = 1, .reason = "resting", \
+	.local = lt }
+#define CET 3600
+#define CEST 7200
+
+static const struct pt_case local_cases[] = {
+	{ .name = "local time in the input: a working day 09:00-16:00",
+	  .conf = PAIR "work_hours = \"09:00-16:00\"\nwork_days = \"Mon-Fri\"\n",
+	  PT_STEPS(REST_INL(LT(3, 8, 59, 0), 60), WL(LT(3, 9, 0, 0), 60, NONE, 1, 0),
+	      WL(LT(3, 12, 30, 0), 60, MOVE, 2, 0), WL(LT(3, 15, 59, 0), 0, NONE, 0, 1),
+	      REST_INL(LT(3, 16, 0, 0), 0), RESTL(LT(3, 23, 59, 0), 60),
+	      RESTL(LT(4, 0, 0, 0), 60), WL(LT(4, 9, 0, 0), 60, NONE, 1, 0)) },
+	{ .name = "local time in the input: a week of Mon-Fri",
+	  .conf = QUIET "work_hours = \"00:00-24:00\"\nwork_days = \"Mon-Fri\"\n",
+	  PT_STEPS(WL(LT(1, 12, 0, 0), 60, NONE, 1, 0), WL(LT(2, 12, 0, 0), 60, NONE, 2, 0),
+	      WL(LT(3, 12, 0, 0), 60, NONE, 3, 0), WL(LT(4, 12, 0, 0), 60, NONE, 4, 0),
+	      WL(LT(5, 23, 59, 0), 60, NONE, 5, 0), REST_INL(LT(6, 0, 0, 0), 60),
+	      RESTL(LT(0, 12, 0, 0), 60), RESTL(LT(0, 23, 59, 0), 60),
+	      WL(LT(1, 0, 0, 0), 60, NONE, 1, 0)) },
+	{ .name = "local time in the input: a night shift belongs to the day it starts",
+	  .conf = QUIET "work_hours = \"22:00-06:00\"\nwork_days = \"Fri\"\n",
+	  PT_STEPS(REST_INL(LT(5, 21, 59, 0), 60), WL(LT(5, 22, 0, 0), 60, NONE, 1, 0),
+	      WL(LT(6, 5, 59, 0), 60, NONE, 2, 0), REST_INL(LT(6, 6, 0, 0), 60),
+	      RESTL(LT(6, 22, 0, 0), 60), RESTL(LT(0, 3, 0, 0), 60)) },
+	/* only the clock on the wall counts, not the offset: spring forward skips 02:00-03:00,
+	 * autumn repeats 02:00-03:00; each reading is taken for what it says */
+	{ .name = "local time in the input: summer time starts (01:59 CET, then 03:00 CEST)",
+	  .conf = QUIET "work_hours = \"02:30-03:30\"\nwork_days = \"Sun\"\n",
+	  PT_STEPS(REST_INL(LT(0, 1, 59, CET), 60), WL(LT(0, 3, 0, CEST), 60, NONE, 1, 0),
+	      WL(LT(0, 3, 29, CEST), 60, NONE, 2, 0), REST_INL(LT(0, 3, 30, CEST), 60)) },
+	{ .name = "local time in the input: summer time ends (02:45 twice)",
+	  .conf = QUIET "work_hours = \"02:30-03:30\"\nwork_days = \"Sun\"\n",
+	  PT_STEPS(REST_INL(LT(0, 2, 29, CEST), 60), WL(LT(0, 2, 45, CEST), 60, NONE, 1, 0),
+	      WL(LT(0, 2, 45, CET), 60, NONE, 2, 0), REST_INL(LT(0, 3, 30, CET), 60)) },
+	{ .name = "local time in the input: the legacy slots still read the epoch (UTC)",
+	  .conf = QUIET "workstart = 24\nworkstop = 48\n",
+	  PT_STEPS(WL(LT(3, 22, 0, 0), 60, NONE, 1, 0), WL(LT(6, 12, 0, 0), 60, NONE, 2, 0)) },
+};
+
 static const struct pt_bad bads[] = {
 	{ "a cooldown as long as the working day",
 	  PAIR "work_hours = \"09:00-10:00\"\ncooldown = 3600\n", 0,
@@ -184,6 +233,10 @@ main(void)
 	set_tz("Europe/Oslo");
 	pt_run_cases(ops, oslo_cases, PT_COUNT(oslo_cases));
 	pt_run_cases(ops, legacy_cases, PT_COUNT(legacy_cases));
+	set_tz("UTC");
+	pt_run_cases(ops, local_cases, PT_COUNT(local_cases));
+	set_tz("Pacific/Kiritimati");
+	pt_run_cases(ops, local_cases, PT_COUNT(local_cases));
 	module_unload(mod);
 	return pt_done();
 }

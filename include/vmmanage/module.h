@@ -76,6 +76,9 @@ struct vmm_host {
 	void (*run_free)(struct vmm_run_result *res);
 	/* host name this agent reports as (config `hostname` or the system's) */
 	const char *(*hostname)(void);
+	/* VMM_POLICY_MINOR of the policy input the daemon fills; appended after hostname,
+	 * so a module that reads a newer input checks size first (see vmmanage-policy(7)) */
+	uint32_t policy_minor;
 };
 
 /* The action's name as in the config, the CLI and the logs. */

@@ -5,12 +5,28 @@
 #include <vmmanage/module.h>
 
 #define VMM_POLICY_ABI 1
+/* Grows by one whenever a field is appended to struct vmm_policy_input (or another
+ * struct the daemon hands the policy): modules built for an older minor load unchanged.
+ * The daemon says which minor it fills in vmm_host.policy_minor. */
+#define VMM_POLICY_MINOR 1
+
+/* sample.time as a local date and time, in the zone of the daemon (TZ, /etc/localtime)
+ * or of the simulation: a policy never calls localtime itself. Since minor 1. */
+struct vmm_local_time {
+	int valid;               /* 0: the time could not be converted; the rest is 0 */
+	int year, month, day;    /* 2009, 1..12, 1..31 */
+	int hour, minute, second;
+	int weekday;             /* 0 Sunday .. 6 Saturday */
+	int utc_offset;          /* seconds east of UTC, summer time included */
+};
 
 /* What the daemon knows besides the sample; the policy reads nothing else. */
 struct vmm_policy_input {
 	struct vmm_sample sample;
 	int at_home; /* 1, 0, or -1 when not known */
 	int at_base; /* 1 or 0 */
+	/* minor 1 */
+	struct vmm_local_time local;
 };
 
 /* A policy's answer for one sample. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "collector.h"
+#include "common/strutil.h"
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not valid UTF-8 (bad
  * lead byte, truncated, overlong, surrogate or past U+10FFFF). */
@@ -136,22 +137,9 @@ collector_escape(const char *s, size_t len, char *out, size_t cap)
 	return o;
 }
 
+/* The escape every JSON writer of the tree uses, under the collector's name. */
 size_t
 collector_json_escape(const char *s, size_t len, char *out, size_t cap)
 {
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && o + 7 <= cap; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(out + o, cap - o, "\\u%04x", c);
-		else
-			out[o++] = (char)c;
-	}
-	if (cap > 0)
-		out[o < cap ? o : cap - 1] = '\0';
-	return o;
+	return vmm_json_escape(s, len, out, cap);
 }

@@ -239,7 +239,7 @@ lv_where_is(struct lv_endpoint *e, struct lv_where *w)
 	struct lv_opener *op[e->conf.nhosts];
 	for (size_t i = 0; i < e->conf.nhosts; i++)
 		op[i] = lv_open_start(e->conf.hosts[i].uri, e->conf.keepalive);
-	double deadline = lv_now() + e->conf.connect_timeout;
+	double deadline = vmm_mono_now() + e->conf.connect_timeout;
 	for (size_t i = 0; i < e->conf.nhosts; i++) {
 		pr[i].host = &e->conf.hosts[i];
 		pr[i].conn = lv_open_wait(op[i], deadline, pr[i].err, sizeof(pr[i].err), &pr[i].code);
@@ -346,7 +346,7 @@ lv_migrate(struct lv_endpoint *e, const struct lv_probe *src, const struct lv_ho
 
 	memset(call, 0, sizeof(*call));
 	call->rc = -1;
-	call->started = lv_now();
+	call->started = vmm_mono_now();
 	if (d == NULL || virDomainGetUUIDString(d, uuid) < 0 || lv_params(&e->conf, dst, &p, &np) < 0) {
 		call->code = lv_last_error(call->msg, sizeof(call->msg));
 		if (d != NULL)
@@ -364,13 +364,13 @@ lv_migrate(struct lv_endpoint *e, const struct lv_probe *src, const struct lv_ho
 	/* wall-clock time, to line up with the cycle log and libvirtd's own logs */
 	e->host->log(VMM_LOG_DEBUG, "libvirt: %s -> %s: virDomainMigrateToURI3(%s%s%s, flags 0x%x) at %.6f",
 	    src->host->name, dst->name, dst->uri, dst->migrate_uri ? ", " : "",
-	    dst->migrate_uri ? dst->migrate_uri : "", flags, lv_wall());
-	double t0 = lv_now();
+	    dst->migrate_uri ? dst->migrate_uri : "", flags, vmm_wall_now());
+	double t0 = vmm_mono_now();
 	call->rc = virDomainMigrateToURI3(d, dst->uri, p, (unsigned int)np, flags);
 	if (call->rc < 0)
 		call->code = lv_last_error(call->msg, sizeof(call->msg));
 	e->host->log(VMM_LOG_DEBUG, "libvirt: %s -> %s: the call returned %d after %.3f s",
-	    src->host->name, dst->name, call->rc, lv_now() - t0);
+	    src->host->name, dst->name, call->rc, vmm_mono_now() - t0);
 	call->aborted = lv_watch_stop(w, call->why, sizeof(call->why));
 	virTypedParamsFree(p, np);
 	virDomainFree(d);
@@ -401,7 +401,7 @@ lv_downtime(struct lv_endpoint *e, const struct lv_probe *dst, char *out, size_t
 static int
 lv_settle(struct lv_endpoint *e, struct lv_probe *src, struct lv_probe *dst, int call_ok)
 {
-	double deadline = lv_now() + (call_ok ? LV_CONFIRM_AFTER_SUCCESS : LV_CONFIRM_AFTER_FAILURE);
+	double deadline = vmm_mono_now() + (call_ok ? LV_CONFIRM_AFTER_SUCCESS : LV_CONFIRM_AFTER_FAILURE);
 
 	for (;;) {
 		lv_revive(e, dst);
@@ -412,7 +412,7 @@ lv_settle(struct lv_endpoint *e, struct lv_probe *src, struct lv_probe *dst, int
 		/* a failed migration resumes the VM on the source: nothing to wait for */
 		if (!call_ok && at_src == LV_RUNNING && at_dst != LV_RUNNING)
 			return 0;
-		if (lv_now() >= deadline)
+		if (vmm_mono_now() >= deadline)
 			return at_src == LV_RUNNING && at_dst != LV_RUNNING ? 0 : -1;
 		nanosleep(&(struct timespec){ .tv_nsec = 200000000 }, NULL);
 	}
@@ -425,7 +425,7 @@ lv_confirmed(struct lv_endpoint *e, struct lv_probe *src, struct lv_probe *dst,
 	char downtime[64];
 
 	res->outcome = VMM_MOVE_CONFIRMED;
-	res->duration = lv_now() - call->started; /* from the call to the hosts agreeing */
+	res->duration = vmm_mono_now() - call->started; /* from the call to the hosts agreeing */
 	lv_downtime(e, dst, downtime, sizeof(downtime));
 	snprintf(res->location, sizeof(res->location), "%s", dst->host->name);
 	if (call->rc == 0)
@@ -470,7 +470,7 @@ lv_outcome(struct lv_endpoint *e, struct lv_probe *src, struct lv_probe *dst,
 	}
 	/* libvirt said yes but the hosts do not agree (kubevirt#2567): say what is known */
 	res->outcome = VMM_MOVE_UNCONFIRMED;
-	res->duration = lv_now() - call->started;
+	res->duration = vmm_mono_now() - call->started;
 	snprintf(res->detail, sizeof(res->detail), "libvirt reported success, but %.0f s later %s",
 	    LV_CONFIRM_AFTER_SUCCESS, where == 0 ? "the VM still runs on the source" :
 	    "the hosts do not agree that only the target runs it (both do, neither does, or one cannot be asked)");
@@ -518,10 +518,10 @@ lv_move(void *state, const struct vmm_move_request *req, struct vmm_move_result 
 		return;
 	}
 	/* the source is where libvirt says the VM runs, not req->source */
-	double asked = lv_now();
+	double asked = vmm_mono_now();
 	struct lv_probe *pr = lv_where_is(e, &w);
 	e->host->log(VMM_LOG_DEBUG, "libvirt: asked %zu hosts in %.3f s: %s", e->conf.nhosts,
-	    lv_now() - asked, w.index >= 0 ? pr[w.index].host->name : w.text);
+	    vmm_mono_now() - asked, w.index >= 0 ? pr[w.index].host->name : w.text);
 	if (w.index < 0) {
 		lv_fail(res, w.failure, w.permanent, "%s", w.text);
 		lv_probes_free(pr, e->conf.nhosts);

@@ -10,6 +10,8 @@
 
 #include <vmmanage/endpoint.h>
 
+#include "common/clock.h"
+
 /* ---- libvirt_conf.c: vmmanage.conf, read once at init, never connects ---- */
 
 struct lv_host {
@@ -80,9 +82,6 @@ struct lv_watch *lv_watch_start(const struct lv_watch_conf *wc, char *err, size_
 /* Stop watching; 1 when the watcher aborted the job, with why (deadline or stall). */
 int lv_watch_stop(struct lv_watch *w, char *why, size_t len);
 
-double lv_now(void);  /* CLOCK_MONOTONIC seconds */
-double lv_wall(void); /* CLOCK_REALTIME seconds */
-
 /* ---- libvirt_hint.c: what a host offers, for the target choice ---- */
 
 struct lv_hint {
@@ -95,11 +94,13 @@ struct lv_hint {
 
 void lv_hint_read(struct lv_hint *h, virConnectPtr c);
 
-/* ---- libvirt_open.c: connections with a deadline ---- */
+/* ---- libvirt_open.c: connections with a deadline; it needs only the error table and
+ * the shared clock (common/clock.h), so libvirt_job.c and libvirt.c build on it, never
+ * the other way ---- */
 
 struct lv_opener;
 struct lv_opener *lv_open_start(const char *uri, int keepalive);
-/* deadline in lv_now() time; a host that has not answered by then gives
+/* deadline in vmm_mono_now() time; a host that has not answered by then gives
  * VIR_ERR_OPERATION_TIMEOUT */
 virConnectPtr lv_open_wait(struct lv_opener *o, double deadline, char *err, size_t errlen,
     int *code);

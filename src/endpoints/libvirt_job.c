@@ -13,24 +13,6 @@
 
 #include "libvirt.h"
 
-double
-lv_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-double
-lv_wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- the event loop: one for the process, shared by every instance of the module ---- */
 
 static pthread_mutex_t lv_loop_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -199,7 +181,7 @@ lv_watch_run(void *arg)
 		if (w->stop || d == NULL || w->aborted)
 			continue;
 		pthread_mutex_unlock(&w->mu);
-		double now = lv_now();
+		double now = vmm_mono_now();
 		lv_watch_progress(w, d, now);
 		lv_watch_check(w, d, now);
 		pthread_mutex_lock(&w->mu);

@@ -73,7 +73,7 @@ lv_hung_for(const char *uri)
 	pthread_mutex_lock(&lv_hung_mu);
 	for (struct lv_opener *o = lv_hung; o != NULL; o = o->next)
 		if (strcmp(o->uri, uri) == 0)
-			since = lv_now() - o->started;
+			since = vmm_mono_now() - o->started;
 	pthread_mutex_unlock(&lv_hung_mu);
 	return since;
 }
@@ -120,7 +120,7 @@ lv_open_start(const char *uri, int keepalive)
 		return NULL;
 	}
 	o->keepalive = keepalive;
-	o->started = lv_now();
+	o->started = vmm_mono_now();
 	pthread_mutex_init(&o->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -184,5 +184,5 @@ lv_open_wait(struct lv_opener *o, double deadline, char *err, size_t errlen, int
 virConnectPtr
 lv_open(const char *uri, int keepalive, double timeout, char *err, size_t errlen, int *code)
 {
-	return lv_open_wait(lv_open_start(uri, keepalive), lv_now() + timeout, err, errlen, code);
+	return lv_open_wait(lv_open_start(uri, keepalive), vmm_mono_now() + timeout, err, errlen, code);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "mln.h"
 
 static const char *const mln_keys[] = { "mln_program", "mln_server", "mln_site_server",
@@ -56,15 +57,6 @@ mln_fail(struct vmm_move_result *res, enum vmm_failure f, int permanent, const c
 	res->detail[strcspn(res->detail, "\n")] = '\0';
 }
 
-static double
-mln_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* One answer of mln_locate_command: 0 with host, or -1 with why it gave none. */
 static int
 mln_ask_locate(struct mln_endpoint *e, double timeout, char *host, size_t len, char *why,
@@ -91,14 +83,14 @@ mln_ask_locate(struct mln_endpoint *e, double timeout, char *host, size_t len, c
 static void
 mln_confirm(struct mln_endpoint *e, const struct mln_target *t, struct vmm_move_result *res)
 {
-	const double deadline = mln_now() + e->locate_timeout;
+	const double deadline = vmm_mono_now() + e->locate_timeout;
 	const struct timespec pause = { 1, 0 };
 	char host[128], last[128] = "", why[256] = "it timed out";
 	size_t used = strlen(res->detail);
 	double left;
 
 	/* an oversleep on a busy machine must not make a run without a deadline */
-	while ((left = deadline - mln_now()) > 0 &&
+	while ((left = deadline - vmm_mono_now()) > 0 &&
 	    mln_ask_locate(e, left, host, sizeof(host), why, sizeof(why)) == 0) {
 		if (e->locate_misses > 0)
 			e->host->log(VMM_LOG_INFO, "mln: mln_locate_command answers again (no answer for %u move%s)",
@@ -111,7 +103,7 @@ mln_confirm(struct mln_endpoint *e, const struct mln_target *t, struct vmm_move_
 			return;
 		}
 		snprintf(last, sizeof(last), "%s", host);
-		if (deadline - mln_now() <= 1)
+		if (deadline - vmm_mono_now() <= 1)
 			break;
 		nanosleep(&pause, NULL);
 	}

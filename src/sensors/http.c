@@ -1,6 +1,7 @@
 /* A small libcurl wrapper shared by the HTTP sensors (apache_idle, queue). */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include <curl/curl.h>
 
+#include "common/buf.h"
 #include "sensors/http.h"
 
 #define HTTP_DEFAULT_TIMEOUT 10.0
@@ -17,9 +19,7 @@ struct http {
 	CURL *curl;
 	struct http_opts o;
 	char curlerr[CURL_ERROR_SIZE];
-	/* the body being received */
-	char *buf;
-	size_t len, cap;
+	struct vmm_buf body; /* the body being received, at most http_max_bytes */
 	int too_big;
 };
 
@@ -51,23 +51,10 @@ http_write(char *data, size_t size, size_t n, void *arg)
 	struct http *h = arg;
 	size_t add = size * n;
 
-	if (h->len + add > h->o.max_bytes) {
-		h->too_big = 1;
+	if (vmm_buf_append(&h->body, data, add) < 0) {
+		h->too_big = errno == E2BIG;
 		return 0;
 	}
-	if (h->len + add + 1 > h->cap) {
-		size_t cap = h->cap ? h->cap : 4096;
-		while (cap < h->len + add + 1)
-			cap *= 2;
-		char *nb = realloc(h->buf, cap);
-		if (nb == NULL)
-			return 0;
-		h->buf = nb;
-		h->cap = cap;
-	}
-	memcpy(h->buf + h->len, data, add);
-	h->len += add;
-	h->buf[h->len] = '\0';
 	return add;
 }
 
@@ -109,6 +96,7 @@ http_new(const struct http_opts *o, char *err, size_t errlen)
 		return NULL;
 	}
 	h->o = *o;
+	vmm_buf_init(&h->body, 4096, o->max_bytes);
 	/* reference counted by libcurl; paired with the cleanup in http_free */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, errlen, "libcurl: global init failed");
@@ -132,7 +120,7 @@ http_free(struct http *h)
 	if (h->curl != NULL)
 		curl_easy_cleanup(h->curl);
 	curl_global_cleanup();
-	free(h->buf);
+	vmm_buf_free(&h->body);
 	free(h);
 }
 
@@ -156,7 +144,7 @@ http_perform(struct http *h, struct http_resp *r, char *err, size_t errlen)
 	CURLcode rc;
 
 	memset(r, 0, sizeof(*r));
-	h->len = 0;
+	vmm_buf_reset(&h->body);
 	h->too_big = 0;
 	h->curlerr[0] = '\0';
 	rc = curl_easy_perform(h->curl);
@@ -170,11 +158,8 @@ http_perform(struct http *h, struct http_resp *r, char *err, size_t errlen)
 		return -1;
 	}
 	http_copy_info(h, r);
-	r->body = h->buf ? h->buf : strdup("");
-	r->len = h->len;
-	h->buf = NULL;
-	h->cap = 0;
-	h->len = 0;
+	r->len = h->body.len;
+	r->body = vmm_buf_take(&h->body);
 	if (r->body == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

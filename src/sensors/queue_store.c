@@ -11,11 +11,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/buf.h"
+#include "common/clock.h"
 #include "sensors/queue_store.h"
 
 #define QUEUE_MAGIC "vmmanage-queue 1 "
 #define QUEUE_TMP_FILE "queue.tmp"
 #define QUEUE_RESULT_MAX 4096
+/* bytes of a stored file read whole: twice the largest page the sensor can save
+ * (http_max_bytes is at most 1 GiB), so only a file it did not write can reach it */
+#define QUEUE_FILE_MAX ((size_t)2 << 30)
 
 struct queue_store {
 	char *dir;
@@ -31,22 +36,12 @@ struct queue_store {
 	unsigned char *done;      /* per job */
 };
 
-static double
-queue_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The whole of a file relative to the store's directory; *buf NULL when absent. */
 static int
 queue_slurp(int dirfd, const char *name, char **buf, size_t *len, char *err, size_t errlen)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	size_t cap = 4096;
-	char *b;
+	struct vmm_buf b;
 
 	*buf = NULL;
 	*len = 0;
@@ -56,37 +51,34 @@ queue_slurp(int dirfd, const char *name, char **buf, size_t *len, char *err, siz
 		snprintf(err, errlen, "%s: %s", name, strerror(errno));
 		return -1;
 	}
-	if ((b = malloc(cap + 1)) == NULL)
-		goto oom;
+	vmm_buf_init(&b, 4096, QUEUE_FILE_MAX);
 	for (;;) {
-		if (*len == cap) {
-			char *nb = realloc(b, cap * 2 + 1);
-			if (nb == NULL)
-				goto oom;
-			b = nb;
-			cap *= 2;
+		if (vmm_buf_reserve(&b, 4096) < 0) {
+			if (errno == E2BIG)
+				snprintf(err, errlen, "%s: larger than %zu MiB", name, QUEUE_FILE_MAX >> 20);
+			else
+				snprintf(err, errlen, "out of memory");
+			goto fail;
 		}
-		ssize_t n = read(fd, b + *len, cap - *len);
+		ssize_t n = read(fd, b.p + b.len, b.cap - b.len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			snprintf(err, errlen, "%s: %s", name, strerror(errno));
-			free(b);
-			close(fd);
-			return -1;
+			goto fail;
 		}
 		if (n == 0)
 			break;
-		*len += (size_t)n;
+		b.len += (size_t)n;
 	}
 	close(fd);
-	b[*len] = '\0';
-	*buf = b;
+	b.p[b.len] = '\0';
+	*len = b.len;
+	*buf = vmm_buf_take(&b);
 	return 0;
-oom:
-	free(b);
+fail:
+	vmm_buf_free(&b);
 	close(fd);
-	snprintf(err, errlen, "out of memory");
 	return -1;
 }
 
@@ -483,13 +475,13 @@ int
 queue_store_process(struct queue_store *qs, queue_run_fn run, void *ctx, double budget_s,
     size_t *ran, char *err, size_t errlen)
 {
-	double end = queue_now() + budget_s;
+	double end = vmm_mono_now() + budget_s;
 
 	*ran = 0;
 	for (size_t i = 0; i < qs->njobs; i++) {
 		if (qs->done[i])
 			continue;
-		if (budget_s > 0 && queue_now() >= end)
+		if (budget_s > 0 && vmm_mono_now() >= end)
 			return 0;
 		if (queue_run_one(qs, i, run, ctx, err, errlen) < 0)
 			return -1;

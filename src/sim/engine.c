@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/localtime.h"
 #include "decide.h"
 #include "host.h"
 #include "setup.h"
@@ -601,6 +602,7 @@ vm_sample(struct sim *s, int tid, struct vm *v, double t)
 		.mono = t, .wall = (double)s->sf->start + t };
 	struct decide_result r;
 
+	vmm_local_time_of(in.sample.time, &in.local); /* in the simulation's timezone */
 	v->last_sample = t;
 	decide_cycle(&v->dec, &in, &r);
 	if (r.measured) {

@@ -1,4 +1,4 @@
-/* fuzz-sources: src/collector/frame.c src/collector/escape.c src/common/wire.c */
+/* fuzz-sources: src/collector/frame.c src/collector/escape.c src/common/strutil.c src/common/wire.c */
 /* fuzz-pkgs: libsodium */
 /* libFuzzer target: protocol detection, thesis lines, octet-counting headers and
  * escaping must take any bytes; escaped output never holds a control character nor an

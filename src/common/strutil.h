@@ -1,0 +1,28 @@
+/* String helpers said once for the whole tree: the "did you mean" distance of every
+ * config front end and the JSON string escape of every JSON writer. Plain C with no
+ * dependency on the agent core (src/common/libvmmcommon.la). */
+#ifndef VMM_COMMON_STRUTIL_H
+#define VMM_COMMON_STRUTIL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* The edit distance above which vmm_edit_distance stops counting: names this long are
+ * never near misses of each other. */
+#define VMM_EDIT_FAR 99
+
+/* Levenshtein distance between a and b (insertions, deletions, substitutions), for
+ * suggesting a known name for a mistyped one. Either string of 63 bytes or more gives
+ * VMM_EDIT_FAR: no table grows with the input. */
+size_t vmm_edit_distance(const char *a, const char *b);
+
+/* The bytes s[0..len) as the inside of a JSON string: '"' and '\\' escaped with a
+ * backslash, control bytes and DEL as \u00XX, every other byte (UTF-8 included) as is.
+ * Writes at most cap bytes, NUL included, stopping before a byte whose escape would
+ * not fit with room for the NUL; returns the bytes written without the NUL. */
+size_t vmm_json_escape(const char *s, size_t len, char *out, size_t cap);
+
+/* The NUL-terminated s as a whole JSON string, quotes included, escaped as above. */
+void vmm_json_put(FILE *f, const char *s);
+
+#endif
