@@ -18,6 +18,7 @@
 
 #include "decide.h"
 #include "host.h"
+#include "journal.h"
 #include "setup.h"
 #include "sim/sim.h"
 
@@ -228,8 +229,7 @@ vm_event(struct sim *s, int tid, struct vm *v, double t, const char *event, enum
 	buf_printf(b, "\n");
 }
 
-static void vm_log(struct sim *s, int tid, struct vm *v, double t, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+static void vm_say(struct sim *s, int tid, struct vm *v, double t, const struct journal_event *e);
 
 static void
 vm_cycle_event(struct sim *s, int tid, struct vm *v, double t, double value, int known,
@@ -250,61 +250,44 @@ vm_cycle_event(struct sim *s, int tid, struct vm *v, double t, double value, int
 			buf_printf(b, "%" PRId64 ",%g", c->lowcount, c->lowthreshold);
 		buf_printf(b, ",%s\n", c->resting ? "\"resting\"" : "");
 	}
-	if (s->o->log != NULL) {
-		char val[32], low[96] = "";
-		if (known)
-			snprintf(val, sizeof(val), "%g", value);
-		else
-			snprintf(val, sizeof(val), "unknown");
-		if (c->has_low)
-			snprintf(low, sizeof(low), " lowcount=%" PRId64 " lowthreshold=%g", c->lowcount,
-			    c->lowthreshold);
-		vm_log(s, tid, v, t, "cycle %s=%s count=%" PRId64 " threshold=%g%s action=%s location=%s",
-		    v->sc->su->set.sensor, val, c->count, c->threshold, low,
-		    vmm_action_name(r->decision.action), vm_host_name(s, v, v->believed));
-	}
+	vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_CYCLE, .u.cycle = {
+	    .sensor = v->sc->su->set.sensor, .location = vm_host_name(s, v, v->believed),
+	    .known = known, .value = value, .count = c->count, .threshold = c->threshold,
+	    .has_low = c->has_low, .lowcount = c->lowcount, .lowthreshold = c->lowthreshold,
+	    .action = r->decision.action } });
 }
 
-/* A line as the collector writes it: "EPOCH DATE host: message". */
+/* An event in the daemon's words (src/journal.c), as the collector writes it:
+ * "EPOCH DATE host: message". */
 static void
-vm_log(struct sim *s, int tid, struct vm *v, double t, const char *fmt, ...)
+vm_say(struct sim *s, int tid, struct vm *v, double t, const struct journal_event *e)
 {
-	struct buf *b = &s->log[tid];
-	char msg[1024], date[64];
-	va_list ap;
+	char msg[JOURNAL_MSG], line[JOURNAL_LINE];
 
 	if (s->o->log == NULL)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	time_t e = (time_t)(s->sf->start + (int64_t)t);
-	struct tm tm;
-	localtime_r(&e, &tm);
-	strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Z %Y", &tm);
-	buf_printf(b, "%lld %s %s: %s\n", (long long)e, date, v->name, msg);
+	journal_message(e, msg, sizeof(msg));
+	journal_line(line, sizeof(line), s->sf->start + (int64_t)t, v->name, msg);
+	buf_printf(&s->log[tid], "%s\n", line);
 }
 
-/* The agent's words (src/agent.c agent_announce), so that log readers see the same. */
 static void
-vm_announce(struct sim *s, int tid, struct vm *v, double t, enum vmm_action a,
-    const char *target, const char *why)
+vm_note(struct sim *s, int tid, struct vm *v, double t, const char *text)
 {
-	switch (a) {
-	case VMM_ACT_MOVE_TO_BASE:
-		vm_log(s, tid, v, t, "Now using %s —moving to Base (%s)", target, why);
-		break;
-	case VMM_ACT_MOVE_FROM_HOME:
-		vm_log(s, tid, v, t, "Now using %s —moving from home (%s)", target, why);
-		break;
-	case VMM_ACT_MOVE_TO_HOME:
-		vm_log(s, tid, v, t, "Now using %s —moving home (%s)", target, why);
-		break;
-	default:
-		vm_log(s, tid, v, t, "Requesting migration of VM: %s", a == VMM_ACT_MOVE_UP ?
-		    "moving up" : a == VMM_ACT_MOVE_DOWN ? "moving down" : "just moving");
-		vm_log(s, tid, v, t, "Now using %s (%s)", target, why);
-	}
+	vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_NOTE, .u.note.text = text });
+}
+
+static void
+vm_warning(struct sim *s, int tid, struct vm *v, double t, const char *text)
+{
+	vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_WARNING, .u.note.text = text });
+}
+
+static void
+vm_sim_start(struct sim *s, int tid, struct vm *v, double t)
+{
+	vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_SIM_START, .u.sim_start = {
+	    .policy = v->sc->su->set.policy, .host = vm_host_name(s, v, v->loc) } });
 }
 
 /* ---- moves ---- */
@@ -406,8 +389,7 @@ vm_restart(struct sim *s, int tid, struct vm *v, double t)
 	v->resting = v->skip_sensor = 0;
 	v->last_sample = t;
 	v->next_sample = t + v->dec.interval;
-	vm_log(s, tid, v, t, "Starting VMManage (simulated): policy %s on %s", v->sc->su->set.policy,
-	    vm_host_name(s, v, v->loc));
+	vm_sim_start(s, tid, v, t);
 }
 
 static void
@@ -419,8 +401,10 @@ vm_move_failed(struct sim *s, int tid, struct vm *v, double t)
 	if (!sim_thesis(s)) {
 		double wait = hosts_failed(&v->known, to, 0, v->mv_why, (double)s->sf->start + t);
 		guard_request_done(&v->guard);
-		vm_log(s, tid, v, t, "Move to %s failed (%s); backing off %s for %.0f s", to, v->mv_why,
-		    to, wait);
+		char text[JOURNAL_MSG];
+		snprintf(text, sizeof(text), "Move to %s failed (%s); backing off %s for %.0f s", to,
+		    v->mv_why, to, wait);
+		vm_note(s, tid, v, t, text);
 	}
 	vm_event(s, tid, v, t, "failed", v->mv_act, v->mv_from, v->mv_target, NULL, v->mv_why);
 }
@@ -443,7 +427,7 @@ vm_move_done(struct sim *s, int tid, struct vm *v, double t)
 	if (guard_moved(&v->guard, t, from, to, warn, sizeof(warn))) {
 		v->st.pingpong++;
 		if (!sim_thesis(s))
-			vm_log(s, tid, v, t, "Warning: %s", warn);
+			vm_warning(s, tid, v, t, warn);
 	}
 	if (!sim_thesis(s)) {
 		hosts_succeeded(&v->known, to);
@@ -451,7 +435,8 @@ vm_move_done(struct sim *s, int tid, struct vm *v, double t)
 		decide_arrived(&v->dec, t, from, to);
 		guard_request_done(&v->guard);
 		v->believed = v->loc;
-		vm_log(s, tid, v, t, "Move to %s confirmed in %.1f s", to, took);
+		vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_CONFIRMED,
+		    .u.confirmed = { .target = to, .seconds = took } });
 	}
 	snprintf(detail, sizeof(detail), "%.1f s", took);
 	vm_event(s, tid, v, t, sim_thesis(s) ? "moved" : "confirmed", v->mv_act, v->mv_from,
@@ -503,14 +488,18 @@ vm_request(struct sim *s, int tid, struct vm *v, const struct decide_result *r, 
 	char why[256];
 	if (decide_sent(&v->dec, &in, why, sizeof(why))) {
 		v->st.trips++;
-		vm_log(s, tid, v, t, "Warning: %s", why);
+		vm_warning(s, tid, v, t, why);
 	}
 	if (sim_thesis(s))
 		guard_request_done(&v->guard); /* nothing held back but the sleep */
 	vm_event(s, tid, v, t, "request", r->action, v->believed, target, r, r->reason);
 	if (r->choice[0])
-		vm_log(s, tid, v, t, "Chose %s: %s", r->target, r->choice);
-	vm_announce(s, tid, v, t, r->action, r->target, r->reason);
+		vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_CHOICE,
+		    .u.choice = { .target = r->target, .why = r->choice } });
+	struct journal_event ev[2];
+	size_t n = journal_request(r->action, r->target, r->reason, ev);
+	for (size_t i = 0; i < n; i++)
+		vm_say(s, tid, v, t, &ev[i]);
 	if (sim_thesis(s))
 		v->believed = target; /* the thesis assumed every request succeeded */
 	if (v->mv_active) {
@@ -560,24 +549,28 @@ vm_outcome(struct sim *s, int tid, struct vm *v, const struct decide_result *r, 
 	case DECIDE_SUPPRESSED:
 		v->st.suppressed++;
 		vm_event(s, tid, v, t, "suppressed", r->action, v->believed, -1, r, r->why);
-		vm_log(s, tid, v, t, "Suppressed %s%s%s from policy: %s", vmm_action_name(r->action),
-		    r->target[0] ? " to " : "", r->target, r->why);
+		vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_SUPPRESSED,
+		    .u.suppressed = { .action = r->action, .target = r->target, .origin = "policy",
+		    .why = r->why } });
 		break;
 	case DECIDE_NOTHING:
 		v->st.nothing++;
 		vm_event(s, tid, v, t, "nothing", r->action, v->believed, -1, r, r->why);
-		vm_log(s, tid, v, t, "%s", r->why);
+		vm_note(s, tid, v, t, r->why);
 		break;
-	case DECIDE_RECOMMEND:
+	case DECIDE_RECOMMEND: {
 		v->st.recommended++;
 		vm_event(s, tid, v, t, "recommend", r->action, v->believed, -1, r, r->why);
-		vm_log(s, tid, v, t, "Recommend %s to %s: not acting, %s", vmm_action_name(r->action),
-		    r->target, r->why);
+		char text[JOURNAL_MSG];
+		snprintf(text, sizeof(text), "Recommend %s to %s: not acting, %s",
+		    vmm_action_name(r->action), r->target, r->why);
+		vm_note(s, tid, v, t, text);
 		break;
+	}
 	case DECIDE_ERROR:
 		v->st.errors++;
 		vm_event(s, tid, v, t, "error", r->action, v->believed, -1, r, r->why);
-		vm_log(s, tid, v, t, "%s", r->why);
+		vm_note(s, tid, v, t, r->why);
 		break;
 	default:
 		break;
@@ -778,8 +771,7 @@ sim_loop(struct sim *s)
 	for (size_t i = 0; i < s->nvms; i++) {
 		struct vm *v = &s->vms[i];
 		vm_event(s, 0, v, 0, "start", VMM_ACT_NONE, -1, v->loc, NULL, v->sc->su->set.policy);
-		vm_log(s, 0, v, 0, "Starting VMManage (simulated): policy %s on %s",
-		    v->sc->su->set.policy, vm_host_name(s, v, v->loc));
+		vm_sim_start(s, 0, v, 0);
 		vm_demand(v, &s->cur);
 	}
 	sim_flush(s);
