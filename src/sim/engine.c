@@ -61,7 +61,9 @@ struct vm {
 	int mv_active, mv_target, mv_from, mv_cross, mv_fail;
 	enum vmm_action mv_act;
 	double mv_start, mv_end;
-	const char *mv_why;
+	const char *mv_why;         /* a failure in the events CSV: "timeout: the target host is down" */
+	enum vmm_failure mv_failure; /* and as the endpoint would say it: its class and detail */
+	const char *mv_detail;
 	int queue[SIM_QUEUE];
 	enum vmm_action queue_act[SIM_QUEUE];
 	int nqueue;
@@ -335,14 +337,19 @@ vm_start_move(struct sim *s, struct vm *v, int target, enum vmm_action act, int 
 	v->mv_act = act;
 	v->mv_start = t;
 	v->mv_fail = 0;
-	v->mv_why = NULL;
+	v->mv_why = v->mv_detail = NULL;
+	v->mv_failure = VMM_FAIL_NONE;
 	if (sim_outage(sf, -1, t, t)) {
 		v->mv_fail = 1;
 		v->mv_why = "unreachable: the management server is down";
+		v->mv_failure = VMM_FAIL_UNREACHABLE;
+		v->mv_detail = "the management server is down";
 		v->mv_end = t + sf->mig.fail_unreachable;
 	} else if (sim_outage(sf, v->sc->host[target], t, t + dur)) {
 		v->mv_fail = 1;
 		v->mv_why = "timeout: the target host is down";
+		v->mv_failure = VMM_FAIL_TIMEOUT;
+		v->mv_detail = "the target host is down";
 		v->mv_end = t + sf->mig.fail_after;
 	} else {
 		v->mv_end = t + dur;
@@ -399,12 +406,12 @@ vm_move_failed(struct sim *s, int tid, struct vm *v, double t)
 
 	v->st.failed++;
 	if (!sim_thesis(s)) {
-		double wait = hosts_failed(&v->known, to, 0, v->mv_why, (double)s->sf->start + t);
+		double wait = hosts_failed(&v->known, to, 0, v->mv_detail, (double)s->sf->start + t);
+		const struct host_info *h = hosts_find(&v->known, to);
 		guard_request_done(&v->guard);
-		char text[JOURNAL_MSG];
-		snprintf(text, sizeof(text), "Move to %s failed (%s); backing off %s for %.0f s", to,
-		    v->mv_why, to, wait);
-		vm_note(s, tid, v, t, text);
+		vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_FAILED, .u.failed = {
+		    .target = to, .detail = v->mv_detail, .failure = v->mv_failure, .wait = wait,
+		    .failures = h ? h->failures : 1 } });
 	}
 	vm_event(s, tid, v, t, "failed", v->mv_act, v->mv_from, v->mv_target, NULL, v->mv_why);
 }
@@ -558,15 +565,13 @@ vm_outcome(struct sim *s, int tid, struct vm *v, const struct decide_result *r, 
 		vm_event(s, tid, v, t, "nothing", r->action, v->believed, -1, r, r->why);
 		vm_note(s, tid, v, t, r->why);
 		break;
-	case DECIDE_RECOMMEND: {
+	case DECIDE_RECOMMEND:
 		v->st.recommended++;
 		vm_event(s, tid, v, t, "recommend", r->action, v->believed, -1, r, r->why);
-		char text[JOURNAL_MSG];
-		snprintf(text, sizeof(text), "Recommend %s to %s: not acting, %s",
-		    vmm_action_name(r->action), r->target, r->why);
-		vm_note(s, tid, v, t, text);
+		vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_RECOMMEND, .u.recommend = {
+		    .action = r->action, .target = r->target, .reason = r->reason, .choice = r->choice,
+		    .why = r->why } });
 		break;
-	}
 	case DECIDE_ERROR:
 		v->st.errors++;
 		vm_event(s, tid, v, t, "error", r->action, v->believed, -1, r, r->why);
