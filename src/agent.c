@@ -321,22 +321,6 @@ agent_move_job(void *arg)
 	eo->move(a->su->endpoint.state, &a->req, &a->res);
 }
 
-/* cross_site: the site policy's trips away and home are its design, not a ping-pong;
- * they are remembered all the same, so that a move inside a site that undoes them warns. */
-static void
-agent_set_location(struct agent *a, const char *where, int confirmed, int cross_site)
-{
-	char warn[256];
-
-	if (strcmp(a->st.location, where) != 0) {
-		if (a->st.location[0] && guard_moved(&a->guard, ev_now(), a->st.location, where, warn,
-		    sizeof(warn)) && !cross_site)
-			agent_warning(a, "pingpong", warn);
-		snprintf(a->st.location, sizeof(a->st.location), "%s", where);
-	}
-	a->st.location_confirmed = confirmed;
-}
-
 /* What the endpoint saw of the hosts while it worked: the target choice's hints. */
 static void
 agent_take_hints(struct agent *a)
@@ -352,49 +336,42 @@ agent_take_hints(struct agent *a)
 			hosts_hint(&a->known, h[i].host, h[i].free_memory, h[i].cpu_idle, (double)agent_wall());
 }
 
-/* A failed move: the target waits before it is tried again (doubling), or for good. */
-static void
-agent_move_failed(struct agent *a, const struct vmm_move_result *r, const char *target)
-{
-	int permanent = r->permanent || r->failure == VMM_FAIL_CONFIG ||
-	    r->failure == VMM_FAIL_UNSUPPORTED;
-	const char *detail = r->detail[0] ? r->detail : "no detail";
-	double wait = hosts_failed(&a->known, target, permanent, detail, (double)agent_wall());
-	const struct host_info *h = hosts_find(&a->known, target);
-
-	a->st.failed++;
-	agent_event(a, &(struct journal_event){ .kind = JOURNAL_FAILED, .u.failed = {
-	    .target = target, .detail = detail, .failure = r->failure, .wait = wait,
-	    .failures = h ? h->failures : 1 } });
-}
-
+/* The move's outcome: decide_moved() does the bookkeeping the simulator does too; here
+ * what the daemon keeps and says of it. */
 static void
 agent_move_outcome(struct agent *a)
 {
 	const struct vmm_move_result *r = &a->res;
 	const char *target = a->req_target;
 	double took = r->duration > 0 ? r->duration : ev_now() - a->req_started;
+	struct decider d = agent_decider(a);
+	struct decide_move m = { .outcome = r->outcome, .from = a->req_source, .target = target,
+		.location = r->location, .took = took, .failure = r->failure, .permanent = r->permanent,
+		.detail = r->detail, .cross_site = a->req.cross_site, .mono = ev_now(),
+		.wall = (double)agent_wall() };
+	struct decide_moved o;
 
+	decide_moved(&d, &m, &o);
+	if (o.warn)
+		agent_warning(a, "pingpong", o.why);
+	if (o.located) {
+		snprintf(a->st.location, sizeof(a->st.location), "%s", o.location);
+		a->st.location_confirmed = o.confirmed;
+	}
 	if (r->outcome == VMM_MOVE_CONFIRMED) {
-		struct decider d = agent_decider(a);
-		agent_set_location(a, r->location[0] ? r->location : target, 1, a->req.cross_site);
-		decide_arrived(&d, ev_now(), a->req_source, a->st.location);
 		a->st.confirmed++;
-		hosts_succeeded(&a->known, a->st.location);
-		hosts_move_time(&a->known, a->req_source, a->st.location, took);
 		agent_event(a, &(struct journal_event){ .kind = JOURNAL_CONFIRMED, .u.confirmed = {
 		    .target = target, .seconds = took, .detail = r->detail } });
 	} else if (r->outcome == VMM_MOVE_UNCONFIRMED) {
 		/* accepted: like the thesis, assume it went where it was sent, but say so */
-		agent_set_location(a, r->location[0] ? r->location : target, r->location[0] != 0,
-		    a->req.cross_site);
 		a->st.unconfirmed++;
 		agent_event(a, &(struct journal_event){ .kind = JOURNAL_UNCONFIRMED, .u.unconfirmed = {
 		    .target = target, .detail = r->detail } });
 	} else {
-		if (r->location[0])
-			agent_set_location(a, r->location, 1, a->req.cross_site);
-		agent_move_failed(a, r, target);
+		a->st.failed++;
+		agent_event(a, &(struct journal_event){ .kind = JOURNAL_FAILED, .u.failed = {
+		    .target = target, .detail = r->detail, .failure = r->failure, .wait = o.wait,
+		    .failures = o.failures } });
 	}
 	/* the endpoint's word on where the VM is, soon, unless it just confirmed it */
 	if (r->outcome != VMM_MOVE_CONFIRMED)
@@ -416,7 +393,6 @@ agent_move_done(void *arg)
 	a->st.last_duration = r->duration > 0 ? r->duration : ev_now() - a->req_started;
 	a->st.pending_action[0] = a->st.pending_target[0] = '\0';
 	a->st.pending_since = 0;
-	guard_request_done(&a->guard);
 	agent_save(a);
 	agent_apply_pending(a);
 }

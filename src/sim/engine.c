@@ -399,31 +399,42 @@ vm_restart(struct sim *s, int tid, struct vm *v, double t)
 	vm_sim_start(s, tid, v, t);
 }
 
+/* The outcome's bookkeeping, as the daemon does it (decide_moved): in the thesis's mode
+ * the decider learns nothing and only the guard counts the ping-pongs. */
+static void
+vm_moved(struct sim *s, struct vm *v, double t, struct decide_moved *o)
+{
+	struct decide_move m = { .outcome = v->mv_fail ? VMM_MOVE_FAILED : VMM_MOVE_CONFIRMED,
+		.from = vm_host_name(s, v, v->mv_from), .target = vm_host_name(s, v, v->mv_target),
+		.took = t - v->mv_start, .failure = v->mv_failure, .detail = v->mv_detail,
+		.cross_site = v->mv_cross, .mono = t, .wall = (double)s->sf->start + t };
+
+	decide_moved(&v->dec, &m, o);
+}
+
 static void
 vm_move_failed(struct sim *s, int tid, struct vm *v, double t)
 {
-	const char *to = vm_host_name(s, v, v->mv_target);
+	struct decide_moved o;
 
+	vm_moved(s, v, t, &o);
 	v->st.failed++;
-	if (!sim_thesis(s)) {
-		double wait = hosts_failed(&v->known, to, 0, v->mv_detail, (double)s->sf->start + t);
-		const struct host_info *h = hosts_find(&v->known, to);
-		guard_request_done(&v->guard);
+	if (!sim_thesis(s))
 		vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_FAILED, .u.failed = {
-		    .target = to, .detail = v->mv_detail, .failure = v->mv_failure, .wait = wait,
-		    .failures = h ? h->failures : 1 } });
-	}
+		    .target = vm_host_name(s, v, v->mv_target), .detail = v->mv_detail,
+		    .failure = v->mv_failure, .wait = o.wait, .failures = o.failures } });
 	vm_event(s, tid, v, t, "failed", v->mv_act, v->mv_from, v->mv_target, NULL, v->mv_why);
 }
 
 static void
 vm_move_done(struct sim *s, int tid, struct vm *v, double t)
 {
-	const char *from = vm_host_name(s, v, v->mv_from), *to = vm_host_name(s, v, v->mv_target);
 	double took = t - v->mv_start, down = v->mv_cross ? took : s->sf->mig.downtime;
-	char warn[256], detail[64];
+	struct decide_moved o;
+	char detail[64];
 
 	vm_checkpoint(v, t);
+	vm_moved(s, v, t, &o);
 	v->loc = v->mv_target;
 	v->down = 0;
 	v->st.moves++;
@@ -431,19 +442,14 @@ vm_move_done(struct sim *s, int tid, struct vm *v, double t)
 	v->st.move_time_sum += took;
 	v->st.down_s += down;
 	v->st.sla_s += down;
-	if (guard_moved(&v->guard, t, from, to, warn, sizeof(warn))) {
+	if (o.pingpong)
 		v->st.pingpong++;
-		if (!sim_thesis(s))
-			vm_warning(s, tid, v, t, warn);
-	}
 	if (!sim_thesis(s)) {
-		hosts_succeeded(&v->known, to);
-		hosts_move_time(&v->known, from, to, took);
-		decide_arrived(&v->dec, t, from, to);
-		guard_request_done(&v->guard);
+		if (o.warn)
+			vm_warning(s, tid, v, t, o.why);
 		v->believed = v->loc;
 		vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_CONFIRMED,
-		    .u.confirmed = { .target = to, .seconds = took } });
+		    .u.confirmed = { .target = vm_host_name(s, v, v->mv_target), .seconds = took } });
 	}
 	snprintf(detail, sizeof(detail), "%.1f s", took);
 	vm_event(s, tid, v, t, sim_thesis(s) ? "moved" : "confirmed", v->mv_act, v->mv_from,
