@@ -80,7 +80,7 @@ struct agent {
 	/* damping and efficacy (decide.c applies them) */
 	struct damper damp;
 	struct efficacy eff;
-	char recommended[512];       /* the last recommendation (mode recommend, breaker) */
+	char recommended[JOURNAL_RECOMMENDATION]; /* the last recommendation (mode recommend, breaker) */
 	int64_t recommended_at;
 	/* what the policy keeps deciding, said once per episode */
 	struct agent_episode ep_queue;   /* "Would process: at home now" */
@@ -467,16 +467,15 @@ agent_input(struct agent *a, const struct vmm_sample *s)
 static void
 agent_recommend(struct agent *a, const struct decide_result *d)
 {
-	snprintf(a->recommended, sizeof(a->recommended), "%s to %s (%s)%s%s",
-	    vmm_action_name(d->action), d->target, d->reason[0] ? d->reason : "policy",
-	    d->choice[0] ? "; " : "", d->choice);
+	struct journal_event e = { .kind = JOURNAL_RECOMMEND, .u.recommend = { .action = d->action,
+		.target = d->target, .reason = d->reason, .choice = d->choice, .why = d->why } };
+
+	journal_recommendation(&e, a->recommended, sizeof(a->recommended));
 	a->recommended_at = agent_wall();
 	if (a->damp.c.mode == VMM_MODE_MANUAL && a->damp.tripped < 0)
 		log_debug("the policy would ask for %s; mode manual", a->recommended);
 	else
-		agent_event(a, &(struct journal_event){ .kind = JOURNAL_RECOMMEND, .u.recommend = {
-		    .action = d->action, .target = d->target, .reason = d->reason, .choice = d->choice,
-		    .why = d->why } });
+		agent_event(a, &e);
 }
 
 /* Carry out a decision: 0 sent to the endpoint, 1 nothing to do, -1 refused. */

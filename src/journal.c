@@ -156,14 +156,23 @@ fmt_suppressed(const struct journal_event *e, char *buf, size_t len)
 		    or_empty(e->u.suppressed.why));
 }
 
-static void
-fmt_recommend(const struct journal_event *e, char *buf, size_t len)
+void
+journal_recommendation(const struct journal_event *e, char *buf, size_t len)
 {
 	const char *reason = or_empty(e->u.recommend.reason), *choice = or_empty(e->u.recommend.choice);
 
-	snprintf(buf, len, "Recommend %s to %s (%s)%s%s: not acting, %s",
-	    vmm_action_name(e->u.recommend.action), or_empty(e->u.recommend.target),
-	    reason[0] ? reason : "policy", choice[0] ? "; " : "", choice, or_empty(e->u.recommend.why));
+	snprintf(buf, len, "%s to %s (%s)%s%s", vmm_action_name(e->u.recommend.action),
+	    or_empty(e->u.recommend.target), reason[0] ? reason : "policy", choice[0] ? "; " : "",
+	    choice);
+}
+
+static void
+fmt_recommend(const struct journal_event *e, char *buf, size_t len)
+{
+	char what[JOURNAL_RECOMMENDATION];
+
+	journal_recommendation(e, what, sizeof(what));
+	snprintf(buf, len, "Recommend %s: not acting, %s", what, or_empty(e->u.recommend.why));
 }
 
 static void

@@ -73,6 +73,10 @@ struct journal_event {
 const char *journal_name(const struct journal_event *e);
 /* The message: the thesis line's text after "host: ", and what the collector is sent. */
 void journal_message(const struct journal_event *e, char *buf, size_t len);
+/* A recommendation's "move to h2 (reason); choice", as `vmmanage status` shows it; the
+ * log line says at most JOURNAL_RECOMMENDATION - 1 bytes of it too. */
+#define JOURNAL_RECOMMENDATION 512
+void journal_recommendation(const struct journal_event *e, char *buf, size_t len);
 /* The lines an action's request is announced with (Appendix A.2): one or two events. */
 size_t journal_request(enum vmm_action act, const char *target, const char *why,
     struct journal_event out[2]);
