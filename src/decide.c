@@ -122,6 +122,8 @@ decide_moved_where(struct decider *d, const struct decide_move *m, struct decide
 	out->confirmed = said || m->outcome == VMM_MOVE_CONFIRMED;
 	if (m->from[0] == '\0' || strcmp(m->from, out->location) == 0)
 		return;
+	/* the site policy's trips away and home are its design, not a ping-pong; they are
+	 * remembered all the same, so that a move inside a site that undoes them warns */
 	out->pingpong = guard_moved(d->guard, m->mono, m->from, out->location, out->why, sizeof(out->why));
 	out->warn = out->pingpong && !m->cross_site;
 }
