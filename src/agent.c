@@ -23,6 +23,7 @@
 #include "ev.h"
 #include "guard.h"
 #include "hosts.h"
+#include "journal.h"
 #include "log.h"
 #include "logship.h"
 #include "setup.h"
@@ -80,7 +81,7 @@ struct agent {
 	/* damping and efficacy (decide.c applies them) */
 	struct damper damp;
 	struct efficacy eff;
-	char recommended[512];       /* the last recommendation (mode recommend, breaker) */
+	char recommended[JOURNAL_RECOMMENDATION]; /* the last recommendation (mode recommend, breaker) */
 	int64_t recommended_at;
 	/* what the policy keeps deciding, said once per episode */
 	struct agent_episode ep_queue;   /* "Would process: at home now" */
@@ -97,23 +98,41 @@ agent_wall(void)
 	return (int64_t)time(NULL);
 }
 
-static void agent_event(struct agent *a, const char *kind, const char *fmt, ...)
+/* One event, in the journal's words: syslog or stderr, the local log and the collector. */
+static void
+agent_event(struct agent *a, const struct journal_event *e)
+{
+	char msg[JOURNAL_MSG];
+
+	journal_message(e, msg, sizeof(msg));
+	log_info("%s", msg);
+	cyclelog_event(&a->log, agent_wall(), host_hostname(), journal_name(e), msg);
+	if (a->ship != NULL && logship_submit(a->ship, (time_t)agent_wall(), msg) < 0)
+		log_warn("collector: cannot spool");
+}
+
+static void agent_note(struct agent *a, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* One event: syslog or stderr, and the local log (later also the collector). */
+/* An event of free text: the journal has no kind for it (reload, sensor, queue...). */
 static void
-agent_event(struct agent *a, const char *kind, const char *fmt, ...)
+agent_note(struct agent *a, const char *name, const char *fmt, ...)
 {
-	char msg[1024];
+	char text[JOURNAL_MSG];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	log_info("%s", msg);
-	cyclelog_event(&a->log, agent_wall(), host_hostname(), kind, msg);
-	if (a->ship != NULL && logship_submit(a->ship, (time_t)agent_wall(), msg) < 0)
-		log_warn("collector: cannot spool");
+	agent_event(a, &(struct journal_event){ .kind = JOURNAL_NOTE, .name = name,
+	    .u.note.text = text });
+}
+
+static void
+agent_warning(struct agent *a, const char *name, const char *text)
+{
+	agent_event(a, &(struct journal_event){ .kind = JOURNAL_WARNING, .name = name,
+	    .u.note.text = text });
 }
 
 /* A state's message: said when it starts or changes, counted while it lasts. */
@@ -125,8 +144,8 @@ agent_episode(struct agent *a, struct agent_episode *e, const char *kind, const 
 		return;
 	}
 	if (e->msg[0] && e->repeats > 0)
-		agent_event(a, e->kind, "%s: %" PRIu64 " times in all", e->msg, e->repeats + 1);
-	agent_event(a, kind, "%s", msg);
+		agent_note(a, e->kind, "%s: %" PRIu64 " times in all", e->msg, e->repeats + 1);
+	agent_note(a, kind, "%s", msg);
 	snprintf(e->kind, sizeof(e->kind), "%s", kind);
 	snprintf(e->msg, sizeof(e->msg), "%s", msg);
 	e->repeats = 0;
@@ -137,7 +156,7 @@ static void
 agent_episode_end(struct agent *a, struct agent_episode *e)
 {
 	if (e->msg[0] && e->repeats > 0)
-		agent_event(a, e->kind, "%s: %" PRIu64 " times in all", e->msg, e->repeats + 1);
+		agent_note(a, e->kind, "%s: %" PRIu64 " times in all", e->msg, e->repeats + 1);
 	e->msg[0] = '\0';
 	e->repeats = 0;
 }
@@ -147,19 +166,15 @@ static void
 agent_ship_cycle(struct agent *a, const struct vmm_sample *s, enum vmm_action act)
 {
 	const struct vmm_policy_counters *c = &a->counters;
-	char msg[512], val[32], low[96] = "";
+	char msg[JOURNAL_MSG];
 
 	if (a->ship == NULL)
 		return;
-	if (s->known)
-		snprintf(val, sizeof(val), "%g", s->value);
-	else
-		snprintf(val, sizeof(val), "unknown");
-	if (c->has_low)
-		snprintf(low, sizeof(low), " lowcount=%" PRId64 " lowthreshold=%g", c->lowcount, c->lowthreshold);
-	snprintf(msg, sizeof(msg), "cycle %s=%s count=%" PRId64 " threshold=%g%s action=%s location=%s",
-	    a->su->set.sensor, val, c->count, c->threshold, low, vmm_action_name(act),
-	    a->st.location[0] ? a->st.location : "unknown");
+	journal_message(&(struct journal_event){ .kind = JOURNAL_CYCLE, .u.cycle = {
+	    .sensor = a->su->set.sensor, .location = a->st.location, .known = s->known,
+	    .value = s->value, .count = c->count, .threshold = c->threshold, .has_low = c->has_low,
+	    .lowcount = c->lowcount, .lowthreshold = c->lowthreshold, .action = act } },
+	    msg, sizeof(msg));
 	if (logship_submit(a->ship, (time_t)s->time, msg) < 0)
 		log_warn("collector: cannot spool");
 }
@@ -293,15 +308,6 @@ agent_outcome_name(enum vmm_move_outcome o)
 	return o == VMM_MOVE_CONFIRMED ? "confirmed" : o == VMM_MOVE_UNCONFIRMED ? "unconfirmed" : "failed";
 }
 
-static const char *
-agent_failure_name(enum vmm_failure f)
-{
-	static const char *const names[] = { "none", "unreachable", "timeout", "unsupported",
-		"refused", "configuration", "error" };
-
-	return (unsigned)f < sizeof(names) / sizeof(names[0]) ? names[f] : "error";
-}
-
 static void agent_apply_pending(struct agent *a);
 static void agent_maybe_locate(struct agent *a);
 
@@ -314,22 +320,6 @@ agent_move_job(void *arg)
 
 	memset(&a->res, 0, sizeof(a->res));
 	eo->move(a->su->endpoint.state, &a->req, &a->res);
-}
-
-/* cross_site: the site policy's trips away and home are its design, not a ping-pong;
- * they are remembered all the same, so that a move inside a site that undoes them warns. */
-static void
-agent_set_location(struct agent *a, const char *where, int confirmed, int cross_site)
-{
-	char warn[256];
-
-	if (strcmp(a->st.location, where) != 0) {
-		if (a->st.location[0] && guard_moved(&a->guard, ev_now(), a->st.location, where, warn,
-		    sizeof(warn)) && !cross_site)
-			agent_event(a, "pingpong", "Warning: %s", warn);
-		snprintf(a->st.location, sizeof(a->st.location), "%s", where);
-	}
-	a->st.location_confirmed = confirmed;
 }
 
 /* What the endpoint saw of the hosts while it worked: the target choice's hints. */
@@ -347,53 +337,42 @@ agent_take_hints(struct agent *a)
 			hosts_hint(&a->known, h[i].host, h[i].free_memory, h[i].cpu_idle, (double)agent_wall());
 }
 
-/* A failed move: the target waits before it is tried again (doubling), or for good. */
-static void
-agent_move_failed(struct agent *a, const struct vmm_move_result *r, const char *target)
-{
-	int permanent = r->permanent || r->failure == VMM_FAIL_CONFIG ||
-	    r->failure == VMM_FAIL_UNSUPPORTED;
-	const char *detail = r->detail[0] ? r->detail : "no detail";
-	double wait = hosts_failed(&a->known, target, permanent, detail, (double)agent_wall());
-	const struct host_info *h = hosts_find(&a->known, target);
-
-	a->st.failed++;
-	if (wait < 0)
-		agent_event(a, "failed", "Move to %s failed (%s, permanent): %s; %s is passed over until the configuration is reloaded",
-		    target, agent_failure_name(r->failure), detail, target);
-	else
-		agent_event(a, "failed", "Move to %s failed (%s): %s; backing off %s for %.0f s (%d failure%s in a row)",
-		    target, agent_failure_name(r->failure), detail, target, wait,
-		    h ? h->failures : 1, h && h->failures == 1 ? "" : "s");
-}
-
+/* The move's outcome: decide_moved() does the bookkeeping the simulator does too; here
+ * what the daemon keeps and says of it. */
 static void
 agent_move_outcome(struct agent *a)
 {
 	const struct vmm_move_result *r = &a->res;
 	const char *target = a->req_target;
 	double took = r->duration > 0 ? r->duration : ev_now() - a->req_started;
+	struct decider d = agent_decider(a);
+	struct decide_move m = { .outcome = r->outcome, .from = a->req_source, .target = target,
+		.location = r->location, .took = took, .failure = r->failure, .permanent = r->permanent,
+		.detail = r->detail, .cross_site = a->req.cross_site, .mono = ev_now(),
+		.wall = (double)agent_wall() };
+	struct decide_moved o;
 
+	decide_moved(&d, &m, &o);
+	if (o.warn)
+		agent_warning(a, "pingpong", o.why);
+	if (o.located) {
+		snprintf(a->st.location, sizeof(a->st.location), "%s", o.location);
+		a->st.location_confirmed = o.confirmed;
+	}
 	if (r->outcome == VMM_MOVE_CONFIRMED) {
-		struct decider d = agent_decider(a);
-		agent_set_location(a, r->location[0] ? r->location : target, 1, a->req.cross_site);
-		decide_arrived(&d, ev_now(), a->req_source, a->st.location);
 		a->st.confirmed++;
-		hosts_succeeded(&a->known, a->st.location);
-		hosts_move_time(&a->known, a->req_source, a->st.location, took);
-		agent_event(a, "confirmed", "Move to %s confirmed in %.1f s%s%s", target, took,
-		    r->detail[0] ? ": " : "", r->detail);
+		agent_event(a, &(struct journal_event){ .kind = JOURNAL_CONFIRMED, .u.confirmed = {
+		    .target = target, .seconds = took, .detail = r->detail } });
 	} else if (r->outcome == VMM_MOVE_UNCONFIRMED) {
 		/* accepted: like the thesis, assume it went where it was sent, but say so */
-		agent_set_location(a, r->location[0] ? r->location : target, r->location[0] != 0,
-		    a->req.cross_site);
 		a->st.unconfirmed++;
-		agent_event(a, "unconfirmed", "Move to %s unconfirmed: %s", target,
-		    r->detail[0] ? r->detail : "the endpoint accepted it but did not say where the VM runs");
+		agent_event(a, &(struct journal_event){ .kind = JOURNAL_UNCONFIRMED, .u.unconfirmed = {
+		    .target = target, .detail = r->detail } });
 	} else {
-		if (r->location[0])
-			agent_set_location(a, r->location, 1, a->req.cross_site);
-		agent_move_failed(a, r, target);
+		a->st.failed++;
+		agent_event(a, &(struct journal_event){ .kind = JOURNAL_FAILED, .u.failed = {
+		    .target = target, .detail = r->detail, .failure = r->failure, .wait = o.wait,
+		    .failures = o.failures } });
 	}
 	/* the endpoint's word on where the VM is, soon, unless it just confirmed it */
 	if (r->outcome != VMM_MOVE_CONFIRMED)
@@ -415,7 +394,6 @@ agent_move_done(void *arg)
 	a->st.last_duration = r->duration > 0 ? r->duration : ev_now() - a->req_started;
 	a->st.pending_action[0] = a->st.pending_target[0] = '\0';
 	a->st.pending_since = 0;
-	guard_request_done(&a->guard);
 	agent_save(a);
 	agent_apply_pending(a);
 }
@@ -424,22 +402,11 @@ agent_move_done(void *arg)
 static void
 agent_announce(struct agent *a, enum vmm_action act, const char *target, const char *why)
 {
-	const char *how = act == VMM_ACT_MOVE_UP ? "moving up" : act == VMM_ACT_MOVE_DOWN ? "moving down" : "just moving";
+	struct journal_event ev[2];
+	size_t n = journal_request(act, target, why, ev);
 
-	switch (act) {
-	case VMM_ACT_MOVE_TO_BASE:
-		agent_event(a, "request", "Now using %s —moving to Base (%s)", target, why);
-		break;
-	case VMM_ACT_MOVE_FROM_HOME:
-		agent_event(a, "request", "Now using %s —moving from home (%s)", target, why);
-		break;
-	case VMM_ACT_MOVE_TO_HOME:
-		agent_event(a, "request", "Now using %s —moving home (%s)", target, why);
-		break;
-	default:
-		agent_event(a, "request", "Requesting migration of VM: %s", how);
-		agent_event(a, "request", "Now using %s (%s)", target, why);
-	}
+	for (size_t i = 0; i < n; i++)
+		agent_event(a, &ev[i]);
 }
 
 static void
@@ -473,7 +440,7 @@ agent_send(struct agent *a, enum vmm_action act, const char *target, int cross_s
 	char why[256];
 	if (decide_sent(&d, &in, why, sizeof(why))) {
 		log_warnx("%s", why);
-		agent_event(a, "breaker", "Warning: %s", why);
+		agent_warning(a, "breaker", why);
 	}
 	worker_submit(a->endpoint_w, agent_move_job, agent_move_done, a);
 }
@@ -503,14 +470,15 @@ agent_input(struct agent *a, const struct vmm_sample *s)
 static void
 agent_recommend(struct agent *a, const struct decide_result *d)
 {
-	snprintf(a->recommended, sizeof(a->recommended), "%s to %s (%s)%s%s",
-	    vmm_action_name(d->action), d->target, d->reason[0] ? d->reason : "policy",
-	    d->choice[0] ? "; " : "", d->choice);
+	struct journal_event e = { .kind = JOURNAL_RECOMMEND, .u.recommend = { .action = d->action,
+		.target = d->target, .reason = d->reason, .choice = d->choice, .why = d->why } };
+
+	journal_recommendation(&e, a->recommended, sizeof(a->recommended));
 	a->recommended_at = agent_wall();
 	if (a->damp.c.mode == VMM_MODE_MANUAL && a->damp.tripped < 0)
 		log_debug("the policy would ask for %s; mode manual", a->recommended);
 	else
-		agent_event(a, "recommend", "Recommend %s: not acting, %s", a->recommended, d->why);
+		agent_event(a, &e);
 }
 
 /* Carry out a decision: 0 sent to the endpoint, 1 nothing to do, -1 refused. */
@@ -533,27 +501,29 @@ agent_carry_out(struct agent *a, const struct decide_result *d, const char *orig
 		if (d->kind == DECIDE_NOTHING && strcmp(origin, "policy") == 0)
 			agent_episode(a, &a->ep_nothing, "nothing", d->why);
 		else
-			agent_event(a, d->kind == DECIDE_NOTHING ? "nothing" : "error", "%s", d->why);
+			agent_note(a, d->kind == DECIDE_NOTHING ? "nothing" : "error", "%s", d->why);
 		snprintf(reply, len, "%s: %s", d->kind == DECIDE_NOTHING ? "nothing to do" : "refused", d->why);
 		return d->kind == DECIDE_NOTHING ? 1 : -1;
 	default:
 		if (worker_busy(a->endpoint_w) && !a->locating) {
 			snprintf(reply, len, "refused: a move to %s is in flight; try again when it has ended",
 			    a->req_target);
-			agent_event(a, "suppressed", "Suppressed %s from %s: a move is in flight", act, origin);
+			agent_event(a, &(struct journal_event){ .kind = JOURNAL_SUPPRESSED, .u.suppressed = {
+			    .action = d->action, .origin = origin, .in_flight = 1 } });
 		} else {
-			agent_event(a, "suppressed", "Suppressed %s%s%s from %s: %s", act,
-			    d->target[0] ? " to " : "", d->target, origin, d->why);
+			agent_event(a, &(struct journal_event){ .kind = JOURNAL_SUPPRESSED, .u.suppressed = {
+			    .action = d->action, .target = d->target, .origin = origin, .why = d->why } });
 			snprintf(reply, len, "refused: %s", d->why);
 		}
 		return -1;
 	}
 	if (d->choice[0])
-		agent_event(a, "choice", "Chose %s: %s", d->target, d->choice);
+		agent_event(a, &(struct journal_event){ .kind = JOURNAL_CHOICE,
+		    .u.choice = { .target = d->target, .why = d->choice } });
 	agent_announce(a, d->action, d->target, reason && *reason ? reason : origin);
 	const struct move_time *tm = hosts_move_time_get(&a->known, a->st.location, d->target);
 	if (tm != NULL)
-		agent_event(a, "request", "Moves %s -> %s took %.1f s on average (%" PRIu64 " so far)",
+		agent_note(a, "request", "Moves %s -> %s took %.1f s on average (%" PRIu64 " so far)",
 		    tm->from, tm->to, tm->mean, tm->count);
 	agent_send(a, d->action, d->target, d->cross_site, origin);
 	snprintf(reply, len, "requested %s to %s; `vmmanage status` shows the outcome", act, d->target);
@@ -595,9 +565,9 @@ agent_sensor_transition(struct agent *a)
 
 	if (r->known) {
 		if (a->prev_known == 0)
-			agent_event(a, "sensor", "Sensor %s reads again", name);
+			agent_note(a, "sensor", "Sensor %s reads again", name);
 	} else if (a->prev_known != 0 || strcmp(a->prev_why, r->why) != 0) {
-		agent_event(a, "sensor", "Sensor %s: unknown: %s", name, r->why[0] ? r->why : "no reason given");
+		agent_note(a, "sensor", "Sensor %s: unknown: %s", name, r->why[0] ? r->why : "no reason given");
 	}
 	a->prev_known = r->known;
 	snprintf(a->prev_why, sizeof(a->prev_why), "%s", r->known ? "" : r->why);
@@ -638,7 +608,7 @@ agent_process_done(void *arg)
 		agent_episode_end(a, &a->ep_process);
 	/* 2: there was nothing to run, which is no news */
 	if (a->process_rc == 1)
-		agent_event(a, "queue", "Queue processed");
+		agent_note(a, "queue", "Queue processed");
 	agent_apply_pending(a);
 }
 
@@ -676,9 +646,9 @@ agent_decide(struct agent *a, const struct vmm_sample *s)
 		agent_process(a);
 	}
 	if (r.measured)
-		agent_event(a, "efficacy", "Efficacy of the move %s -> %s: mean %g before, %g after: gain %g%s",
-		    r.efficacy.from, r.efficacy.to, r.efficacy.before, r.efficacy.after, r.efficacy.gain,
-		    r.efficacy.gain > 0 ? " (better)" : r.efficacy.gain < 0 ? " (worse)" : "");
+		agent_event(a, &(struct journal_event){ .kind = JOURNAL_EFFICACY, .u.efficacy = {
+		    .from = r.efficacy.from, .to = r.efficacy.to, .before = r.efficacy.before,
+		    .after = r.efficacy.after, .gain = r.efficacy.gain } });
 	if (ev_now() - a->known_saved >= AGENT_KNOWN_SAVE)
 		agent_save_known(a);
 	if (r.action == VMM_ACT_NONE)
@@ -746,16 +716,16 @@ agent_located(struct agent *a)
 	a->next_locate = ev_now() + (every > 0 ? every : 1e12);
 	if (a->locate_rc < 0) {
 		if (!a->locate_failing)
-			agent_event(a, "location", "Cannot ask the endpoint where the VM runs: %s; keeping %s",
+			agent_note(a, "location", "Cannot ask the endpoint where the VM runs: %s; keeping %s",
 			    a->locate_err, a->st.location[0] ? a->st.location : "no location");
 		a->locate_failing = 1;
 		return;
 	}
 	if (a->locate_failing)
-		agent_event(a, "location", "The endpoint answers again: the VM is on %s", a->located);
+		agent_note(a, "location", "The endpoint answers again: the VM is on %s", a->located);
 	else if (strcmp(a->located, a->st.location) != 0)
-		agent_event(a, "location", "The endpoint reports the VM on %s (cached: %s)",
-		    a->located, a->st.location[0] ? a->st.location : "none");
+		agent_event(a, &(struct journal_event){ .kind = JOURNAL_LOCATION,
+		    .u.location = { .host = a->located, .cached = a->st.location } });
 	a->locate_failing = 0;
 	snprintf(a->st.location, sizeof(a->st.location), "%s", a->located);
 	a->st.location_confirmed = 1;
@@ -771,7 +741,7 @@ agent_locate_done(void *arg)
 	a->locating = 0;
 	agent_located(a);
 	if (a->st.pending_action[0]) {
-		agent_event(a, "reconcile", "A %s to %s requested before the restart: the VM is %s%s",
+		agent_note(a, "reconcile", "A %s to %s requested before the restart: the VM is %s%s",
 		    a->st.pending_action, a->st.pending_target,
 		    a->locate_rc < 0 ? "somewhere unknown" : "on ", a->locate_rc < 0 ? "" : a->st.location);
 		snprintf(a->st.last_outcome, sizeof(a->st.last_outcome), "%s",
@@ -816,7 +786,7 @@ agent_reconcile(struct agent *a)
 		return;
 	}
 	if (a->st.pending_action[0]) {
-		agent_event(a, "reconcile", "A %s to %s requested at %" PRId64 " had no answer before the restart; the endpoint cannot say where the VM runs, assuming %s",
+		agent_note(a, "reconcile", "A %s to %s requested at %" PRId64 " had no answer before the restart; the endpoint cannot say where the VM runs, assuming %s",
 		    a->st.pending_action, a->st.pending_target, a->st.pending_since, a->st.pending_target);
 		snprintf(a->st.location, sizeof(a->st.location), "%s", a->st.pending_target);
 		a->st.location_confirmed = 0;
@@ -872,7 +842,7 @@ agent_swap(struct agent *a, struct setup *neu)
 		log_warnx("reload: collector: %s", err);
 	if (!kept) /* status shows the new policy's counters now, not from the next cycle */
 		setup_policy(neu)->counters(neu->policy.state, &a->counters);
-	agent_event(a, "reload", "Reloaded %s: policy %s, sensor %s, endpoint %s%s", a->config_path,
+	agent_note(a, "reload", "Reloaded %s: policy %s, sensor %s, endpoint %s%s", a->config_path,
 	    neu->set.policy, neu->set.sensor, neu->set.endpoint,
 	    kept ? "" : " (policy counters start again)");
 	setup_free(old);
@@ -895,7 +865,7 @@ agent_reload(struct agent *a, char *err, size_t errlen)
 	struct setup *neu = setup_load(a->config_path, agent_warn_line, err, errlen);
 
 	if (neu == NULL) {
-		agent_event(a, "reload", "Reload of %s failed, keeping the running configuration: %s",
+		agent_note(a, "reload", "Reload of %s failed, keeping the running configuration: %s",
 		    a->config_path, err);
 		return -1;
 	}
@@ -909,7 +879,7 @@ void
 agent_resume(struct agent *a, char *reply, size_t len)
 {
 	if (damper_resume(&a->damp)) {
-		agent_event(a, "breaker", "Resumed by the administrator: acting on its own again");
+		agent_note(a, "breaker", "Resumed by the administrator: acting on its own again");
 		snprintf(reply, len, "resumed: acting on its own again");
 	} else
 		snprintf(reply, len, "nothing to resume: the breaker is not tripped (mode %s)",
@@ -954,7 +924,7 @@ agent_status_request(struct agent *a, FILE *out)
 		fprintf(out, "last request: none\n");
 		return;
 	}
-	cyclelog_date(a->st.last_request_time, date, sizeof(date));
+	journal_date(a->st.last_request_time, date, sizeof(date));
 	fprintf(out, "last request: %s to %s at %s: %s", a->st.last_action, a->st.last_target,
 	    date, a->st.last_outcome);
 	if (strcmp(a->st.last_outcome, "in flight") != 0 && a->st.last_duration > 0)
@@ -980,7 +950,7 @@ agent_status_damping(struct agent *a, FILE *out)
 	if (damper_tripped(&a->damp, now, why, sizeof(why)))
 		fprintf(out, "breaker: %s\n", why);
 	if (a->recommended[0]) {
-		cyclelog_date(a->recommended_at, date, sizeof(date));
+		journal_date(a->recommended_at, date, sizeof(date));
 		fprintf(out, "recommendation: %s, at %s\n", a->recommended, date);
 	}
 	for (size_t i = 0; i < a->eff.ndone; i++) {
@@ -1219,8 +1189,9 @@ agent_new(struct setup *su, const char *config_path, char *err, size_t errlen)
 		agent_free(a);
 		return NULL;
 	}
-	agent_event(a, "start", "Starting VMManage %s: policy %s, sensor %s, endpoint %s", PACKAGE_VERSION,
-	    su->set.policy, su->set.sensor, su->set.endpoint);
+	agent_event(a, &(struct journal_event){ .kind = JOURNAL_START, .u.start = {
+	    .version = PACKAGE_VERSION, .policy = su->set.policy, .sensor = su->set.sensor,
+	    .endpoint = su->set.endpoint } });
 	agent_reconcile(a);
 	return a;
 }
@@ -1231,7 +1202,7 @@ agent_free(struct agent *a)
 	if (a == NULL)
 		return;
 	if (a->log.log != NULL) {
-		agent_event(a, "stop", "Stopping VMManage");
+		agent_event(a, &(struct journal_event){ .kind = JOURNAL_STOP });
 		agent_save_known(a);
 	}
 	worker_free(a->sensor_w);

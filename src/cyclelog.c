@@ -8,20 +8,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cyclelog.h"
-
-void
-cyclelog_date(int64_t when, char *buf, size_t len)
-{
-	time_t t = (time_t)when;
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	strftime(buf, len, "%a %b %e %H:%M:%S %Z %Y", &tm);
-}
+#include "journal.h"
 
 static FILE *
 cyclelog_fopen(const char *path, char *err, size_t errlen)
@@ -134,7 +124,7 @@ cyclelog_block(FILE *f, const struct cycle_record *r)
 	char date[64], label[64];
 	const struct vmm_policy_counters *c = r->counters;
 
-	cyclelog_date(r->sample.time, date, sizeof(date));
+	journal_date(r->sample.time, date, sizeof(date));
 	snprintf(label, sizeof(label), "%s:", r->label);
 	fprintf(f, "%-16s", label);
 	if (r->sample.known)
@@ -208,18 +198,12 @@ void
 cyclelog_event(struct cyclelog *cl, int64_t when, const char *host, const char *kind,
     const char *msg)
 {
-	char date[64];
+	char line[JOURNAL_LINE];
 
-	cyclelog_date(when, date, sizeof(date));
-	if (cl->log)
-		fprintf(cl->log, "%" PRId64 " %s %s: %s\n", when, date, host, msg);
-	if (cl->json) {
-		fprintf(cl->json, "{\"type\":\"event\",\"time\":%" PRId64 ",\"host\":", when);
-		json_put_string(cl->json, host);
-		fputs(",\"event\":", cl->json);
-		json_put_string(cl->json, kind);
-		fputs(",\"message\":", cl->json);
-		json_put_string(cl->json, msg);
-		fputs("}\n", cl->json);
+	if (cl->log) {
+		journal_line(line, sizeof(line), when, host, msg);
+		fprintf(cl->log, "%s\n", line);
 	}
+	if (cl->json)
+		journal_put_json(cl->json, when, host, kind, msg);
 }

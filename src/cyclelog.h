@@ -34,8 +34,6 @@ void cyclelog_cycle(struct cyclelog *cl, const struct cycle_record *r);
 /* `EPOCH DATE host: message`, the collector's line format, so both logs read alike. */
 void cyclelog_event(struct cyclelog *cl, int64_t when, const char *host, const char *kind,
     const char *msg);
-/* The date as date(1) prints it, in local time: "Wed May 13 18:07:02 CEST 2009". */
-void cyclelog_date(int64_t when, char *buf, size_t len);
 /* Write s as a JSON string (with quotes). */
 void json_put_string(FILE *f, const char *s);
 

@@ -108,6 +108,58 @@ decide_arrived(struct decider *d, double mono, const char *from, const char *to)
 		efficacy_moved(d->eff, from, to);
 }
 
+/* Where the VM is after the move: the endpoint's word, else where it was sent unless the
+ * move failed. */
+static void
+decide_moved_where(struct decider *d, const struct decide_move *m, struct decide_moved *out)
+{
+	int said = m->location != NULL && m->location[0] != '\0';
+
+	if (m->outcome == VMM_MOVE_FAILED && !said)
+		return;
+	out->located = 1;
+	out->location = said ? m->location : m->target;
+	out->confirmed = said || m->outcome == VMM_MOVE_CONFIRMED;
+	if (m->from[0] == '\0' || strcmp(m->from, out->location) == 0)
+		return;
+	/* the site policy's trips away and home are its design, not a ping-pong; they are
+	 * remembered all the same, so that a move inside a site that undoes them warns */
+	out->pingpong = guard_moved(d->guard, m->mono, m->from, out->location, out->why, sizeof(out->why));
+	out->warn = out->pingpong && !m->cross_site;
+}
+
+static void
+decide_moved_failed(struct decider *d, const struct decide_move *m, struct decide_moved *out)
+{
+	int permanent = m->permanent || m->failure == VMM_FAIL_CONFIG ||
+	    m->failure == VMM_FAIL_UNSUPPORTED;
+	const char *detail = m->detail != NULL && m->detail[0] ? m->detail : "no detail";
+
+	out->failures = 1;
+	if (d->known == NULL)
+		return;
+	out->wait = hosts_failed(d->known, m->target, permanent, detail, m->wall);
+	const struct host_info *h = hosts_find(d->known, m->target);
+	if (h != NULL)
+		out->failures = h->failures;
+}
+
+void
+decide_moved(struct decider *d, const struct decide_move *m, struct decide_moved *out)
+{
+	memset(out, 0, sizeof(*out));
+	decide_moved_where(d, m, out);
+	if (m->outcome == VMM_MOVE_CONFIRMED) {
+		decide_arrived(d, m->mono, m->from, out->location);
+		if (d->known != NULL) {
+			hosts_succeeded(d->known, out->location);
+			hosts_move_time(d->known, m->from, out->location, m->took);
+		}
+	} else if (m->outcome == VMM_MOVE_FAILED)
+		decide_moved_failed(d, m, out);
+	guard_request_done(d->guard);
+}
+
 void
 decide_action(struct decider *d, enum vmm_action act, const struct decide_input *in,
     struct decide_result *out)

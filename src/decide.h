@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include <vmmanage/endpoint.h>
 #include <vmmanage/policy.h>
 
 #include "damping.h"
@@ -75,5 +76,36 @@ void decide_action(struct decider *d, enum vmm_action act, const struct decide_i
 int decide_sent(struct decider *d, const struct decide_input *in, char *why, size_t len);
 /* A move was confirmed: warm-up and minimum stay start again, efficacy is measured. */
 void decide_arrived(struct decider *d, double mono, const char *from, const char *to);
+
+/* What came of a move, as the endpoint (or the simulation) told it. */
+struct decide_move {
+	enum vmm_move_outcome outcome;
+	const char *from;              /* where the VM was when it was sent */
+	const char *target;            /* where it was sent */
+	const char *location;          /* where the endpoint says it runs now; NULL or "": not said */
+	double took;                   /* seconds the move took */
+	enum vmm_failure failure;
+	int permanent;                 /* the endpoint says retrying will not help */
+	const char *detail;            /* the endpoint's words; NULL or "": none */
+	int cross_site;                /* the site policy's trip: no ping-pong warning */
+	double mono, wall;             /* monotonic (guard, damping) and epoch (host table) seconds */
+};
+
+struct decide_moved {
+	int located;                   /* the location below is where the VM is now */
+	const char *location;          /* points into the decide_move */
+	int confirmed;                 /* the endpoint said so (else assumed) */
+	int pingpong;                  /* the guard saw it go back where it came from... */
+	int warn;                      /* ...and it is to be said (why): not a cross-site trip */
+	char why[256];
+	double wait;                   /* failed: seconds the target waits; < 0: passed over */
+	int failures;                  /* failed: in a row, this one included */
+};
+
+/* The bookkeeping after a move's outcome, in one order for the daemon and the simulator:
+ * where the VM is (and the guard's ping-pong check), then on arrival the damper and
+ * efficacy and what the host table learns (success, T_M), on failure the target's
+ * backoff; last, the guard lets the next request out. */
+void decide_moved(struct decider *d, const struct decide_move *m, struct decide_moved *out);
 
 #endif

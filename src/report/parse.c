@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "journal.h"
 #include "report/report.h"
 #include "spannum.h"
 
@@ -68,16 +69,6 @@ starts(const char *s, size_t len, const char *prefix)
 	return len >= n && memcmp(s, prefix, n) == 0;
 }
 
-static const char *
-memstr(const char *s, size_t len, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (size_t i = 0; n <= len && i <= len - n; i++)
-		if (memcmp(s + i, needle, n) == 0)
-			return s + i;
-	return NULL;
-}
 
 
 /* ---- messages ---- */
@@ -110,148 +101,61 @@ token_len(const char *s, size_t len)
 	return n;
 }
 
-static void
-message_request(const char *vm, const char *msg, size_t len, struct report_rec *out)
+/* The journal's kinds the report counts. */
+static enum rec_kind
+message_kind(enum journal_kind k)
 {
-	const char *t = msg + 10;
-	size_t n = token_len(t, len - 10);
-
-	out->kind = REC_REQUEST;
-	message_target(vm, t, n, out->target, sizeof(out->target));
-	if (memstr(msg, len, "moving to Base") || memstr(msg, len, "moving to base"))
-		snprintf(out->action, sizeof(out->action), "move_to_base");
-	else if (memstr(msg, len, "moving from home"))
-		snprintf(out->action, sizeof(out->action), "move_from_home");
-	else if (memstr(msg, len, "moving home"))
-		snprintf(out->action, sizeof(out->action), "move_to_home");
-	else
-		snprintf(out->action, sizeof(out->action), "move");
-}
-
-/* "Move to X confirmed in 12.5 s", "Move to X failed (...)", "Move to X unconfirmed: ..." */
-static void
-message_outcome(const char *vm, const char *msg, size_t len, struct report_rec *out)
-{
-	const char *t = msg + 8, *end = msg + len;
-	size_t n = token_len(t, len - 8);
-	const char *rest = t + n;
-	size_t rl = (size_t)(end - rest);
-
-	message_target(vm, t, n, out->target, sizeof(out->target));
-	if (starts(rest, rl, " confirmed")) {
-		out->kind = REC_CONFIRMED;
-		const char *in = memstr(rest, rl, " in ");
-		if (in != NULL) {
-			const char *num = in + 4;
-			size_t k = token_len(num, (size_t)(end - num));
-			double d;
-			if (span_number(num, k, &d) == 0 && d >= 0)
-				out->duration = d;
-		}
-	} else if (starts(rest, rl, " failed"))
-		out->kind = REC_FAILED;
-	else if (starts(rest, rl, " unconfirmed"))
-		out->kind = REC_UNCONFIRMED;
-}
-
-/* The number after the first `word` in msg, or NaN. */
-static double
-number_after(const char *msg, size_t len, const char *word)
-{
-	const char *at = memstr(msg, len, word);
-	double d;
-
-	if (at == NULL)
-		return NAN;
-	at += strlen(word);
-	size_t n = token_len(at, (size_t)(msg + len - at));
-	while (n > 0 && at[n - 1] == ',')
-		n--;
-	return span_number(at, n, &d) == 0 ? d : NAN;
-}
-
-/* "Efficacy of the move A -> B: mean 60 before, 10 after: gain 50 (better)" */
-static void
-message_efficacy(const char *vm, const char *msg, size_t len, struct report_rec *out)
-{
-	const char *arrow = memstr(msg, len, " -> ");
-
-	out->before = number_after(msg, len, ": mean ");
-	out->after = number_after(msg, len, " before, ");
-	out->value = number_after(msg, len, ": gain ");
-	if (arrow == NULL || isnan(out->value))
-		return;
-	const char *to = arrow + 4;
-	size_t n = token_len(to, (size_t)(msg + len - to));
-	if (n > 0 && to[n - 1] == ':')
-		n--;
-	message_target(vm, to, n, out->target, sizeof(out->target));
-	out->kind = REC_EFFICACY;
-}
-
-/* "cycle mysql_slow=76 count=1 threshold=50 lowcount=0 lowthreshold=1 action=move location=h1" */
-static void
-message_cycle(const char *msg, size_t len, struct report_rec *out)
-{
-	size_t i = 6;
-	int first = 1;
-
-	out->kind = REC_CYCLE;
-	while (i < len) {
-		while (i < len && isspace((unsigned char)msg[i]))
-			i++;
-		size_t n = token_len(msg + i, len - i);
-		const char *tok = msg + i, *eq = memchr(tok, '=', n);
-		i += n;
-		if (eq == NULL)
-			continue;
-		size_t kl = (size_t)(eq - tok), vl = n - kl - 1;
-		const char *v = eq + 1;
-		double d;
-		if (first) {
-			first = 0;
-			if (span_number(v, vl, &d) == 0)
-				out->value = d;
-		} else if (kl == 9 && memcmp(tok, "threshold", 9) == 0 && span_number(v, vl, &d) == 0)
-			out->threshold = d;
-		else if (kl == 12 && memcmp(tok, "lowthreshold", 12) == 0 && span_number(v, vl, &d) == 0)
-			out->lowthreshold = d;
-		else if (kl == 6 && memcmp(tok, "action", 6) == 0)
-			copy_name(out->action, sizeof(out->action), v, vl);
-		else if (kl == 8 && memcmp(tok, "location", 8) == 0 && !(vl == 7 && memcmp(v, "unknown", 7) == 0))
-			copy_name(out->target, sizeof(out->target), v, vl);
+	switch (k) {
+	case JOURNAL_REQUEST: return REC_REQUEST;
+	case JOURNAL_CONFIRMED: return REC_CONFIRMED;
+	case JOURNAL_FAILED: return REC_FAILED;
+	case JOURNAL_UNCONFIRMED: return REC_UNCONFIRMED;
+	case JOURNAL_START: case JOURNAL_SIM_START: return REC_START;
+	case JOURNAL_SUPPRESSED: return REC_SUPPRESSED;
+	case JOURNAL_EFFICACY: return REC_EFFICACY;
+	case JOURNAL_CYCLE: return REC_CYCLE;
+	case JOURNAL_LOCATION: return REC_LOCATION;
+	default: return REC_OTHER;
 	}
 }
 
 void
 report_parse_message(const char *vm, const char *msg, size_t len, struct report_rec *out)
 {
-	out->kind = REC_OTHER;
-	if (starts(msg, len, "Now using ") && len > 10)
-		message_request(vm, msg, len, out);
-	else if (starts(msg, len, "Move to ") && len > 8)
-		message_outcome(vm, msg, len, out);
-	else if (starts(msg, len, "Starting VMManage")) {
-		out->kind = REC_START;
-		/* the simulator says where: "Starting VMManage (simulated): policy P on HOST" */
-		if (starts(msg, len, "Starting VMManage (simulated)")) {
-			const char *on = NULL, *q = msg;
-			while ((q = memstr(q, (size_t)(msg + len - q), " on ")) != NULL)
-				on = q, q += 4;
-			if (on != NULL)
-				copy_name(out->target, sizeof(out->target), on + 4,
-				    token_len(on + 4, (size_t)(msg + len - on - 4)));
-		}
+	struct journal_parsed j;
+
+	journal_parse(msg, len, &j);
+	out->kind = message_kind(j.kind);
+	switch (out->kind) {
+	case REC_REQUEST:
+		snprintf(out->action, sizeof(out->action), "%s", vmm_action_name(j.action));
+		/* FALLTHROUGH */
+	case REC_CONFIRMED:
+	case REC_FAILED:
+	case REC_UNCONFIRMED:
+	case REC_EFFICACY:
+		message_target(vm, j.target.p, j.target.n, out->target, sizeof(out->target));
+		break;
+	case REC_START:
+	case REC_LOCATION:
+		copy_name(out->target, sizeof(out->target), j.target.p, j.target.n);
+		break;
+	case REC_CYCLE:
+		out->value = j.value;
+		out->threshold = j.threshold;
+		out->lowthreshold = j.lowthreshold;
+		copy_name(out->action, sizeof(out->action), j.action_name.p, j.action_name.n);
+		copy_name(out->target, sizeof(out->target), j.target.p, j.target.n);
+		break;
+	default:
+		break;
 	}
-	else if (starts(msg, len, "Suppressed "))
-		out->kind = REC_SUPPRESSED;
-	else if (starts(msg, len, "Efficacy of the move "))
-		message_efficacy(vm, msg, len, out);
-	else if (starts(msg, len, "cycle "))
-		message_cycle(msg, len, out);
-	else if (starts(msg, len, "The endpoint reports the VM on ") && len > 31) {
-		out->kind = REC_LOCATION;
-		copy_name(out->target, sizeof(out->target), msg + 31, token_len(msg + 31, len - 31));
+	if (out->kind == REC_CONFIRMED)
+		out->duration = j.seconds;
+	if (out->kind == REC_EFFICACY) {
+		out->before = j.before;
+		out->after = j.after;
+		out->value = j.value;
 	}
 }
 

@@ -19,6 +19,7 @@
 #include "common/localtime.h"
 #include "decide.h"
 #include "host.h"
+#include "journal.h"
 #include "setup.h"
 #include "sim/sim.h"
 
@@ -61,7 +62,9 @@ struct vm {
 	int mv_active, mv_target, mv_from, mv_cross, mv_fail;
 	enum vmm_action mv_act;
 	double mv_start, mv_end;
-	const char *mv_why;
+	const char *mv_why;         /* a failure in the events CSV: "timeout: the target host is down" */
+	enum vmm_failure mv_failure; /* and as the endpoint would say it: its class and detail */
+	const char *mv_detail;
 	int queue[SIM_QUEUE];
 	enum vmm_action queue_act[SIM_QUEUE];
 	int nqueue;
@@ -229,8 +232,7 @@ vm_event(struct sim *s, int tid, struct vm *v, double t, const char *event, enum
 	buf_printf(b, "\n");
 }
 
-static void vm_log(struct sim *s, int tid, struct vm *v, double t, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+static void vm_say(struct sim *s, int tid, struct vm *v, double t, const struct journal_event *e);
 
 static void
 vm_cycle_event(struct sim *s, int tid, struct vm *v, double t, double value, int known,
@@ -251,61 +253,44 @@ vm_cycle_event(struct sim *s, int tid, struct vm *v, double t, double value, int
 			buf_printf(b, "%" PRId64 ",%g", c->lowcount, c->lowthreshold);
 		buf_printf(b, ",%s\n", c->resting ? "\"resting\"" : "");
 	}
-	if (s->o->log != NULL) {
-		char val[32], low[96] = "";
-		if (known)
-			snprintf(val, sizeof(val), "%g", value);
-		else
-			snprintf(val, sizeof(val), "unknown");
-		if (c->has_low)
-			snprintf(low, sizeof(low), " lowcount=%" PRId64 " lowthreshold=%g", c->lowcount,
-			    c->lowthreshold);
-		vm_log(s, tid, v, t, "cycle %s=%s count=%" PRId64 " threshold=%g%s action=%s location=%s",
-		    v->sc->su->set.sensor, val, c->count, c->threshold, low,
-		    vmm_action_name(r->decision.action), vm_host_name(s, v, v->believed));
-	}
+	vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_CYCLE, .u.cycle = {
+	    .sensor = v->sc->su->set.sensor, .location = vm_host_name(s, v, v->believed),
+	    .known = known, .value = value, .count = c->count, .threshold = c->threshold,
+	    .has_low = c->has_low, .lowcount = c->lowcount, .lowthreshold = c->lowthreshold,
+	    .action = r->decision.action } });
 }
 
-/* A line as the collector writes it: "EPOCH DATE host: message". */
+/* An event in the daemon's words (src/journal.c), as the collector writes it:
+ * "EPOCH DATE host: message". */
 static void
-vm_log(struct sim *s, int tid, struct vm *v, double t, const char *fmt, ...)
+vm_say(struct sim *s, int tid, struct vm *v, double t, const struct journal_event *e)
 {
-	struct buf *b = &s->log[tid];
-	char msg[1024], date[64];
-	va_list ap;
+	char msg[JOURNAL_MSG], line[JOURNAL_LINE];
 
 	if (s->o->log == NULL)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	time_t e = (time_t)(s->sf->start + (int64_t)t);
-	struct tm tm;
-	localtime_r(&e, &tm);
-	strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Z %Y", &tm);
-	buf_printf(b, "%lld %s %s: %s\n", (long long)e, date, v->name, msg);
+	journal_message(e, msg, sizeof(msg));
+	journal_line(line, sizeof(line), s->sf->start + (int64_t)t, v->name, msg);
+	buf_printf(&s->log[tid], "%s\n", line);
 }
 
-/* The agent's words (src/agent.c agent_announce), so that log readers see the same. */
 static void
-vm_announce(struct sim *s, int tid, struct vm *v, double t, enum vmm_action a,
-    const char *target, const char *why)
+vm_note(struct sim *s, int tid, struct vm *v, double t, const char *text)
 {
-	switch (a) {
-	case VMM_ACT_MOVE_TO_BASE:
-		vm_log(s, tid, v, t, "Now using %s —moving to Base (%s)", target, why);
-		break;
-	case VMM_ACT_MOVE_FROM_HOME:
-		vm_log(s, tid, v, t, "Now using %s —moving from home (%s)", target, why);
-		break;
-	case VMM_ACT_MOVE_TO_HOME:
-		vm_log(s, tid, v, t, "Now using %s —moving home (%s)", target, why);
-		break;
-	default:
-		vm_log(s, tid, v, t, "Requesting migration of VM: %s", a == VMM_ACT_MOVE_UP ?
-		    "moving up" : a == VMM_ACT_MOVE_DOWN ? "moving down" : "just moving");
-		vm_log(s, tid, v, t, "Now using %s (%s)", target, why);
-	}
+	vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_NOTE, .u.note.text = text });
+}
+
+static void
+vm_warning(struct sim *s, int tid, struct vm *v, double t, const char *text)
+{
+	vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_WARNING, .u.note.text = text });
+}
+
+static void
+vm_sim_start(struct sim *s, int tid, struct vm *v, double t)
+{
+	vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_SIM_START, .u.sim_start = {
+	    .policy = v->sc->su->set.policy, .host = vm_host_name(s, v, v->loc) } });
 }
 
 /* ---- moves ---- */
@@ -353,14 +338,19 @@ vm_start_move(struct sim *s, struct vm *v, int target, enum vmm_action act, int 
 	v->mv_act = act;
 	v->mv_start = t;
 	v->mv_fail = 0;
-	v->mv_why = NULL;
+	v->mv_why = v->mv_detail = NULL;
+	v->mv_failure = VMM_FAIL_NONE;
 	if (sim_outage(sf, -1, t, t)) {
 		v->mv_fail = 1;
 		v->mv_why = "unreachable: the management server is down";
+		v->mv_failure = VMM_FAIL_UNREACHABLE;
+		v->mv_detail = "the management server is down";
 		v->mv_end = t + sf->mig.fail_unreachable;
 	} else if (sim_outage(sf, v->sc->host[target], t, t + dur)) {
 		v->mv_fail = 1;
 		v->mv_why = "timeout: the target host is down";
+		v->mv_failure = VMM_FAIL_TIMEOUT;
+		v->mv_detail = "the target host is down";
 		v->mv_end = t + sf->mig.fail_after;
 	} else {
 		v->mv_end = t + dur;
@@ -407,33 +397,45 @@ vm_restart(struct sim *s, int tid, struct vm *v, double t)
 	v->resting = v->skip_sensor = 0;
 	v->last_sample = t;
 	v->next_sample = t + v->dec.interval;
-	vm_log(s, tid, v, t, "Starting VMManage (simulated): policy %s on %s", v->sc->su->set.policy,
-	    vm_host_name(s, v, v->loc));
+	vm_sim_start(s, tid, v, t);
+}
+
+/* The outcome's bookkeeping, as the daemon does it (decide_moved): in the thesis's mode
+ * the decider learns nothing and only the guard counts the ping-pongs. */
+static void
+vm_moved(struct sim *s, struct vm *v, double t, struct decide_moved *o)
+{
+	struct decide_move m = { .outcome = v->mv_fail ? VMM_MOVE_FAILED : VMM_MOVE_CONFIRMED,
+		.from = vm_host_name(s, v, v->mv_from), .target = vm_host_name(s, v, v->mv_target),
+		.took = t - v->mv_start, .failure = v->mv_failure, .detail = v->mv_detail,
+		.cross_site = v->mv_cross, .mono = t, .wall = (double)s->sf->start + t };
+
+	decide_moved(&v->dec, &m, o);
 }
 
 static void
 vm_move_failed(struct sim *s, int tid, struct vm *v, double t)
 {
-	const char *to = vm_host_name(s, v, v->mv_target);
+	struct decide_moved o;
 
+	vm_moved(s, v, t, &o);
 	v->st.failed++;
-	if (!sim_thesis(s)) {
-		double wait = hosts_failed(&v->known, to, 0, v->mv_why, (double)s->sf->start + t);
-		guard_request_done(&v->guard);
-		vm_log(s, tid, v, t, "Move to %s failed (%s); backing off %s for %.0f s", to, v->mv_why,
-		    to, wait);
-	}
+	if (!sim_thesis(s))
+		vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_FAILED, .u.failed = {
+		    .target = vm_host_name(s, v, v->mv_target), .detail = v->mv_detail,
+		    .failure = v->mv_failure, .wait = o.wait, .failures = o.failures } });
 	vm_event(s, tid, v, t, "failed", v->mv_act, v->mv_from, v->mv_target, NULL, v->mv_why);
 }
 
 static void
 vm_move_done(struct sim *s, int tid, struct vm *v, double t)
 {
-	const char *from = vm_host_name(s, v, v->mv_from), *to = vm_host_name(s, v, v->mv_target);
 	double took = t - v->mv_start, down = v->mv_cross ? took : s->sf->mig.downtime;
-	char warn[256], detail[64];
+	struct decide_moved o;
+	char detail[64];
 
 	vm_checkpoint(v, t);
+	vm_moved(s, v, t, &o);
 	v->loc = v->mv_target;
 	v->down = 0;
 	v->st.moves++;
@@ -441,18 +443,14 @@ vm_move_done(struct sim *s, int tid, struct vm *v, double t)
 	v->st.move_time_sum += took;
 	v->st.down_s += down;
 	v->st.sla_s += down;
-	if (guard_moved(&v->guard, t, from, to, warn, sizeof(warn))) {
+	if (o.pingpong)
 		v->st.pingpong++;
-		if (!sim_thesis(s))
-			vm_log(s, tid, v, t, "Warning: %s", warn);
-	}
 	if (!sim_thesis(s)) {
-		hosts_succeeded(&v->known, to);
-		hosts_move_time(&v->known, from, to, took);
-		decide_arrived(&v->dec, t, from, to);
-		guard_request_done(&v->guard);
+		if (o.warn)
+			vm_warning(s, tid, v, t, o.why);
 		v->believed = v->loc;
-		vm_log(s, tid, v, t, "Move to %s confirmed in %.1f s", to, took);
+		vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_CONFIRMED,
+		    .u.confirmed = { .target = vm_host_name(s, v, v->mv_target), .seconds = took } });
 	}
 	snprintf(detail, sizeof(detail), "%.1f s", took);
 	vm_event(s, tid, v, t, sim_thesis(s) ? "moved" : "confirmed", v->mv_act, v->mv_from,
@@ -504,14 +502,18 @@ vm_request(struct sim *s, int tid, struct vm *v, const struct decide_result *r, 
 	char why[256];
 	if (decide_sent(&v->dec, &in, why, sizeof(why))) {
 		v->st.trips++;
-		vm_log(s, tid, v, t, "Warning: %s", why);
+		vm_warning(s, tid, v, t, why);
 	}
 	if (sim_thesis(s))
 		guard_request_done(&v->guard); /* nothing held back but the sleep */
 	vm_event(s, tid, v, t, "request", r->action, v->believed, target, r, r->reason);
 	if (r->choice[0])
-		vm_log(s, tid, v, t, "Chose %s: %s", r->target, r->choice);
-	vm_announce(s, tid, v, t, r->action, r->target, r->reason);
+		vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_CHOICE,
+		    .u.choice = { .target = r->target, .why = r->choice } });
+	struct journal_event ev[2];
+	size_t n = journal_request(r->action, r->target, r->reason, ev);
+	for (size_t i = 0; i < n; i++)
+		vm_say(s, tid, v, t, &ev[i]);
 	if (sim_thesis(s))
 		v->believed = target; /* the thesis assumed every request succeeded */
 	if (v->mv_active) {
@@ -561,24 +563,26 @@ vm_outcome(struct sim *s, int tid, struct vm *v, const struct decide_result *r, 
 	case DECIDE_SUPPRESSED:
 		v->st.suppressed++;
 		vm_event(s, tid, v, t, "suppressed", r->action, v->believed, -1, r, r->why);
-		vm_log(s, tid, v, t, "Suppressed %s%s%s from policy: %s", vmm_action_name(r->action),
-		    r->target[0] ? " to " : "", r->target, r->why);
+		vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_SUPPRESSED,
+		    .u.suppressed = { .action = r->action, .target = r->target, .origin = "policy",
+		    .why = r->why } });
 		break;
 	case DECIDE_NOTHING:
 		v->st.nothing++;
 		vm_event(s, tid, v, t, "nothing", r->action, v->believed, -1, r, r->why);
-		vm_log(s, tid, v, t, "%s", r->why);
+		vm_note(s, tid, v, t, r->why);
 		break;
 	case DECIDE_RECOMMEND:
 		v->st.recommended++;
 		vm_event(s, tid, v, t, "recommend", r->action, v->believed, -1, r, r->why);
-		vm_log(s, tid, v, t, "Recommend %s to %s: not acting, %s", vmm_action_name(r->action),
-		    r->target, r->why);
+		vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_RECOMMEND, .u.recommend = {
+		    .action = r->action, .target = r->target, .reason = r->reason, .choice = r->choice,
+		    .why = r->why } });
 		break;
 	case DECIDE_ERROR:
 		v->st.errors++;
 		vm_event(s, tid, v, t, "error", r->action, v->believed, -1, r, r->why);
-		vm_log(s, tid, v, t, "%s", r->why);
+		vm_note(s, tid, v, t, r->why);
 		break;
 	default:
 		break;
@@ -780,8 +784,7 @@ sim_loop(struct sim *s)
 	for (size_t i = 0; i < s->nvms; i++) {
 		struct vm *v = &s->vms[i];
 		vm_event(s, 0, v, 0, "start", VMM_ACT_NONE, -1, v->loc, NULL, v->sc->su->set.policy);
-		vm_log(s, 0, v, 0, "Starting VMManage (simulated): policy %s on %s",
-		    v->sc->su->set.policy, vm_host_name(s, v, v->loc));
+		vm_sim_start(s, 0, v, 0);
 		vm_demand(v, &s->cur);
 	}
 	sim_flush(s);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "journal.h"
 #include "sim/sim.h"
 
 #define OUT_PER_VM_MAX 24
@@ -110,11 +111,8 @@ static void
 out_header(FILE *f, const struct simfile *sf, size_t nvms)
 {
 	char date[64];
-	time_t t = (time_t)sf->start;
-	struct tm tm;
 
-	localtime_r(&t, &tm);
-	strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Z %Y", &tm);
+	journal_date(sf->start, date, sizeof(date));
 	fprintf(f, "vmmanage-sim: %s: %zu VMs on %zu hosts, %.4g days from %s\n", sf->path, nvms,
 	    sf->nhosts, sf->duration / 86400, date);
 }

@@ -1,4 +1,4 @@
-/* fuzz-sources: src/report/parse.c */
+/* fuzz-sources: src/report/parse.c src/journal.c src/cyclelog.c */
 /* libFuzzer target: vmmanage-report's line parser (thesis/collector lines, the collector's
  * and the agent's JSON, the simulator's CSV, cycle blocks) must take any bytes, line by
  * line with its state carried over, and return only bounded, terminated, finite fields. */

@@ -1,0 +1,17 @@
+#!/bin/bash
+# Each event's words are written once, in src/journal.c: no other source of the daemon,
+# the simulator or the report types them again (they drifted apart when they did).
+# The collector (src/collector/output.c) still writes the thesis's date itself: it links
+# libvmmcommon, not the core the journal is in.
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+
+cd "$top_srcdir" || die "no $top_srcdir"
+[ -f src/journal.c ] || die "no src/journal.c"
+for words in '"Move to ' '"Now using ' '"Requesting migration of VM' '"Suppressed ' '"Recommend ' \
+	'"Efficacy of the move ' '"Starting VMManage' '"Stopping VMManage' \
+	'"The endpoint reports the VM on ' '"cycle %s=' '"Chose %s' '"Warning: %s' '%a %b %e %H:%M:%S'; do
+	found=$(grep -rlF --include='*.c' -- "$words" src policies | grep -v -e '^src/journal\.c$' \
+		-e '^src/collector/' | tr '\n' ' ')
+	check "$words is written only in src/journal.c${found:+ (also in: $found)}" test -z "$found"
+done
+finish

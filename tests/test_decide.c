@@ -1,0 +1,175 @@
+/* decide_moved(): the bookkeeping after a move's outcome that the daemon and the simulator
+ * share. Where the VM is, the guard's ping-pong check and in-flight flag, the damper's
+ * arrival, efficacy, and what the host table learns (success, move time, backoff). */
+#include "config.h"
+
+#include <math.h>
+
+#include "decide.h"
+#include "tap.h"
+
+struct rig {
+	struct guard guard;
+	struct host_table known;
+	struct damper damp;
+	struct efficacy eff;
+	struct decider d;
+};
+
+static void
+rig_init(struct rig *r, int learning)
+{
+	struct damping_conf c = { .mode = VMM_MODE_AUTOMATIC, .warmup = 300, .min_stay = 0,
+		.min_stay_override = NAN };
+
+	guard_init(&r->guard, 0, 0);
+	hosts_init(&r->known, 3600, 60, 240, VMM_HIGHER_IS_WORSE);
+	damper_init(&r->damp, &c, 0);
+	efficacy_init(&r->eff, 3, VMM_HIGHER_IS_WORSE);
+	r->d = (struct decider){ .guard = &r->guard, .known = learning ? &r->known : NULL,
+		.damp = learning ? &r->damp : NULL, .eff = learning ? &r->eff : NULL,
+		.direction = VMM_HIGHER_IS_WORSE };
+}
+
+/* A request went out (the guard holds it in flight), and its outcome came. */
+static void
+rig_move(struct rig *r, const struct decide_move *m, struct decide_moved *o)
+{
+	guard_request_sent(&r->guard, m->mono);
+	decide_moved(&r->d, m, o);
+}
+
+static void
+test_confirmed(void)
+{
+	struct rig r;
+	struct decide_moved o;
+	char why[256];
+
+	rig_init(&r, 1);
+	hosts_failed(&r.known, "h2", 0, "earlier", 100);
+	for (int i = 0; i < 3; i++)
+		efficacy_sample(&r.eff, 60);
+	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_CONFIRMED, .from = "h1",
+	    .target = "h2", .took = 12.5, .mono = 1000, .wall = 5000 }, &o);
+	TAP_OK(o.located && o.confirmed, "confirmed: located and confirmed");
+	TAP_STR(o.location, "h2", "confirmed: where it was sent");
+	TAP_OK(!o.pingpong && !o.warn, "a first move is no ping-pong");
+	TAP_OK(guard_check(&r.guard, 1000, why, sizeof(why)) == GUARD_ALLOW,
+	    "the guard lets the next request out (%s)", why);
+	const struct host_info *h = hosts_find(&r.known, "h2");
+	TAP_OK(h != NULL && h->failures == 0 && h->retry_at == 0, "the target's failures are forgotten");
+	const struct move_time *tm = hosts_move_time_get(&r.known, "h1", "h2");
+	TAP_OK(tm != NULL && tm->count == 1 && fabs(tm->mean - 12.5) < 1e-9, "T_M h1 -> h2 learned");
+	TAP_OK(damper_warming(&r.damp, 1000) == 300, "the damper warms up from the arrival (%g)",
+	    damper_warming(&r.damp, 1000));
+	TAP_OK(r.eff.measuring && r.eff.cur.before == 60, "efficacy measures the move from a mean of 60");
+	TAP_STR(r.eff.cur.to, "h2", "efficacy: to");
+
+	/* the endpoint saw it elsewhere */
+	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_CONFIRMED, .from = "h2",
+	    .target = "h3", .location = "h4", .took = 3, .mono = 2000, .wall = 6000 }, &o);
+	TAP_STR(o.location, "h4", "the endpoint's word wins over the target");
+	TAP_OK(hosts_move_time_get(&r.known, "h2", "h4") != NULL, "T_M is learned for where it went");
+	hosts_free(&r.known);
+}
+
+static void
+test_unconfirmed(void)
+{
+	struct rig r;
+	struct decide_moved o;
+
+	rig_init(&r, 1);
+	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_UNCONFIRMED, .from = "h1",
+	    .target = "h2", .mono = 10, .wall = 10 }, &o);
+	TAP_OK(o.located && !o.confirmed, "unconfirmed: assumed where it was sent, not confirmed");
+	TAP_STR(o.location, "h2", "unconfirmed: the target");
+	TAP_OK(hosts_move_time_get(&r.known, "h1", "h2") == NULL, "no T_M from an unconfirmed move");
+	TAP_OK(!r.eff.measuring, "no efficacy from an unconfirmed move");
+	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_UNCONFIRMED, .from = "h2",
+	    .target = "h3", .location = "h2", .mono = 20, .wall = 20 }, &o);
+	TAP_OK(o.located && o.confirmed, "unconfirmed, but the endpoint said where: confirmed");
+	TAP_STR(o.location, "h2", "unconfirmed: the endpoint's word");
+	hosts_free(&r.known);
+}
+
+static void
+test_failed(void)
+{
+	struct rig r;
+	struct decide_moved o;
+	char why[320];
+
+	rig_init(&r, 1);
+	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_FAILED, .from = "h1", .target = "h2",
+	    .failure = VMM_FAIL_TIMEOUT, .detail = "the target host is down", .mono = 10, .wall = 100 }, &o);
+	TAP_OK(!o.located, "failed without a word on where: the location stays");
+	TAP_OK(o.wait == 60 && o.failures == 1, "first failure: 60 s, 1 in a row (%g, %d)", o.wait, o.failures);
+	TAP_OK(!hosts_available(&r.known, "h2", 150, why, sizeof(why)), "h2 backs off");
+	TAP_CONTAINS(why, "the target host is down", "the host table keeps the endpoint's words");
+	TAP_OK(guard_check(&r.guard, 10, why, sizeof(why)) == GUARD_ALLOW, "the guard is free again");
+	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_FAILED, .from = "h1", .target = "h2",
+	    .failure = VMM_FAIL_REFUSED, .mono = 20, .wall = 200 }, &o);
+	TAP_OK(o.wait == 120 && o.failures == 2, "second failure: doubled, 2 in a row (%g, %d)", o.wait, o.failures);
+	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_FAILED, .from = "h1", .target = "h3",
+	    .failure = VMM_FAIL_CONFIG, .location = "h1", .mono = 30, .wall = 300 }, &o);
+	TAP_OK(o.wait < 0, "a configuration failure passes the target over for good");
+	TAP_OK(o.located && o.confirmed, "failed, the endpoint says where: confirmed there");
+	TAP_STR(o.location, "h1", "failed: where the endpoint saw it");
+	TAP_OK(hosts_find(&r.known, "h3")->permanent, "h3 is permanent");
+	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_FAILED, .from = "h1", .target = "h4",
+	    .permanent = 1, .mono = 40, .wall = 400 }, &o);
+	TAP_OK(o.wait < 0, "the endpoint's permanent passes it over too");
+	hosts_free(&r.known);
+}
+
+static void
+test_pingpong(void)
+{
+	struct rig r;
+	struct decide_moved o;
+
+	rig_init(&r, 1);
+	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_CONFIRMED, .from = "h1",
+	    .target = "h2", .mono = 100, .wall = 100 }, &o);
+	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_CONFIRMED, .from = "h2",
+	    .target = "h1", .mono = 200, .wall = 200 }, &o);
+	TAP_OK(o.pingpong && o.warn, "back to h1 100 s later: a ping-pong, said");
+	TAP_CONTAINS(o.why, "ping-pong: back to h1", "the warning says where");
+	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_CONFIRMED, .from = "h1",
+	    .target = "h2", .cross_site = 1, .mono = 300, .wall = 300 }, &o);
+	TAP_OK(o.pingpong && !o.warn, "the site policy's trip: counted, not warned of");
+	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_CONFIRMED, .from = "",
+	    .target = "h1", .mono = 400, .wall = 400 }, &o);
+	TAP_OK(!o.pingpong, "from nowhere known: no ping-pong check");
+	hosts_free(&r.known);
+}
+
+/* The thesis's mode in the simulator: no learning, the guard only. */
+static void
+test_thesis(void)
+{
+	struct rig r;
+	struct decide_moved o;
+
+	rig_init(&r, 0);
+	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_FAILED, .from = "h1", .target = "h2",
+	    .failure = VMM_FAIL_TIMEOUT, .mono = 10, .wall = 10 }, &o);
+	TAP_OK(o.wait == 0 && o.failures == 1 && r.known.nhosts == 0, "nothing learned without a host table");
+	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_CONFIRMED, .from = "h1", .target = "h2",
+	    .mono = 20, .wall = 20 }, &o);
+	TAP_OK(o.located && r.known.npairs == 0 && !r.eff.measuring, "confirmed: located, nothing learned");
+	hosts_free(&r.known);
+}
+
+int
+main(void)
+{
+	test_confirmed();
+	test_unconfirmed();
+	test_failed();
+	test_pingpong();
+	test_thesis();
+	return tap_done();
+}
