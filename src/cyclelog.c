@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/strutil.h"
 #include "cyclelog.h"
 #include "journal.h"
 
@@ -92,21 +93,6 @@ cyclelog_close(struct cyclelog *cl)
 	memset(cl, 0, sizeof(*cl));
 }
 
-void
-json_put_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
 static void
 cyclelog_number(FILE *f, double v)
 {
@@ -150,9 +136,9 @@ cyclelog_json_cycle(FILE *f, const struct cycle_record *r)
 	const struct vmm_policy_counters *c = r->counters;
 
 	fprintf(f, "{\"type\":\"cycle\",\"time\":%" PRId64 ",\"host\":", r->sample.time);
-	json_put_string(f, r->host);
+	vmm_json_put(f, r->host);
 	fputs(",\"sensor\":", f);
-	json_put_string(f, r->sensor);
+	vmm_json_put(f, r->sensor);
 	fputs(",\"value\":", f);
 	if (r->sample.known)
 		cyclelog_number(f, r->sample.value);
@@ -160,11 +146,11 @@ cyclelog_json_cycle(FILE *f, const struct cycle_record *r)
 		fputs("null", f);
 	if (!r->sample.known) {
 		fputs(",\"why\":", f);
-		json_put_string(f, r->reading ? r->reading->why : "");
+		vmm_json_put(f, r->reading ? r->reading->why : "");
 	}
 	for (size_t i = 0; r->reading && i < r->reading->nextra; i++) {
 		fputc(',', f);
-		json_put_string(f, r->reading->extra[i].key);
+		vmm_json_put(f, r->reading->extra[i].key);
 		fputc(':', f);
 		cyclelog_number(f, r->reading->extra[i].value);
 	}
@@ -178,10 +164,10 @@ cyclelog_json_cycle(FILE *f, const struct cycle_record *r)
 	    vmm_action_name(r->action));
 	if (r->reason && *r->reason) {
 		fputs(",\"reason\":", f);
-		json_put_string(f, r->reason);
+		vmm_json_put(f, r->reason);
 	}
 	fputs(",\"location\":", f);
-	json_put_string(f, r->location ? r->location : "");
+	vmm_json_put(f, r->location ? r->location : "");
 	fputs("}\n", f);
 }
 

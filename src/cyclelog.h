@@ -34,7 +34,5 @@ void cyclelog_cycle(struct cyclelog *cl, const struct cycle_record *r);
 /* `EPOCH DATE host: message`, the collector's line format, so both logs read alike. */
 void cyclelog_event(struct cyclelog *cl, int64_t when, const char *host, const char *kind,
     const char *msg);
-/* Write s as a JSON string (with quotes). */
-void json_put_string(FILE *f, const char *s);
 
 #endif

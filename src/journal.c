@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cyclelog.h"
+#include "common/strutil.h"
 #include "journal.h"
 #include "spannum.h"
 
@@ -572,10 +572,10 @@ void
 journal_put_json(FILE *f, int64_t when, const char *host, const char *name, const char *msg)
 {
 	fprintf(f, "{\"type\":\"event\",\"time\":%" PRId64 ",\"host\":", when);
-	json_put_string(f, host);
+	vmm_json_put(f, host);
 	fputs(",\"event\":", f);
-	json_put_string(f, name);
+	vmm_json_put(f, name);
 	fputs(",\"message\":", f);
-	json_put_string(f, msg);
+	vmm_json_put(f, msg);
 	fputs("}\n", f);
 }

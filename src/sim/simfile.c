@@ -14,6 +14,7 @@
 #include <libconfig.h>
 
 #include "conf.h"
+#include "common/strutil.h"
 #include "sim/sim.h"
 
 struct sfctx {
@@ -42,29 +43,6 @@ sf_fail(struct sfctx *c, const config_setting_t *s, const char *fmt, ...)
 	return -1;
 }
 
-/* Edit distance, for "did you mean". */
-static size_t
-sf_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[64];
-
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t prev = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cur = row[j], sub = prev + (a[i - 1] != b[j - 1]);
-			size_t best = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
-			row[j] = sub < best ? sub : best;
-			prev = cur;
-		}
-	}
-	return row[lb];
-}
-
 /* Every member of a group must be one of `keys`. */
 static int
 sf_keys(struct sfctx *c, const config_setting_t *g, const char *what, const char *const *keys)
@@ -72,12 +50,12 @@ sf_keys(struct sfctx *c, const config_setting_t *g, const char *what, const char
 	for (int i = 0; i < config_setting_length(g); i++) {
 		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
 		const char *name = config_setting_name(m), *best = NULL;
-		size_t bd = 99;
+		size_t bd = VMM_EDIT_FAR;
 		int known = 0;
 		if (name == NULL)
 			continue;
 		for (const char *const *k = keys; *k; k++) {
-			size_t d = sf_distance(name, *k);
+			size_t d = vmm_edit_distance(name, *k);
 			if (d == 0)
 				known = 1;
 			if (d < bd)
