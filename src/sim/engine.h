@@ -1,0 +1,149 @@
+/* The engine's private parts: a simulated VM, the conf it runs, and the run's state. */
+#ifndef VMM_SIM_ENGINE_H
+#define VMM_SIM_ENGINE_H
+
+#include <pthread.h>
+
+#include "decide.h"
+#include "host.h"
+#include "journal.h"
+#include "setup.h"
+#include "sim/sim.h"
+
+#define SIM_QUEUE 4
+
+/* One distinct vmmanage.conf, loaded once, shared by the VMs that name it. */
+struct simconf {
+	char *path;
+	struct setup *su;
+	struct topology topo;
+	size_t topo_index;
+	size_t nlocal;
+	int *host;                  /* local index -> simulation host */
+	enum host_class *cls;       /* local index -> array, base or away */
+	int *at_home;               /* local index -> target_at_home() */
+	int base;                   /* local index of the base, -1 */
+	int first;                  /* where a VM starts by default */
+	struct vmm_policy_env env;
+};
+
+struct vm {
+	char *name;
+	const struct sim_vmspec *spec;
+	struct simconf *sc;
+	size_t copy;                /* which of the spec's count */
+	void *pstate;
+	struct guard guard;
+	struct host_table known;
+	struct damper damp;
+	struct efficacy eff;
+	struct decider dec;
+	struct rng noise, moves;
+	struct gen_state demand;
+	double sla;
+	int loc, believed;          /* local indexes; believed: where the agent thinks it is */
+	double d, q;                /* this step's demand and indicator quantile */
+	double next_sample, last_sample, since;
+	int resting, skip_sensor, down, traced;
+	/* the move with the endpoint, and (thesis) the ones queued behind it */
+	int mv_active, mv_target, mv_from, mv_cross, mv_fail;
+	enum vmm_action mv_act;
+	double mv_start, mv_end;
+	const char *mv_why;         /* a failure in the events CSV: "timeout: the target host is down" */
+	enum vmm_failure mv_failure; /* and as the endpoint would say it: its class and detail */
+	const char *mv_detail;
+	int queue[SIM_QUEUE];
+	enum vmm_action queue_act[SIM_QUEUE];
+	int nqueue;
+	struct vm_stats st;
+};
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+struct stepinfo {
+	double t;
+	int64_t epoch;
+	int wday;
+	double local;
+};
+
+struct sim {
+	const struct simfile *sf;
+	const struct sim_opts *o;
+	struct simconf *confs;
+	size_t nconfs;
+	struct vm *vms;
+	size_t nvms, nhours, nsteps;
+	double step;
+	struct gen_state *bg;
+	struct rng *bgrng;
+	double *load, *util;
+	int *endpoint_down;         /* per step */
+	struct stepinfo cur, next;
+	/* threads */
+	int nthreads;
+	pthread_barrier_t bar;
+	pthread_mutex_t gate_m;
+	pthread_cond_t gate_c;
+	int gate;                   /* 1: go, -1: stop before starting */
+	struct buf *events, *log;   /* per thread */
+	size_t k;                   /* the step being run */
+	int done;
+};
+
+/* The thesis's behaviour: round robin, fixed sleep, no guard. */
+static inline int
+sim_thesis(const struct sim *s)
+{
+	return s->o->thesis;
+}
+
+static inline size_t
+sim_hour(const struct sim *s, double t)
+{
+	size_t h = t > 0 ? (size_t)(t / 3600) : 0;
+
+	return h < s->nhours ? h : s->nhours - 1;
+}
+
+/* vm.c: one VM, its hosts and its residency */
+const char *vm_host_name(const struct sim *s, const struct vm *v, int local);
+int vm_local(const struct sim *s, const struct vm *v, const char *name);
+void vm_checkpoint(struct vm *v, double t);
+void vm_guard_init(const struct sim *s, struct vm *v);
+int vm_init(struct sim *s, struct vm *v, const struct sim_vmspec *spec, size_t copy, char *err,
+    size_t errlen);
+void vm_free(struct vm *v);
+
+/* vmlog.c: the events CSV and the collector's thesis format */
+void vm_event(struct sim *s, int tid, struct vm *v, double t, const char *event,
+    enum vmm_action act, int from, int to, const struct decide_result *r, const char *detail);
+void vm_cycle_event(struct sim *s, int tid, struct vm *v, double t, double value, int known,
+    const struct decide_result *r);
+void vm_say(struct sim *s, int tid, struct vm *v, double t, const struct journal_event *e);
+void vm_note(struct sim *s, int tid, struct vm *v, double t, const char *text);
+void vm_warning(struct sim *s, int tid, struct vm *v, double t, const char *text);
+void vm_sim_start(struct sim *s, int tid, struct vm *v, double t);
+
+/* move.c: a move with the endpoint, from its start to its outcome */
+void vm_start_move(struct sim *s, struct vm *v, int target, enum vmm_action act, int cross,
+    double t);
+void vm_finish_move(struct sim *s, int tid, struct vm *v);
+
+/* sample.c: a VM's samples through the decider */
+void vm_step(struct sim *s, int tid, struct vm *v, double t1);
+void vm_demand(struct vm *v, const struct stepinfo *si);
+
+/* simconf.c: setting up the confs, VMs and hosts, and freeing them */
+int sim_vms(struct sim *s, char *err, size_t errlen);
+double sim_default_step(const struct sim *s);
+int sim_hosts(struct sim *s, char *err, size_t errlen);
+void sim_free(struct sim *s);
+
+/* result.c */
+struct sim_result *sim_result(struct sim *s, double seconds);
+
+#endif
