@@ -1,4 +1,4 @@
-/* fuzz-sources: src/conf.c src/keys.c src/common/secret.c src/common/strutil.c */
+/* fuzz-sources: src/conf.c src/conf_include.c src/conf_get.c src/conf_check.c src/keys.c src/common/secret.c src/common/strutil.c */
 /* fuzz-pkgs: libconfig */
 /* libFuzzer target: vmmanage.conf parsing, typed lookups and the unknown-key check must
  * take any text and answer with a value or a message, never crash. */
