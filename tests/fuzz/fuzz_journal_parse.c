@@ -1,4 +1,4 @@
-/* fuzz-sources: src/journal.c src/cyclelog.c */
+/* fuzz-sources: src/journal.c src/common/strutil.c */
 /* libFuzzer target: the journal's message parser (what vmmanage-report reads from any
  * log) must take any bytes, give a kind in range and spans inside the message, and read
  * back what it would write: a parsed request, outcome or cycle formats and parses again
