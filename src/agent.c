@@ -23,7 +23,7 @@
 #include "ev.h"
 #include "guard.h"
 #include "hosts.h"
-#include "log.h"
+#include "common/log.h"
 #include "logship.h"
 #include "setup.h"
 #include "state.h"

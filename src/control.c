@@ -22,7 +22,7 @@
 #include "common/buf.h"
 #include "control.h"
 #include "ev.h"
-#include "log.h"
+#include "common/log.h"
 
 #define CONTROL_LINE_MAX 512        /* a request line, without its LF */
 #define CONTROL_CLIENT_TIMEOUT 5    /* seconds a client has to send its line */

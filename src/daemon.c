@@ -18,7 +18,7 @@
 #include "daemon.h"
 #include "ev.h"
 #include "host.h"
-#include "log.h"
+#include "common/log.h"
 #include "setup.h"
 #include "state.h"
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "ev.h"
-#include "log.h"
+#include "common/log.h"
 #include "worker.h"
 
 struct worker {
