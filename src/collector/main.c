@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "common/daemonize.h"
 
 #ifndef VMM_SYSCONFDIR
 #define VMM_SYSCONFDIR "/etc"
@@ -201,98 +202,15 @@ collector_drop_privileges(const struct collector_conf *conf)
 		fatalx("could regain root after dropping privileges");
 }
 
-/* The parent returns only when the daemon is ready (pid file written, privileges
- * dropped) or with the reason it is not, as the agent does: an init script that sees 0
- * can trust it. */
-/* A child that failed after writing its pid file may no longer be able to remove it
- * (it dropped privileges): the parent, still root, does, if it names that child. */
-static void
-collector_unlink_stale_pid(const char *path, pid_t child)
-{
-	FILE *f;
-	long pid = 0;
-
-	if (path == NULL || (f = fopen(path, "re")) == NULL)
-		return;
-	if (fscanf(f, "%ld", &pid) == 1 && pid == (long)child)
-		unlink(path);
-	fclose(f);
-}
-
-static void
-collector_wait_ready(int fd, const char *pid_file, pid_t child)
-{
-	char buf[4096];
-	size_t used = 0;
-	ssize_t n;
-
-	while (used < sizeof(buf) - 1 && ((n = read(fd, buf + used, sizeof(buf) - 1 - used)) > 0 ||
-	    (n < 0 && errno == EINTR)))
-		if (n > 0)
-			used += (size_t)n;
-	buf[used] = '\0';
-	if (strcmp(buf, "ready\n") == 0)
-		_exit(0);
-	collector_unlink_stale_pid(pid_file, child);
-	fputs(used ? buf : "vmmanage-collector: the daemon exited before it was ready (see syslog)\n", stderr);
-	_exit(1);
-}
-
-static int
-collector_daemonize(const char *pid_file)
-{
-	int ready[2], fd;
-
-	if (pipe2(ready, O_CLOEXEC) < 0)
-		fatal("pipe");
-	pid_t pid = fork();
-	if (pid < 0)
-		fatal("fork");
-	if (pid > 0) {
-		close(ready[1]);
-		collector_wait_ready(ready[0], pid_file, pid);
-	}
-	close(ready[0]);
-	setsid();
-	if (chdir("/") < 0)
-		fatal("chdir /");
-	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-	log_set_ready_fd(ready[1]);
-	return ready[1];
-}
-
-static void
-collector_ready(int fd)
-{
-	if (fd < 0)
-		return;
-	log_set_ready_fd(-1);
-	if (write(fd, "ready\n", 6) != 6)
-		log_warn("cannot tell the parent it is ready");
-	close(fd);
-}
-
-/* Written as root, in a directory root controls (the run directory): not following a
- * link there is only belt and braces. */
+/* As root, in a directory root controls (the run directory), before dropping
+ * privileges; see pidfile_create. */
 static void
 collector_write_pid(const char *path)
 {
-	FILE *f;
-	int fd;
+	char err[1024];
 
-	if (path == NULL)
-		return;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || (f = fdopen(fd, "w")) == NULL)
-		fatal("pid_file %s", path);
-	fprintf(f, "%ld\n", (long)getpid());
-	fclose(f);
+	if (path != NULL && pidfile_create(path, err, sizeof(err)) < 0)
+		fatalx("%s", err);
 }
 
 static void
@@ -367,15 +285,18 @@ main(int argc, char **argv)
 	int fds[COLLECTOR_MAX_LISTEN];
 	collector_setup_root(&conf, fds, &keys);
 	int ready = -1;
+	/* the parent returns only when the daemon is ready (pid file written, privileges
+	 * dropped) or with the reason it is not: an init script that sees 0 can trust it */
 	if (!o.foreground) {
-		ready = collector_daemonize(conf.pid_file);
+		if ((ready = daemonize(conf.pid_file)) < 0)
+			fatal("cannot detach");
 		log_init("vmmanage-collector", 0, o.debug);
 	}
 	collector_write_pid(conf.pid_file);
 	collector_drop_privileges(&conf);
 	struct collector *s = collector_setup_user(&conf, fds, &out, &db, keys);
 	collector_signals();
-	collector_ready(ready);
+	daemonize_ready(ready);
 	log_info("listening on %zu address(es), writing %s", conf.nlisten, conf.output);
 	int rc = collector_run(s, &collector_stop, &collector_hup);
 	collector_free(s);
