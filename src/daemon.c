@@ -24,6 +24,7 @@
 
 static volatile sig_atomic_t got_hup, got_term;
 static int sig_pipe[2] = { -1, -1 };
+static struct ev_loop *the_loop;
 static struct agent *the_agent;
 static char *the_pid_file;
 
@@ -54,7 +55,7 @@ daemon_signal_ready(int fd, int revents, void *arg)
 		;
 	if (got_term) {
 		log_info("terminating on signal");
-		ev_stop();
+		ev_stop(the_loop);
 		return;
 	}
 	if (got_hup) {
@@ -82,7 +83,7 @@ daemon_signals(char *err, size_t errlen)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	return ev_fd_add(sig_pipe[0], POLLIN, daemon_signal_ready, NULL);
+	return ev_fd_add(the_loop, sig_pipe[0], POLLIN, daemon_signal_ready, NULL);
 }
 
 /* One line per request; see control.h. */
@@ -147,7 +148,7 @@ daemon_start_agent(struct setup *su, const char *config, char *err, size_t errle
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	struct agent *a = agent_new(su, config, err, errlen);
+	struct agent *a = agent_new(the_loop, su, config, err, errlen);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return a;
 }
@@ -169,23 +170,27 @@ daemon_run(const char *config, int foreground, int debug)
 	}
 	log_init("vmmanage", foreground, debug);
 	umask(027);
-	ev_init();
 	/* the control socket before the agent's threads: its umask is the process's */
+	if ((the_loop = ev_loop_new()) == NULL) {
+		snprintf(err, sizeof(err), "out of memory");
+		setup_free(su);
+		goto fail;
+	}
 	if (daemon_pidfile(su->set.pid_file, err, sizeof(err)) < 0 ||
 	    daemon_signals(err, sizeof(err)) < 0 ||
-	    control_listen(su->set.control_socket, daemon_control, NULL, err, sizeof(err)) < 0) {
+	    control_listen(the_loop, su->set.control_socket, daemon_control, NULL, err, sizeof(err)) < 0) {
 		setup_free(su);
 		goto fail;
 	}
 	if ((the_agent = daemon_start_agent(su, config, err, sizeof(err))) == NULL)
 		goto fail;
 	daemonize_ready(ready);
-	int rc = ev_run() < 0 ? 1 : 0;
+	int rc = ev_run(the_loop) < 0 ? 1 : 0;
 	control_close();
 	agent_free(the_agent);
 	unlink(the_pid_file);
 	free(the_pid_file);
-	ev_free();
+	ev_loop_free(the_loop);
 	return rc;
 fail:
 	/* clean up before the parent hears of the failure: when it returns, an init script
@@ -198,6 +203,6 @@ fail:
 	free(the_pid_file);
 	the_pid_file = NULL;
 	daemonize_failed(ready, err);
-	ev_free();
+	ev_loop_free(the_loop);
 	return 1;
 }

@@ -45,6 +45,7 @@
 enum ls_state { LS_BACKOFF, LS_RESOLVING, LS_CONNECTING, LS_HELLO, LS_AUTH, LS_STREAMING };
 
 struct logship {
+	struct ev_loop *loop;
 	char *host, *port, hostname[256];
 	enum logship_protocol proto;
 	double ack_timeout;
@@ -97,12 +98,13 @@ ls_ares_io(int fd, int revents, void *arg)
 static void
 ls_ares_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 {
+	struct logship *ls = data;
 	short ev = (short)((readable ? POLLIN : 0) | (writable ? POLLOUT : 0));
 
 	if (ev == 0)
-		ev_fd_del(fd);
-	else if (ev_fd_add(fd, ev, ls_ares_io, data) < 0)
-		ev_fd_mod(fd, ev);
+		ev_fd_del(ls->loop, fd);
+	else if (ev_fd_add(ls->loop, fd, ev, ls_ares_io, ls) < 0)
+		ev_fd_mod(ls->loop, fd, ev);
 }
 
 static double
@@ -126,7 +128,7 @@ static void
 ls_close(struct logship *ls)
 {
 	if (ls->fd >= 0) {
-		ev_fd_del(ls->fd);
+		ev_fd_del(ls->loop, ls->fd);
 		close(ls->fd);
 		ls->fd = -1;
 	}
@@ -200,7 +202,7 @@ ls_resolve(struct logship *ls)
 	ls_set_timer(ls, LS_RESOLVE_TIMEOUT);
 	ares_getaddrinfo(ls->ch, ls->host, ls->port, &hints, ls_resolved, ls);
 	if (ls->state == LS_RESOLVING && ls->ares_timer == NULL)
-		ls->ares_timer = ev_timer_add(0.05, ls_ares_tick, ls);
+		ls->ares_timer = ev_timer_add(ls->loop, 0.05, ls_ares_tick, ls);
 }
 
 static void
@@ -224,7 +226,7 @@ ls_connect_next(struct logship *ls)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
 		if ((connect(fd, n->ai_addr, n->ai_addrlen) == 0 || errno == EINPROGRESS) &&
-		    ev_fd_add(fd, POLLOUT, ls_io, ls) == 0) {
+		    ev_fd_add(ls->loop, fd, POLLOUT, ls_io, ls) == 0) {
 			ls->fd = fd;
 			ls->state = LS_CONNECTING;
 			ls_set_timer(ls, LS_CONNECT_TIMEOUT);
@@ -241,7 +243,7 @@ ls_want_out(struct logship *ls, int on)
 {
 	if (ls->want_out != on) {
 		ls->want_out = on;
-		ev_fd_mod(ls->fd, (short)(POLLIN | (on ? POLLOUT : 0)));
+		ev_fd_mod(ls->loop, ls->fd, (short)(POLLIN | (on ? POLLOUT : 0)));
 	}
 }
 
@@ -316,7 +318,7 @@ ls_on_connect(struct logship *ls)
 		ls_connect_next(ls);
 		return;
 	}
-	ev_fd_mod(ls->fd, POLLIN);
+	ev_fd_mod(ls->loop, ls->fd, POLLIN);
 	if (ls->proto == LOGSHIP_SYSLOG) {
 		ls_connected(ls);
 		return;
@@ -665,6 +667,7 @@ logship_new(const struct logship_conf *conf, char *err, size_t errlen)
 		free(ls);
 		return NULL;
 	}
+	ls->loop = conf->loop;
 	ls->fd = -1;
 	vmm_buf_init(&ls->out, 65536, LS_OUT_CAP);
 	ls->proto = conf->protocol;
@@ -680,7 +683,7 @@ logship_new(const struct logship_conf *conf, char *err, size_t errlen)
 	    (ls->rec = malloc(LS_REC_CAP)) == NULL ||
 	    (ls->sp = lspool_open(conf->state_dir ? conf->state_dir : ".", conf->spool_max_bytes,
 	    !conf->no_sync, err, errlen)) == NULL ||
-	    (ls->timer = ev_timer_add(0, ls_timer, ls)) == NULL) {
+	    (ls->timer = ev_timer_add(ls->loop, 0, ls_timer, ls)) == NULL) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "logship: out of memory");
 		logship_free(ls);
