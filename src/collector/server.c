@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "server.h"
 
 #define COLLECTOR_MAX_EVENTS 256
@@ -27,10 +28,7 @@
 double
 collector_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return vmm_mono_now();
 }
 
 struct collector *
