@@ -10,10 +10,11 @@
 
 #include "common/log.h"
 
+/* Set at start-up; log_debugging and log_ready_fd may change while worker threads log. */
 static const char *log_name = "vmmanage";
 static int log_foreground = 1;
-static int log_debugging;
-static int log_ready_fd = -1; /* the parent still waits: fatal messages go to it too */
+static _Atomic int log_debugging;
+static _Atomic int log_ready_fd = -1; /* the parent still waits: fatal messages go to it too */
 
 void
 log_init(const char *ident, int foreground, int debug)
@@ -60,8 +61,9 @@ log_emit(int prio, int with_errno, int to_ready, const char *fmt, va_list ap)
 		fprintf(stderr, "%s: %s\n", log_name, buf);
 	else
 		syslog(prio, "%s", buf);
-	if (to_ready && log_ready_fd >= 0)
-		dprintf(log_ready_fd, "%s: %s\n", log_name, buf);
+	int ready_fd = log_ready_fd;
+	if (to_ready && ready_fd >= 0)
+		dprintf(ready_fd, "%s: %s\n", log_name, buf);
 	errno = saved;
 }
 
