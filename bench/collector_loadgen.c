@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/wire.h"
+
 enum mode { M_THESIS, M_SYSLOG, M_AGENT, M_STALL, M_IDLE };
 
 struct lg_conn {
@@ -63,8 +65,22 @@ lg_line(struct lg_conn *c, long i)
 		c->outlen += (size_t)sprintf(c->out + c->outlen, "lg%d: %s\n", c->id, body);
 	else if (mode == M_SYSLOG)
 		c->outlen += (size_t)sprintf(c->out + c->outlen, "<13>May  6 14:44:23 lg%d bench: %s\n", c->id, body);
-	else
-		c->outlen += (size_t)sprintf(c->out + c->outlen, "M %ld %ld %d\n%s\n", i, (long)time(NULL), bl, body);
+	else {
+		c->outlen += wire_msghdr_format(c->out + c->outlen, 1024, (uint64_t)i,
+		    (int64_t)time(NULL), (size_t)bl, NULL);
+		c->outlen += (size_t)sprintf(c->out + c->outlen, "%s\n", body);
+	}
+}
+
+/* The greeting of connection i: VMM1, so that no key is needed. */
+static size_t
+lg_hello(char *out, size_t cap, int i)
+{
+	struct wire_session ss = { .version = WIRE_V1 };
+
+	snprintf(ss.host, sizeof(ss.host), "lg%d", i);
+	snprintf(ss.boot, sizeof(ss.boot), "b%lx%d", (long)time(NULL), (int)getpid());
+	return wire_hello_format(out, cap, &ss);
 }
 
 static int
@@ -115,11 +131,14 @@ lg_read(struct lg_conn *c, int *live)
 	c->inlen += (size_t)n;
 	c->in[c->inlen] = '\0';
 	for (p = c->in; (lf = strchr(p, '\n')) != NULL; p = lf + 1) {
-		long v;
-		if (sscanf(p, "VMM1 OK %ld", &v) == 1)
+		struct wire_reply r;
+		char err[128];
+		if (wire_reply_parse(p, (size_t)(lf - p), WIRE_V1, &r, err, sizeof(err)) < 0)
+			continue;
+		if (r.kind == WIRE_REPLY_OK)
 			c->hello_ok = 1;
-		else if (sscanf(p, "A %ld", &v) == 1)
-			c->acked = v;
+		else if (r.kind == WIRE_REPLY_ACK)
+			c->acked = (long)r.seq;
 	}
 	c->inlen -= (size_t)(p - c->in);
 	memmove(c->in, p, c->inlen);
@@ -261,7 +280,7 @@ main(int argc, char **argv)
 		}
 		c->out = malloc(512 * 1024);
 		if (mode == M_AGENT)
-			c->outlen = (size_t)sprintf(c->out, "VMM1 HELLO lg%d b%lx%d\n", i, (long)time(NULL), getpid());
+			c->outlen = lg_hello(c->out, 512 * 1024, i);
 		else if (mode == M_STALL)
 			c->outlen = (size_t)sprintf(c->out, "stall%d: this line never ends", i);
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.ptr = c };

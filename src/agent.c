@@ -23,8 +23,8 @@
 #include "ev.h"
 #include "guard.h"
 #include "hosts.h"
+#include "common/log.h"
 #include "journal.h"
-#include "log.h"
 #include "logship.h"
 #include "setup.h"
 #include "state.h"
@@ -44,6 +44,7 @@ struct agent_episode {
 };
 
 struct agent {
+	struct ev_loop *loop;
 	struct setup *su;
 	struct setup *pending;       /* a reload waiting for the workers to go idle */
 	char *config_path;
@@ -222,7 +223,7 @@ agent_ship_update(struct agent *a, char *err, size_t errlen)
 		.protocol = s->collector_syslog ? LOGSHIP_SYSLOG : LOGSHIP_VMMANAGE,
 		.hostname = host_hostname(), .state_dir = s->state_dir,
 		.spool_max_bytes = (uint64_t)s->spool_max_bytes, .key_file = s->collector_key_file,
-		.warn = agent_ship_warn };
+		.warn = agent_ship_warn, .loop = a->loop };
 	if ((a->ship = logship_new(&lc, err, errlen)) == NULL)
 		return -1;
 	return 0;
@@ -1162,7 +1163,7 @@ agent_check_dirs(const struct setup *su, FILE *out)
 }
 
 struct agent *
-agent_new(struct setup *su, const char *config_path, char *err, size_t errlen)
+agent_new(struct ev_loop *loop, struct setup *su, const char *config_path, char *err, size_t errlen)
 {
 	struct agent *a = calloc(1, sizeof(*a));
 
@@ -1173,6 +1174,7 @@ agent_new(struct setup *su, const char *config_path, char *err, size_t errlen)
 		return NULL;
 	}
 	err[0] = '\0';
+	a->loop = loop;
 	a->su = su;
 	a->prev_known = -1;
 	host_set_hostname(su->set.hostname);
@@ -1181,9 +1183,9 @@ agent_new(struct setup *su, const char *config_path, char *err, size_t errlen)
 	damper_init(&a->damp, &su->set.damping, ev_now());
 	efficacy_init(&a->eff, (size_t)su->set.efficacy_window, su->set.direction);
 	if (agent_open(a, err, errlen) < 0 || agent_ship_update(a, err, errlen) < 0 ||
-	    (a->sensor_w = worker_new("sensor")) == NULL ||
-	    (a->endpoint_w = worker_new("endpoint")) == NULL ||
-	    (a->tick = ev_timer_add(0, agent_tick, a)) == NULL) {
+	    (a->sensor_w = worker_new(a->loop, "sensor")) == NULL ||
+	    (a->endpoint_w = worker_new(a->loop, "endpoint")) == NULL ||
+	    (a->tick = ev_timer_add(a->loop, 0, agent_tick, a)) == NULL) {
 		if (!*err)
 			snprintf(err, errlen, "cannot start the workers");
 		agent_free(a);

@@ -8,10 +8,12 @@
 #include <vmmanage/module.h>
 
 struct agent;
+struct ev_loop;
 struct setup;
 
 /* Takes ownership of su. Opens the logs and the state, starts the workers and the cycle. */
-struct agent *agent_new(struct setup *su, const char *config_path, char *err, size_t errlen);
+struct agent *agent_new(struct ev_loop *loop, struct setup *su, const char *config_path, char *err,
+    size_t errlen);
 void agent_free(struct agent *a);
 
 /* Ask for an action as `origin` ("policy", "cli"). 0 sent to the endpoint, 1 nothing to

@@ -22,7 +22,7 @@
 #include "common/buf.h"
 #include "control.h"
 #include "ev.h"
-#include "log.h"
+#include "common/log.h"
 
 #define CONTROL_LINE_MAX 512        /* a request line, without its LF */
 #define CONTROL_CLIENT_TIMEOUT 5    /* seconds a client has to send its line */
@@ -52,6 +52,7 @@ struct control_episode {
 	struct ev_timer *timer;
 };
 
+static struct ev_loop *control_loop;
 static int control_fd = -1;
 static int control_spare = -1;      /* /dev/null, given up to refuse a client at EMFILE */
 static int control_fd_ceiling;      /* a client's descriptor must be below this */
@@ -110,7 +111,7 @@ control_episode_note(const char *why, unsigned refused, unsigned paused)
 		    "kept for the cycle)", why, CONTROL_CLIENTS_MAX, CONTROL_FD_RESERVE);
 		control_ep.why = why;
 		control_ep.first = now;
-		control_ep.timer = ev_timer_add(CONTROL_QUIET, control_episode_end, NULL);
+		control_ep.timer = ev_timer_add(control_loop, CONTROL_QUIET, control_episode_end, NULL);
 	}
 	control_ep.refused += refused;
 	control_ep.pauses += paused;
@@ -154,7 +155,7 @@ control_resume(void *arg)
 	if (control_spare < 0)
 		control_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (control_fd >= 0)
-		ev_fd_mod(control_fd, POLLIN);
+		ev_fd_mod(control_loop, control_fd, POLLIN);
 	return -1;
 }
 
@@ -174,8 +175,8 @@ control_out_of_fds(int lfd)
 			return;
 	}
 	if (control_pause_timer == NULL &&
-	    (control_pause_timer = ev_timer_add(CONTROL_PAUSE, control_resume, NULL)) != NULL) {
-		ev_fd_mod(lfd, 0);
+	    (control_pause_timer = ev_timer_add(control_loop, CONTROL_PAUSE, control_resume, NULL)) != NULL) {
+		ev_fd_mod(control_loop, lfd, 0);
 		control_episode_note("out of file descriptors", 0, 1);
 	}
 }
@@ -185,7 +186,7 @@ control_out_of_fds(int lfd)
 static void
 control_client_free(struct control_client *c)
 {
-	ev_fd_del(c->fd);
+	ev_fd_del(control_loop, c->fd);
 	control_close_quietly(c->fd);
 	ev_timer_del(c->timer);
 	if (c->prev != NULL)
@@ -302,8 +303,8 @@ control_client_new(int cfd)
 		return;
 	}
 	c->fd = cfd;
-	c->timer = ev_timer_add(CONTROL_CLIENT_TIMEOUT, control_client_timeout, c);
-	if (c->timer == NULL || ev_fd_add(cfd, POLLIN, control_client_read, c) < 0) {
+	c->timer = ev_timer_add(control_loop, CONTROL_CLIENT_TIMEOUT, control_client_timeout, c);
+	if (c->timer == NULL || ev_fd_add(control_loop, cfd, POLLIN, control_client_read, c) < 0) {
 		ev_timer_del(c->timer);
 		close(cfd);
 		free(c);
@@ -364,12 +365,14 @@ control_set_fd_ceiling(void)
 }
 
 int
-control_listen(const char *path, control_handler h, void *arg, char *err, size_t errlen)
+control_listen(struct ev_loop *loop, const char *path, control_handler h, void *arg, char *err,
+    size_t errlen)
 {
 	struct sockaddr_un sun;
 
 	if (control_sockaddr(path, &sun, err, errlen) < 0)
 		return -1;
+	control_loop = loop;
 	if (control_in_use(&sun)) {
 		snprintf(err, errlen, "control_socket %s: another vmmanage is answering there", path);
 		return -1;
@@ -380,7 +383,7 @@ control_listen(const char *path, control_handler h, void *arg, char *err, size_t
 	mode_t old = umask(0117);
 	int rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
-	if (rc < 0 || listen(fd, 16) < 0 || ev_fd_add(fd, POLLIN, control_accept, NULL) < 0) {
+	if (rc < 0 || listen(fd, 16) < 0 || ev_fd_add(control_loop, fd, POLLIN, control_accept, NULL) < 0) {
 		snprintf(err, errlen, "control_socket %s: %s", path, strerror(errno));
 		if (rc == 0)
 			unlink(path);
@@ -410,7 +413,7 @@ control_close(void)
 	}
 	ev_timer_del(control_pause_timer);
 	control_pause_timer = NULL;
-	ev_fd_del(control_fd);
+	ev_fd_del(control_loop, control_fd);
 	close(control_fd);
 	if (control_spare >= 0)
 		close(control_spare);

@@ -6,10 +6,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct ev_loop;
+
 /* Answers one request line into out; the last line it writes is "OK" or "ERR ...". */
 typedef void (*control_handler)(const char *line, FILE *out, void *arg);
 
-int control_listen(const char *path, control_handler h, void *arg, char *err, size_t errlen);
+/* Serves path on loop. */
+int control_listen(struct ev_loop *loop, const char *path, control_handler h, void *arg,
+    char *err, size_t errlen);
 void control_close(void);
 
 /* Client: send `line`, print the answer (less the final line) to out; the final line's

@@ -10,20 +10,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "agent.h"
+#include "common/daemonize.h"
 #include "control.h"
 #include "daemon.h"
 #include "ev.h"
 #include "host.h"
-#include "log.h"
+#include "common/log.h"
 #include "setup.h"
 #include "state.h"
 
 static volatile sig_atomic_t got_hup, got_term;
 static int sig_pipe[2] = { -1, -1 };
+static struct ev_loop *the_loop;
 static struct agent *the_agent;
 static char *the_pid_file;
 
@@ -54,7 +55,7 @@ daemon_signal_ready(int fd, int revents, void *arg)
 		;
 	if (got_term) {
 		log_info("terminating on signal");
-		ev_stop();
+		ev_stop(the_loop);
 		return;
 	}
 	if (got_hup) {
@@ -82,7 +83,7 @@ daemon_signals(char *err, size_t errlen)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	return ev_fd_add(sig_pipe[0], POLLIN, daemon_signal_ready, NULL);
+	return ev_fd_add(the_loop, sig_pipe[0], POLLIN, daemon_signal_ready, NULL);
 }
 
 /* One line per request; see control.h. */
@@ -120,46 +121,7 @@ daemon_control(const char *line, FILE *out, void *arg)
 	    line);
 }
 
-/* An existing pid file: refuse to start over the live daemon it names; remove it when
- * stale. Read only if it is a regular file of our user, never through a symbolic link. */
-static int
-daemon_pidfile_stale(const char *path, char *err, size_t errlen)
-{
-	char buf[32];
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0; /* gone meanwhile */
-		snprintf(err, errlen, errno == ELOOP ? "pid_file %s is a symbolic link: remove it" :
-		    "pid_file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
-		snprintf(err, errlen, "pid_file %s is not a regular file of this daemon's user: "
-		    "remove it", path);
-		close(fd);
-		return -1;
-	}
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	long pid = strtol(buf, NULL, 10);
-	if (pid > 0 && pid != getpid() && kill((pid_t)pid, 0) == 0) {
-		snprintf(err, errlen, "already running as pid %ld (%s)", pid, path);
-		return -1;
-	}
-	if (unlink(path) < 0 && errno != ENOENT) {
-		snprintf(err, errlen, "pid_file %s: cannot remove the stale file: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* The pid file is created anew (O_EXCL, O_NOFOLLOW): nothing another user put at its
- * name is ever written to. */
+/* The pid file's directory is made if missing; the file itself, see pidfile_create. */
 static int
 daemon_pidfile(const char *path, char *err, size_t errlen)
 {
@@ -172,83 +134,10 @@ daemon_pidfile(const char *path, char *err, size_t errlen)
 		if (state_mkdirs(dir, 0755, err, errlen) < 0)
 			return -1;
 	}
-	for (int tries = 0; tries < 3; tries++) {
-		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0 && errno == EEXIST) {
-			if (daemon_pidfile_stale(path, err, errlen) < 0)
-				return -1;
-			continue;
-		}
-		if (fd < 0) {
-			snprintf(err, errlen, "pid_file %s: %s", path, strerror(errno));
-			return -1;
-		}
-		int bad = dprintf(fd, "%ld\n", (long)getpid()) < 0;
-		if (close(fd) < 0 || bad) {
-			snprintf(err, errlen, "pid_file %s: %s", path, strerror(errno));
-			unlink(path);
-			return -1;
-		}
-		the_pid_file = strdup(path);
-		return 0;
-	}
-	snprintf(err, errlen, "pid_file %s: another process keeps creating it", path);
-	return -1;
-}
-
-/* Detach; the parent waits on `ready` for one status byte and any error text. */
-static int
-daemon_detach(int *ready_fd)
-{
-	int p[2];
-
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (pidfile_create(path, err, errlen) < 0)
 		return -1;
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid > 0) {
-		char buf[2048];
-		close(p[1]);
-		ssize_t n = read(p[0], buf, sizeof(buf) - 1);
-		if (n <= 0) {
-			fprintf(stderr, "vmmanage: the daemon died while starting (see syslog)\n");
-			_exit(1);
-		}
-		buf[n] = '\0';
-		if (buf[0] != '0')
-			fprintf(stderr, "vmmanage: %s\n", buf + 1);
-		_exit(buf[0] == '0' ? 0 : 1);
-	}
-	close(p[0]);
-	setsid();
-	if (fork() > 0)
-		_exit(0);
-	if (chdir("/") < 0)
-		return -1;
-	int nul = open("/dev/null", O_RDWR);
-	if (nul >= 0) {
-		dup2(nul, 0);
-		dup2(nul, 1);
-		dup2(nul, 2);
-		if (nul > 2)
-			close(nul);
-	}
-	*ready_fd = p[1];
+	the_pid_file = strdup(path);
 	return 0;
-}
-
-static void
-daemon_ready(int fd, const char *err)
-{
-	if (fd < 0)
-		return;
-	if (err == NULL) {
-		if (write(fd, "0", 1) < 0)
-			log_warn("ready pipe");
-	} else
-		dprintf(fd, "1%s", err);
-	close(fd);
 }
 
 /* Workers inherit the mask: signals go to the loop thread only. */
@@ -259,7 +148,7 @@ daemon_start_agent(struct setup *su, const char *config, char *err, size_t errle
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	struct agent *a = agent_new(su, config, err, errlen);
+	struct agent *a = agent_new(the_loop, su, config, err, errlen);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return a;
 }
@@ -275,29 +164,33 @@ daemon_run(const char *config, int foreground, int debug)
 		fprintf(stderr, "vmmanage: %s\n", err);
 		return 1;
 	}
-	if (!foreground && daemon_detach(&ready) < 0) {
+	if (!foreground && (ready = daemonize(su->set.pid_file)) < 0) {
 		fprintf(stderr, "vmmanage: cannot detach: %s\n", strerror(errno));
 		return 1;
 	}
 	log_init("vmmanage", foreground, debug);
 	umask(027);
-	ev_init();
 	/* the control socket before the agent's threads: its umask is the process's */
+	if ((the_loop = ev_loop_new()) == NULL) {
+		snprintf(err, sizeof(err), "out of memory");
+		setup_free(su);
+		goto fail;
+	}
 	if (daemon_pidfile(su->set.pid_file, err, sizeof(err)) < 0 ||
 	    daemon_signals(err, sizeof(err)) < 0 ||
-	    control_listen(su->set.control_socket, daemon_control, NULL, err, sizeof(err)) < 0) {
+	    control_listen(the_loop, su->set.control_socket, daemon_control, NULL, err, sizeof(err)) < 0) {
 		setup_free(su);
 		goto fail;
 	}
 	if ((the_agent = daemon_start_agent(su, config, err, sizeof(err))) == NULL)
 		goto fail;
-	daemon_ready(ready, NULL);
-	int rc = ev_run() < 0 ? 1 : 0;
+	daemonize_ready(ready);
+	int rc = ev_run(the_loop) < 0 ? 1 : 0;
 	control_close();
 	agent_free(the_agent);
 	unlink(the_pid_file);
 	free(the_pid_file);
-	ev_free();
+	ev_loop_free(the_loop);
 	return rc;
 fail:
 	/* clean up before the parent hears of the failure: when it returns, an init script
@@ -309,7 +202,7 @@ fail:
 		unlink(the_pid_file);
 	free(the_pid_file);
 	the_pid_file = NULL;
-	daemon_ready(ready, err);
-	ev_free();
+	daemonize_failed(ready, err);
+	ev_loop_free(the_loop);
 	return 1;
 }

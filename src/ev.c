@@ -1,5 +1,6 @@
 /* A small single-threaded event loop in the spirit of Redis's ae.c: poll() over a flat
- * fd table and an unsorted timer list (an agent has a handful of each). */
+ * fd table and an unsorted timer list (an agent has a handful of each), all of it in a
+ * struct ev_loop. */
 #include "config.h"
 
 #include <errno.h>
@@ -20,18 +21,22 @@ struct ev_fd {
 
 struct ev_timer {
 	double when;
+	unsigned pass;        /* the timer pass it last ran in, or was added during */
 	ev_timer_cb cb;
 	void *arg;
 	int dead;
 	struct ev_timer *next;
 };
 
-static struct ev_fd *ev_fds;
-static size_t ev_nfds, ev_capfds;
-static struct ev_timer *ev_timers;
-static int ev_stopping;
-static double (*ev_wait_hook)(void *);
-static void *ev_wait_hook_arg;
+struct ev_loop {
+	struct ev_fd *fds;
+	size_t nfds, capfds;
+	struct ev_timer *timers;
+	unsigned pass;        /* counts the timer passes */
+	int stopping;
+	double (*wait_hook)(void *);
+	void *wait_hook_arg;
+};
 
 double
 ev_now(void)
@@ -39,43 +44,42 @@ ev_now(void)
 	return vmm_mono_now();
 }
 
-int
-ev_init(void)
+struct ev_loop *
+ev_loop_new(void)
 {
-	ev_stopping = 0;
-	return 0;
+	return calloc(1, sizeof(struct ev_loop));
 }
 
 static struct ev_fd *
-ev_fd_find(int fd)
+ev_fd_find(struct ev_loop *loop, int fd)
 {
-	for (size_t i = 0; i < ev_nfds; i++)
-		if (ev_fds[i].fd == fd)
-			return &ev_fds[i];
+	for (size_t i = 0; i < loop->nfds; i++)
+		if (loop->fds[i].fd == fd)
+			return &loop->fds[i];
 	return NULL;
 }
 
 int
-ev_fd_add(int fd, short events, ev_fd_cb cb, void *arg)
+ev_fd_add(struct ev_loop *loop, int fd, short events, ev_fd_cb cb, void *arg)
 {
-	if (fd < 0 || ev_fd_find(fd) != NULL)
+	if (fd < 0 || ev_fd_find(loop, fd) != NULL)
 		return -1;
-	if (ev_nfds == ev_capfds) {
-		size_t cap = ev_capfds ? ev_capfds * 2 : 16;
-		struct ev_fd *n = realloc(ev_fds, cap * sizeof(*n));
+	if (loop->nfds == loop->capfds) {
+		size_t cap = loop->capfds ? loop->capfds * 2 : 16;
+		struct ev_fd *n = realloc(loop->fds, cap * sizeof(*n));
 		if (n == NULL)
 			return -1;
-		ev_fds = n;
-		ev_capfds = cap;
+		loop->fds = n;
+		loop->capfds = cap;
 	}
-	ev_fds[ev_nfds++] = (struct ev_fd){ fd, events, cb, arg };
+	loop->fds[loop->nfds++] = (struct ev_fd){ fd, events, cb, arg };
 	return 0;
 }
 
 int
-ev_fd_mod(int fd, short events)
+ev_fd_mod(struct ev_loop *loop, int fd, short events)
 {
-	struct ev_fd *e = ev_fd_find(fd);
+	struct ev_fd *e = ev_fd_find(loop, fd);
 
 	if (e == NULL)
 		return -1;
@@ -86,37 +90,38 @@ ev_fd_mod(int fd, short events)
 /* Deleting marks the slot (fd = -1); ev_run compacts between polls, so a callback may
  * delete any fd, its own included. */
 void
-ev_fd_del(int fd)
+ev_fd_del(struct ev_loop *loop, int fd)
 {
-	struct ev_fd *e = ev_fd_find(fd);
+	struct ev_fd *e = ev_fd_find(loop, fd);
 
 	if (e != NULL)
 		e->fd = -1;
 }
 
 static void
-ev_fd_compact(void)
+ev_fd_compact(struct ev_loop *loop)
 {
 	size_t j = 0;
 
-	for (size_t i = 0; i < ev_nfds; i++)
-		if (ev_fds[i].fd >= 0)
-			ev_fds[j++] = ev_fds[i];
-	ev_nfds = j;
+	for (size_t i = 0; i < loop->nfds; i++)
+		if (loop->fds[i].fd >= 0)
+			loop->fds[j++] = loop->fds[i];
+	loop->nfds = j;
 }
 
 struct ev_timer *
-ev_timer_add(double delay, ev_timer_cb cb, void *arg)
+ev_timer_add(struct ev_loop *loop, double delay, ev_timer_cb cb, void *arg)
 {
 	struct ev_timer *t = calloc(1, sizeof(*t));
 
 	if (t == NULL)
 		return NULL;
 	t->when = ev_now() + (delay > 0 ? delay : 0);
+	t->pass = loop->pass;
 	t->cb = cb;
 	t->arg = arg;
-	t->next = ev_timers;
-	ev_timers = t;
+	t->next = loop->timers;
+	loop->timers = t;
 	return t;
 }
 
@@ -135,16 +140,16 @@ ev_timer_set(struct ev_timer *t, double delay)
 }
 
 void
-ev_set_wait_hook(double (*hook)(void *), void *arg)
+ev_set_wait_hook(struct ev_loop *loop, double (*hook)(void *), void *arg)
 {
-	ev_wait_hook = hook;
-	ev_wait_hook_arg = arg;
+	loop->wait_hook = hook;
+	loop->wait_hook_arg = arg;
 }
 
 static void
-ev_timer_reap(void)
+ev_timer_reap(struct ev_loop *loop)
 {
-	struct ev_timer **pp = &ev_timers;
+	struct ev_timer **pp = &loop->timers;
 
 	while (*pp != NULL) {
 		struct ev_timer *t = *pp;
@@ -158,15 +163,15 @@ ev_timer_reap(void)
 
 /* Milliseconds until the earliest timer or wait-hook deadline; -1 for none. */
 static int
-ev_next_wait(void)
+ev_next_wait(struct ev_loop *loop)
 {
 	double now = ev_now(), wait = -1;
 
-	for (struct ev_timer *t = ev_timers; t != NULL; t = t->next)
+	for (struct ev_timer *t = loop->timers; t != NULL; t = t->next)
 		if (!t->dead && (wait < 0 || t->when - now < wait))
 			wait = t->when - now > 0 ? t->when - now : 0;
-	if (ev_wait_hook != NULL) {
-		double h = ev_wait_hook(ev_wait_hook_arg);
+	if (loop->wait_hook != NULL) {
+		double h = loop->wait_hook(loop->wait_hook_arg);
 		if (h >= 0 && (wait < 0 || h < wait))
 			wait = h;
 	}
@@ -177,14 +182,30 @@ ev_next_wait(void)
 	return (int)ceil(wait * 1000);
 }
 
+/* The earliest due timer not yet run in this pass (timers added during the pass wait for
+ * the next one, so a timer re-armed with no delay cannot starve the fds). */
+static struct ev_timer *
+ev_timer_due(struct ev_loop *loop, double now)
+{
+	struct ev_timer *first = NULL;
+
+	for (struct ev_timer *t = loop->timers; t != NULL; t = t->next)
+		if (!t->dead && t->pass != loop->pass && t->when <= now &&
+		    (first == NULL || t->when < first->when))
+			first = t;
+	return first;
+}
+
+/* Due timers run in the order of their deadlines. */
 static void
-ev_run_timers(void)
+ev_run_timers(struct ev_loop *loop)
 {
 	double now = ev_now();
+	struct ev_timer *t;
 
-	for (struct ev_timer *t = ev_timers; t != NULL; t = t->next) {
-		if (t->dead || t->when > now)
-			continue;
+	loop->pass++;
+	while ((t = ev_timer_due(loop, now)) != NULL) {
+		t->pass = loop->pass;
 		double next = t->cb(t->arg);
 		if (t->dead)
 			continue;
@@ -193,20 +214,20 @@ ev_run_timers(void)
 		else
 			t->when = ev_now() + next;
 	}
-	ev_timer_reap();
+	ev_timer_reap(loop);
 }
 
 static int
-ev_poll_once(void)
+ev_poll_once(struct ev_loop *loop)
 {
-	size_t n = ev_nfds;
+	size_t n = loop->nfds;
 	struct pollfd *pfd = calloc(n ? n : 1, sizeof(*pfd));
 
 	if (pfd == NULL)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		pfd[i] = (struct pollfd){ .fd = ev_fds[i].fd, .events = ev_fds[i].events };
-	int r = poll(pfd, n, ev_next_wait());
+		pfd[i] = (struct pollfd){ .fd = loop->fds[i].fd, .events = loop->fds[i].events };
+	int r = poll(pfd, n, ev_next_wait(loop));
 	if (r < 0) {
 		free(pfd);
 		return errno == EINTR ? 0 : -1;
@@ -216,7 +237,7 @@ ev_poll_once(void)
 			continue;
 		r--;
 		/* look the fd up again: an earlier callback may have deleted or moved it */
-		struct ev_fd *e = ev_fd_find(pfd[i].fd);
+		struct ev_fd *e = ev_fd_find(loop, pfd[i].fd);
 		if (e != NULL)
 			e->cb(e->fd, pfd[i].revents, e->arg);
 	}
@@ -225,31 +246,32 @@ ev_poll_once(void)
 }
 
 int
-ev_run(void)
+ev_run(struct ev_loop *loop)
 {
-	while (!ev_stopping) {
-		ev_fd_compact();
-		if (ev_poll_once() < 0)
+	while (!loop->stopping) {
+		ev_fd_compact(loop);
+		if (ev_poll_once(loop) < 0)
 			return -1;
-		ev_run_timers();
+		ev_run_timers(loop);
 	}
-	ev_stopping = 0;
+	loop->stopping = 0;
 	return 0;
 }
 
 void
-ev_stop(void)
+ev_stop(struct ev_loop *loop)
 {
-	ev_stopping = 1;
+	loop->stopping = 1;
 }
 
 void
-ev_free(void)
+ev_loop_free(struct ev_loop *loop)
 {
-	for (struct ev_timer *t = ev_timers; t != NULL; t = t->next)
+	if (loop == NULL)
+		return;
+	for (struct ev_timer *t = loop->timers; t != NULL; t = t->next)
 		t->dead = 1;
-	ev_timer_reap();
-	free(ev_fds);
-	ev_fds = NULL;
-	ev_nfds = ev_capfds = 0;
+	ev_timer_reap(loop);
+	free(loop->fds);
+	free(loop);
 }

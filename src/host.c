@@ -10,7 +10,7 @@
 
 #include "conf.h"
 #include "host.h"
-#include "log.h"
+#include "common/log.h"
 #include "subproc.h"
 
 static char host_name[256];

@@ -132,6 +132,7 @@ logship_new(const struct logship_conf *conf, char *err, size_t errlen)
 		free(ls);
 		return NULL;
 	}
+	ls->loop = conf->loop;
 	ls->fd = -1;
 	vmm_buf_init(&ls->out, 65536, LS_OUT_CAP);
 	ls->proto = conf->protocol;
@@ -147,7 +148,7 @@ logship_new(const struct logship_conf *conf, char *err, size_t errlen)
 	    (ls->rec = malloc(LS_REC_CAP)) == NULL ||
 	    (ls->sp = lspool_open(conf->state_dir ? conf->state_dir : ".", conf->spool_max_bytes,
 	    !conf->no_sync, err, errlen)) == NULL ||
-	    (ls->timer = ev_timer_add(0, ls_timer, ls)) == NULL) {
+	    (ls->timer = ev_timer_add(ls->loop, 0, ls_timer, ls)) == NULL) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "logship: out of memory");
 		logship_free(ls);

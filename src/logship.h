@@ -29,6 +29,7 @@ struct logship_conf {
 	double ack_timeout;         /* 0: 10 s without an ack while frames are in flight = dead link */
 	int no_sync;                /* 1: do not fdatasync the spool on each message (tests, benches) */
 	void (*warn)(const char *msg); /* what the log path has to say; NULL: stderr */
+	struct ev_loop *loop;        /* the event loop it runs on */
 };
 
 struct logship_status {

@@ -29,12 +29,13 @@ ls_ares_io(int fd, int revents, void *arg)
 static void
 ls_ares_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 {
+	struct logship *ls = data;
 	short ev = (short)((readable ? POLLIN : 0) | (writable ? POLLOUT : 0));
 
 	if (ev == 0)
-		ev_fd_del(fd);
-	else if (ev_fd_add(fd, ev, ls_ares_io, data) < 0)
-		ev_fd_mod(fd, ev);
+		ev_fd_del(ls->loop, fd);
+	else if (ev_fd_add(ls->loop, fd, ev, ls_ares_io, ls) < 0)
+		ev_fd_mod(ls->loop, fd, ev);
 }
 
 static double
@@ -98,7 +99,7 @@ ls_resolve(struct logship *ls)
 	ls_set_timer(ls, LS_RESOLVE_TIMEOUT);
 	ares_getaddrinfo(ls->ch, ls->host, ls->port, &hints, ls_resolved, ls);
 	if (ls->state == LS_RESOLVING && ls->ares_timer == NULL)
-		ls->ares_timer = ev_timer_add(0.05, ls_ares_tick, ls);
+		ls->ares_timer = ev_timer_add(ls->loop, 0.05, ls_ares_tick, ls);
 }
 
 static void
@@ -122,7 +123,7 @@ ls_connect_next(struct logship *ls)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
 		if ((connect(fd, n->ai_addr, n->ai_addrlen) == 0 || errno == EINPROGRESS) &&
-		    ev_fd_add(fd, POLLOUT, ls_io, ls) == 0) {
+		    ev_fd_add(ls->loop, fd, POLLOUT, ls_io, ls) == 0) {
 			ls->fd = fd;
 			ls->state = LS_CONNECTING;
 			ls_set_timer(ls, LS_CONNECT_TIMEOUT);
@@ -147,7 +148,7 @@ ls_on_connect(struct logship *ls)
 		ls_connect_next(ls);
 		return;
 	}
-	ev_fd_mod(ls->fd, POLLIN);
+	ev_fd_mod(ls->loop, ls->fd, POLLIN);
 	if (ls->proto == LOGSHIP_SYSLOG) {
 		ls_connected(ls);
 		return;

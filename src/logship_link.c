@@ -26,7 +26,7 @@ void
 ls_close(struct logship *ls)
 {
 	if (ls->fd >= 0) {
-		ev_fd_del(ls->fd);
+		ev_fd_del(ls->loop, ls->fd);
 		close(ls->fd);
 		ls->fd = -1;
 	}
@@ -59,7 +59,7 @@ ls_want_out(struct logship *ls, int on)
 {
 	if (ls->want_out != on) {
 		ls->want_out = on;
-		ev_fd_mod(ls->fd, (short)(POLLIN | (on ? POLLOUT : 0)));
+		ev_fd_mod(ls->loop, ls->fd, (short)(POLLIN | (on ? POLLOUT : 0)));
 	}
 }
 

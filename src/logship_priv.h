@@ -26,6 +26,7 @@
 enum ls_state { LS_BACKOFF, LS_RESOLVING, LS_CONNECTING, LS_HELLO, LS_AUTH, LS_STREAMING };
 
 struct logship {
+	struct ev_loop *loop;
 	char *host, *port, hostname[256];
 	enum logship_protocol proto;
 	double ack_timeout;

@@ -16,7 +16,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "ev.h"
-#include "log.h"
+#include "common/log.h"
 #include "setup.h"
 
 #define DEFAULT_CONFIG VMM_SYSCONFDIR "/vmmanage/vmmanage.conf"

@@ -13,10 +13,11 @@
 #include <unistd.h>
 
 #include "ev.h"
-#include "log.h"
+#include "common/log.h"
 #include "worker.h"
 
 struct worker {
+	struct ev_loop *loop;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -78,20 +79,21 @@ worker_ready(int fd, int revents, void *arg)
 }
 
 struct worker *
-worker_new(const char *name)
+worker_new(struct ev_loop *loop, const char *name)
 {
 	struct worker *w = calloc(1, sizeof(*w));
 
 	if (w == NULL)
 		return NULL;
+	w->loop = loop;
 	snprintf(w->name, sizeof(w->name), "%s", name);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (w->efd < 0 || ev_fd_add(w->efd, POLLIN, worker_ready, w) < 0 ||
+	if (w->efd < 0 || ev_fd_add(w->loop, w->efd, POLLIN, worker_ready, w) < 0 ||
 	    pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 		if (w->efd >= 0) {
-			ev_fd_del(w->efd);
+			ev_fd_del(w->loop, w->efd);
 			close(w->efd);
 		}
 		free(w);
@@ -132,7 +134,7 @@ worker_free(struct worker *w)
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
-	ev_fd_del(w->efd);
+	ev_fd_del(w->loop, w->efd);
 	close(w->efd);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);

@@ -3,6 +3,7 @@
 #ifndef VMM_WORKER_H
 #define VMM_WORKER_H
 
+struct ev_loop;
 struct worker;
 
 typedef void (*worker_job)(void *arg);
@@ -10,7 +11,7 @@ typedef void (*worker_job)(void *arg);
 typedef void (*worker_done)(void *arg);
 
 /* Call with signals blocked: the thread inherits the mask (signals belong to the loop). */
-struct worker *worker_new(const char *name);
+struct worker *worker_new(struct ev_loop *loop, const char *name);
 /* -1 while a job is running: one at a time. */
 int worker_submit(struct worker *w, worker_job job, worker_done done, void *arg);
 int worker_busy(const struct worker *w);

@@ -14,6 +14,8 @@
 #include "ev.h"
 #include "logship.h"
 
+static struct ev_loop *driver_loop;
+
 struct driver {
 	struct logship *ls;
 	long n, next, rate;
@@ -37,7 +39,7 @@ driver_tick(void *arg)
 		if (logship_submit(d->ls, time(NULL), msg) < 0) {
 			perror("logship_submit");
 			d->rc = 2;
-			ev_stop();
+			ev_stop(driver_loop);
 			return -1;
 		}
 		d->next++;
@@ -51,14 +53,14 @@ driver_tick(void *arg)
 	}
 	if (d->next > d->n && st.spooled == 0) {
 		d->drained = 1;
-		ev_stop();
+		ev_stop(driver_loop);
 		return -1;
 	}
 	if (now > d->deadline) {
 		fprintf(stderr, "driver: timed out with %" PRIu64 " not delivered (%s)\n", st.spooled,
 		    st.last_error);
 		d->rc = 1;
-		ev_stop();
+		ev_stop(driver_loop);
 		return -1;
 	}
 	return 0.01;
@@ -104,7 +106,11 @@ main(int argc, char **argv)
 	if (conf.collector == NULL || conf.state_dir == NULL || d.n < 0)
 		driver_usage();
 	signal(SIGPIPE, SIG_IGN);
-	ev_init();
+	if ((driver_loop = ev_loop_new()) == NULL) {
+		fprintf(stderr, "logship_driver: out of memory\n");
+		return 2;
+	}
+	conf.loop = driver_loop;
 	if ((d.ls = logship_new(&conf, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "logship_driver: %s\n", err);
 		return 2;
@@ -112,12 +118,12 @@ main(int argc, char **argv)
 	d.next = 1;
 	d.start = ev_now();
 	d.deadline = d.start + timeout;
-	ev_timer_add(0, driver_tick, &d);
-	ev_run();
+	ev_timer_add(driver_loop, 0, driver_tick, &d);
+	ev_run(driver_loop);
 	logship_status(d.ls, &st);
 	printf("submitted=%ld acked=%" PRIu64 " spooled=%" PRIu64 " dropped=%" PRIu64 " boot=%s\n",
 	    d.next - 1, st.acked_seq, st.spooled, st.dropped, st.boot);
 	logship_free(d.ls);
-	ev_free();
+	ev_loop_free(driver_loop);
 	return d.drained ? 0 : d.rc ? d.rc : 1;
 }

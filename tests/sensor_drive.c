@@ -15,7 +15,7 @@
 
 #include "conf.h"
 #include "host.h"
-#include "log.h"
+#include "common/log.h"
 
 
 static double

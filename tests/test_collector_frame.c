@@ -147,6 +147,12 @@ test_wire_roundtrip(void)
 	CHECK(n > 0 && line[n - 1] == '\n' && wire_hello_parse(line, n - 1, &back, err, sizeof(err)) == 0 &&
 	    strcmp(back.host, "vm1") == 0 && memcmp(back.cnonce, ss.cnonce, WIRE_NONCE_BYTES) == 0,
 	    "HELLO round trip (%s)", err);
+	ss.version = WIRE_V1;
+	n = wire_hello_format(line, sizeof(line), &ss);
+	CHECK(n == strlen("VMM1 HELLO vm1 b0\n") && memcmp(line, "VMM1 HELLO vm1 b0\n", n) == 0 &&
+	    wire_hello_parse(line, n - 1, &back, err, sizeof(err)) == 0 && back.version == WIRE_V1,
+	    "VMM1 HELLO (for test and bench peers) round trip (%s)", err);
+	ss.version = WIRE_V2;
 	n = wire_challenge_format(line, sizeof(line), ss.snonce);
 	CHECK(wire_reply_parse(line, n - 1, WIRE_V2, &r, err, sizeof(err)) == 0 &&
 	    r.kind == WIRE_REPLY_CHALLENGE && memcmp(r.snonce, ss.snonce, WIRE_NONCE_BYTES) == 0,

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "common/log.h"
 #include "common/wire.h"
 
 #define COLLECTOR_DEFAULT_PORT 31000
@@ -19,16 +20,7 @@
 #define COLLECTOR_MAX_AGENT_FRAME WIRE_MAX_FRAME
 #define COLLECTOR_TRUNC_MARK " [truncated]"
 
-/* ---- log.c: ntpd-style logging, stderr in the foreground, syslog otherwise ---- */
-void collector_log_init(int foreground, int debug);
-/* Until the daemon is ready its fatal errors also go to fd (its parent); -1: no more. */
-void collector_log_ready_fd(int fd);
-void collector_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void collector_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void collector_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void collector_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void collector_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-void collector_fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* logging: common/log.h (log_warn, fatal, ...; ident "vmmanage-collector") */
 
 /* ---- acl.c: the allow list, CIDR blocks of IPv4 and IPv6 ---- */
 struct collector_cidr {

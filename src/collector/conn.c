@@ -86,7 +86,7 @@ static void
 collector_refused(struct collector *s, const char *peer, const char *why)
 {
 	if (s->now - s->last_refusal_log >= 1) {
-		collector_warnx("listen: refused %s: %s (%" PRIu64 " refused by allow, %" PRIu64
+		log_warnx("listen: refused %s: %s (%" PRIu64 " refused by allow, %" PRIu64
 		    " for max_clients so far)", peer, why, s->st.refused_acl, s->st.refused_full);
 		s->last_refusal_log = s->now;
 	}
@@ -145,7 +145,7 @@ collector_conn_accept(struct collector *s, struct collector_listener *l)
 			collector_refused(s, peer, "max_clients reached");
 			close(fd);
 		} else if (collector_conn_new(s, fd, &ss) < 0) {
-			collector_warn("listen: new connection");
+			log_warn("listen: new connection");
 			close(fd);
 		}
 	}
@@ -244,7 +244,7 @@ collector_conn_error(struct collector *s, struct collector_conn *c, const char *
 	s->st.bad++;
 	if (wire_err_format(line, sizeof(line), c->version ? c->version : WIRE_V2, why) > 0)
 		collector_conn_reply(s, c, "%s", line);
-	collector_info("conn %s: %s%s%s", c->peer, c->host[0] ? c->host : "", c->host[0] ? ": " : "", why);
+	log_info("conn %s: %s%s%s", c->peer, c->host[0] ? c->host : "", c->host[0] ? ": " : "", why);
 }
 
 /* ---- writing lines ---- */
@@ -279,7 +279,7 @@ collector_emit(struct collector *s, struct collector_conn *c, time_t t, const ch
 		s->st.truncated++;
 	meta->src = c->peer;
 	if (collector_output_add(s->out, t, host, hostlen, msg, msglen, meta) < 0) {
-		collector_warnx("output: out of memory, closing %s", c->peer);
+		log_warnx("output: out of memory, closing %s", c->peer);
 		return FEED_CLOSE;
 	}
 	s->st.lines++;
@@ -298,7 +298,7 @@ collector_unauthenticated(struct collector *s, struct collector_conn *c, const c
 		return 0;
 	s->st.unauth++;
 	if (s->now - s->last_refusal_log >= 1) {
-		collector_warnx("conn %s: refused an unsigned line claiming host %.*s (%s has a key)",
+		log_warnx("conn %s: refused an unsigned line claiming host %.*s (%s has a key)",
 		    c->peer, (int)hostlen, host, key);
 		s->last_refusal_log = s->now;
 	}
@@ -401,7 +401,7 @@ collector_feed_octet(struct collector *s, struct collector_conn *c, const char *
 
 	if (h == COLLECTOR_BAD) {
 		s->st.bad++;
-		collector_info("conn %s: syslog: bad octet-counting header, closing", c->peer);
+		log_info("conn %s: syslog: bad octet-counting header, closing", c->peer);
 		return FEED_CLOSE;
 	}
 	if (h == COLLECTOR_NEED_MORE)
@@ -450,7 +450,7 @@ collector_agent_ready(struct collector *s, struct collector_conn *c, ssize_t use
 	c->challenged = 0;
 	uint64_t last = collector_seqdb_last(s->db, c->host, c->boot);
 	c->ack_sent = c->ack_want = last;
-	collector_debug("conn %s: agent %s boot %s (VMM%d%s), last seq %" PRIu64, c->peer, c->host,
+	log_debug("conn %s: agent %s boot %s (VMM%d%s), last seq %" PRIu64, c->peer, c->host,
 	    c->boot, (int)c->version, c->key != NULL ? ", authenticated" : "", last);
 	if (c->key != NULL)
 		wire_mac(mac, c->key, WIRE_MAC_OK, &c->ss, last, 0, NULL, 0);
@@ -546,7 +546,7 @@ collector_agent_frame(struct collector *s, struct collector_conn *c, const struc
 		return FEED_CLOSE;
 	if (gap > 0) {
 		s->st.gaps++;
-		collector_warnx("conn %s: agent %s boot %s: %" PRIu64 " sequence numbers missing before %"
+		log_warnx("conn %s: agent %s boot %s: %" PRIu64 " sequence numbers missing before %"
 		    PRIu64 " (dropped by the agent)", c->peer, c->host, c->boot, gap, m->seq);
 	}
 	collector_conn_queue_ack(s, c, m->seq);
@@ -733,7 +733,7 @@ void
 collector_conn_close(struct collector *s, struct collector_conn *c, const char *why)
 {
 	if (why != NULL)
-		collector_debug("conn %s: closing: %s", c->peer, why);
+		log_debug("conn %s: closing: %s", c->peer, why);
 	/* the ack and pause queues drop closed connections when they next run */
 	if (!c->paused)
 		epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "common/daemonize.h"
 
 #ifndef VMM_SYSCONFDIR
 #define VMM_SYSCONFDIR "/etc"
@@ -85,7 +86,7 @@ collector_abspath(char **path)
 	if (*path == NULL || (*path)[0] == '/')
 		return;
 	if (getcwd(cwd, sizeof(cwd)) == NULL || asprintf(&abs, "%s/%s", cwd, *path) < 0)
-		collector_fatal("%s: cannot make it an absolute path", *path);
+		fatal("%s: cannot make it an absolute path", *path);
 	free(*path);
 	*path = abs;
 }
@@ -99,7 +100,7 @@ collector_load_conf(const struct collector_opts *o, struct collector_conf *conf)
 	/* the default file is optional; one named with -c must exist */
 	if ((o->conf_given || access(o->conf, F_OK) == 0) &&
 	    collector_conf_load(conf, o->conf, err, sizeof(err)) < 0)
-		collector_fatalx("%s", err);
+		fatalx("%s", err);
 	if (o->output != NULL) {
 		free(conf->output);
 		conf->output = strdup(o->output);
@@ -109,7 +110,7 @@ collector_load_conf(const struct collector_opts *o, struct collector_conf *conf)
 		conf->json_output = strdup(o->json);
 	}
 	if (conf->output == NULL)
-		collector_fatalx("no output file: give -o OUTPUT or set output in %s", o->conf);
+		fatalx("no output file: give -o OUTPUT or set output in %s", o->conf);
 	/* the files are opened after the daemon has changed to / */
 	collector_abspath(&conf->output);
 	collector_abspath(&conf->json_output);
@@ -126,9 +127,9 @@ collector_check(const struct collector_opts *o, struct collector_conf *conf)
 	const char *file = o->conf_given || access(o->conf, F_OK) == 0 ? o->conf : "defaults";
 
 	if (conf->user != NULL && getpwnam(conf->user) == NULL)
-		collector_fatalx("%s: user \"%s\" does not exist", file, conf->user);
+		fatalx("%s: user \"%s\" does not exist", file, conf->user);
 	if (stat(conf->state_dir, &st) == 0 && !S_ISDIR(st.st_mode))
-		collector_fatalx("%s: state_dir %s is not a directory", file, conf->state_dir);
+		fatalx("%s: state_dir %s is not a directory", file, conf->state_dir);
 	printf("%s: configuration OK\n", file);
 	if (stat(conf->state_dir, &st) < 0 && errno == ENOENT)
 		printf("%s: state_dir %s does not exist yet: it is created at start\n", file,
@@ -152,7 +153,7 @@ collector_raise_nofile(long max_clients)
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 		getrlimit(RLIMIT_NOFILE, &rl);
 	if (rl.rlim_cur < want)
-		collector_warnx("open files limited to %llu, fewer than max_clients + 64",
+		log_warnx("open files limited to %llu, fewer than max_clients + 64",
 		    (unsigned long long)rl.rlim_cur);
 }
 
@@ -166,7 +167,7 @@ collector_make_state_dir(const char *dir, const struct passwd *pw)
 
 	if (mkdir(dir, 0750) < 0) {
 		if (errno != EEXIST)
-			collector_fatal("state_dir %s: cannot create it", dir);
+			fatal("state_dir %s: cannot create it", dir);
 		return;
 	}
 	if (pw == NULL)
@@ -176,9 +177,9 @@ collector_make_state_dir(const char *dir, const struct passwd *pw)
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
 	    fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
-		collector_fatal("state_dir %s: cannot give it to user %s", dir, pw->pw_name);
+		fatal("state_dir %s: cannot give it to user %s", dir, pw->pw_name);
 	close(fd);
-	collector_info("created state_dir %s for user %s", dir, pw->pw_name);
+	log_info("created state_dir %s for user %s", dir, pw->pw_name);
 }
 
 /* Root's last acts: make state_dir if missing, then become the service user. Every file
@@ -191,108 +192,25 @@ collector_drop_privileges(const struct collector_conf *conf)
 
 	if (geteuid() == 0 && conf->user != NULL &&
 	    (pw = getpwnam(conf->user)) == NULL)
-		collector_fatalx("user \"%s\" does not exist (set user in the configuration)", conf->user);
+		fatalx("user \"%s\" does not exist (set user in the configuration)", conf->user);
 	collector_make_state_dir(conf->state_dir, pw);
 	if (pw == NULL)
 		return;
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
-		collector_fatal("cannot become user %s", conf->user);
+		fatal("cannot become user %s", conf->user);
 	if (pw->pw_uid != 0 && setuid(0) == 0)
-		collector_fatalx("could regain root after dropping privileges");
+		fatalx("could regain root after dropping privileges");
 }
 
-/* The parent returns only when the daemon is ready (pid file written, privileges
- * dropped) or with the reason it is not, as the agent does: an init script that sees 0
- * can trust it. */
-/* A child that failed after writing its pid file may no longer be able to remove it
- * (it dropped privileges): the parent, still root, does, if it names that child. */
-static void
-collector_unlink_stale_pid(const char *path, pid_t child)
-{
-	FILE *f;
-	long pid = 0;
-
-	if (path == NULL || (f = fopen(path, "re")) == NULL)
-		return;
-	if (fscanf(f, "%ld", &pid) == 1 && pid == (long)child)
-		unlink(path);
-	fclose(f);
-}
-
-static void
-collector_wait_ready(int fd, const char *pid_file, pid_t child)
-{
-	char buf[4096];
-	size_t used = 0;
-	ssize_t n;
-
-	while (used < sizeof(buf) - 1 && ((n = read(fd, buf + used, sizeof(buf) - 1 - used)) > 0 ||
-	    (n < 0 && errno == EINTR)))
-		if (n > 0)
-			used += (size_t)n;
-	buf[used] = '\0';
-	if (strcmp(buf, "ready\n") == 0)
-		_exit(0);
-	collector_unlink_stale_pid(pid_file, child);
-	fputs(used ? buf : "vmmanage-collector: the daemon exited before it was ready (see syslog)\n", stderr);
-	_exit(1);
-}
-
-static int
-collector_daemonize(const char *pid_file)
-{
-	int ready[2], fd;
-
-	if (pipe2(ready, O_CLOEXEC) < 0)
-		collector_fatal("pipe");
-	pid_t pid = fork();
-	if (pid < 0)
-		collector_fatal("fork");
-	if (pid > 0) {
-		close(ready[1]);
-		collector_wait_ready(ready[0], pid_file, pid);
-	}
-	close(ready[0]);
-	setsid();
-	if (chdir("/") < 0)
-		collector_fatal("chdir /");
-	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-	collector_log_ready_fd(ready[1]);
-	return ready[1];
-}
-
-static void
-collector_ready(int fd)
-{
-	if (fd < 0)
-		return;
-	collector_log_ready_fd(-1);
-	if (write(fd, "ready\n", 6) != 6)
-		collector_warn("cannot tell the parent it is ready");
-	close(fd);
-}
-
-/* Written as root, in a directory root controls (the run directory): not following a
- * link there is only belt and braces. */
+/* As root, in a directory root controls (the run directory), before dropping
+ * privileges; see pidfile_create. */
 static void
 collector_write_pid(const char *path)
 {
-	FILE *f;
-	int fd;
+	char err[1024];
 
-	if (path == NULL)
-		return;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || (f = fdopen(fd, "w")) == NULL)
-		collector_fatal("pid_file %s", path);
-	fprintf(f, "%ld\n", (long)getpid());
-	fclose(f);
+	if (path != NULL && pidfile_create(path, err, sizeof(err)) < 0)
+		fatalx("%s", err);
 }
 
 static void
@@ -318,10 +236,10 @@ collector_setup_root(const struct collector_conf *conf, int *fds, struct collect
 
 	for (size_t i = 0; i < conf->nlisten; i++)
 		if ((fds[i] = collector_listen(conf->listen[i], err, sizeof(err))) < 0)
-			collector_fatalx("listen %s", err);
+			fatalx("listen %s", err);
 	*keys = NULL;
 	if (conf->keys_file != NULL && (*keys = collector_keys_load(conf->keys_file, err, sizeof(err))) == NULL)
-		collector_fatalx("keys_file: %s", err);
+		fatalx("keys_file: %s", err);
 }
 
 /* As the service user: the output first, then the sequence state reconciled with it. */
@@ -333,18 +251,18 @@ collector_setup_user(struct collector_conf *conf, const int *fds, struct collect
 	struct collector *s;
 
 	if (access(conf->state_dir, W_OK) < 0)
-		collector_fatalx("state_dir %s is not writable by user %s (chown it)", conf->state_dir,
+		fatalx("state_dir %s is not writable by user %s (chown it)", conf->state_dir,
 		    conf->user ? conf->user : "running the collector");
 	if ((*out = collector_output_open(conf->output, conf->json_output, err, sizeof(err))) == NULL)
-		collector_fatalx("output: %s", err);
+		fatalx("output: %s", err);
 	if ((*db = collector_seqdb_open(conf->state_dir, conf->max_agent_hosts, err, sizeof(err))) == NULL ||
 	    collector_seqdb_recover(*db, *out, err, sizeof(err)) < 0)
-		collector_fatalx("%s", err);
+		fatalx("%s", err);
 	if ((s = collector_new(conf, *out, *db, keys, err, sizeof(err))) == NULL)
-		collector_fatalx("%s", err);
+		fatalx("%s", err);
 	for (size_t i = 0; i < conf->nlisten; i++)
 		if (collector_add_listener(s, fds[i], err, sizeof(err)) < 0)
-			collector_fatalx("listen %s", err);
+			fatalx("listen %s", err);
 	return s;
 }
 
@@ -358,7 +276,7 @@ main(int argc, char **argv)
 	struct collector_keys *keys;
 
 	collector_parse_args(argc, argv, &o);
-	collector_log_init(1, o.debug);
+	log_init("vmmanage-collector", 1, o.debug);
 	collector_load_conf(&o, &conf);
 	if (o.check)
 		collector_check(&o, &conf);
@@ -367,16 +285,19 @@ main(int argc, char **argv)
 	int fds[COLLECTOR_MAX_LISTEN];
 	collector_setup_root(&conf, fds, &keys);
 	int ready = -1;
+	/* the parent returns only when the daemon is ready (pid file written, privileges
+	 * dropped) or with the reason it is not: an init script that sees 0 can trust it */
 	if (!o.foreground) {
-		ready = collector_daemonize(conf.pid_file);
-		collector_log_init(0, o.debug);
+		if ((ready = daemonize(conf.pid_file)) < 0)
+			fatal("cannot detach");
+		log_init("vmmanage-collector", 0, o.debug);
 	}
 	collector_write_pid(conf.pid_file);
 	collector_drop_privileges(&conf);
 	struct collector *s = collector_setup_user(&conf, fds, &out, &db, keys);
 	collector_signals();
-	collector_ready(ready);
-	collector_info("listening on %zu address(es), writing %s", conf.nlisten, conf.output);
+	daemonize_ready(ready);
+	log_info("listening on %zu address(es), writing %s", conf.nlisten, conf.output);
 	int rc = collector_run(s, &collector_stop, &collector_hup);
 	collector_free(s);
 	collector_output_close(out);

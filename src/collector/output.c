@@ -242,7 +242,7 @@ collector_output_json_commit(struct collector_output *o, int durable)
 		return;
 	if (collector_write_all(o->jfd, &o->jb) < 0) {
 		if (!o->json_failing) {
-			collector_warn("%s: write (JSON lines are dropped until it works again)",
+			log_warn("%s: write (JSON lines are dropped until it works again)",
 			    o->json_path);
 			o->json_failing = 1;
 			o->json_dropped = 0;
@@ -252,7 +252,7 @@ collector_output_json_commit(struct collector_output *o, int durable)
 		return;
 	}
 	if (o->json_failing) {
-		collector_warnx("%s: writing again; %" PRIu64 " bytes of JSON lines were dropped",
+		log_warnx("%s: writing again; %" PRIu64 " bytes of JSON lines were dropped",
 		    o->json_path, o->json_dropped);
 		o->json_failing = 0;
 	}

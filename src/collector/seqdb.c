@@ -253,7 +253,7 @@ seqdb_parse(struct collector_seqdb *db, const char *buf, size_t len, char *err, 
 		;
 	if (off < len) {
 		/* a crash while appending: that batch never reached OUTPUT */
-		collector_warnx("seqdb: %s/%s: dropped an incomplete last record (%zu bytes)", db->dir,
+		log_warnx("seqdb: %s/%s: dropped an incomplete last record (%zu bytes)", db->dir,
 		    SEQDB_FILE, len - off);
 		if (ftruncate(db->fd, (off_t)off) < 0) {
 			snprintf(err, errlen, "%s/%s: ftruncate: %s", db->dir, SEQDB_FILE, strerror(errno));
@@ -480,7 +480,7 @@ collector_seqdb_recover(struct collector_seqdb *db, struct collector_output *o, 
 				snprintf(err, errlen, "output: ftruncate: %s", strerror(errno));
 				return -1;
 			}
-			collector_warnx("seqdb: removed a partly written batch (%" PRIu64 " bytes) from the output",
+			log_warnx("seqdb: removed a partly written batch (%" PRIu64 " bytes) from the output",
 			    size - db->start);
 		}
 		/* its hosts go back to where they were before it */
@@ -573,7 +573,7 @@ collector_seqdb_prepare(struct collector_seqdb *db, uint64_t dev, uint64_t ino, 
 		if (db->need_snapshot || db->fd < 0)
 			return -1;
 		/* say why, and append as usual; the snapshot is tried again next batch */
-		collector_debug("seqdb: %s", err);
+		log_debug("seqdb: %s", err);
 	}
 	return seqdb_append(db, err, errlen);
 }

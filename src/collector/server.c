@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "server.h"
 
 #define COLLECTOR_MAX_EVENTS 256
@@ -27,10 +28,7 @@
 double
 collector_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return vmm_mono_now();
 }
 
 struct collector *
@@ -59,7 +57,7 @@ collector_new(struct collector_conf *conf, struct collector_output *out, struct 
 	s->compose = malloc(conf->max_line + 1024);
 	/* a budget that one agent frame could exceed would refuse that frame forever */
 	if (conf->max_partial < 4 * s->scratch_cap) {
-		collector_info("max_partial_bytes raised to %zu, four times the largest frame held",
+		log_info("max_partial_bytes raised to %zu, four times the largest frame held",
 		    4 * s->scratch_cap);
 		conf->max_partial = 4 * s->scratch_cap;
 	}
@@ -130,7 +128,7 @@ collector_accept_failed(struct collector *s, struct collector_listener *l, int e
 		s->fd_episode = 1;
 		s->fd_since = s->now;
 		s->fd_pauses = s->fd_closed = 0;
-		collector_warnx("listen: accept: %s; not accepting for %.1f s at a time until it "
+		log_warnx("listen: accept: %s; not accepting for %.1f s at a time until it "
 		    "passes (connections already open are served)", strerror(err),
 		    COLLECTOR_ACCEPT_PAUSE);
 	}
@@ -148,7 +146,7 @@ collector_accept_check(struct collector *s)
 	if (!s->fd_episode || s->accept_paused || s->now - s->fd_last_fail < 1)
 		return;
 	s->fd_episode = 0;
-	collector_warnx("listen: accepting again after %.1f s; accept failed %" PRIu64 " times, %"
+	log_warnx("listen: accepting again after %.1f s; accept failed %" PRIu64 " times, %"
 	    PRIu64 " waiting clients were closed at once", s->fd_last_fail - s->fd_since,
 	    s->fd_pauses, s->fd_closed);
 }
@@ -177,7 +175,7 @@ collector_partial_check(struct collector *s)
 	if (!s->partial_episode) {
 		s->partial_episode = 1;
 		s->partial_closed = 0;
-		collector_warnx("memory: unfinished frames hold %zu bytes, over max_partial_bytes (%zu): "
+		log_warnx("memory: unfinished frames hold %zu bytes, over max_partial_bytes (%zu): "
 		    "closing the connections that hold the most", s->partial, s->conf->max_partial);
 	}
 	if ((v = malloc((size_t)s->nconns * sizeof(*v))) == NULL)
@@ -201,7 +199,7 @@ collector_partial_end(struct collector *s)
 	if (!s->partial_episode || s->partial > s->conf->max_partial / 2)
 		return;
 	s->partial_episode = 0;
-	collector_warnx("memory: unfinished frames back to %zu bytes; %" PRIu64 " connections were "
+	log_warnx("memory: unfinished frames back to %zu bytes; %" PRIu64 " connections were "
 	    "closed for max_partial_bytes", s->partial, s->partial_closed);
 }
 
@@ -221,7 +219,7 @@ collector_write_failed(struct collector *s, const char *err)
 	s->blocked_since = s->now;
 	s->write_fails = 1;
 	epoll_ctl(s->lep, EPOLL_CTL_DEL, s->ep, NULL);
-	collector_warnx("%s; not reading from clients until it can write again (trying every %.0f s; "
+	log_warnx("%s; not reading from clients until it can write again (trying every %.0f s; "
 	    "acks held back)", err, COLLECTOR_RETRY_INTERVAL);
 }
 
@@ -238,7 +236,7 @@ collector_write_ok(struct collector *s)
 	for (int i = 0; i < COLLECTOR_LRU_N; i++)
 		for (struct collector_conn *c = s->lru[i].head; c != NULL; c = c->next)
 			c->last = s->now;
-	collector_warnx("output: writing again after %.0f s; %" PRIu64 " attempts failed",
+	log_warnx("output: writing again after %.0f s; %" PRIu64 " attempts failed",
 	    s->now - s->blocked_since, s->write_fails);
 }
 
@@ -340,7 +338,7 @@ collector_sweep(struct collector *s)
 			struct collector_conn *c = s->lru[i].head;
 			s->st.idle_closed++;
 			if (c->len > 0 || c->discard || c->skip > 0)
-				collector_info("conn %s: idle for %.0f s in the middle of a line; dropped it",
+				log_info("conn %s: idle for %.0f s in the middle of a line; dropped it",
 				    c->peer, limits[i]);
 			collector_conn_close(s, c, "idle");
 		}
@@ -376,9 +374,9 @@ collector_reopen(struct collector *s)
 	if (collector_commit(s) >= 0)
 		collector_send_acks(s);
 	if (collector_output_reopen(s->out, err, sizeof(err)) < 0)
-		collector_warnx("output: reopen: %s (still writing to the old file)", err);
+		log_warnx("output: reopen: %s (still writing to the old file)", err);
 	else
-		collector_info("outputs reopened");
+		log_info("outputs reopened");
 }
 
 /* ms until deadline, at most max, at least 1 */
@@ -439,9 +437,9 @@ collector_finish(struct collector *s)
 	if (rc >= 0)
 		collector_send_acks(s);
 	if (rc != 0)
-		collector_warnx("stopping with %zu bytes of lines that could not be written",
+		log_warnx("stopping with %zu bytes of lines that could not be written",
 		    collector_output_pending(s->out));
-	collector_info("stopping: %" PRIu64 " connections, %" PRIu64 " lines, %" PRIu64 " cut, %"
+	log_info("stopping: %" PRIu64 " connections, %" PRIu64 " lines, %" PRIu64 " cut, %"
 	    PRIu64 " duplicates dropped, %" PRIu64 " refused by allow, %" PRIu64 " unauthenticated",
 	    s->st.accepted, s->st.lines, s->st.truncated, s->st.dups, s->st.refused_acl, s->st.unauth);
 	return rc == 0 ? 0 : -1;
@@ -464,7 +462,7 @@ collector_run(struct collector *s, volatile int *stop, volatile int *hup)
 	while (!*stop) {
 		int n = epoll_pwait(s->lep, evs, COLLECTOR_MAX_EVENTS, collector_wait_timeout(s), &orig);
 		if (n < 0 && errno != EINTR) {
-			collector_warn("epoll_wait");
+			log_warn("epoll_wait");
 			break;
 		}
 		s->now = collector_now();

@@ -139,6 +139,8 @@ wire_hello_format(char *out, size_t cap, const struct wire_session *ss)
 {
 	char cn[2 * WIRE_NONCE_BYTES + 2];
 
+	if (ss->version == WIRE_V1)
+		return wire_fit(snprintf(out, cap, "VMM1 HELLO %s %s\n", ss->host, ss->boot), cap);
 	wire_put_hex(cn, ss->cnonce, WIRE_NONCE_BYTES);
 	return wire_fit(snprintf(out, cap, "VMM2 HELLO %s %s%s\n", ss->host, ss->boot, cn), cap);
 }

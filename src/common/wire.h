@@ -53,7 +53,8 @@ size_t wire_host_fold(const char *s, size_t len, char *out);
 int wire_magic(const char *buf, size_t len);
 
 /* ---- the agent's lines ---- */
-/* "VMM2 HELLO host boot cnonce\n"; returns its length (0 when it does not fit). */
+/* "VMM2 HELLO host boot cnonce\n" ("VMM1 HELLO host boot\n" when ss->version is
+ * WIRE_V1: test and bench peers); returns its length (0 when it does not fit). */
 size_t wire_hello_format(char *out, size_t cap, const struct wire_session *ss);
 /* "VMM1 HELLO host boot" or "VMM2 HELLO host boot cnonce" (without the LF): sets
  * version, host, boot and cnonce. 0, or -1 with err. */

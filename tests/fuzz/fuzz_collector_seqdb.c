@@ -1,4 +1,4 @@
-/* fuzz-sources: src/collector/seqdb.c src/collector/htab.c src/collector/frame.c src/common/wire.c src/collector/log.c src/collector/output.c src/collector/escape.c src/common/strutil.c */
+/* fuzz-sources: src/collector/seqdb.c src/collector/htab.c src/collector/frame.c src/common/wire.c src/common/log.c src/collector/output.c src/collector/escape.c src/common/strutil.c */
 /* fuzz-pkgs: libsodium */
 /* libFuzzer target: seq.state is written by the collector's service user, and a crash
  * can tear its journal anywhere: loading any bytes must give an error or a table the
@@ -46,7 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		snprintf(path, sizeof(path), "%s/seq.state", dir);
 		snprintf(outpath, sizeof(outpath), "%s/out.log", dir);
-		collector_log_init(1, 0);
+		log_init("vmmanage-collector", 1, 0);
 		atexit(cleanup);
 	}
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
