@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* collector_loadgen: K concurrent TCP connections against a log receiver.
  *   thesis | syslog : each sends N lines ("hostK: ..." or RFC 3164) and closes;
  *   agent           : each speaks the acknowledged agent protocol, N frames, waits for the last ack;

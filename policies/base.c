@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Policy 2, base-aware (thesis Listing 3.2, script C.1): move when busy, go to the base
  * when idle, each after its own number of samples in a row. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Tarry counters shared by the threshold, base and schedule policies (and the site policy's
  * config helpers): each module is its own .so, so the shared code is static inline. */
 #ifndef VMM_POLICY_COUNTER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Policy 3, schedule-aware (thesis Listing 3.3, script C.2): the base policy in working
  * hours; on entering the rest period go to the base once and then stay quiet. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Policy 4, site-aware (thesis Listing 3.4, script D.1): big jobs go away from the cheap
  * home site, small ones come back; the sample is the number of big jobs in the queue. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Policy 1, threshold-aware (thesis Listing 3.1, script B.1): move after `tarry` bad samples. */
 #include "config.h"
 

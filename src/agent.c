@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The agent's cycle. Every daemon_interval (CLOCK_MONOTONIC) the sensor is sampled on a
  * worker thread; its reading goes to the policy on the loop thread; an action goes
  * through the guard to the endpoint, also on a worker; every step is logged. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The agent: one cycle is sensor -> policy -> guard -> endpoint -> log. */
 #ifndef VMM_AGENT_H
 #define VMM_AGENT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vmmanage.conf through libconfig. The file is flat `key = value` lines; libconfig gives us
  * types and line numbers, we add the messages an administrator can act on. */
 #include "config.h"

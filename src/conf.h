@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vmmanage.conf through libconfig: typed lookups with file:line errors, mending hints,
  * and the check for keys nobody reads. */
 #ifndef VMM_CONF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vmmanage.conf's checks: keys that no part in use reads, and files that hold secrets. */
 #include "config.h"
 

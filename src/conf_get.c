@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vmmanage.conf's typed lookups with file:line errors, and a module's keys' fingerprint. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vmmanage.conf's @include, expanded before libconfig reads it, and each line's origin. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What the parts of src/conf*.c share: the parsed file and where its lines came from. */
 #ifndef VMM_CONF_PRIV_H
 #define VMM_CONF_PRIV_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The control socket (as ntpd's control.c): unlink, bind under umask 0117 so the socket
  * is born 0660 (no chmod by name afterwards, which another user could race), non-blocking.
  * One request line per connection; the answer's last line is OK or ERR. What a local

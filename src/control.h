@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The control socket: a unix socket with a line protocol, served from the event loop,
  * and the client side used by `vmmanage status|reload|ACTION`. */
 #ifndef VMM_CONTROL_H

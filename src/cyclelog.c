@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The local log an administrator tunes thresholds with: the thesis's block per cycle,
  * plus a JSON line per cycle and per event for programs. */
 #include "config.h"

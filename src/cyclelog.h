@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The local log: the thesis's per-cycle block (Listings 4.2/4.3) and event lines in
  * log_file, and the same as JSON lines in json_log_file. */
 #ifndef VMM_CYCLELOG_H

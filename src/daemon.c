@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Daemon life: load the config, detach (the parent waits until the child is ready, so
  * an init script sees a failed start), pid file, signals as flags, the event loop. */
 #include "config.h"

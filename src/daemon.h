@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Running the agent as a daemon: readiness, pid file, signals, the control handler. */
 #ifndef VMM_DAEMON_H
 #define VMM_DAEMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Warm-up, minimum stay and the circuit breaker: the rules that keep a VM from hopping
  * (the thesis's VMs moved up to 14 times an hour, section 5.3). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Damping, as the infrastructure schedulers learned it (DRS automation levels, the HPA's
  * stabilization, Monit's "N restarts within M cycles then unmonitor"): after a move the
  * indicator is not trusted for `warmup` seconds (a moved MySQL starts with a cold cache),

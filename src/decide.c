@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* One cycle's decision, shared by the daemon and the simulator. */
 #include "config.h"
 

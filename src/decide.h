@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* One cycle's decision, from a sample to a request (or the reason there is none): the
  * policy, the base re-ask, the target choice and the guard. The daemon and the simulator
  * both run this, so a rule added here holds in both. No I/O and no clock: the caller

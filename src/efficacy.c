@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Efficacy of each move: the indicator before and after, and the gain. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Did the move help? The indicator's mean over the last `window` trusted samples before a
  * confirmed move, against the first `window` after the warm-up on the new host (OpenStack
  * Watcher's efficacy indicators, DRS's reason per move). Pure state. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A small single-threaded event loop in the spirit of Redis's ae.c: poll() over a flat
  * fd table and an unsorted timer list (an agent has a handful of each), all of it in a
  * struct ev_loop. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A small single-threaded event loop in the spirit of Redis's ae.c: all its state is in
  * a loop object, passed to every call that registers something; fds by poll(),
  * monotonic timers. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The guard: whatever the policy asks, this decides whether a request may go out now.
  * The thesis's VMs hopped up to 14 times an hour; a bad threshold is stopped here. */
 #include "config.h"

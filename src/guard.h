@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The guard between the policy and the endpoint: cooldown, a budget of moves per hour,
  * one request in flight, ping-pong detection. Pure state: times are handed in. */
 #ifndef VMM_GUARD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The services the daemon lends to its modules, so modules never link against it. */
 #include "config.h"
 

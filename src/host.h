@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The host API handed to modules, and the module loader. */
 #ifndef VMM_HOST_H
 #define VMM_HOST_H

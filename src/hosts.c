@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What the agent learned about each host. The thesis could not tell a good host from a
  * bad one (its section 5.2) and kept asking a management server that was down; this table
  * remembers both, and the T_M of each move. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What the agent learns about each host: how the indicator behaved while the VM ran
  * there, whether moves to it fail (and so when to try it again), and how long moves
  * between two hosts take (the T_M of the thesis's equation 3.5). Pure state: every time

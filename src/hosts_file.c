@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* state_dir/hosts: what the agent learned of each host, kept across restarts. One line
  * per host and per pair of hosts, tab-separated; a damaged line costs that line only. */
 #include "config.h"

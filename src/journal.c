@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The events' one vocabulary: a row per kind with its JSON name, the words its message
  * starts with, its formatter and its parser. */
 #include "config.h"

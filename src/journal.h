@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The events vmmanage logs, said once: each kind's typed fields, its words in the thesis's
  * line (Appendix A.2: old log readers still match), the JSON line and the collector's
  * message, and the parser vmmanage-report reads them back with. The daemon and the

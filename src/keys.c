@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Every key vmmanage knows and which part reads it: the one registry of the agent's
  * keys. The core's keys are declared here only (conf_check_keys takes them as always in
  * use); a module declares its keys in its ops, and they are listed here too, so that a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* logship: spool, then send over one persistent connection; see logship.h. The connection
  * is a small state machine driven by the event loop: BACKOFF -> RESOLVING (c-ares, a new
  * channel at every attempt, since a VM that moved may have a new resolver and the name a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* logship: the agent's side of the central log. Every message is first appended to a
  * spool in state_dir, then sent over one persistent connection; the spool is trimmed only
  * up to what the collector acknowledged (it acks after fsync), so a collector restart, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* logship's way to the collector: c-ares on the event loop, then each address in turn. */
 #include "config.h"
 

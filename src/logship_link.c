@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* logship's socket: what is queued for it, sent, and dropped with a backoff on failure. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What the parts of logship (src/logship*.c) share: its state and its layers' calls. */
 #ifndef VMM_LOGSHIP_PRIV_H
 #define VMM_LOGSHIP_PRIV_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* logship's handshake and the collector's replies (OK, CHALLENGE, acks), proven with the key. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* logship streaming: the spool's records framed (vmmanage or syslog) into the socket's queue. */
 #include "config.h"
 

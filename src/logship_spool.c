@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* logship's spool on disk: see logship_spool.h. */
 #include "config.h"
 

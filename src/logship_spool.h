@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* logship's spool: numbered segment files of records "SEQ EPOCH LEN\nPAYLOAD\n" in
  * state_dir, trimmed by whole segments up to the collector's ack, bounded by dropping the
  * oldest segment (counted, and said in a message of its own). Internal to logship. */

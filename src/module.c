@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Loading policy, sensor and endpoint modules with dlopen, refusing a wrong ABI. */
 #include "config.h"
 

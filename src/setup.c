@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Turning vmmanage.conf into a running setup: core settings, then the policy, sensor and
  * endpoint modules, each checked before anything starts. */
 #include "config.h"

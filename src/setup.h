@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Everything one vmmanage.conf produces: the core settings, the three modules loaded and
  * started. `vmmanage -t` builds one and throws it away; SIGHUP builds one and swaps it in
  * only if it is whole. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A finite number that takes the whole of a span of text (spaces around allowed), for
  * the parsers of outside input that work on spans, not NUL-terminated strings. */
 #ifndef VMM_SPANNUM_H

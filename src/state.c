@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The agent's durable state: one `key=value` text file, replaced atomically, so a crash
  * or a cold move leaves either the old state or the new one, never half of each. */
 #include "config.h"

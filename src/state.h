@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What must survive a restart or a cold move, in state_dir/state, written atomically. */
 #ifndef VMM_STATE_H
 #define VMM_STATE_H

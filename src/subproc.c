@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Run a program without a shell: posix_spawnp with pipes, a deadline, and the whole
  * process group killed when it passes. Safe to call from the worker threads. */
 #include "config.h"

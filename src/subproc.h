@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Run a program without a shell, with a deadline, capturing its output. */
 #ifndef VMM_SUBPROC_H
 #define VMM_SUBPROC_H

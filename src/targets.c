@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Target choice for each action: for move, the best-known other host of the array (or,
  * as the thesis did, the next one, wrapping); no wrap for move_up/move_down; the base; the
  * other site. For the policy, hosts backing off after a failed move are passed over; an

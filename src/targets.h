@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Where an action sends the VM: the thesis's array walk (getNextLocation and friends),
  * as a pure function of the topology and the current location. */
 #ifndef VMM_TARGETS_H

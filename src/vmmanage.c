@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vmmanage: the daemon in each guest, and its own command-line client. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Blocking work off the event loop. libmysqlclient, libcurl's easy API and libvirt's
  * migration call all block; in a thread they cannot stall the control socket or the
  * timers. The loop hears of a finished job through an eventfd. */

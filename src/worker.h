@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A background thread that runs one blocking job at a time (a sensor's sample, an
  * endpoint's move) and hands the result back to the event loop. */
 #ifndef VMM_WORKER_H

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The base policy in the running daemon: a quiet spell sends the VM to the base once;
 # "Already at base" requests nothing; high load brings it back into the array, never to
 # the base. Then Listing 4.3's sequence gives the thesis's counters in the log.

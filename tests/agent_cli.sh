@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The control socket and the CLI: status, actions through the guard and endpoint, a move
 # in flight refused politely, reload (good and broken), no daemon.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The agent's events reach vmmanage-collector in the thesis format, with the cycle's
 # values in a compact line; a collector that is down costs nothing: the events wait in
 # the spool and arrive once it is up, each once.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The control socket with clients that do not follow the protocol: a NUL byte, a line
 # too long, a line without LF ended by shutdown, silence. Each gets an answer (an ERR
 # line) at once, or when its time is up, never a hang; the agent goes on serving.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Without -f: the daemon detaches only once it is ready, writes its pid file, refuses a
 # second instance, keeps its location across a restart, and removes its files on
 # SIGTERM. A start that fails says why on stderr and exits non-zero.

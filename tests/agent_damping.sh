@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Moving less, in the running daemon: mode recommend and -n decide without acting; the
 # circuit breaker stops a hopping VM until `vmmanage resume`; warm-up and min_stay hold
 # the first move back; each confirmed move's efficacy is measured and logged.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Out of descriptors is not a spin: at ulimit -n 64, 80 idle control clients (each back
 # shortly after the agent closes it) leave the agent's log and CPU time bounded, keep
 # descriptors free for the cycle, whose sensor goes on reading the known value, and

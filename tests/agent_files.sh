@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The agent's files against other local users: the pid file is never written through a
 # symbolic link nor into another user's file (a stale one of ours is replaced), a failed
 # start leaves no pid file by the time the command returns, the control socket is never

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The guard in the running daemon: a bad threshold cannot make the VM hop more than
 # max_moves_per_hour; what the guard holds back is logged with the rule; A->B->A warns.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # `make install` leaves an agent that can start: the example configuration in
 # sysconfdir/vmmanage, and the state, log and run directories with safe modes; a second
 # install keeps what the administrator changed. The installed agent's -t runs where the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Helpers for tests that run the real agent with a scripted sensor and the recording
 # endpoint. Source after lib.sh.
 

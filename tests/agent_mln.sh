@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The mln endpoint against a stand-in `mln` (MLN is not packaged): the thesis's argv
 # (`mln client -c upgrade -f HOST.N.mln -h SERVER`, -S and the other site's server across
 # sites), project files that name a real service_host, written only over vmmanage's own,

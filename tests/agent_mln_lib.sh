@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Helpers for the tests of the mln endpoint against tests/mln-standin (MLN is not
 # packaged). Source after agent_lib.sh.
 export MLN_STANDIN_DIR=$T/mln

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Each scenario config in conf/ that uses the mln endpoint, run by the agent against the
 # stand-in `mln` with moves forced from the CLI: the thesis's argv (`mln client -c upgrade
 # -f HOST.N.mln -h SERVER`, the site server and -S across sites), project files whose

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # A reload keeps the policy's counters when its settings did not change, and says that
 # they start again only when they do: the log line and the status tell the truth at once,
 # not from the next cycle on.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The schedule policy in the running daemon: outside working hours it asks for the base
 # once and nothing else, however bad the indicator; a reload (SIGHUP) that puts now inside
 # working hours gives the base policy's behaviour.

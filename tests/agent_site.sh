@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The site policy in the running daemon: enough big jobs at home move the VM away
 # (cross-site), few bring it home; otherwise the queue is processed where it is.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"

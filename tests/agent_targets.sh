@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Target choice and failure handling in the running daemon. Learned: `move` tries hosts it
 # knows nothing of first, then the one where the indicator was best, and logs why. A failed
 # move backs that host off (doubling, capped) and the next host is tried; with every host

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The threshold policy in the running daemon drives the exec endpoint as POLICIES.md says:
 # tarry consecutive samples above the threshold request `move` to the next host, wrapping;
 # equal samples do not count; unknown samples neither count nor reset.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The daemon under valgrind in its steady state: many cycles, moves, status, reload,
 # a failing sensor, then SIGTERM. No invalid access, no leak (memcheck's exit code).
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"

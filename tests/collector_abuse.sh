@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Many clients and bad clients at once: 5,000 concurrent connections, 100 that stall in
 # the middle of a line, one that never reads its acks, a 1 MiB line, binary garbage,
 # CR/LF and ANSI escape injection, a source outside `allow`. The collector keeps serving

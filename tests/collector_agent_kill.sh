@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # kill -9 the collector twice while an agent (logship through the test driver) streams
 # 10,000 messages, restart it each time: OUTPUT holds every message exactly once, in order.
 # Then replayed frames after the restarts (an old one, and exactly the last one) are still

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Unfinished frames have a global budget: 3,000 connections each holding a 64 KiB agent
 # frame that never ends (195 MiB before) keep the collector within max_partial_bytes
 # (16 MiB here) plus one turn's reads: past it, the connections holding the most are

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # A full disk: the collector must stop reading (backpressure) rather than pile lines up
 # in memory (53 MiB before), say so once rather than every turn of its loop, try again
 # on a timer, and when space comes back write the agent's frames, which wait for their

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Out of descriptors is not a spin: with its open files limit lowered under it, 300 idle
 # clients exhaust the collector's descriptors. It must not busy-loop (CPU time over the
 # episode stays small) nor flood its log (one line when it starts, one with counts when

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Every line has the documented form "EPOCH DATE HOST: MESSAGE", also when an agent sends
 # an epoch that cannot be shown as a date (2^62, past year 9999, before 1970): the time
 # of receipt is written instead, in both files.

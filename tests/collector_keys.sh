@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Per-host keys: with keys_file, an agent with its key writes; a wrong key, a host without
 # a key, and an unsigned thesis or syslog line claiming a keyed host write nothing.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"

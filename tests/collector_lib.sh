@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Helpers for the collector tests; source after lib.sh.
 COLLECTOR="$top_builddir/src/collector/vmmanage-collector"
 DRIVER="$top_builddir/tests/logship_driver"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Cut the link between an agent and the collector (two network namespaces joined by a veth
 # pair, one end set down for 5 s) while it streams 5,000 messages: after the link comes
 # back everything arrives, exactly once, in order.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Names are what they say: with vm1 keyed, no unsigned line claiming "VM1", "vm1." or
 # "Vm1.." (thesis or syslog, RFC 3164 or 5424) is written; an agent that proves vm1's key
 # under another spelling is written as vm1, one without the key not at all. Bidi controls

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Root and the service user: the collector's user owns the log directory and state_dir,
 # so it can plant links there. Started as root, the collector must never open, truncate
 # or chown through them: a link to a root-owned 0600 file stays root's, unchanged and

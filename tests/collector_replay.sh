@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # A signed frame is written once, whoever replays it: an eavesdropper captures six signed
 # lines of a real agent across two boots and replays them, three rounds alternating the
 # boots, without the key. The collector's log holds each line once, and the real agent's

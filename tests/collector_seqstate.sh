@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # seq.state is bounded: without keys, anyone can make up agent host names. 2,000 of them
 # keep at most max_agent_hosts hosts (the least recently seen are forgotten), while a
 # real agent that keeps sending stays known: across a restart it is told its last seq

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Syslog in and out: a real rsyslog forwarding over TCP (omfwd) and logger --tcp (RFC 5424
 # and RFC 3164, LF and octet-counting framing) land in OUTPUT; the agent's log path with
 # collector_protocol = "syslog" lands in a real rsyslog's file.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The thesis protocol end to end: the thesis's Perl client (Listing 3.6, pointed at our
 # port) and nc one-shot lines land in OUTPUT in the thesis format (Listing 4.1); the date is
 # date(1)'s in the collector's time zone; IPv6; JSON; escaping; privileges; SIGHUP; SIGTERM.

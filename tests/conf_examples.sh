@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The example configurations in conf/ load with `vmmanage -t`, with the policy, sensor and
 # endpoint their comments promise, and use no key that their modules would ignore.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Every key the code knows is documented in vmmanage.conf(5), every module key is in
 # src/keys.c, and the manual pages lint clean.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The example policy of vmmanage-policy(7), examples/policy/window.c: the page's listing
 # is the file, the page's cc line builds it, `vmmanage -t` loads it from policy_dir and
 # refuses it built for another ABI, and in the running daemon it decides as the page

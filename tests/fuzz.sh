@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # time-limit: 900
 # Every parser of outside input has a libFuzzer target in tests/fuzz/. This builds each
 # with clang (-fsanitize=fuzzer,address,undefined) from the sources its first lines name

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The collector's SysV init script, installed by `make install` under a temporary prefix
 # and run as an administrator would: start (pid file, run dir, state_dir made for its
 # user, lines land in the output), status, a second start, reload (not supported: exit

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Helpers for the init script tests; source after lib.sh.
 #
 # init_install puts under $ROOT what `make install` puts there for the init scripts, with

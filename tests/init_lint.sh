@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The installed init scripts, /etc/default files, logrotate file and systemd units, read
 # without running them: POSIX sh (dash -n, checkbashisms, shellcheck -s sh), the LSB
 # header, every @dir@ substituted with the directories make was given, the units accepted

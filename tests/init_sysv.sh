@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The agent's SysV init script, installed by `make install` under a temporary prefix and
 # run as an administrator would: start (pid file, run dir), status, a second start,
 # reload of a changed configuration (seen in `vmmanage status` and the log), a reload,

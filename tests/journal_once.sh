@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Each event's words are written once, in src/journal.c: no other source of the daemon,
 # the simulator or the report types them again (they drifted apart when they did).
 # The collector (src/collector/output.c) still writes the thesis's date itself: it links

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Shared helpers for the shell tests. Source it: . "$top_srcdir/tests/lib.sh"
 # A test that cannot run here skips (77) by hand, but fails in CI (VMM_CI=1):
 # there the suite installs everything and runs as root.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # time-limit: 900
 # The base policy with real libvirt hosts: a quiet spell live-migrates the guest to the
 # base host; high load brings it back into the array (h1), and more high load moves it

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The libvirt endpoint's settings through `vmmanage -t`: every mistake is named with the
 # file and line and how to mend it, and checking connects to nothing (the URIs here lead
 # nowhere). Needs neither root nor libvirtd.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # time-limit: 900
 # libvirt reports a migration as done, but the source runs the guest again (a split
 # brain: here a qemu hook on the source starts a copy the moment the migrated guest is

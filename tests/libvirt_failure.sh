@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # time-limit: 900
 # The target's libvirtd is dead: each request fails with a log line that names the class
 # and the host, the agent keeps sampling, requests stay within the guard's pace (no

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Libvirt "hosts" for the libvirt endpoint's tests: each a libvirtd in its own network,
 # mount and UTS namespace (its own address, hostname, host UUID, /etc/hosts and libvirt
 # directories), and a small diskless QEMU guest (software emulation) on the first.

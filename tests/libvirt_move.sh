@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # time-limit: 900
 # The libvirt endpoint moves a real QEMU guest between two real libvirt hosts, both ways
 # (test T1 of the Xen report): the threshold policy decides from a scripted indicator,

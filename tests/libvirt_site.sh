@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # time-limit: 900
 # The site policy with real libvirt hosts on different subnets: enough big jobs at home
 # (h1, h2) move the guest to the away site (aws1) with a cross-site migration (storage

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # time-limit: 900
 # A migration that outlasts endpoint_timeout (the link to the target crawls) is aborted
 # by the watcher on its second connection (virDomainAbortJob): the move fails as a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* logship_driver: streams N numbered messages through logship (on the ev loop) to a
  * collector and waits until every one is acknowledged; the kill -9 and link-cut tests
  * run it in place of the agent. Exit 0 when all were delivered in time. */

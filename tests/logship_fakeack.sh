@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The agent believes only its collector: with a key, a peer posing as the collector that
 # acknowledges without proving the key (a VMM1 or unsigned OK, a wrong MAC, an ack signed
 # for another connection) trims nothing. The agent says why once per episode, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A tiny TAP harness for the policy tests: load the built module with the real loader,
  * configure it from text with the real config parser, replay a table of samples. */
 #ifndef VMM_POLICY_TEST_H

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # vmmanage-report draws, with gnuplot, PNG and SVG charts of a simulated week: per VM the
 # requests and moves per hour, where it ran, and the indicator against its thresholds.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # vmmanage-report on what a real agent sent a real collector: the collector's thesis-format
 # output and its JSON lines, and the agent's own logs (cycle blocks and JSON), all tell the
 # same story as `vmmanage status`: requests, confirmed and failed moves, where the VM ran.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # vmmanage-report takes bad input in its stride: truncated lines, binary junk, a line that
 # never ends, clock jumps both ways, impossible times, hosts without a price, CRLF, a last
 # line without LF; and it reads a large log as a stream, in bounded memory.

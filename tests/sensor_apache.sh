@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # apache_idle against a real Apache started here (mod_status, four prefork workers):
 # IdleWorkers at rest and under wrk load, and every way the answer can be wrong gives
 # unknown with a reason, within the timeout.

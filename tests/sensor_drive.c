@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Drives one sensor module the way the daemon does (real loader, real config parser), a
  * command per stdin line, so the shell tests can act between samples:
  *   sample             -> "KNOWN<TAB>VALUE<TAB>MS<TAB>EXTRAS<TAB>WHY"

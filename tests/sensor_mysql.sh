@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # mysql_slow against a real MariaDB started here: the sample is the slow queries of the
 # interval, a restart re-baselines, a dead or mute server gives unknown within the
 # timeout, the password comes from a private option file, libcurl is never mapped.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The queue sensor against a real Apache with mod_dav: claiming with MOVE (two agents at
 # once: exactly one gets each queue), storing before running, malformed lines never run,
 # and an agent killed with SIGKILL mid-queue resumes with every result recorded once.

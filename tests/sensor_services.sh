@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Private MariaDB and Apache servers for the sensor tests, in the test's own $T.
 # Source after tests/lib.sh. Every server started here is stopped by on_exit.
 

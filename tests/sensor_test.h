@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A tiny TAP harness for the sensor unit tests. */
 #ifndef VMM_SENSOR_TEST_H
 #define VMM_SENSOR_TEST_H

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # --compare runs the thesis's behaviour and ours on the same traces and seed and prints
 # both columns. On a flapping load ours moves far less, without more SLA violation; on
 # the example week it moves less too.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # A simulation is a function of its file and seed: the same seed gives the same CSV files
 # byte for byte, whatever the number of threads; another seed gives another run.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The simulator's output is a fixture: the example week (two days, nii3 traced) and a
 # run where moves fail and a VM only recommends must come out byte for byte as committed
 # in tests/data/sim/identical/. A change of wording or order shows here; one made on

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Helpers for the simulator's and the report's tests; source after lib.sh.
 SIM="$top_builddir/src/sim/vmmanage-sim"
 REPORT="$top_builddir/src/report/vmmanage-report"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The thesis's scenarios 1 and 2 replayed with the thesis's behaviour (round robin, a
 # fixed sleep, no guard), and with ours: the outcome matches the thesis qualitatively.
 #  - Scenario 1 (Figure 4.3): with threshold 20 nii1 hops far more than with 50, up to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of vmmanage-sim's models: the seeded random numbers and their distributions,
  * trace parsing and lookup, load generators, and the indicator model. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A tiny TAP-like harness for the core's unit tests: ok N - what; exit 1 on any failure. */
 #ifndef VMM_TAP_H
 #define VMM_TAP_H

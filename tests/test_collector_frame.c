@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of the collector's pure parts: frame detection and parsers, escaping, the
  * allow list, the date stamp and the rate limiter. TAP output. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The shared helpers of src/common: the edit distance, the JSON escape and the bounded
  * buffer, which every front end and writer now uses instead of its own copy. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vmmanage.conf parsing: types, messages with file:line, hints, unknown keys. */
 #include "config.h"
 

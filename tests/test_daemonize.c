@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* src/common/daemonize.c: the pid file (created anew, a live one refuses, a stale one is
  * replaced, a link is never followed) and the readiness pipe (the parent's exit status
  * and message say how the start went, and a failed start leaves no pid file). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Damping as pure state machines (issue 8): warm-up, minimum stay and its override, X of
  * the last Y cycles, the circuit breaker and resume, the gain margin, the modes, and each
  * move's efficacy; through decide.c, which the daemon and the simulator share, driving the

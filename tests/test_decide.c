@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* decide_moved(): the bookkeeping after a move's outcome that the daemon and the simulator
  * share. Where the VM is, the guard's ping-pong check and in-flight flag, the damper's
  * arrival, efficacy, and what the host table learns (success, move time, backoff). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The event loop object (src/ev.c): timers in deadline order, fd readiness, removal from
  * inside a dispatch, and two loops that do not see each other. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The guard as a pure state machine: cooldown, budget, one in flight, ping-pong. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What the agent learns of hosts, and how target choice uses it: backoff after failed
  * moves (doubling, capped, permanent), learned choice vs the thesis's round robin, the
  * T_M table, and state_dir/hosts surviving a restart and damage. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The journal: every kind formats to the daemon's documented words (which the simulator
  * writes too, through the same formatter) and parses back to its kind and fields; the
  * thesis's line and the JSON line. */

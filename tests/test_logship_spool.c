@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of logship's spool: order, reopen, ack trimming, torn tail, bounded size with
  * a counted drop notice. TAP output. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The base policy (thesis Listing 3.2, script C.1) through the real loader and config. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The schedule policy (thesis Listing 3.3, script C.2) through the real loader and config.
  * Times are UTC epochs; the work_hours cases set TZ, which the harness (like the agent)
  * uses to fill the local time of the input, unless a step gives that local time itself. */

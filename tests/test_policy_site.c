@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The site policy (thesis Listing 3.4, script D.1) through the real loader and config.
  * The sample is the number of big jobs in the claimed queue. */
 #include "config.h"

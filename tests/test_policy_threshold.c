@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The threshold policy (thesis Listing 3.1, script B.1) through the real loader and config. */
 #include "config.h"
 

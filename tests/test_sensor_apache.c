@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of the mod_status ?auto parser (sensor_apache_parse), with real pages. */
 #include "config.h"
 

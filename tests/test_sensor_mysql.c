@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of the Slow_queries counter logic of the mysql_slow sensor. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The steal and load sensors on /proc files the test writes (VMM_PROC_STAT and
  * VMM_PROC_LOADAVG point the modules at them): first steal reading is a baseline, then
  * the share of steal in the interval; a missing or garbled file is unknown, not 0. */

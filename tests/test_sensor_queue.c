@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of the job page parser and of the resumable queue store, including a
  * worker killed with SIGKILL in the middle of a queue. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Target choice for every action (thesis Appendix A.2 semantics). */
 #include "config.h"
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Hostile peers of the agent protocol for the tests (see vmmanage-collector(8)):
 
   wire_peer.py proxy LPORT TPORT DIR    forward 127.0.0.1:LPORT to TPORT, saving what each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Example policy: move when the indicator was worse than threshold
  * in window_hits of the last window known samples. */
 #include <stdio.h>

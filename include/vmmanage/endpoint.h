@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Endpoint module ABI: asks the virtualization layer to move this VM. */
 #ifndef VMMANAGE_ENDPOINT_H
 #define VMMANAGE_ENDPOINT_H

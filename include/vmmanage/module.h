@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What every vmmanage module sees of the daemon: actions, samples, and the host API. */
 #ifndef VMMANAGE_MODULE_H
 #define VMMANAGE_MODULE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Policy module ABI: a policy turns samples into actions, with no clock and no I/O. */
 #ifndef VMMANAGE_POLICY_H
 #define VMMANAGE_POLICY_H

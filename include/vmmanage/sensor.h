@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Sensor module ABI: one reading of the indicator per call. */
 #ifndef VMMANAGE_SENSOR_H
 #define VMMANAGE_SENSOR_H

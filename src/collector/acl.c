@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The allow list: who may write, as CIDR blocks (like MLN's daemon_allow). */
 #include "config.h"
 

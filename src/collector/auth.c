@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Per-host keys: with keys_file set, an agent must prove its host's key at HELLO and sign
  * every frame with it (libsodium crypto_auth, HMAC-SHA-512-256; the MACs themselves are
  * in common/wire.c), so a guest cannot write as another guest. Names are kept folded, so

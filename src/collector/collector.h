@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vmmanage-collector: the private header, prototypes grouped by the file defining them. */
 #ifndef VMM_COLLECTOR_H
 #define VMM_COLLECTOR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The collector's configuration file (libconfig): defaults, loading, checking. */
 #include "config.h"
 

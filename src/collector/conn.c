@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* One client connection: accept, read, cut into frames by protocol, write lines, reply.
  * Every step is bounded, so no client can stall another: one read per wake-up, a frame
  * longer than the limits is cut or refused, replies never queue (acks are cumulative). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Escaping: no message may forge a second line, send escape sequences to a terminal, or
  * hide or reorder what a reader sees (bidi controls, zero-width characters). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Pure parsers of what clients send: thesis lines, syslog frames and messages (the agent
  * protocol's are in common/wire.c). No I/O and no allocation, so the unit tests and the
  * fuzzers call them as is. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A string-keyed hash table with chaining, for per-host state (seq, rate, keys). */
 #include "config.h"
 

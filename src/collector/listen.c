@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Listening sockets from "host:port" and "[v6]:port" specifications. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vmmanage-collector: the central log collector. Start-up, privileges, signals. */
 #include "config.h"
 

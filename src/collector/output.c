@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The outputs: OUTPUT in the thesis format and an optional JSON-lines file. Lines are
  * gathered in memory during one turn of the loop and written together, so a batch of
  * agent frames shares one write and one fdatasync. The lines of agent frames, which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Per-host token buckets: a host over its rate is slowed down (its connections are not
  * read for a while), never dropped, so nothing is lost and no host starves another. */
 #include "config.h"

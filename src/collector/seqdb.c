@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The last (boot id, seq) written per agent host, so that a frame resent after a reconnect
  * or a collector restart is written once only.
  *

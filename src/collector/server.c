@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The collector's event loop (epoll): accept, read, then once per turn write every line
  * gathered, fdatasync when agent frames are among them, and only then send the acks, so
  * many frames share one sync and an ack always means "on disk". */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vmmanage-collector: the server's state, shared by server.c and conn.c only. */
 #ifndef VMM_COLLECTOR_SERVER_H
 #define VMM_COLLECTOR_SERVER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The bounded doubling byte buffer. */
 #include "config.h"
 

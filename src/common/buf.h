@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A byte buffer that grows by doubling up to a maximum its owner sets, so that what a
  * peer sends (a reply, a body, a queue of frames) can never grow it without limit.
  * Plain C with no dependency on the agent core (src/common/libvmmcommon.la). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The clocks as seconds. */
 #include "config.h"
 

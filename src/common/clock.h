@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The clocks, said once: every deadline, timeout and duration of the agent, its modules
  * and tools reads the monotonic one; time stamps read the wall clock. */
 #ifndef VMM_COMMON_CLOCK_H

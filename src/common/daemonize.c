@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Detach with a readiness pipe, and the pid file: see daemonize.h. */
 #include "config.h"
 

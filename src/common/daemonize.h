@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Becoming a daemon, the same way for the agent and the collector: the parent waits on a
  * readiness pipe, so that an init script sees a failed start; the pid file. */
 #ifndef VMM_DAEMONIZE_H

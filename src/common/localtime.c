@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Local time for the policy input. */
 #include "config.h"
 

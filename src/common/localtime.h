@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The local time a policy gets in its input, filled by whoever calls the policy: the
  * agent for its own clock, the simulator for its simulated one. */
 #ifndef VMM_COMMON_LOCALTIME_H

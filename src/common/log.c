@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Daemon logging: stderr while in the foreground, syslog(3) once daemonized. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Daemon logging in the style of OpenBSD's ntpd, for the agent and the collector:
  * stderr in the foreground, syslog(3) once daemonized. Thread-safe: each message is one
  * write, so lines from worker threads never interleave. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Opening files that hold a secret: see secret.h. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Files that hold a secret (a key, a password), opened safely against other local users.
  * Plain C with no dependency on the agent core, so the agent, its modules and the
  * collector all link it (src/common/libvmmcommon.la). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* String helpers shared by the agent, its tools and the collector. */
 #include "config.h"
 

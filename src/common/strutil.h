@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* String helpers said once for the whole tree: the "did you mean" distance of every
  * config front end and the JSON string escape of every JSON writer. Plain C with no
  * dependency on the agent core (src/common/libvmmcommon.la). */

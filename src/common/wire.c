@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The agent protocol's lines and MAC inputs; see wire.h. */
 #include "config.h"
 

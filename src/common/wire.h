@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The agent protocol between logship (the agent's side) and vmmanage-collector, said once:
  * every line either side formats or parses, and the exact bytes each MAC covers. Pure
  * functions, no I/O and no allocation, so both sides, the unit tests and the fuzzers call

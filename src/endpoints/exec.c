@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Endpoint `exec`: runs `endpoint_command ACTION TARGET` without a shell. Exit 0 means
  * accepted; a stdout line `location=HOST` says where the VM runs now. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Endpoint `libvirt`: live-migrates this VM between libvirt hosts with
  * virDomainMigrateToURI3 (peer to peer), and asks libvirt where it runs: before a move
  * (the source is the host that runs it, whatever the agent believes), after it (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The libvirt endpoint's private parts: its settings, the error table, the connection
  * helpers, the client event loop and the migration job watcher. */
 #ifndef VMM_ENDPOINT_LIBVIRT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The libvirt endpoint's settings: which domain is this VM, and which libvirt URI (and
  * migration URI) each configured host has. Read at init; nothing here connects, so
  * `vmmanage -t` checks it all. */

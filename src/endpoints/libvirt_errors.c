@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* libvirt's errors as vmmanage's failure classes. By virErrorNumber only: messages
  * are translated and reworded between releases (kubevirt#5319). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What each host offers, read over the connections the endpoint opens anyway (to find
  * the VM before a move and when asked where it runs): free memory and the share of idle
  * CPU time since the previous look. The agent's target choice uses them as hints. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Two helpers of the libvirt endpoint that run threads of their own: the client event
  * loop, without which libvirt cannot send keepalives (so a dead host would hang a call),
  * and the watcher, which follows a migration job on a second connection and aborts it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Opening libvirt connections with a deadline. virConnectOpenAuth has none, and
  * keepalive starts only once a connection is open, so a host that accepts TCP but never
  * answers (a hung or stopped libvirtd) would hold the move forever. Each open runs on a

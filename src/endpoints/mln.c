@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Endpoint `mln`: the thesis's way. For the target host it writes the project file from
  * the template (its service_host set to the host's MLN name), or takes the
  * administrator's own file as it is, and runs `mln client -c upgrade -f FILE -h SERVER`,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The mln endpoint's private parts: its settings, read once at init (so `vmmanage -t`
  * checks them), and the project files it writes or uses. */
 #ifndef VMM_ENDPOINT_MLN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The mln endpoint's settings: every host the VM may be sent to, the MLN name of each
  * (mln_hosts), its template (mln_template, mln_templates) or the administrator's own
  * project file (mln_project_mode = "own"). Read once at init and never written, so

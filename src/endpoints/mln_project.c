@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The mln endpoint's project files on disk: written atomically, and never over a file
  * that is not vmmanage's own. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The mln endpoint's text: the project file written for a target from its template,
  * and the host a locate command's output names. Pure functions: the fuzzer calls them. */
 #include "config.h"

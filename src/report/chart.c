@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Charts with gnuplot: per VM the requests and moves per hour (the thesis's Figures
  * 4.3, 4.4 and 4.6), where it ran over time, and the indicator against its thresholds
  * (Figures 4.2 and 4.5) when the logs hold cycle values; PNG and SVG. gnuplot gets its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vmmanage-report: read collector output (the thesis's format and JSON lines), the
  * agent's own logs and the simulator's events.csv, in one streaming pass with bounded
  * memory, and print (and draw) what they say. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Reading what vmmanage and the thesis's scripts logged, a line at a time and without
  * trusting it: the collector's thesis format and JSON lines, the agent's JSON log and its
  * cycle blocks (thesis Listings 4.2/4.3), and the simulator's events.csv. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What vmmanage-report's line parsers (parse_*.c) share: the helpers and each format's entry. */
 #ifndef VMM_REPORT_PARSE_H
 #define VMM_REPORT_PARSE_H

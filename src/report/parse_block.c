@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vmmanage-report: the agent's cycle block (thesis Listings 4.2 and 4.3). */
 #include "config.h"
 

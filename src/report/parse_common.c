@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vmmanage-report: what the line parsers share: names, records, the journal's messages. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vmmanage-report: the simulator's events.csv. */
 #include "config.h"
 

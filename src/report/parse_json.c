@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vmmanage-report: JSON objects, flat: what the collector and the agent write. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vmmanage-report: the thesis's and the collector's line, EPOCH [DATE] host: message. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The report as text: requests and outcomes per VM, time to confirmation, residency and
  * cost (thesis equations 3.1 and 3.2 with prices given on the command line or in a file). */
 #include "config.h"

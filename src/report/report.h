@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vmmanage-report: what the logs say about requests, moves, residency and cost. The
  * parser is pure (the fuzzer calls report_parse_line); the tallies are bounded by the
  * number of VMs, hosts and distinct hours, never by the size of the logs. */

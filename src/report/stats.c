@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The tallies: per VM, requests and their outcomes, per hour, the time from a request to
  * its confirmation, and where the VM was for how long. Memory grows with VMs, hosts and
  * distinct hours, each capped, never with the length of the logs. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The tallies' insides, shared by stats.c (which fills them) and print.c (which prints). */
 #ifndef VMM_REPORT_STATS_H
 #define VMM_REPORT_STATS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Sensor apache_idle: IdleWorkers from mod_status `server-status?auto`, over libcurl. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Parsing mod_status `server-status?auto` output: pure, no I/O, no locale. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Parsing mod_status `server-status?auto` output: pure, no I/O (the fuzzer's target). */
 #ifndef VMM_SENSOR_APACHE_PARSE_H
 #define VMM_SENSOR_APACHE_PARSE_H

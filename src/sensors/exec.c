@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Sensor `exec`: runs sensor_command without a shell; the first number on its stdout is
  * the sample. A non-zero exit, a timeout or no number is unknown, never zero. */
 #include "config.h"

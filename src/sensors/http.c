@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A small libcurl wrapper shared by the HTTP sensors (apache_idle, queue). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A small libcurl wrapper shared by the HTTP sensors: one easy handle, bounded in time
  * and size, redirects never followed, errors said in one line. */
 #ifndef VMM_SENSOR_HTTP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Sensor `load`: the one-minute load average (/proc/loadavg). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Sensor mysql_slow: slow queries per cycle, from SHOW GLOBAL STATUS over libmariadb. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Turning the Slow_queries counter into a per-cycle increase: pure, no I/O. */
 #include "config.h"
 

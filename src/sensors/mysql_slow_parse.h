@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Turning the Slow_queries counter into a per-cycle increase: pure, no I/O. */
 #ifndef VMM_SENSOR_MYSQL_SLOW_PARSE_H
 #define VMM_SENSOR_MYSQL_SLOW_PARSE_H

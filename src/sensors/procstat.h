@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Reading small /proc files for the steal and load sensors. */
 #ifndef VMM_PROCSTAT_H
 #define VMM_PROCSTAT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Sensor queue: claims the site's job page over WebDAV, keeps it in state_dir, counts
  * its big jobs (the sample) and runs its jobs when the site policy says so. */
 #include "config.h"

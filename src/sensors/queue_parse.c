@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The thesis's job page (Listing 3.11): `grade <g> = <expression>` lines. Pure, no I/O. */
 #include "config.h"
 

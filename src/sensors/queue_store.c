@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The claimed job queue on disk, and running it resumably (see queue_store.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The claimed job queue on disk in state_dir, and running it so that a restart resumes
  * it and a finished job never runs again. No network here; no logging (see `bad`). */
 #ifndef VMM_SENSOR_QUEUE_STORE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Sensor `steal`: the share of CPU time the hypervisor gave to others (steal in
  * /proc/stat), in percent over the last interval: host contention seen from the guest. */
 #include "config.h"

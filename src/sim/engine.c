@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The simulator's engine: lock-step over simulated time. Each step the hosts' loads are
  * summed from where the VMs are (serially, so the sums never depend on the thread count);
  * then every VM, on its own, takes its samples and finishes its moves within the step,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The engine's private parts: a simulated VM, the conf it runs, and the run's state. */
 #ifndef VMM_SIM_ENGINE_H
 #define VMM_SIM_ENGINE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* vmmanage-sim: run the policy modules, the guard and the target choice of vmmanage on
  * simulated time, for the hosts and VMs a simulation file describes. */
 #include "config.h"

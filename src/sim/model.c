@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The simulator's models: load over time (waves, traces, weekends, bursts, noise), and
  * how demand against a host's free capacity becomes the indicator a policy sees. */
 #include "config.h"

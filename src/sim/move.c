@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A simulated VM's moves: how long they take, whether they fail, and what follows. */
 #include "config.h"
 

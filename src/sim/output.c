@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What a run shows: a table on stdout (per VM, or per entry of the simulation file when
  * there are many), --compare's two columns, and CSV files for spreadsheets and
  * vmmanage-report. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A simulation's results: per VM and per conf, handed to the output. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Seeded, portable random numbers for the simulator: the same seed gives the same run on
  * every machine (no rand(), no libc state). */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The simulator's random numbers: splitmix64 to seed, xoshiro256** to draw, and the
  * inverse-CDF draws that turn one uniform into a normal, Poisson or binomial value, so
  * that every cycle uses the same number of draws whatever the policy did (common random

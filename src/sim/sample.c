@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A simulated VM's samples through the decider, and what each outcome does. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Setting a simulation up: its confs, VMs and hosts, and freeing them again. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The simulation file (libconfig): hosts, VMs, models, migration times, outages. Every
  * mistake is reported as file:line with what to write instead. */
 #include "config.h"

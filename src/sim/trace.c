@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Demand traces from CSV files (e.g. a week of slow queries exported from munin, as in
  * the thesis's Figure 4.2), strictly checked: a sim input with a bad line is a mistake
  * to report by file and line, not to guess around. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Demand traces: a CSV file of `time,value` lines, parsed without I/O (the fuzzer calls
  * sim_trace_parse), and looked up by linear interpolation. */
 #ifndef VMM_SIM_TRACE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* One simulated VM: its hosts, its residency, and setting it up and freeing it. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* What a simulated VM logs: the events CSV and the collector's thesis format. */
 #include "config.h"
 

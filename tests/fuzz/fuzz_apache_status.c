@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz-sources: src/sensors/apache_parse.c */
 /* libFuzzer target: the mod_status ?auto parser must take any bytes. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz-sources: src/common/wire.c */
 /* fuzz-pkgs: libsodium */
 /* libFuzzer target: what an agent sends the collector (HELLO, AUTH, frame headers) must

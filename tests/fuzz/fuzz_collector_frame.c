@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz-sources: src/collector/frame.c src/collector/escape.c src/common/strutil.c src/common/wire.c */
 /* fuzz-pkgs: libsodium */
 /* libFuzzer target: protocol detection, thesis lines, octet-counting headers and

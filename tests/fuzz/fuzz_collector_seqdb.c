@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz-sources: src/collector/seqdb.c src/collector/htab.c src/collector/frame.c src/common/wire.c src/common/log.c src/collector/output.c src/collector/escape.c src/common/strutil.c */
 /* fuzz-pkgs: libsodium */
 /* libFuzzer target: seq.state is written by the collector's service user, and a crash

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz-sources: src/collector/frame.c src/common/wire.c */
 /* fuzz-pkgs: libsodium */
 /* libFuzzer target: the RFC 5424 / RFC 3164 message parser must take any bytes and keep

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz-sources: src/conf.c src/conf_include.c src/conf_get.c src/conf_check.c src/keys.c src/common/secret.c src/common/strutil.c */
 /* fuzz-pkgs: libconfig */
 /* libFuzzer target: vmmanage.conf parsing, typed lookups and the unknown-key check must

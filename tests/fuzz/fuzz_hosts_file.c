@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz-sources: src/hosts.c src/hosts_file.c src/state.c */
 /* libFuzzer target: state_dir/hosts may be damaged (a full disk, an editor); a line of
  * any bytes must load or be skipped, never crash or leave a record the choice trips on. */

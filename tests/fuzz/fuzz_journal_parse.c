@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz-sources: src/journal.c src/common/strutil.c */
 /* libFuzzer target: the journal's message parser (what vmmanage-report reads from any
  * log) must take any bytes, give a kind in range and spans inside the message, and read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz-sources: src/endpoints/mln_text.c */
 /* libFuzzer target: the mln endpoint reads an administrator's template and the output of
  * an administrator's locate command. Any bytes must give a project file whose every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz-sources: src/sensors/queue_parse.c */
 /* libFuzzer target: the job page parser must take any bytes, and whatever it calls a
  * job must be fit to hand to job_command (printable ASCII, one grade word). */

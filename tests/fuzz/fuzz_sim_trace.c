@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz-sources: src/sim/trace.c */
 /* libFuzzer target: vmmanage-sim's demand trace (a CSV of time,value) must be parsed or
  * refused with a message, never crash; a parsed trace has increasing finite times, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz-sources: src/common/wire.c */
 /* fuzz-pkgs: libsodium */
 /* libFuzzer target: the agent protocol in both directions. The first byte picks the side:
