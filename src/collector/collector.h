@@ -19,6 +19,9 @@
 #define COLLECTOR_MAX_HEADER WIRE_MAX_LINE
 /* Agent frames are held whole (their MAC covers the whole payload); bigger is an error. */
 #define COLLECTOR_MAX_AGENT_FRAME WIRE_MAX_FRAME
+/* Lines waiting to be written, per output buffer: a bound, not a working limit (what
+ * one turn of the loop reads is far less, and nothing is read while writes fail). */
+#define COLLECTOR_OUTPUT_PENDING_MAX ((size_t)4 << 30)
 #define COLLECTOR_TRUNC_MARK " [truncated]"
 
 /* logging: common/log.h (log_warn, fatal, ...; ident "vmmanage-collector") */

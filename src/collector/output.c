@@ -17,39 +17,19 @@
 #include <unistd.h>
 
 #include "collector.h"
-
-struct collector_buf {
-	char *p;
-	size_t len, cap;
-};
+#include "common/buf.h"
 
 struct collector_output {
 	char *path, *json_path;
 	int fd, jfd;
 	/* OUTPUT's lines of agent frames (ab), written first, and the others (b) */
-	struct collector_buf ab, b, jb;
+	struct vmm_buf ab, b, jb;
 	int json_failing;
 	uint64_t json_dropped;
 	time_t stamp_t;
 	char stamp[128];
 	size_t stamp_len;
 };
-
-static int
-collector_buf_reserve(struct collector_buf *b, size_t more)
-{
-	if (b->len + more <= b->cap)
-		return 0;
-	size_t cap = b->cap ? b->cap : 65536;
-	while (cap < b->len + more)
-		cap *= 2;
-	char *p = realloc(b->p, cap);
-	if (p == NULL)
-		return -1;
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
 
 static int
 collector_open_append(const char *path, char *err, size_t errlen)
@@ -74,6 +54,11 @@ collector_output_open(const char *path, const char *json_path, char *err, size_t
 	}
 	o->fd = o->jfd = -1;
 	o->stamp_t = (time_t)-1;
+	/* bounded in practice by what one turn reads: the loop stops reading while the
+	 * output cannot be written */
+	vmm_buf_init(&o->ab, 65536, COLLECTOR_OUTPUT_PENDING_MAX);
+	vmm_buf_init(&o->b, 65536, COLLECTOR_OUTPUT_PENDING_MAX);
+	vmm_buf_init(&o->jb, 65536, COLLECTOR_OUTPUT_PENDING_MAX);
 	o->path = strdup(path);
 	o->json_path = json_path ? strdup(json_path) : NULL;
 	if ((o->fd = collector_open_append(path, err, errlen)) < 0 ||
@@ -103,9 +88,9 @@ static void
 collector_output_json(struct collector_output *o, time_t t, const char *host, size_t hostlen,
     const char *msg, size_t msglen, const struct collector_meta *m)
 {
-	struct collector_buf *b = &o->jb;
+	struct vmm_buf *b = &o->jb;
 
-	if (collector_buf_reserve(b, 6 * (hostlen + msglen) + 512) < 0)
+	if (vmm_buf_reserve(b, 6 * (hostlen + msglen) + 512) < 0)
 		return;
 	b->len += (size_t)snprintf(b->p + b->len, b->cap - b->len, "{\"epoch\":%lld,\"host\":\"",
 	    (long long)t);
@@ -126,10 +111,10 @@ int
 collector_output_add(struct collector_output *o, time_t t, const char *host, size_t hostlen,
     const char *msg, size_t msglen, const struct collector_meta *meta)
 {
-	struct collector_buf *b = meta->seq ? &o->ab : &o->b;
+	struct vmm_buf *b = meta->seq ? &o->ab : &o->b;
 	size_t marklen = meta->truncated ? strlen(COLLECTOR_TRUNC_MARK) : 0;
 
-	if (collector_buf_reserve(b, sizeof(o->stamp) + 4 * (hostlen + msglen) + marklen + 8) < 0)
+	if (vmm_buf_reserve(b, sizeof(o->stamp) + 4 * (hostlen + msglen) + marklen + 8) < 0)
 		return -1;
 	if (t != o->stamp_t) {
 		/* localtime and strftime per line would dominate under load */
@@ -190,7 +175,7 @@ collector_output_position(struct collector_output *o, uint64_t *dev, uint64_t *i
 }
 
 static int
-collector_write_all(int fd, struct collector_buf *b)
+collector_write_all(int fd, struct vmm_buf *b)
 {
 	size_t off = 0;
 
@@ -210,14 +195,13 @@ collector_write_all(int fd, struct collector_buf *b)
 			    ftruncate(fd, st.st_size - (off_t)(off - whole)) == 0)
 				off = whole;
 			/* keep what was not written, to retry on the next commit */
-			memmove(b->p, b->p + off, b->len - off);
-			b->len -= off;
+			vmm_buf_consume(b, off);
 			errno = saved;
 			return -1;
 		}
 		off += (size_t)n;
 	}
-	b->len = 0;
+	vmm_buf_reset(b);
 	return 0;
 }
 
@@ -249,7 +233,7 @@ collector_output_json_commit(struct collector_output *o, int durable)
 			o->json_dropped = 0;
 		}
 		o->json_dropped += o->jb.len;
-		o->jb.len = 0;
+		vmm_buf_reset(&o->jb);
 		return;
 	}
 	if (o->json_failing) {
@@ -314,9 +298,9 @@ collector_output_close(struct collector_output *o)
 		close(o->fd);
 	if (o->jfd >= 0)
 		close(o->jfd);
-	free(o->ab.p);
-	free(o->b.p);
-	free(o->jb.p);
+	vmm_buf_free(&o->ab);
+	vmm_buf_free(&o->b);
+	vmm_buf_free(&o->jb);
 	free(o->path);
 	free(o->json_path);
 	free(o);

@@ -143,7 +143,8 @@ sim_flush(struct sim *s)
 			fwrite(s->events[i].p, 1, s->events[i].len, s->o->events);
 		if (s->o->log != NULL && s->log[i].len > 0)
 			fwrite(s->log[i].p, 1, s->log[i].len, s->o->log);
-		s->events[i].len = s->log[i].len = 0;
+		vmm_buf_reset(&s->events[i]);
+		vmm_buf_reset(&s->log[i]);
 	}
 }
 

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 
+#include "common/buf.h"
 #include "decide.h"
 #include "host.h"
 #include "journal.h"
@@ -12,6 +13,9 @@
 #include "sim/sim.h"
 
 #define SIM_QUEUE 4
+/* What one thread may log in one step before it is written out: far above any real run
+ * (10,000 VMs traced write a few MiB), a bound rather than a limit. */
+#define SIM_STEP_OUTPUT_MAX ((size_t)1 << 30)
 
 /* One distinct vmmanage.conf, loaded once, shared by the VMs that name it. */
 struct simconf {
@@ -59,10 +63,6 @@ struct vm {
 	struct vm_stats st;
 };
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
 
 struct stepinfo {
 	double t;
@@ -90,7 +90,7 @@ struct sim {
 	pthread_mutex_t gate_m;
 	pthread_cond_t gate_c;
 	int gate;                   /* 1: go, -1: stop before starting */
-	struct buf *events, *log;   /* per thread */
+	struct vmm_buf *events, *log; /* per thread, written out and emptied each step */
 	size_t k;                   /* the step being run */
 	int done;
 };

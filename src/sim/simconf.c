@@ -172,6 +172,11 @@ sim_hosts(struct sim *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* what one thread logs in one step: the simulator's own output, no peer's */
+	for (int i = 0; i < s->nthreads; i++) {
+		vmm_buf_init(&s->events[i], 65536, SIM_STEP_OUTPUT_MAX);
+		vmm_buf_init(&s->log[i], 65536, SIM_STEP_OUTPUT_MAX);
+	}
 	for (size_t h = 0; h < sf->nhosts; h++) {
 		struct rng r;
 		rng_seed(&r, s->o->seed, sf->hosts[h].name, "bursts");
@@ -206,9 +211,9 @@ sim_free(struct sim *s)
 	free(s->util);
 	for (int i = 0; i < s->nthreads; i++) {
 		if (s->events)
-			free(s->events[i].p);
+			vmm_buf_free(&s->events[i]);
 		if (s->log)
-			free(s->log[i].p);
+			vmm_buf_free(&s->log[i]);
 	}
 	free(s->events);
 	free(s->log);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* fuzz-sources: src/collector/seqdb.c src/collector/htab.c src/collector/frame.c src/common/wire.c src/common/log.c src/collector/output.c src/collector/escape.c src/common/strutil.c */
+/* fuzz-sources: src/collector/seqdb.c src/collector/htab.c src/collector/frame.c src/common/wire.c src/common/log.c src/collector/output.c src/collector/escape.c src/common/strutil.c src/common/buf.c */
 /* fuzz-pkgs: libsodium */
 /* libFuzzer target: seq.state is written by the collector's service user, and a crash
  * can tear its journal anywhere: loading any bytes must give an error or a table the
