@@ -550,14 +550,7 @@ journal_parse(const char *msg, size_t len, struct journal_parsed *out)
 void
 journal_date(int64_t when, char *buf, size_t len)
 {
-	time_t t = (time_t)when;
-	struct tm tm;
-
-	if (len == 0)
-		return;
-	buf[0] = '\0';
-	localtime_r(&t, &tm);
-	strftime(buf, len, "%a %b %e %H:%M:%S %Z %Y", &tm);
+	vmm_thesis_date(when, buf, len);
 }
 
 void

@@ -172,6 +172,24 @@ test_local_time(void)
 	unsetenv("TZ");
 }
 
+/* The thesis's date: the form date(1) prints, or nothing at all. */
+static void
+test_thesis_date(void)
+{
+	char buf[64];
+
+	setenv("TZ", "Europe/Oslo", 1);
+	tzset();
+	TAP_OK(vmm_thesis_date(1241613863, buf, sizeof(buf)) == strlen(buf) &&
+	    strcmp(buf, "Wed May  6 14:44:23 CEST 2009") == 0, "the thesis's date: %s", buf);
+	TAP_OK(vmm_thesis_date(-1, buf, sizeof(buf)) == 0 && buf[0] == '\0', "before 1970: nothing");
+	TAP_OK(vmm_thesis_date(253402300800, buf, sizeof(buf)) == 0 && buf[0] == '\0',
+	    "year 10000: nothing");
+	TAP_OK(vmm_thesis_date(1241613863, buf, 10) == 0 && buf[0] == '\0', "no room: nothing");
+	unsetenv("TZ");
+	tzset();
+}
+
 int
 main(void)
 {
@@ -180,5 +198,6 @@ main(void)
 	test_buf();
 	test_clocks();
 	test_local_time();
+	test_thesis_date();
 	return tap_done();
 }

@@ -18,6 +18,7 @@
 
 #include "collector.h"
 #include "common/buf.h"
+#include "common/strutil.h"
 
 struct collector_output {
 	char *path, *json_path;
@@ -72,15 +73,12 @@ collector_output_open(const char *path, const char *json_path, char *err, size_t
 size_t
 collector_format_stamp(time_t t, char *out, size_t cap)
 {
-	struct tm tm;
 	int n = snprintf(out, cap, "%lld ", (long long)t);
 
-	/* before 1970 or past year 9999 the line would not have the documented form */
-	if (t < 0 || n < 0 || (size_t)n >= cap || localtime_r(&t, &tm) == NULL ||
-	    tm.tm_year > 9999 - 1900)
+	/* before 1970 or past year 9999 the line would not have the documented form: 0 */
+	if (n < 0 || (size_t)n >= cap)
 		return 0;
-	/* what date(1) prints in the C locale, e.g. "Wed May  6 14:44:23 CEST 2009" */
-	size_t m = strftime(out + n, cap - (size_t)n, "%a %b %e %H:%M:%S %Z %Y", &tm);
+	size_t m = vmm_thesis_date((int64_t)t, out + n, cap - (size_t)n);
 	return m ? (size_t)n + m : 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/strutil.h"
 
@@ -65,4 +66,22 @@ vmm_json_put(FILE *f, const char *s)
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		fwrite(esc, 1, json_escape_byte(*p, esc), f);
 	fputc('"', f);
+}
+
+size_t
+vmm_thesis_date(int64_t when, char *buf, size_t len)
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+	size_t n;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	if (when < 0 || (int64_t)t != when || localtime_r(&t, &tm) == NULL ||
+	    tm.tm_year > 9999 - 1900)
+		return 0;
+	if ((n = strftime(buf, len, "%a %b %e %H:%M:%S %Z %Y", &tm)) == 0)
+		buf[0] = '\0';
+	return n;
 }

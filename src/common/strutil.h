@@ -6,6 +6,7 @@
 #define VMM_COMMON_STRUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* The edit distance above which vmm_edit_distance stops counting: names this long are
@@ -25,5 +26,11 @@ size_t vmm_json_escape(const char *s, size_t len, char *out, size_t cap);
 
 /* The NUL-terminated s as a whole JSON string, quotes included, escaped as above. */
 void vmm_json_put(FILE *f, const char *s);
+
+/* The thesis's date, what date(1) prints in the C locale ("Wed May  6 14:44:23 CEST
+ * 2009"), in local time, into buf. Returns its length, or 0 (buf empty) when the time
+ * cannot be shown: before 1970, past year 9999, or len too small. Every log line of the
+ * agent, the simulator and the collector writes its date with this. */
+size_t vmm_thesis_date(int64_t when, char *buf, size_t len);
 
 #endif
