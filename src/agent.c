@@ -40,9 +40,9 @@ agent_decider(struct agent *a)
 	const struct settings *s = &a->su->set;
 
 	return (struct decider){ .policy = setup_policy(a->su), .policy_state = a->su->policy.state,
-		.topo = agent_topology(a->su), .guard = &a->guard, .known = &a->known,
+		.topo = agent_topology(a->su), .guard = &a->guard, .known = &a->learning.known,
 		.choice = (enum target_choice)s->target_choice, .interval = s->interval,
-		.base = s->base, .damp = &a->damp, .eff = &a->eff, .direction = s->direction };
+		.base = s->base, .damp = &a->learning.damp, .eff = &a->learning.eff, .direction = s->direction };
 }
 
 void
@@ -50,8 +50,8 @@ agent_save_known(struct agent *a)
 {
 	char err[512];
 
-	a->known_saved = ev_now();
-	if (hosts_save(&a->known, a->su->set.state_dir, err, sizeof(err)) < 0)
+	a->learning.known_saved = ev_now();
+	if (hosts_save(&a->learning.known, a->su->set.state_dir, err, sizeof(err)) < 0)
 		log_warnx("host table: %s", err);
 }
 
@@ -76,10 +76,10 @@ agent_swap(struct agent *a, struct setup *neu)
 	a->su = neu;
 	host_set_hostname(neu->set.hostname);
 	guard_configure(&a->guard, neu->set.cooldown, neu->set.max_moves_per_hour);
-	hosts_configure(&a->known, neu->set.host_memory, neu->set.retry_backoff,
+	hosts_configure(&a->learning.known, neu->set.host_memory, neu->set.retry_backoff,
 	    neu->set.retry_backoff_max, neu->set.direction);
-	damper_configure(&a->damp, &neu->set.damping);
-	efficacy_configure(&a->eff, (size_t)neu->set.efficacy_window, neu->set.direction);
+	damper_configure(&a->learning.damp, &neu->set.damping);
+	efficacy_configure(&a->learning.eff, (size_t)neu->set.efficacy_window, neu->set.direction);
 	if (strcmp(old->set.log_file, neu->set.log_file) != 0 ||
 	    (old->set.json_log_file == NULL) != (neu->set.json_log_file == NULL) ||
 	    (neu->set.json_log_file && strcmp(old->set.json_log_file, neu->set.json_log_file) != 0)) {
@@ -87,8 +87,8 @@ agent_swap(struct agent *a, struct setup *neu)
 		if (cyclelog_open(&nl, neu->set.log_file, neu->set.json_log_file, err, sizeof(err)) < 0)
 			log_warnx("reload: keeping the old log files: %s", err);
 		else {
-			cyclelog_close(&a->log);
-			a->log = nl;
+			cyclelog_close(&a->logging.log);
+			a->logging.log = nl;
 		}
 	}
 	if (strcmp(old->set.control_socket, neu->set.control_socket) != 0 ||
@@ -100,7 +100,7 @@ agent_swap(struct agent *a, struct setup *neu)
 	if (agent_ship_update(a, err, sizeof(err)) < 0)
 		log_warnx("reload: collector: %s", err);
 	if (!kept) /* status shows the new policy's counters now, not from the next cycle */
-		setup_policy(neu)->counters(neu->policy.state, &a->counters);
+		setup_policy(neu)->counters(neu->policy.state, &a->sampling.counters);
 	agent_note(a, "reload", "Reloaded %s: policy %s, sensor %s, endpoint %s%s", a->config_path,
 	    neu->set.policy, neu->set.sensor, neu->set.endpoint,
 	    kept ? "" : " (policy counters start again)");
@@ -137,13 +137,13 @@ agent_reload(struct agent *a, char *err, size_t errlen)
 void
 agent_resume(struct agent *a, char *reply, size_t len)
 {
-	if (damper_resume(&a->damp)) {
+	if (damper_resume(&a->learning.damp)) {
 		agent_note(a, "breaker", "Resumed by the administrator: acting on its own again");
 		snprintf(reply, len, "resumed: acting on its own again");
 	} else
 		snprintf(reply, len, "nothing to resume: the breaker is not tripped (mode %s)",
-		    damper_mode_name(a->damp.c.mode));
-	a->recommended[0] = '\0';
+		    damper_mode_name(a->learning.damp.c.mode));
+	a->learning.recommended[0] = '\0';
 }
 
 void
@@ -151,7 +151,7 @@ agent_reopen_logs(struct agent *a)
 {
 	char err[512];
 
-	if (cyclelog_reopen(&a->log, err, sizeof(err)) < 0)
+	if (cyclelog_reopen(&a->logging.log, err, sizeof(err)) < 0)
 		log_warnx("log: %s", err);
 }
 
@@ -182,13 +182,13 @@ agent_open(struct agent *a, char *err, size_t errlen)
 		if (state_mkdirs(dir, 0750, err, errlen) < 0)
 			return -1;
 	}
-	if (cyclelog_open(&a->log, s->log_file, s->json_log_file, err, errlen) < 0)
+	if (cyclelog_open(&a->logging.log, s->log_file, s->json_log_file, err, errlen) < 0)
 		return -1;
 	if (state_load(s->state_dir, &a->st, err, errlen) < 0)
 		return -1;
-	hosts_init(&a->known, s->host_memory, s->retry_backoff, s->retry_backoff_max, s->direction);
+	hosts_init(&a->learning.known, s->host_memory, s->retry_backoff, s->retry_backoff_max, s->direction);
 	size_t skipped = 0;
-	if (hosts_load(&a->known, s->state_dir, &skipped, err, errlen) < 0)
+	if (hosts_load(&a->learning.known, s->state_dir, &skipped, err, errlen) < 0)
 		log_warnx("host table: %s; starting with nothing learned", err);
 	if (skipped > 0)
 		log_warnx("host table: %s/hosts: %zu damaged line%s skipped", s->state_dir, skipped,
@@ -289,12 +289,12 @@ agent_new(struct ev_loop *loop, struct setup *su, const char *config_path, char 
 	err[0] = '\0';
 	a->loop = loop;
 	a->su = su;
-	a->prev_known = -1;
+	a->sampling.prev_known = -1;
 	host_set_hostname(su->set.hostname);
 	guard_init(&a->guard, su->set.cooldown, su->set.max_moves_per_hour);
 	/* the start counts as an arrival: a service just started is cold too */
-	damper_init(&a->damp, &su->set.damping, ev_now());
-	efficacy_init(&a->eff, (size_t)su->set.efficacy_window, su->set.direction);
+	damper_init(&a->learning.damp, &su->set.damping, ev_now());
+	efficacy_init(&a->learning.eff, (size_t)su->set.efficacy_window, su->set.direction);
 	if (agent_open(a, err, errlen) < 0 || agent_ship_update(a, err, errlen) < 0 ||
 	    (a->sensor_w = worker_new(a->loop, "sensor")) == NULL ||
 	    (a->endpoint_w = worker_new(a->loop, "endpoint")) == NULL ||
@@ -316,17 +316,17 @@ agent_free(struct agent *a)
 {
 	if (a == NULL)
 		return;
-	if (a->log.log != NULL) {
+	if (a->logging.log.log != NULL) {
 		agent_event(a, &(struct journal_event){ .kind = JOURNAL_STOP });
 		agent_save_known(a);
 	}
 	worker_free(a->sensor_w);
 	worker_free(a->endpoint_w);
-	logship_free(a->ship);
-	free(a->ship_fp);
+	logship_free(a->logging.ship);
+	free(a->logging.ship_fp);
 	ev_timer_del(a->tick);
-	cyclelog_close(&a->log);
-	hosts_free(&a->known);
+	cyclelog_close(&a->logging.log);
+	hosts_free(&a->learning.known);
 	setup_free(a->pending);
 	setup_free(a->su);
 	free(a->config_path);

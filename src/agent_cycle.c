@@ -24,7 +24,7 @@ agent_input(struct agent *a, const struct vmm_sample *s)
 		in.sample = *s;
 		vmm_local_time_of(s->time, &in.local);
 	}
-	if (a->locating) {
+	if (a->where.locating) {
 		in.busy = 1;
 		in.busy_why = "the endpoint is still being asked where the VM runs";
 	} else if (worker_busy(a->endpoint_w)) {
@@ -42,10 +42,10 @@ agent_recommend(struct agent *a, const struct decide_result *d)
 	struct journal_event e = { .kind = JOURNAL_RECOMMEND, .u.recommend = { .action = d->action,
 		.target = d->target, .reason = d->reason, .choice = d->choice, .why = d->why } };
 
-	journal_recommendation(&e, a->recommended, sizeof(a->recommended));
-	a->recommended_at = agent_wall();
-	if (a->damp.c.mode == VMM_MODE_MANUAL && a->damp.tripped < 0)
-		log_debug("the policy would ask for %s; mode manual", a->recommended);
+	journal_recommendation(&e, a->learning.recommended, sizeof(a->learning.recommended));
+	a->learning.recommended_at = agent_wall();
+	if (a->learning.damp.c.mode == VMM_MODE_MANUAL && a->learning.damp.tripped < 0)
+		log_debug("the policy would ask for %s; mode manual", a->learning.recommended);
 	else
 		agent_event(a, &e);
 }
@@ -68,15 +68,15 @@ agent_carry_out(struct agent *a, const struct decide_result *d, const char *orig
 	case DECIDE_ERROR:
 		/* the policy asks again every few cycles while idle: say it once */
 		if (d->kind == DECIDE_NOTHING && strcmp(origin, "policy") == 0)
-			agent_episode(a, &a->ep_nothing, "nothing", d->why);
+			agent_episode(a, &a->logging.ep_nothing, "nothing", d->why);
 		else
 			agent_note(a, d->kind == DECIDE_NOTHING ? "nothing" : "error", "%s", d->why);
 		snprintf(reply, len, "%s: %s", d->kind == DECIDE_NOTHING ? "nothing to do" : "refused", d->why);
 		return d->kind == DECIDE_NOTHING ? 1 : -1;
 	default:
-		if (worker_busy(a->endpoint_w) && !a->locating) {
+		if (worker_busy(a->endpoint_w) && !a->where.locating) {
 			snprintf(reply, len, "refused: a move to %s is in flight; try again when it has ended",
-			    a->req_target);
+			    a->moving.req_target);
 			agent_event(a, &(struct journal_event){ .kind = JOURNAL_SUPPRESSED, .u.suppressed = {
 			    .action = d->action, .origin = origin, .in_flight = 1 } });
 		} else {
@@ -90,7 +90,7 @@ agent_carry_out(struct agent *a, const struct decide_result *d, const char *orig
 		agent_event(a, &(struct journal_event){ .kind = JOURNAL_CHOICE,
 		    .u.choice = { .target = d->target, .why = d->choice } });
 	agent_announce(a, d->action, d->target, reason && *reason ? reason : origin);
-	const struct move_time *tm = hosts_move_time_get(&a->known, a->st.location, d->target);
+	const struct move_time *tm = hosts_move_time_get(&a->learning.known, a->st.location, d->target);
 	if (tm != NULL)
 		agent_note(a, "request", "Moves %s -> %s took %.1f s on average (%" PRIu64 " so far)",
 		    tm->from, tm->to, tm->mean, tm->count);
@@ -120,8 +120,8 @@ agent_sample_job(void *arg)
 	struct agent *a = arg;
 	const struct vmm_sensor_ops *so = setup_sensor(a->su);
 
-	memset(&a->reading, 0, sizeof(a->reading));
-	so->sample(a->su->sensor.state, &a->reading);
+	memset(&a->sampling.reading, 0, sizeof(a->sampling.reading));
+	so->sample(a->su->sensor.state, &a->sampling.reading);
 }
 
 /* A sensor that cannot read says so once when it starts failing, again when the reason
@@ -129,27 +129,27 @@ agent_sample_job(void *arg)
 static void
 agent_sensor_transition(struct agent *a)
 {
-	const struct vmm_sensor_reading *r = &a->reading;
+	const struct vmm_sensor_reading *r = &a->sampling.reading;
 	const char *name = a->su->set.sensor;
 
 	if (r->known) {
-		if (a->prev_known == 0)
+		if (a->sampling.prev_known == 0)
 			agent_note(a, "sensor", "Sensor %s reads again", name);
-	} else if (a->prev_known != 0 || strcmp(a->prev_why, r->why) != 0) {
+	} else if (a->sampling.prev_known != 0 || strcmp(a->sampling.prev_why, r->why) != 0) {
 		agent_note(a, "sensor", "Sensor %s: unknown: %s", name, r->why[0] ? r->why : "no reason given");
 	}
-	a->prev_known = r->known;
-	snprintf(a->prev_why, sizeof(a->prev_why), "%s", r->known ? "" : r->why);
+	a->sampling.prev_known = r->known;
+	snprintf(a->sampling.prev_why, sizeof(a->sampling.prev_why), "%s", r->known ? "" : r->why);
 }
 
 static void
 agent_remember(struct agent *a, const struct vmm_sample *s)
 {
-	if (a->nrecent == AGENT_RECENT) {
-		memmove(&a->recent[0], &a->recent[1], (AGENT_RECENT - 1) * sizeof(a->recent[0]));
-		a->nrecent--;
+	if (a->sampling.nrecent == AGENT_RECENT) {
+		memmove(&a->sampling.recent[0], &a->sampling.recent[1], (AGENT_RECENT - 1) * sizeof(a->sampling.recent[0]));
+		a->sampling.nrecent--;
 	}
-	a->recent[a->nrecent++] = *s;
+	a->sampling.recent[a->sampling.nrecent++] = *s;
 }
 
 /* Worker thread: the sensor's own work (the queue sensor runs its jobs), bounded so the
@@ -159,9 +159,9 @@ agent_process_job(void *arg)
 {
 	struct agent *a = arg;
 
-	a->process_err[0] = '\0';
-	a->process_rc = setup_sensor(a->su)->process(a->su->sensor.state, a->su->set.interval * 0.8,
-	    a->process_err, sizeof(a->process_err));
+	a->sampling.process_err[0] = '\0';
+	a->sampling.process_rc = setup_sensor(a->su)->process(a->su->sensor.state, a->su->set.interval * 0.8,
+	    a->sampling.process_err, sizeof(a->sampling.process_err));
 }
 
 static void
@@ -170,13 +170,13 @@ agent_process_done(void *arg)
 	struct agent *a = arg;
 	char msg[320];
 
-	if (a->process_rc < 0) {
-		snprintf(msg, sizeof(msg), "Processing failed: %s", a->process_err);
-		agent_episode(a, &a->ep_process, "queue", msg);
+	if (a->sampling.process_rc < 0) {
+		snprintf(msg, sizeof(msg), "Processing failed: %s", a->sampling.process_err);
+		agent_episode(a, &a->logging.ep_process, "queue", msg);
 	} else
-		agent_episode_end(a, &a->ep_process);
+		agent_episode_end(a, &a->logging.ep_process);
 	/* 2: there was nothing to run, which is no news */
-	if (a->process_rc == 1)
+	if (a->sampling.process_rc == 1)
 		agent_note(a, "queue", "Queue processed");
 	agent_apply_pending(a);
 }
@@ -202,23 +202,23 @@ agent_decide(struct agent *a, const struct vmm_sample *s)
 	char reply[512];
 
 	decide_cycle(&d, &in, &r);
-	a->counters = r.counters;
+	a->sampling.counters = r.counters;
 	struct cycle_record rec = { .host = host_hostname(), .sensor = a->su->set.sensor,
-		.label = setup_sensor(a->su)->label, .sample = *s, .reading = &a->reading,
-		.counters = &a->counters, .action = r.decision.action, .reason = r.decision.reason,
+		.label = setup_sensor(a->su)->label, .sample = *s, .reading = &a->sampling.reading,
+		.counters = &a->sampling.counters, .action = r.decision.action, .reason = r.decision.reason,
 		.location = a->st.location };
-	cyclelog_cycle(&a->log, &rec);
+	cyclelog_cycle(&a->logging.log, &rec);
 	agent_ship_cycle(a, s, r.decision.action);
 	if (r.decision.process_queue) {
 		if (r.decision.reason[0])
-			agent_episode(a, &a->ep_queue, "queue", r.decision.reason);
+			agent_episode(a, &a->logging.ep_queue, "queue", r.decision.reason);
 		agent_process(a);
 	}
 	if (r.measured)
 		agent_event(a, &(struct journal_event){ .kind = JOURNAL_EFFICACY, .u.efficacy = {
 		    .from = r.efficacy.from, .to = r.efficacy.to, .before = r.efficacy.before,
 		    .after = r.efficacy.after, .gain = r.efficacy.gain } });
-	if (ev_now() - a->known_saved >= AGENT_KNOWN_SAVE)
+	if (ev_now() - a->learning.known_saved >= AGENT_KNOWN_SAVE)
 		agent_save_known(a);
 	if (r.action == VMM_ACT_NONE)
 		return 0;
@@ -229,8 +229,8 @@ static void
 agent_sample_done(void *arg)
 {
 	struct agent *a = arg;
-	struct vmm_sample s = { .known = a->reading.known, .value = a->reading.value,
-		.time = a->sample_time };
+	struct vmm_sample s = { .known = a->sampling.reading.known, .value = a->sampling.reading.value,
+		.time = a->sampling.sample_time };
 
 	agent_sensor_transition(a);
 	agent_remember(a, &s);
@@ -246,18 +246,18 @@ agent_tick(void *arg)
 {
 	struct agent *a = arg;
 
-	a->sample_time = agent_wall();
-	if (a->counters.skip_sensor) {
+	a->sampling.sample_time = agent_wall();
+	if (a->sampling.counters.skip_sensor) {
 		/* resting with rest_monitoring = false: the policy still sees the time pass */
-		memset(&a->reading, 0, sizeof(a->reading));
-		snprintf(a->reading.why, sizeof(a->reading.why), "resting: not monitoring");
-		struct vmm_sample s = { .known = 0, .time = a->sample_time };
+		memset(&a->sampling.reading, 0, sizeof(a->sampling.reading));
+		snprintf(a->sampling.reading.why, sizeof(a->sampling.reading.why), "resting: not monitoring");
+		struct vmm_sample s = { .known = 0, .time = a->sampling.sample_time };
 		if (agent_decide(a, &s))
 			return a->su->set.cooldown + a->su->set.interval;
 	} else if (worker_submit(a->sensor_w, agent_sample_job, agent_sample_done, a) < 0) {
-		a->overruns++;
+		a->sampling.overruns++;
 		log_warnx("sensor %s: the previous sample is still running (%" PRIu64 " overruns)",
-		    a->su->set.sensor, a->overruns);
+		    a->su->set.sensor, a->sampling.overruns);
 	}
 	return a->su->set.interval;
 }

@@ -29,8 +29,8 @@ agent_event(struct agent *a, const struct journal_event *e)
 
 	journal_message(e, msg, sizeof(msg));
 	log_info("%s", msg);
-	cyclelog_event(&a->log, agent_wall(), host_hostname(), journal_name(e), msg);
-	if (a->ship != NULL && logship_submit(a->ship, (time_t)agent_wall(), msg) < 0)
+	cyclelog_event(&a->logging.log, agent_wall(), host_hostname(), journal_name(e), msg);
+	if (a->logging.ship != NULL && logship_submit(a->logging.ship, (time_t)agent_wall(), msg) < 0)
 		log_warn("collector: cannot spool");
 }
 
@@ -85,17 +85,17 @@ agent_episode_end(struct agent *a, struct agent_episode *e)
 void
 agent_ship_cycle(struct agent *a, const struct vmm_sample *s, enum vmm_action act)
 {
-	const struct vmm_policy_counters *c = &a->counters;
+	const struct vmm_policy_counters *c = &a->sampling.counters;
 	char msg[JOURNAL_MSG];
 
-	if (a->ship == NULL)
+	if (a->logging.ship == NULL)
 		return;
 	journal_message(&(struct journal_event){ .kind = JOURNAL_CYCLE, .u.cycle = {
 	    .sensor = a->su->set.sensor, .location = a->st.location, .known = s->known,
 	    .value = s->value, .count = c->count, .threshold = c->threshold, .has_low = c->has_low,
 	    .lowcount = c->lowcount, .lowthreshold = c->lowthreshold, .action = act } },
 	    msg, sizeof(msg));
-	if (logship_submit(a->ship, (time_t)s->time, msg) < 0)
+	if (logship_submit(a->logging.ship, (time_t)s->time, msg) < 0)
 		log_warn("collector: cannot spool");
 }
 
@@ -128,14 +128,14 @@ agent_ship_update(struct agent *a, char *err, size_t errlen)
 	const struct settings *s = &a->su->set;
 	char *fp = agent_ship_fingerprint(s);
 
-	if ((fp == NULL && a->ship_fp == NULL) || (fp && a->ship_fp && strcmp(fp, a->ship_fp) == 0)) {
+	if ((fp == NULL && a->logging.ship_fp == NULL) || (fp && a->logging.ship_fp && strcmp(fp, a->logging.ship_fp) == 0)) {
 		free(fp);
 		return 0;
 	}
-	logship_free(a->ship);
-	a->ship = NULL;
-	free(a->ship_fp);
-	a->ship_fp = fp;
+	logship_free(a->logging.ship);
+	a->logging.ship = NULL;
+	free(a->logging.ship_fp);
+	a->logging.ship_fp = fp;
 	if (fp == NULL)
 		return 0;
 	struct logship_conf lc = { .collector = s->collector,
@@ -143,7 +143,7 @@ agent_ship_update(struct agent *a, char *err, size_t errlen)
 		.hostname = host_hostname(), .state_dir = s->state_dir,
 		.spool_max_bytes = (uint64_t)s->spool_max_bytes, .key_file = s->collector_key_file,
 		.warn = agent_ship_warn, .loop = a->loop };
-	if ((a->ship = logship_new(&lc, err, errlen)) == NULL)
+	if ((a->logging.ship = logship_new(&lc, err, errlen)) == NULL)
 		return -1;
 	return 0;
 }

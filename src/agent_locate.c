@@ -56,9 +56,9 @@ agent_locate_job(void *arg)
 	struct agent *a = arg;
 	const struct vmm_endpoint_ops *eo = setup_endpoint(a->su);
 
-	a->located[0] = a->locate_err[0] = '\0';
-	a->locate_rc = eo->locate(a->su->endpoint.state, a->located, sizeof(a->located),
-	    a->locate_err, sizeof(a->locate_err));
+	a->where.located[0] = a->where.locate_err[0] = '\0';
+	a->where.locate_rc = eo->locate(a->su->endpoint.state, a->where.located, sizeof(a->where.located),
+	    a->where.locate_err, sizeof(a->where.locate_err));
 }
 
 /* The answer to a locate: at start, periodically, and after a move that went wrong. An
@@ -68,23 +68,23 @@ agent_located(struct agent *a)
 {
 	const double every = a->su->set.locate_interval;
 
-	a->next_locate = ev_now() + (every > 0 ? every : 1e12);
-	if (a->locate_rc < 0) {
-		if (!a->locate_failing)
+	a->where.next_locate = ev_now() + (every > 0 ? every : 1e12);
+	if (a->where.locate_rc < 0) {
+		if (!a->where.locate_failing)
 			agent_note(a, "location", "Cannot ask the endpoint where the VM runs: %s; keeping %s",
-			    a->locate_err, a->st.location[0] ? a->st.location : "no location");
-		a->locate_failing = 1;
+			    a->where.locate_err, a->st.location[0] ? a->st.location : "no location");
+		a->where.locate_failing = 1;
 		return;
 	}
-	if (a->locate_failing)
-		agent_note(a, "location", "The endpoint answers again: the VM is on %s", a->located);
-	else if (strcmp(a->located, a->st.location) != 0)
+	if (a->where.locate_failing)
+		agent_note(a, "location", "The endpoint answers again: the VM is on %s", a->where.located);
+	else if (strcmp(a->where.located, a->st.location) != 0)
 		agent_event(a, &(struct journal_event){ .kind = JOURNAL_LOCATION,
-		    .u.location = { .host = a->located, .cached = a->st.location } });
-	a->locate_failing = 0;
-	snprintf(a->st.location, sizeof(a->st.location), "%s", a->located);
+		    .u.location = { .host = a->where.located, .cached = a->st.location } });
+	a->where.locate_failing = 0;
+	snprintf(a->st.location, sizeof(a->st.location), "%s", a->where.located);
 	a->st.location_confirmed = 1;
-	hosts_succeeded(&a->known, a->located);
+	hosts_succeeded(&a->learning.known, a->where.located);
 	agent_take_hints(a);
 }
 
@@ -93,14 +93,14 @@ agent_locate_done(void *arg)
 {
 	struct agent *a = arg;
 
-	a->locating = 0;
+	a->where.locating = 0;
 	agent_located(a);
 	if (a->st.pending_action[0]) {
 		agent_note(a, "reconcile", "A %s to %s requested before the restart: the VM is %s%s",
 		    a->st.pending_action, a->st.pending_target,
-		    a->locate_rc < 0 ? "somewhere unknown" : "on ", a->locate_rc < 0 ? "" : a->st.location);
+		    a->where.locate_rc < 0 ? "somewhere unknown" : "on ", a->where.locate_rc < 0 ? "" : a->st.location);
 		snprintf(a->st.last_outcome, sizeof(a->st.last_outcome), "%s",
-		    a->locate_rc < 0 ? "unknown" : strcmp(a->st.location, a->st.pending_target) == 0 ? "confirmed" : "failed");
+		    a->where.locate_rc < 0 ? "unknown" : strcmp(a->st.location, a->st.pending_target) == 0 ? "confirmed" : "failed");
 		a->st.pending_action[0] = a->st.pending_target[0] = '\0';
 	}
 	agent_save(a);
@@ -110,17 +110,17 @@ agent_locate_done(void *arg)
 void
 agent_locate(struct agent *a)
 {
-	a->locating = 1;
+	a->where.locating = 1;
 	if (worker_submit(a->endpoint_w, agent_locate_job, agent_locate_done, a) < 0)
-		a->locating = 0;
+		a->where.locating = 0;
 }
 
 /* Right after a cycle's decision, so that the answer is in before the next one. */
 void
 agent_maybe_locate(struct agent *a)
 {
-	if (setup_endpoint(a->su)->locate == NULL || a->locating || a->pending != NULL ||
-	    worker_busy(a->endpoint_w) || ev_now() < a->next_locate)
+	if (setup_endpoint(a->su)->locate == NULL || a->where.locating || a->pending != NULL ||
+	    worker_busy(a->endpoint_w) || ev_now() < a->where.next_locate)
 		return;
 	agent_locate(a);
 }

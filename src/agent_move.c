@@ -25,8 +25,8 @@ agent_move_job(void *arg)
 	struct agent *a = arg;
 	const struct vmm_endpoint_ops *eo = setup_endpoint(a->su);
 
-	memset(&a->res, 0, sizeof(a->res));
-	eo->move(a->su->endpoint.state, &a->req, &a->res);
+	memset(&a->moving.res, 0, sizeof(a->moving.res));
+	eo->move(a->su->endpoint.state, &a->moving.req, &a->moving.res);
 }
 
 /* What the endpoint saw of the hosts while it worked: the target choice's hints. */
@@ -41,7 +41,7 @@ agent_take_hints(struct agent *a)
 	size_t n = eo->hints(a->su->endpoint.state, h, sizeof(h) / sizeof(h[0]));
 	for (size_t i = 0; i < n && i < sizeof(h) / sizeof(h[0]); i++)
 		if (h[i].host != NULL)
-			hosts_hint(&a->known, h[i].host, h[i].free_memory, h[i].cpu_idle, (double)agent_wall());
+			hosts_hint(&a->learning.known, h[i].host, h[i].free_memory, h[i].cpu_idle, (double)agent_wall());
 }
 
 /* The move's outcome: decide_moved() does the bookkeeping the simulator does too; here
@@ -49,13 +49,13 @@ agent_take_hints(struct agent *a)
 static void
 agent_move_outcome(struct agent *a)
 {
-	const struct vmm_move_result *r = &a->res;
-	const char *target = a->req_target;
-	double took = r->duration > 0 ? r->duration : ev_now() - a->req_started;
+	const struct vmm_move_result *r = &a->moving.res;
+	const char *target = a->moving.req_target;
+	double took = r->duration > 0 ? r->duration : ev_now() - a->moving.req_started;
 	struct decider d = agent_decider(a);
-	struct decide_move m = { .outcome = r->outcome, .from = a->req_source, .target = target,
+	struct decide_move m = { .outcome = r->outcome, .from = a->moving.req_source, .target = target,
 		.location = r->location, .took = took, .failure = r->failure, .permanent = r->permanent,
-		.detail = r->detail, .cross_site = a->req.cross_site, .mono = ev_now(),
+		.detail = r->detail, .cross_site = a->moving.req.cross_site, .mono = ev_now(),
 		.wall = (double)agent_wall() };
 	struct decide_moved o;
 
@@ -83,7 +83,7 @@ agent_move_outcome(struct agent *a)
 	}
 	/* the endpoint's word on where the VM is, soon, unless it just confirmed it */
 	if (r->outcome != VMM_MOVE_CONFIRMED)
-		a->next_locate = 0;
+		a->where.next_locate = 0;
 	agent_take_hints(a);
 	agent_save_known(a);
 }
@@ -93,12 +93,12 @@ static void
 agent_move_done(void *arg)
 {
 	struct agent *a = arg;
-	const struct vmm_move_result *r = &a->res;
+	const struct vmm_move_result *r = &a->moving.res;
 
 	agent_move_outcome(a);
 	snprintf(a->st.last_outcome, sizeof(a->st.last_outcome), "%s", agent_outcome_name(r->outcome));
 	snprintf(a->st.last_detail, sizeof(a->st.last_detail), "%s", r->detail);
-	a->st.last_duration = r->duration > 0 ? r->duration : ev_now() - a->req_started;
+	a->st.last_duration = r->duration > 0 ? r->duration : ev_now() - a->moving.req_started;
 	a->st.pending_action[0] = a->st.pending_target[0] = '\0';
 	a->st.pending_since = 0;
 	agent_save(a);
@@ -121,14 +121,14 @@ agent_send(struct agent *a, enum vmm_action act, const char *target, int cross_s
     const char *origin)
 {
 	/* a move ends what the policy kept deciding where the VM was */
-	agent_episode_end(a, &a->ep_queue);
-	agent_episode_end(a, &a->ep_nothing);
-	a->req_action = act;
-	snprintf(a->req_source, sizeof(a->req_source), "%s", a->st.location);
-	snprintf(a->req_target, sizeof(a->req_target), "%s", target);
-	snprintf(a->req_origin, sizeof(a->req_origin), "%s", origin);
-	a->req = (struct vmm_move_request){ .action = act, .source = a->req_source,
-		.target = a->req_target, .cross_site = cross_site };
+	agent_episode_end(a, &a->logging.ep_queue);
+	agent_episode_end(a, &a->logging.ep_nothing);
+	a->moving.req_action = act;
+	snprintf(a->moving.req_source, sizeof(a->moving.req_source), "%s", a->st.location);
+	snprintf(a->moving.req_target, sizeof(a->moving.req_target), "%s", target);
+	snprintf(a->moving.req_origin, sizeof(a->moving.req_origin), "%s", origin);
+	a->moving.req = (struct vmm_move_request){ .action = act, .source = a->moving.req_source,
+		.target = a->moving.req_target, .cross_site = cross_site };
 	/* persisted before the call: the agent lives in the VM it moves, and a cold move
 	 * stops it mid-call; the next start reconciles */
 	snprintf(a->st.pending_action, sizeof(a->st.pending_action), "%s", vmm_action_name(act));
@@ -141,9 +141,9 @@ agent_send(struct agent *a, enum vmm_action act, const char *target, int cross_s
 	a->st.last_request_time = a->st.pending_since;
 	a->st.requests++;
 	agent_save(a);
-	a->req_started = ev_now();
+	a->moving.req_started = ev_now();
 	struct decider d = agent_decider(a);
-	struct decide_input in = { .mono = a->req_started, .cli = strcmp(origin, "cli") == 0 };
+	struct decide_input in = { .mono = a->moving.req_started, .cli = strcmp(origin, "cli") == 0 };
 	char why[256];
 	if (decide_sent(&d, &in, why, sizeof(why))) {
 		log_warnx("%s", why);

@@ -36,16 +36,8 @@ struct agent_episode {
 	uint64_t repeats;            /* times it came again after it was said */
 };
 
-struct agent {
-	struct ev_loop *loop;
-	struct setup *su;
-	struct setup *pending;       /* a reload waiting for the workers to go idle */
-	char *config_path;
-	struct guard guard;
-	struct agent_state st;
-	struct cyclelog log;
-	struct worker *sensor_w, *endpoint_w;
-	struct ev_timer *tick;
+/* The sensor's side: the sample being taken, the sensor's work, and what status shows of them. */
+struct agent_sampling {
 	/* the sample being taken, or the sensor's work being done */
 	struct vmm_sensor_reading reading;
 	int process_rc;
@@ -58,17 +50,28 @@ struct agent {
 	struct vmm_policy_counters counters;
 	int prev_known;              /* -1 before the first sample */
 	char prev_why[256];
-	/* the request with the endpoint */
+};
+
+/* The request with the endpoint. */
+struct agent_moving {
 	enum vmm_action req_action;
 	char req_source[128], req_target[128], req_origin[16];
 	struct vmm_move_request req;
 	struct vmm_move_result res;
 	double req_started;
+};
+
+/* Where the VM runs, as the endpoint says. */
+struct agent_locating {
 	int locating;                /* the endpoint worker is asking where the VM runs */
 	char located[128], locate_err[256];
 	int locate_rc;
 	int locate_failing;          /* the last answer was an error: say so once */
 	double next_locate;          /* monotonic: when to ask again; 0: at the next cycle */
+};
+
+/* What was learned: of each host, and what decide.c keeps (damping, efficacy). */
+struct agent_learning {
 	/* what was learned of each host (state_dir/hosts) */
 	struct host_table known;
 	double known_saved;          /* monotonic: when it was last written */
@@ -77,6 +80,11 @@ struct agent {
 	struct efficacy eff;
 	char recommended[JOURNAL_RECOMMENDATION]; /* the last recommendation (mode recommend, breaker) */
 	int64_t recommended_at;
+};
+
+/* Where the agent's words go: the local logs, the episodes, the central log. */
+struct agent_logging {
+	struct cyclelog log;
 	/* what the policy keeps deciding, said once per episode */
 	struct agent_episode ep_queue;   /* "Would process: at home now" */
 	struct agent_episode ep_nothing; /* "Already at base" */
@@ -84,6 +92,22 @@ struct agent {
 	/* the central log */
 	struct logship *ship;
 	char *ship_fp;               /* its settings, to restart it only when they change */
+};
+
+struct agent {
+	struct ev_loop *loop;
+	struct setup *su;
+	struct setup *pending;       /* a reload waiting for the workers to go idle */
+	char *config_path;
+	struct guard guard;
+	struct agent_state st;
+	struct worker *sensor_w, *endpoint_w;
+	struct ev_timer *tick;
+	struct agent_sampling sampling;
+	struct agent_moving moving;
+	struct agent_locating where;
+	struct agent_learning learning;
+	struct agent_logging logging;
 };
 
 /* agent.c: life, the shared helpers, reload */

@@ -19,17 +19,17 @@ static void
 agent_status_samples(struct agent *a, FILE *out)
 {
 	fprintf(out, "last samples:");
-	if (a->nrecent == 0)
+	if (a->sampling.nrecent == 0)
 		fprintf(out, " none yet");
-	for (size_t i = 0; i < a->nrecent; i++) {
-		if (a->recent[i].known)
-			fprintf(out, " %g", a->recent[i].value);
+	for (size_t i = 0; i < a->sampling.nrecent; i++) {
+		if (a->sampling.recent[i].known)
+			fprintf(out, " %g", a->sampling.recent[i].value);
 		else
 			fprintf(out, " unknown");
 	}
 	fprintf(out, " (oldest first)\n");
-	if (a->prev_known == 0)
-		fprintf(out, "sensor state: unknown: %s\n", a->prev_why);
+	if (a->sampling.prev_known == 0)
+		fprintf(out, "sensor state: unknown: %s\n", a->sampling.prev_why);
 }
 
 static void
@@ -56,28 +56,28 @@ agent_status_request(struct agent *a, FILE *out)
 static void
 agent_status_damping(struct agent *a, FILE *out)
 {
-	double now = ev_now(), warm = damper_warming(&a->damp, now);
+	double now = ev_now(), warm = damper_warming(&a->learning.damp, now);
 	char why[256], date[64];
 
-	fprintf(out, "mode: %s\n", damper_mode_name(a->damp.c.mode));
+	fprintf(out, "mode: %s\n", damper_mode_name(a->learning.damp.c.mode));
 	if (warm > 0)
 		fprintf(out, "warming up: %.0f s before samples count\n", warm);
-	if (damper_staying(&a->damp, now, why, sizeof(why)))
+	if (damper_staying(&a->learning.damp, now, why, sizeof(why)))
 		fprintf(out, "staying: %s\n", why);
-	if (damper_tripped(&a->damp, now, why, sizeof(why)))
+	if (damper_tripped(&a->learning.damp, now, why, sizeof(why)))
 		fprintf(out, "breaker: %s\n", why);
-	if (a->recommended[0]) {
-		journal_date(a->recommended_at, date, sizeof(date));
-		fprintf(out, "recommendation: %s, at %s\n", a->recommended, date);
+	if (a->learning.recommended[0]) {
+		journal_date(a->learning.recommended_at, date, sizeof(date));
+		fprintf(out, "recommendation: %s, at %s\n", a->learning.recommended, date);
 	}
-	for (size_t i = 0; i < a->eff.ndone; i++) {
-		const struct efficacy_result *e = &a->eff.done[i];
+	for (size_t i = 0; i < a->learning.eff.ndone; i++) {
+		const struct efficacy_result *e = &a->learning.eff.done[i];
 		fprintf(out, "efficacy %s -> %s: mean %g before, %g after, gain %g\n", e->from, e->to,
 		    e->before, e->after, e->gain);
 	}
-	if (a->eff.measured)
-		fprintf(out, "efficacy: mean gain %g over %" PRIu64 " moves\n", efficacy_mean_gain(&a->eff),
-		    a->eff.measured);
+	if (a->learning.eff.measured)
+		fprintf(out, "efficacy: mean gain %g over %" PRIu64 " moves\n", efficacy_mean_gain(&a->learning.eff),
+		    a->learning.eff.measured);
 }
 
 /* What was learned of each host, and the measured T_M of each move. */
@@ -88,8 +88,8 @@ agent_status_hosts(struct agent *a, FILE *out)
 	char why[320];
 
 	fprintf(out, "target choice: %s\n", a->su->set.target_choice ? "round_robin" : "learned");
-	for (size_t i = 0; i < a->known.nhosts; i++) {
-		const struct host_info *h = &a->known.hosts[i];
+	for (size_t i = 0; i < a->learning.known.nhosts; i++) {
+		const struct host_info *h = &a->learning.known.hosts[i];
 		fprintf(out, "host %s:", h->name);
 		if (h->weight > 0)
 			fprintf(out, " mean %g over %.1f h, last %.0f s ago", h->mean, h->seconds / 3600,
@@ -100,12 +100,12 @@ agent_status_hosts(struct agent *a, FILE *out)
 			fprintf(out, ", CPU %.0f%% idle", h->cpu_idle * 100);
 		if (h->hint_time > 0 && h->free_memory >= 0)
 			fprintf(out, ", %.1f GiB free", (double)h->free_memory / (1 << 30));
-		if (!hosts_available(&a->known, h->name, wall, why, sizeof(why)))
+		if (!hosts_available(&a->learning.known, h->name, wall, why, sizeof(why)))
 			fprintf(out, "; %s", why);
 		fprintf(out, "\n");
 	}
-	for (size_t i = 0; i < a->known.npairs; i++) {
-		const struct move_time *m = &a->known.pairs[i];
+	for (size_t i = 0; i < a->learning.known.npairs; i++) {
+		const struct move_time *m = &a->learning.known.pairs[i];
 		fprintf(out, "move time %s -> %s: %.1f s mean over %" PRIu64 ", last %.1f s\n",
 		    m->from, m->to, m->mean, m->count, m->last);
 	}
@@ -116,11 +116,11 @@ agent_status_collector(struct agent *a, FILE *out)
 {
 	struct logship_status ls;
 
-	if (a->ship == NULL) {
+	if (a->logging.ship == NULL) {
 		fprintf(out, "collector: none\n");
 		return;
 	}
-	logship_status(a->ship, &ls);
+	logship_status(a->logging.ship, &ls);
 	fprintf(out, "collector: %s (%s%s%s), %" PRIu64 " messages spooled, %" PRIu64 " dropped\n",
 	    a->su->set.collector, ls.connected ? "connected" : "not connected",
 	    !ls.connected && ls.last_error[0] ? ": " : "", !ls.connected ? ls.last_error : "",
@@ -131,7 +131,7 @@ void
 agent_status(struct agent *a, FILE *out)
 {
 	const struct settings *s = &a->su->set;
-	const struct vmm_policy_counters *c = &a->counters;
+	const struct vmm_policy_counters *c = &a->sampling.counters;
 	double now = ev_now();
 
 	fprintf(out, "host: %s\npolicy: %s\nsensor: %s (%s)\nendpoint: %s\ninterval: %g s\n",
@@ -147,12 +147,12 @@ agent_status(struct agent *a, FILE *out)
 	fprintf(out, "location: %s (%s)\n", a->st.location[0] ? a->st.location : "unknown",
 	    a->st.location_confirmed ? "confirmed by the endpoint" : "assumed");
 	agent_status_request(a, out);
-	fprintf(out, "in flight: %s\n", worker_busy(a->endpoint_w) && !a->locating ? a->req_target : "no");
+	fprintf(out, "in flight: %s\n", worker_busy(a->endpoint_w) && !a->where.locating ? a->moving.req_target : "no");
 	fprintf(out, "guard: cooldown %g s, %zu requests in the last hour (limit %lld), %" PRIu64 " suppressed\n",
 	    a->guard.cooldown, guard_requests_last_hour(&a->guard, now),
 	    (long long)a->guard.max_per_hour, a->guard.suppressed);
-	if (a->overruns)
-		fprintf(out, "sensor overruns: %" PRIu64 "\n", a->overruns);
+	if (a->sampling.overruns)
+		fprintf(out, "sensor overruns: %" PRIu64 "\n", a->sampling.overruns);
 	agent_status_damping(a, out);
 	agent_status_hosts(a, out);
 	agent_status_collector(a, out);
