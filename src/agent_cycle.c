@@ -117,11 +117,10 @@ agent_request(struct agent *a, enum vmm_action act, const char *origin, const ch
 static void
 agent_sample_job(void *arg)
 {
-	struct agent *a = arg;
-	const struct vmm_sensor_ops *so = setup_sensor(a->su);
+	struct agent_sample_job *j = arg;
 
-	memset(&a->sampling.reading, 0, sizeof(a->sampling.reading));
-	so->sample(a->su->sensor.state, &a->sampling.reading);
+	memset(&j->reading, 0, sizeof(j->reading));
+	j->ops->sample(j->state, &j->reading);
 }
 
 /* A sensor that cannot read says so once when it starts failing, again when the reason
@@ -157,19 +156,21 @@ agent_remember(struct agent *a, const struct vmm_sample *s)
 static void
 agent_process_job(void *arg)
 {
-	struct agent *a = arg;
+	struct agent_process_job *j = arg;
 
-	a->sampling.process_err[0] = '\0';
-	a->sampling.process_rc = setup_sensor(a->su)->process(a->su->sensor.state, a->su->set.interval * 0.8,
-	    a->sampling.process_err, sizeof(a->sampling.process_err));
+	j->err[0] = '\0';
+	j->rc = j->ops->process(j->state, j->budget, j->err, sizeof(j->err));
 }
 
 static void
 agent_process_done(void *arg)
 {
-	struct agent *a = arg;
+	struct agent_process_job *j = arg;
+	struct agent *a = AGENT_OF(j, jobs.process);
 	char msg[320];
 
+	a->sampling.process_rc = j->rc;
+	snprintf(a->sampling.process_err, sizeof(a->sampling.process_err), "%s", j->err);
 	if (a->sampling.process_rc < 0) {
 		snprintf(msg, sizeof(msg), "Processing failed: %s", a->sampling.process_err);
 		agent_episode(a, &a->logging.ep_process, "queue", msg);
@@ -181,6 +182,20 @@ agent_process_done(void *arg)
 	agent_apply_pending(a);
 }
 
+/* The sensor's work's job record: the sensor and the budget copied in. -1 while busy. */
+static int
+agent_process_submit(struct agent *a)
+{
+	struct agent_process_job *j = &a->jobs.process;
+
+	if (worker_busy(a->sensor_w))
+		return -1;
+	j->ops = setup_sensor(a->su);
+	j->state = a->su->sensor.state;
+	j->budget = a->su->set.interval * 0.8;
+	return worker_submit(a->sensor_w, agent_process_job, agent_process_done, j);
+}
+
 static void
 agent_process(struct agent *a)
 {
@@ -188,7 +203,7 @@ agent_process(struct agent *a)
 		log_debug("sensor %s has nothing to process", a->su->set.sensor);
 		return;
 	}
-	if (worker_submit(a->sensor_w, agent_process_job, agent_process_done, a) < 0)
+	if (agent_process_submit(a) < 0)
 		log_warnx("sensor %s: busy, processing waits for the next cycle", a->su->set.sensor);
 }
 
@@ -228,7 +243,10 @@ agent_decide(struct agent *a, const struct vmm_sample *s)
 static void
 agent_sample_done(void *arg)
 {
-	struct agent *a = arg;
+	struct agent_sample_job *j = arg;
+	struct agent *a = AGENT_OF(j, jobs.sample);
+
+	a->sampling.reading = j->reading;
 	struct vmm_sample s = { .known = a->sampling.reading.known, .value = a->sampling.reading.value,
 		.time = a->sampling.sample_time };
 
@@ -239,6 +257,19 @@ agent_sample_done(void *arg)
 		ev_timer_set(a->tick, a->su->set.cooldown + a->su->set.interval);
 	agent_apply_pending(a);
 	agent_maybe_locate(a);
+}
+
+/* The sample's job record: the sensor copied in. -1 while the sensor worker is busy. */
+static int
+agent_sample_submit(struct agent *a)
+{
+	struct agent_sample_job *j = &a->jobs.sample;
+
+	if (worker_busy(a->sensor_w))
+		return -1;
+	j->ops = setup_sensor(a->su);
+	j->state = a->su->sensor.state;
+	return worker_submit(a->sensor_w, agent_sample_job, agent_sample_done, j);
 }
 
 double
@@ -254,7 +285,7 @@ agent_tick(void *arg)
 		struct vmm_sample s = { .known = 0, .time = a->sampling.sample_time };
 		if (agent_decide(a, &s))
 			return a->su->set.cooldown + a->su->set.interval;
-	} else if (worker_submit(a->sensor_w, agent_sample_job, agent_sample_done, a) < 0) {
+	} else if (agent_sample_submit(a) < 0) {
 		a->sampling.overruns++;
 		log_warnx("sensor %s: the previous sample is still running (%" PRIu64 " overruns)",
 		    a->su->set.sensor, a->sampling.overruns);

@@ -53,12 +53,10 @@ agent_at_home(const struct agent *a)
 static void
 agent_locate_job(void *arg)
 {
-	struct agent *a = arg;
-	const struct vmm_endpoint_ops *eo = setup_endpoint(a->su);
+	struct agent_locate_job *j = arg;
 
-	a->where.located[0] = a->where.locate_err[0] = '\0';
-	a->where.locate_rc = eo->locate(a->su->endpoint.state, a->where.located, sizeof(a->where.located),
-	    a->where.locate_err, sizeof(a->where.locate_err));
+	j->located[0] = j->err[0] = '\0';
+	j->rc = j->ops->locate(j->state, j->located, sizeof(j->located), j->err, sizeof(j->err));
 }
 
 /* The answer to a locate: at start, periodically, and after a move that went wrong. An
@@ -91,8 +89,12 @@ agent_located(struct agent *a)
 static void
 agent_locate_done(void *arg)
 {
-	struct agent *a = arg;
+	struct agent_locate_job *j = arg;
+	struct agent *a = AGENT_OF(j, jobs.locate);
 
+	snprintf(a->where.located, sizeof(a->where.located), "%s", j->located);
+	snprintf(a->where.locate_err, sizeof(a->where.locate_err), "%s", j->err);
+	a->where.locate_rc = j->rc;
 	a->where.locating = 0;
 	agent_located(a);
 	if (a->st.pending_action[0]) {
@@ -110,8 +112,14 @@ agent_locate_done(void *arg)
 void
 agent_locate(struct agent *a)
 {
+	struct agent_locate_job *j = &a->jobs.locate;
+
+	if (worker_busy(a->endpoint_w))
+		return;
+	j->ops = setup_endpoint(a->su);
+	j->state = a->su->endpoint.state;
 	a->where.locating = 1;
-	if (worker_submit(a->endpoint_w, agent_locate_job, agent_locate_done, a) < 0)
+	if (worker_submit(a->endpoint_w, agent_locate_job, agent_locate_done, j) < 0)
 		a->where.locating = 0;
 }
 

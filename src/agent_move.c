@@ -22,11 +22,10 @@ agent_outcome_name(enum vmm_move_outcome o)
 static void
 agent_move_job(void *arg)
 {
-	struct agent *a = arg;
-	const struct vmm_endpoint_ops *eo = setup_endpoint(a->su);
+	struct agent_move_job *j = arg;
 
-	memset(&a->moving.res, 0, sizeof(a->moving.res));
-	eo->move(a->su->endpoint.state, &a->moving.req, &a->moving.res);
+	memset(&j->res, 0, sizeof(j->res));
+	j->ops->move(j->state, &j->req, &j->res);
 }
 
 /* What the endpoint saw of the hosts while it worked: the target choice's hints. */
@@ -92,9 +91,11 @@ agent_move_outcome(struct agent *a)
 static void
 agent_move_done(void *arg)
 {
-	struct agent *a = arg;
+	struct agent_move_job *j = arg;
+	struct agent *a = AGENT_OF(j, jobs.move);
 	const struct vmm_move_result *r = &a->moving.res;
 
+	a->moving.res = j->res;
 	agent_move_outcome(a);
 	snprintf(a->st.last_outcome, sizeof(a->st.last_outcome), "%s", agent_outcome_name(r->outcome));
 	snprintf(a->st.last_detail, sizeof(a->st.last_detail), "%s", r->detail);
@@ -103,6 +104,24 @@ agent_move_done(void *arg)
 	a->st.pending_since = 0;
 	agent_save(a);
 	agent_apply_pending(a);
+}
+
+/* The move's job record: the request copied in. -1 while the endpoint worker is busy. */
+static int
+agent_move_submit(struct agent *a)
+{
+	struct agent_move_job *j = &a->jobs.move;
+
+	if (worker_busy(a->endpoint_w))
+		return -1;
+	j->ops = setup_endpoint(a->su);
+	j->state = a->su->endpoint.state;
+	snprintf(j->source, sizeof(j->source), "%s", a->moving.req_source);
+	snprintf(j->target, sizeof(j->target), "%s", a->moving.req_target);
+	j->req = a->moving.req;
+	j->req.source = j->source;
+	j->req.target = j->target;
+	return worker_submit(a->endpoint_w, agent_move_job, agent_move_done, j);
 }
 
 /* The thesis's words for each action (Appendix A.2), so old log readers still match. */
@@ -149,5 +168,5 @@ agent_send(struct agent *a, enum vmm_action act, const char *target, int cross_s
 		log_warnx("%s", why);
 		agent_warning(a, "breaker", why);
 	}
-	worker_submit(a->endpoint_w, agent_move_job, agent_move_done, a);
+	agent_move_submit(a);
 }

@@ -6,6 +6,7 @@
 #ifndef VMM_AGENT_PRIV_H
 #define VMM_AGENT_PRIV_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <vmmanage/endpoint.h>
@@ -94,6 +95,44 @@ struct agent_logging {
 	char *ship_fp;               /* its settings, to restart it only when they change */
 };
 
+/* The workers' jobs. A thread gets only its record: the inputs copied in, the outputs
+ * written there; the done-callback, on the loop, copies the outputs into the agent. */
+struct agent_sample_job {
+	const struct vmm_sensor_ops *ops;
+	void *state;
+	struct vmm_sensor_reading reading;
+};
+
+struct agent_process_job {
+	const struct vmm_sensor_ops *ops;
+	void *state;
+	double budget;               /* seconds */
+	int rc;
+	char err[256];
+};
+
+struct agent_move_job {
+	const struct vmm_endpoint_ops *ops;
+	void *state;
+	char source[128], target[128];
+	struct vmm_move_request req; /* its source and target point into this record */
+	struct vmm_move_result res;
+};
+
+struct agent_locate_job {
+	const struct vmm_endpoint_ops *ops;
+	void *state;
+	char located[128], err[256];
+	int rc;
+};
+
+struct agent_jobs {
+	struct agent_sample_job sample;
+	struct agent_process_job process;
+	struct agent_move_job move;
+	struct agent_locate_job locate;
+};
+
 struct agent {
 	struct ev_loop *loop;
 	struct setup *su;
@@ -108,7 +147,12 @@ struct agent {
 	struct agent_locating where;
 	struct agent_learning learning;
 	struct agent_logging logging;
+	struct agent_jobs jobs;      /* only the loop fills and reads them, between jobs */
 };
+
+/* The agent a job record is part of, for the done-callbacks. */
+#define AGENT_OF(rec, member) \
+	((struct agent *)(void *)((char *)(rec) - offsetof(struct agent, member)))
 
 /* agent.c: life, the shared helpers, reload */
 void agent_save(struct agent *a);
