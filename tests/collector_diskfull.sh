@@ -67,9 +67,11 @@ on_exit "kill $AGENT"
 wait_for 10 grep -q "No space left on device" "$T/collector.err" ||
 	die "the collector never said it cannot write: $(tail -3 "$T/collector.err")"
 sent() { cat "$T"/flood.*[0-9] 2>/dev/null | awk '{n += $1} END {print n + 0}'; }
-sleep 1 # the socket buffers fill
+# the socket buffers fill: until what the flood has sent stops growing for half a second
+sent_settled() { local a; a=$(sent); sleep 0.5; [ "$(sent)" = "$a" ]; }
+wait_for 30 sent_settled || die "the flood never stopped: the collector goes on reading"
 sent0=$(sent)
-sleep 3 # the flood and the agent go on for 3 s: what does the collector do meanwhile?
+sleep 3 # a window to measure: the flood and the agent go on, does the collector read?
 sent1=$(sent)
 rss=$(kib VmRSS)
 check "it stopped reading: the flood could send $(( (sent1 - sent0) / 1024 )) KiB in 3 s" \
