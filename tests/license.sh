@@ -18,9 +18,9 @@ while IFS= read -r -d '' f; do
 	esac
 	n=$((n + 1))
 	head -n 3 "$f" | grep -q 'SPDX-License-Identifier: ISC' || missing+=("${f#"$top_srcdir"/}")
-done < <(find "$top_srcdir" \( -name .git -o -name 'build*' -o -name autom4te.cache -o -name m4 \
+done < <(find "$top_srcdir" \( -name .git -o -name 'build*' -o -name _build -o -name autom4te.cache -o -name m4 \
 	-o -name data -o -name corpus -o -name debian -o -name '.deps' -o -name '.libs' \) -prune \
-	-o -type f ! -name configure ! -name 'config.*' ! -name 'Makefile.in' ! -name 'ltmain.sh' \
+	-o -type f ! -name configure ! -name 'config.*' ! -name 'Makefile.in' ! -name 'ltmain.sh' ! -name libtool \
 	! -name 'aclocal.m4' ! -name compile ! -name depcomp ! -name install-sh ! -name missing \
 	! -name test-driver ! -name 'ar-lib' ! -name '*.o' ! -name '*.so*' ! -name '*~' -print0)
 check "each of $n source files names the ISC licence (missing: ${missing[*]:-none})" \
