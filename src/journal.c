@@ -379,28 +379,30 @@ parse_failed(const char *msg, size_t len, struct journal_parsed *out)
 	return parse_outcome(msg, len, " failed", out);
 }
 
-/* "move to X from policy: why", "move from cli: a move is in flight" */
+/* "ACTION[ to TARGET]...": the target is the next token, trailing bytes in stop dropped */
 static int
-parse_suppressed(const char *msg, size_t len, struct journal_parsed *out)
+parse_action_to(const char *msg, size_t len, const char *stop, struct journal_parsed *out)
 {
 	size_t n = token_len(msg, len);
 
 	out->action = action_named(msg, n);
 	if (starts(msg + n, len - n, " to "))
-		out->target = token(msg + n + 4, len - n - 4, "");
+		out->target = token(msg + n + 4, len - n - 4, stop);
 	return 1;
+}
+
+/* "move to X from policy: why", "move from cli: a move is in flight" */
+static int
+parse_suppressed(const char *msg, size_t len, struct journal_parsed *out)
+{
+	return parse_action_to(msg, len, "", out);
 }
 
 /* "move to X (reason)...: not acting, why" */
 static int
 parse_recommend(const char *msg, size_t len, struct journal_parsed *out)
 {
-	size_t n = token_len(msg, len);
-
-	out->action = action_named(msg, n);
-	if (starts(msg + n, len - n, " to "))
-		out->target = token(msg + n + 4, len - n - 4, ":");
-	return 1;
+	return parse_action_to(msg, len, ":", out);
 }
 
 /* "A -> B: mean 60 before, 10 after: gain 50 (better)" */
