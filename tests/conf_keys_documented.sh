@@ -1,15 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
 # Every key the code knows is documented in vmmanage.conf(5), every module key is in
-# src/keys.c, and the manual pages lint clean.
+# src/core/keys.c, and the manual pages lint clean.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 
 page="$top_srcdir/man/vmmanage.conf.5"
 [ -f "$page" ] || die "no $page"
 
-# The names in src/keys.c's table: lines like `{ "policy", "the core" },`.
-sed -n 's/^[[:space:]]*{ *"\([a-z0-9_]*\)",.*/\1/p' "$top_srcdir/src/keys.c" | sort -u > "$T/table"
-check "src/keys.c lists keys ($(wc -l < "$T/table"))" test "$(wc -l < "$T/table")" -gt 20
+# The names in src/core/keys.c's table: lines like `{ "policy", "the core" },`.
+sed -n 's/^[[:space:]]*{ *"\([a-z0-9_]*\)",.*/\1/p' "$top_srcdir/src/core/keys.c" | sort -u > "$T/table"
+check "src/core/keys.c lists keys ($(wc -l < "$T/table"))" test "$(wc -l < "$T/table")" -gt 20
 
 # The strings of each module's *_keys[] array, which may span lines.
 modkeys() {
@@ -29,7 +29,7 @@ check "the modules declare keys ($(wc -l < "$T/modules"))" test -s "$T/modules"
 sed -n 's/^\.It Ic \([a-z0-9_]*\).*/\1/p' "$page" | sort -u > "$T/documented"
 
 while read -r k f; do
-	check "$k ($f) is in src/keys.c" grep -qx -- "$k" "$T/table"
+	check "$k ($f) is in src/core/keys.c" grep -qx -- "$k" "$T/table"
 done < "$T/modules"
 cut -d' ' -f1 "$T/modules" | sort -u | cat - "$T/table" | sort -u > "$T/all"
 while read -r k; do

@@ -11,7 +11,7 @@ SBIN=$ROOT/sbin
 init_install() {
 	need_cmd make
 	mkdir -p "$SBIN"
-	cp "$top_builddir/src/vmmanage" "$top_builddir/src/collector/vmmanage-collector" "$SBIN/" ||
+	cp "$top_builddir/src/agent/vmmanage" "$top_builddir/src/collector/vmmanage-collector" "$SBIN/" ||
 		die "no daemons to copy from $top_builddir"
 	on_exit kill_copies
 	# a make of its own, not a job of the make running the tests

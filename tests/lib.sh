@@ -5,7 +5,7 @@
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
-VMMANAGE="$top_builddir/src/vmmanage"
+VMMANAGE="$top_builddir/src/agent/vmmanage"
 MODULE_DIR="$top_builddir/modules"
 TEST_NAME=$(basename "$0" .sh)
 T=$(mktemp -d "${TMPDIR:-/tmp}/vmm-$TEST_NAME.XXXXXX")

@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ev.h"
-#include "logship.h"
+#include "common/ev.h"
+#include "logship/logship.h"
 
 static struct ev_loop *driver_loop;
 

@@ -14,8 +14,8 @@
 
 #include "common/localtime.h"
 
-#include "conf.h"
-#include "host.h"
+#include "core/conf.h"
+#include "core/host.h"
 
 #ifndef VMM_TEST_MODULE_DIR
 #error "build with -DVMM_TEST_MODULE_DIR=\"<builddir>/modules\""

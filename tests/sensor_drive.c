@@ -14,8 +14,8 @@
 
 #include <vmmanage/sensor.h>
 
-#include "conf.h"
-#include "host.h"
+#include "core/conf.h"
+#include "core/host.h"
 #include "common/log.h"
 
 

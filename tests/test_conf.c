@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "core/conf.h"
 #include "tap.h"
 
 static struct vmm_conf *
@@ -110,7 +110,7 @@ test_unknown_keys(void)
 	    "a key of a policy not in use is no error (a warning)");
 	conf_free(c);
 
-	/* the core's keys come from the one registry, src/keys.c: no caller lists them */
+	/* the core's keys come from the one registry, src/core/keys.c: no caller lists them */
 	c = parse("threshold=1\ndaemon_interval=60\nefficacy_window=3\nlowtarry=3\n");
 	warned = 0;
 	warned_msg[0] = '\0';

@@ -9,10 +9,10 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "conf.h"
+#include "core/conf.h"
 #include "counter.h"
-#include "decide.h"
-#include "host.h"
+#include "core/decide.h"
+#include "core/host.h"
 #include "tap.h"
 
 #ifndef VMM_TEST_MODULE_DIR

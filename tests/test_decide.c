@@ -6,7 +6,7 @@
 
 #include <math.h>
 
-#include "decide.h"
+#include "core/decide.h"
 #include "tap.h"
 
 struct rig {

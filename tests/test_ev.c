@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* The event loop object (src/ev.c): timers in deadline order, fd readiness, removal from
+/* The event loop object (src/common/ev.c): timers in deadline order, fd readiness, removal from
  * inside a dispatch, and two loops that do not see each other. */
 #include "config.h"
 
@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ev.h"
+#include "common/ev.h"
 #include "tap.h"
 
 /* What the callbacks did, in order. */

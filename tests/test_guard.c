@@ -2,7 +2,7 @@
 /* The guard as a pure state machine: cooldown, budget, one in flight, ping-pong. */
 #include "config.h"
 
-#include "guard.h"
+#include "core/guard.h"
 #include "tap.h"
 
 static void

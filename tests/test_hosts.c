@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "hosts.h"
-#include "targets.h"
+#include "core/hosts.h"
+#include "core/targets.h"
 #include "tap.h"
 
 static const char *const array[] = { "h1", "h2", "h3", "h4", NULL };

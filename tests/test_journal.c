@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "journal.h"
+#include "core/journal.h"
 #include "tap.h"
 
 static char msg[JOURNAL_MSG];

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "logship_spool.h"
+#include "logship/logship_spool.h"
 
 #include "tap.h"
 

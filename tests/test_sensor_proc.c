@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "host.h"
+#include "core/conf.h"
+#include "core/host.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/vmm-proc-XXXXXX";

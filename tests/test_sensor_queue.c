@@ -13,7 +13,7 @@
 
 #include "sensor_test.h"
 #include "sensors/queue_store.h"
-#include "subproc.h"
+#include "core/subproc.h"
 
 static enum queue_line_kind
 line(const char *s, struct queue_job *j, const char **why)

@@ -2,7 +2,7 @@
 /* Target choice for every action (thesis Appendix A.2 semantics). */
 #include "config.h"
 
-#include "targets.h"
+#include "core/targets.h"
 #include "tap.h"
 
 static const char *const hosts[] = { "h1", "h2", "h3", NULL };

@@ -2,7 +2,7 @@
 /* Charts with gnuplot: per VM the requests and moves per hour (the thesis's Figures
  * 4.3, 4.4 and 4.6), where it ran over time, and the indicator against its thresholds
  * (Figures 4.2 and 4.5) when the logs hold cycle values; PNG and SVG. gnuplot gets its
- * script on stdin, without a shell (src/subproc.c). */
+ * script on stdin, without a shell (src/core/subproc.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "report/stats.h"
-#include "subproc.h"
+#include "core/subproc.h"
 
 #define CHART_HOSTS 64
 

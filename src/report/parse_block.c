@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "report/parse.h"
-#include "spannum.h"
+#include "core/spannum.h"
 
 static int
 starts(const char *s, size_t len, const char *prefix)

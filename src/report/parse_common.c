@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "journal.h"
+#include "core/journal.h"
 #include "report/parse.h"
 
 void

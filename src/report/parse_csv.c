@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "report/parse.h"
-#include "spannum.h"
+#include "core/spannum.h"
 
 static const char *const csv_names[CSV__N] = { "time", "mode", "vm", "event", "action", "from",
 	"to", "value", "count", "threshold", "lowcount", "lowthreshold", "detail" };

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "report/parse.h"
-#include "spannum.h"
+#include "core/spannum.h"
 
 enum jtype { J_NONE, J_STR, J_NUM, J_BOOL, J_NULL, J_OTHER };
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "report/parse.h"
-#include "spannum.h"
+#include "core/spannum.h"
 
 static int
 is_clock(const char *s, size_t n)

@@ -2,7 +2,7 @@
 /* The simulator's engine: lock-step over simulated time. Each step the hosts' loads are
  * summed from where the VMs are (serially, so the sums never depend on the thread count);
  * then every VM, on its own, takes its samples and finishes its moves within the step,
- * through the same decider, policy modules and guard as the daemon (src/decide.c). VMs
+ * through the same decider, policy modules and guard as the daemon (src/core/decide.c). VMs
  * are split over threads in fixed ranges and their log lines are written in VM order, so
  * the output is the same for any number of threads. */
 #include "config.h"

@@ -6,10 +6,10 @@
 #include <pthread.h>
 
 #include "common/buf.h"
-#include "decide.h"
-#include "host.h"
-#include "journal.h"
-#include "setup.h"
+#include "core/decide.h"
+#include "core/host.h"
+#include "core/journal.h"
+#include "core/setup.h"
 #include "sim/sim.h"
 
 #define SIM_QUEUE 4

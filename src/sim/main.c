@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "setup.h"
+#include "core/setup.h"
 #include "sim/sim.h"
 
 struct main_opts {

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "journal.h"
+#include "core/journal.h"
 #include "sim/sim.h"
 
 #define OUT_PER_VM_MAX 24

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* vmmanage-sim: the simulation file, the demand and indicator models, and the engine that
- * runs the real policy modules, guard and decider (src/decide.h) on simulated time. */
+ * runs the real policy modules, guard and decider (src/core/decide.h) on simulated time. */
 #ifndef VMM_SIM_H
 #define VMM_SIM_H
 

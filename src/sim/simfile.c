@@ -14,7 +14,7 @@
 
 #include <libconfig.h>
 
-#include "conf.h"
+#include "core/conf.h"
 #include "common/strutil.h"
 #include "sim/sim.h"
 

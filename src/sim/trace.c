@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "sim/trace.h"
-#include "spannum.h"
+#include "core/spannum.h"
 
 #define TRACE_MAX_POINTS (16u << 20)
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "journal.h"
+#include "core/journal.h"
 #include "sim/engine.h"
 
 static void
@@ -68,7 +68,7 @@ vm_cycle_event(struct sim *s, int tid, struct vm *v, double t, double value, int
 	    .action = r->decision.action } });
 }
 
-/* An event in the daemon's words (src/journal.c), as the collector writes it:
+/* An event in the daemon's words (src/core/journal.c), as the collector writes it:
  * "EPOCH DATE host: message". */
 void
 vm_say(struct sim *s, int tid, struct vm *v, double t, const struct journal_event *e)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* fuzz-sources: src/conf.c src/conf_include.c src/conf_get.c src/conf_check.c src/keys.c src/common/secret.c src/common/strutil.c */
+/* fuzz-sources: src/core/conf.c src/core/conf_include.c src/core/conf_get.c src/core/conf_check.c src/core/keys.c src/common/secret.c src/common/strutil.c */
 /* fuzz-pkgs: libconfig */
 /* libFuzzer target: vmmanage.conf parsing, typed lookups and the unknown-key check must
  * take any text and answer with a value or a message, never crash. */
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
+#include "core/conf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* fuzz-sources: src/journal.c src/common/strutil.c */
+/* fuzz-sources: src/core/journal.c src/common/strutil.c */
 /* libFuzzer target: the journal's message parser (what vmmanage-report reads from any
  * log) must take any bytes, give a kind in range and spans inside the message, and read
  * back what it would write: a parsed request, outcome or cycle formats and parses again
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "journal.h"
+#include "core/journal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* fuzz-sources: src/report/parse.c src/report/parse_common.c src/report/parse_thesis.c src/report/parse_json.c src/report/parse_csv.c src/report/parse_block.c src/journal.c src/cyclelog.c src/common/strutil.c */
+/* fuzz-sources: src/report/parse.c src/report/parse_common.c src/report/parse_thesis.c src/report/parse_json.c src/report/parse_csv.c src/report/parse_block.c src/core/journal.c src/core/cyclelog.c src/common/strutil.c */
 /* libFuzzer target: vmmanage-report's line parser (thesis/collector lines, the collector's
  * and the agent's JSON, the simulator's CSV, cycle blocks) must take any bytes, line by
  * line with its state carried over, and return only bounded, terminated, finite fields. */

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: ISC */
+/* The agent's words: events, notes and episodes to the logs, and the collector's shipping. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent/agent_priv.h"
+#include "common/log.h"
+#include "core/host.h"
+#include "logship/logship.h"
+#include "core/setup.h"
+
+int64_t
+agent_wall(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* One event, in the journal's words: syslog or stderr, the local log and the collector. */
+void
+agent_event(struct agent *a, const struct journal_event *e)
+{
+	char msg[JOURNAL_MSG];
+
+	journal_message(e, msg, sizeof(msg));
+	log_info("%s", msg);
+	cyclelog_event(&a->logging.log, agent_wall(), host_hostname(), journal_name(e), msg);
+	if (a->logging.ship != NULL && logship_submit(a->logging.ship, (time_t)agent_wall(), msg) < 0)
+		log_warn("collector: cannot spool");
+}
+
+/* An event of free text: the journal has no kind for it (reload, sensor, queue...). */
+void
+agent_note(struct agent *a, const char *name, const char *fmt, ...)
+{
+	char text[JOURNAL_MSG];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	agent_event(a, &(struct journal_event){ .kind = JOURNAL_NOTE, .name = name,
+	    .u.note.text = text });
+}
+
+void
+agent_warning(struct agent *a, const char *name, const char *text)
+{
+	agent_event(a, &(struct journal_event){ .kind = JOURNAL_WARNING, .name = name,
+	    .u.note.text = text });
+}
+
+/* A state's message: said when it starts or changes, counted while it lasts. */
+void
+agent_episode(struct agent *a, struct agent_episode *e, const char *kind, const char *msg)
+{
+	if (e->msg[0] && strcmp(e->msg, msg) == 0) {
+		e->repeats++;
+		return;
+	}
+	if (e->msg[0] && e->repeats > 0)
+		agent_note(a, e->kind, "%s: %" PRIu64 " times in all", e->msg, e->repeats + 1);
+	agent_note(a, kind, "%s", msg);
+	snprintf(e->kind, sizeof(e->kind), "%s", kind);
+	snprintf(e->msg, sizeof(e->msg), "%s", msg);
+	e->repeats = 0;
+}
+
+/* The state is over: how often it came, when more than once. */
+void
+agent_episode_end(struct agent *a, struct agent_episode *e)
+{
+	if (e->msg[0] && e->repeats > 0)
+		agent_note(a, e->kind, "%s: %" PRIu64 " times in all", e->msg, e->repeats + 1);
+	e->msg[0] = '\0';
+	e->repeats = 0;
+}
+
+/* The cycle's values for the collector, compact: the block itself stays local. */
+void
+agent_ship_cycle(struct agent *a, const struct vmm_sample *s, enum vmm_action act)
+{
+	const struct vmm_policy_counters *c = &a->sampling.counters;
+	char msg[JOURNAL_MSG];
+
+	if (a->logging.ship == NULL)
+		return;
+	journal_message(&(struct journal_event){ .kind = JOURNAL_CYCLE, .u.cycle = {
+	    .sensor = a->su->set.sensor, .location = a->st.location, .known = s->known,
+	    .value = s->value, .count = c->count, .threshold = c->threshold, .has_low = c->has_low,
+	    .lowcount = c->lowcount, .lowthreshold = c->lowthreshold, .action = act } },
+	    msg, sizeof(msg));
+	if (logship_submit(a->logging.ship, (time_t)s->time, msg) < 0)
+		log_warn("collector: cannot spool");
+}
+
+static char *
+agent_ship_fingerprint(const struct settings *s)
+{
+	char *fp = NULL;
+
+	if (s->collector == NULL)
+		return NULL;
+	if (asprintf(&fp, "%s|%d|%s|%lld|%s|%s", s->collector, s->collector_syslog,
+	    s->collector_key_file ? s->collector_key_file : "", (long long)s->spool_max_bytes,
+	    host_hostname(), s->state_dir) < 0)
+		return NULL;
+	return fp;
+}
+
+/* The log path's own troubles (an unauthenticated collector, a full spool) go to the log. */
+static void
+agent_ship_warn(const char *msg)
+{
+	log_warnx("%s", msg);
+}
+
+/* Start, restart or stop the central log to match the settings. The spool lives in
+ * state_dir, so a restart loses nothing. */
+int
+agent_ship_update(struct agent *a, char *err, size_t errlen)
+{
+	const struct settings *s = &a->su->set;
+	char *fp = agent_ship_fingerprint(s);
+
+	if ((fp == NULL && a->logging.ship_fp == NULL) || (fp && a->logging.ship_fp && strcmp(fp, a->logging.ship_fp) == 0)) {
+		free(fp);
+		return 0;
+	}
+	logship_free(a->logging.ship);
+	a->logging.ship = NULL;
+	free(a->logging.ship_fp);
+	a->logging.ship_fp = fp;
+	if (fp == NULL)
+		return 0;
+	struct logship_conf lc = { .collector = s->collector,
+		.protocol = s->collector_syslog ? LOGSHIP_SYSLOG : LOGSHIP_VMMANAGE,
+		.hostname = host_hostname(), .state_dir = s->state_dir,
+		.spool_max_bytes = (uint64_t)s->spool_max_bytes, .key_file = s->collector_key_file,
+		.warn = agent_ship_warn, .loop = a->loop };
+	if ((a->logging.ship = logship_new(&lc, err, errlen)) == NULL)
+		return -1;
+	return 0;
+}

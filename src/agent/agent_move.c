@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: ISC */
+/* The endpoint side: a move's job on the worker, its outcome, and the request announced and sent. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/agent_priv.h"
+#include "common/log.h"
+#include "common/ev.h"
+#include "core/setup.h"
+#include "agent/worker.h"
+
+static const char *
+agent_outcome_name(enum vmm_move_outcome o)
+{
+	return o == VMM_MOVE_CONFIRMED ? "confirmed" : o == VMM_MOVE_UNCONFIRMED ? "unconfirmed" : "failed";
+}
+
+/* Worker thread: the endpoint's blocking move. */
+static void
+agent_move_job(void *arg)
+{
+	struct agent_move_job *j = arg;
+
+	memset(&j->res, 0, sizeof(j->res));
+	j->ops->move(j->state, &j->req, &j->res);
+}
+
+/* What the endpoint saw of the hosts while it worked: the target choice's hints. */
+void
+agent_take_hints(struct agent *a)
+{
+	const struct vmm_endpoint_ops *eo = setup_endpoint(a->su);
+	struct vmm_host_hint h[32];
+
+	if (eo->hints == NULL)
+		return;
+	size_t n = eo->hints(a->su->endpoint.state, h, sizeof(h) / sizeof(h[0]));
+	for (size_t i = 0; i < n && i < sizeof(h) / sizeof(h[0]); i++)
+		if (h[i].host != NULL)
+			hosts_hint(&a->learning.known, h[i].host, h[i].free_memory, h[i].cpu_idle, (double)agent_wall());
+}
+
+/* The move's outcome: decide_moved() does the bookkeeping the simulator does too; here
+ * what the daemon keeps and says of it. */
+static void
+agent_move_outcome(struct agent *a)
+{
+	const struct vmm_move_result *r = &a->moving.res;
+	const char *target = a->moving.req_target;
+	double took = r->duration > 0 ? r->duration : ev_now() - a->moving.req_started;
+	struct decider d = agent_decider(a);
+	struct decide_move m = { .outcome = r->outcome, .from = a->moving.req_source, .target = target,
+		.location = r->location, .took = took, .failure = r->failure, .permanent = r->permanent,
+		.detail = r->detail, .cross_site = a->moving.req.cross_site, .mono = ev_now(),
+		.wall = (double)agent_wall() };
+	struct decide_moved o;
+
+	decide_moved(&d, &m, &o);
+	if (o.warn)
+		agent_warning(a, "pingpong", o.why);
+	if (o.located) {
+		snprintf(a->st.location, sizeof(a->st.location), "%s", o.location);
+		a->st.location_confirmed = o.confirmed;
+	}
+	if (r->outcome == VMM_MOVE_CONFIRMED) {
+		a->st.confirmed++;
+		agent_event(a, &(struct journal_event){ .kind = JOURNAL_CONFIRMED, .u.confirmed = {
+		    .target = target, .seconds = took, .detail = r->detail } });
+	} else if (r->outcome == VMM_MOVE_UNCONFIRMED) {
+		/* accepted: like the thesis, assume it went where it was sent, but say so */
+		a->st.unconfirmed++;
+		agent_event(a, &(struct journal_event){ .kind = JOURNAL_UNCONFIRMED, .u.unconfirmed = {
+		    .target = target, .detail = r->detail } });
+	} else {
+		a->st.failed++;
+		agent_event(a, &(struct journal_event){ .kind = JOURNAL_FAILED, .u.failed = {
+		    .target = target, .detail = r->detail, .failure = r->failure, .wait = o.wait,
+		    .failures = o.failures } });
+	}
+	/* the endpoint's word on where the VM is, soon, unless it just confirmed it */
+	if (r->outcome != VMM_MOVE_CONFIRMED)
+		a->where.next_locate = 0;
+	agent_take_hints(a);
+	agent_save_known(a);
+}
+
+/* Loop thread: the move came back. */
+static void
+agent_move_done(void *arg)
+{
+	struct agent_move_job *j = arg;
+	struct agent *a = AGENT_OF(j, jobs.move);
+	const struct vmm_move_result *r = &a->moving.res;
+
+	a->moving.res = j->res;
+	agent_move_outcome(a);
+	snprintf(a->st.last_outcome, sizeof(a->st.last_outcome), "%s", agent_outcome_name(r->outcome));
+	snprintf(a->st.last_detail, sizeof(a->st.last_detail), "%s", r->detail);
+	a->st.last_duration = r->duration > 0 ? r->duration : ev_now() - a->moving.req_started;
+	a->st.pending_action[0] = a->st.pending_target[0] = '\0';
+	a->st.pending_since = 0;
+	agent_save(a);
+	agent_apply_pending(a);
+}
+
+/* The move's job record: the request copied in. -1 while the endpoint worker is busy. */
+static int
+agent_move_submit(struct agent *a)
+{
+	struct agent_move_job *j = &a->jobs.move;
+
+	if (worker_busy(a->endpoint_w))
+		return -1;
+	j->ops = setup_endpoint(a->su);
+	j->state = a->su->endpoint.state;
+	snprintf(j->source, sizeof(j->source), "%s", a->moving.req_source);
+	snprintf(j->target, sizeof(j->target), "%s", a->moving.req_target);
+	j->req = a->moving.req;
+	j->req.source = j->source;
+	j->req.target = j->target;
+	return worker_submit(a->endpoint_w, agent_move_job, agent_move_done, j);
+}
+
+/* The thesis's words for each action (Appendix A.2), so old log readers still match. */
+void
+agent_announce(struct agent *a, enum vmm_action act, const char *target, const char *why)
+{
+	struct journal_event ev[2];
+	size_t n = journal_request(act, target, why, ev);
+
+	for (size_t i = 0; i < n; i++)
+		agent_event(a, &ev[i]);
+}
+
+void
+agent_send(struct agent *a, enum vmm_action act, const char *target, int cross_site,
+    const char *origin)
+{
+	/* a move ends what the policy kept deciding where the VM was */
+	agent_episode_end(a, &a->logging.ep_queue);
+	agent_episode_end(a, &a->logging.ep_nothing);
+	a->moving.req_action = act;
+	snprintf(a->moving.req_source, sizeof(a->moving.req_source), "%s", a->st.location);
+	snprintf(a->moving.req_target, sizeof(a->moving.req_target), "%s", target);
+	snprintf(a->moving.req_origin, sizeof(a->moving.req_origin), "%s", origin);
+	a->moving.req = (struct vmm_move_request){ .action = act, .source = a->moving.req_source,
+		.target = a->moving.req_target, .cross_site = cross_site };
+	/* persisted before the call: the agent lives in the VM it moves, and a cold move
+	 * stops it mid-call; the next start reconciles */
+	snprintf(a->st.pending_action, sizeof(a->st.pending_action), "%s", vmm_action_name(act));
+	snprintf(a->st.pending_target, sizeof(a->st.pending_target), "%s", target);
+	a->st.pending_since = agent_wall();
+	snprintf(a->st.last_action, sizeof(a->st.last_action), "%s", vmm_action_name(act));
+	snprintf(a->st.last_target, sizeof(a->st.last_target), "%s", target);
+	snprintf(a->st.last_outcome, sizeof(a->st.last_outcome), "in flight");
+	a->st.last_detail[0] = '\0';
+	a->st.last_request_time = a->st.pending_since;
+	a->st.requests++;
+	agent_save(a);
+	a->moving.req_started = ev_now();
+	struct decider d = agent_decider(a);
+	struct decide_input in = { .mono = a->moving.req_started, .cli = strcmp(origin, "cli") == 0 };
+	char why[256];
+	if (decide_sent(&d, &in, why, sizeof(why))) {
+		log_warnx("%s", why);
+		agent_warning(a, "breaker", why);
+	}
+	agent_move_submit(a);
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: ISC */
+/* One cycle's decision, shared by the daemon and the simulator. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/decide.h"
+
+/* Is v so bad that min_stay gives way? */
+static int
+decide_hard(const struct decider *d, const struct decide_input *in)
+{
+	double o = d->damp ? d->damp->c.min_stay_override : NAN;
+
+	if (!in->sample.known || isnan(o))
+		return 0;
+	return d->direction == VMM_LOWER_IS_WORSE ? in->sample.value < o : in->sample.value > o;
+}
+
+/* move_margin: the learned target must promise enough over staying (Proxmox CRS). */
+static int
+decide_margin(const struct decider *d, const struct decide_input *in, struct decide_result *out)
+{
+	int kt, kh;
+	double margin = d->damp ? d->damp->c.move_margin : 0;
+
+	if (margin <= 0 || d->known == NULL || d->choice != TARGET_LEARNED || out->action != VMM_ACT_MOVE)
+		return 0;
+	double there = hosts_badness(d->known, out->target, in->wall, &kt);
+	double here = hosts_badness(d->known, in->location, in->wall, &kh);
+	if (!kt || !kh || there < here - margin * fabs(here))
+		return 0;
+	snprintf(out->why, sizeof(out->why), "move_margin: staying, %s promises no gain of %.0f%% over %s (mean %.3g there, %.3g here)",
+	    out->target, margin * 100, in->location, fabs(there), fabs(here));
+	return 1;
+}
+
+/* The rules after the target is known: damping (not for an administrator), then the guard,
+ * then the mode. */
+static void
+decide_rules(struct decider *d, const struct decide_input *in, struct decide_result *out)
+{
+	if (!in->cli && d->damp != NULL && !decide_hard(d, in) &&
+	    damper_staying(d->damp, in->mono, out->why, sizeof(out->why))) {
+		out->kind = DECIDE_SUPPRESSED;
+		return;
+	}
+	if (!in->cli && decide_margin(d, in, out)) {
+		out->kind = DECIDE_SUPPRESSED;
+		return;
+	}
+	if (guard_check(d->guard, in->mono, out->why, sizeof(out->why)) != GUARD_ALLOW) {
+		out->kind = DECIDE_SUPPRESSED;
+		return;
+	}
+	out->kind = DECIDE_REQUEST;
+	if (in->cli || d->damp == NULL)
+		return;
+	if (d->damp->c.mode != VMM_MODE_AUTOMATIC) {
+		out->kind = DECIDE_RECOMMEND;
+		snprintf(out->why, sizeof(out->why), "mode %s", damper_mode_name(d->damp->c.mode));
+	} else if (damper_tripped(d->damp, in->mono, out->why, sizeof(out->why)))
+		out->kind = DECIDE_RECOMMEND;
+}
+
+static void
+decide_target(struct decider *d, enum vmm_action act, const struct decide_input *in,
+    struct decide_result *out)
+{
+	struct target_knowledge k = { .known = d->known, .choice = d->choice, .now = in->wall,
+		.ignore_backoff = in->cli };
+	enum target_result tr;
+
+	out->action = act;
+	if (in->busy) {
+		out->kind = DECIDE_SUPPRESSED;
+		snprintf(out->why, sizeof(out->why), "%s", in->busy_why ? in->busy_why : "a move is in flight");
+		return;
+	}
+	tr = target_for(&d->topo, d->known ? &k : NULL, act, in->location, in->at_home, out->target,
+	    sizeof(out->target), &out->cross_site, out->choice, sizeof(out->choice));
+	if (tr != TARGET_CHOSEN) {
+		out->kind = tr == TARGET_NOTHING ? DECIDE_NOTHING : tr == TARGET_WAIT ?
+		    DECIDE_SUPPRESSED : DECIDE_ERROR;
+		snprintf(out->why, sizeof(out->why), "%s", out->choice);
+		out->choice[0] = '\0';
+		return;
+	}
+	decide_rules(d, in, out);
+}
+
+int
+decide_sent(struct decider *d, const struct decide_input *in, char *why, size_t len)
+{
+	guard_request_sent(d->guard, in->mono);
+	if (in->cli || d->damp == NULL)
+		return 0;
+	return damper_requested(d->damp, in->mono, why, len);
+}
+
+void
+decide_arrived(struct decider *d, double mono, const char *from, const char *to)
+{
+	if (d->damp != NULL)
+		damper_arrived(d->damp, mono);
+	if (d->eff != NULL)
+		efficacy_moved(d->eff, from, to);
+}
+
+/* Where the VM is after the move: the endpoint's word, else where it was sent unless the
+ * move failed. */
+static void
+decide_moved_where(struct decider *d, const struct decide_move *m, struct decide_moved *out)
+{
+	int said = m->location != NULL && m->location[0] != '\0';
+
+	if (m->outcome == VMM_MOVE_FAILED && !said)
+		return;
+	out->located = 1;
+	out->location = said ? m->location : m->target;
+	out->confirmed = said || m->outcome == VMM_MOVE_CONFIRMED;
+	if (m->from[0] == '\0' || strcmp(m->from, out->location) == 0)
+		return;
+	/* the site policy's trips away and home are its design, not a ping-pong; they are
+	 * remembered all the same, so that a move inside a site that undoes them warns */
+	out->pingpong = guard_moved(d->guard, m->mono, m->from, out->location, out->why, sizeof(out->why));
+	out->warn = out->pingpong && !m->cross_site;
+}
+
+static void
+decide_moved_failed(struct decider *d, const struct decide_move *m, struct decide_moved *out)
+{
+	int permanent = m->permanent || m->failure == VMM_FAIL_CONFIG ||
+	    m->failure == VMM_FAIL_UNSUPPORTED;
+	const char *detail = m->detail != NULL && m->detail[0] ? m->detail : "no detail";
+
+	out->failures = 1;
+	if (d->known == NULL)
+		return;
+	out->wait = hosts_failed(d->known, m->target, permanent, detail, m->wall);
+	const struct host_info *h = hosts_find(d->known, m->target);
+	if (h != NULL)
+		out->failures = h->failures;
+}
+
+void
+decide_moved(struct decider *d, const struct decide_move *m, struct decide_moved *out)
+{
+	memset(out, 0, sizeof(*out));
+	decide_moved_where(d, m, out);
+	if (m->outcome == VMM_MOVE_CONFIRMED) {
+		decide_arrived(d, m->mono, m->from, out->location);
+		if (d->known != NULL) {
+			hosts_succeeded(d->known, out->location);
+			hosts_move_time(d->known, m->from, out->location, m->took);
+		}
+	} else if (m->outcome == VMM_MOVE_FAILED)
+		decide_moved_failed(d, m, out);
+	guard_request_done(d->guard);
+}
+
+void
+decide_action(struct decider *d, enum vmm_action act, const struct decide_input *in,
+    struct decide_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	decide_target(d, act, in, out);
+}
+
+/* The schedule asks for the base once per rest period; if that request was refused or
+ * failed, the VM rests on an expensive host. Ask again once the guard would let it. */
+static int
+decide_base_overdue(struct decider *d, const struct decide_input *in,
+    const struct decide_result *out)
+{
+	char why[256];
+
+	if (!out->counters.resting || d->base == NULL || strcmp(in->location, d->base) == 0 ||
+	    in->busy || guard_peek(d->guard, in->mono, why, sizeof(why)) != GUARD_ALLOW)
+		return 0;
+	/* asked once by the policy already: again only when it could go out now */
+	return d->damp == NULL || (d->damp->c.mode == VMM_MODE_AUTOMATIC &&
+	    !damper_tripped(d->damp, in->mono, why, sizeof(why)) &&
+	    !damper_staying(d->damp, in->mono, why, sizeof(why)));
+}
+
+void
+decide_cycle(struct decider *d, const struct decide_input *in, struct decide_result *out)
+{
+	struct vmm_policy_input pin = { .sample = in->sample, .at_home = in->at_home,
+		.at_base = d->base != NULL && strcmp(in->location, d->base) == 0,
+		.local = in->local };
+
+	memset(out, 0, sizeof(*out));
+	out->decision.action = VMM_ACT_NONE;
+	/* a freshly moved service looks worse than it is: its samples do not count */
+	out->warming = d->damp ? damper_warming(d->damp, in->mono) : 0;
+	if (out->warming > 0)
+		pin.sample.known = 0;
+	d->policy->evaluate(d->policy_state, &pin, &out->decision);
+	d->policy->counters(d->policy_state, &out->counters);
+	if (out->warming > 0)
+		snprintf(out->decision.reason, sizeof(out->decision.reason),
+		    "warming up: %.0f s before samples count", out->warming);
+	if (pin.sample.known && in->location[0] && d->known != NULL)
+		hosts_sample(d->known, in->location, in->sample.value, in->wall, d->interval);
+	if (pin.sample.known && d->eff != NULL && (out->measured = efficacy_sample(d->eff, in->sample.value)))
+		out->efficacy = d->eff->done[d->eff->ndone - 1];
+	enum vmm_action act = out->decision.action;
+	snprintf(out->reason, sizeof(out->reason), "%s", out->decision.reason);
+	if (act == VMM_ACT_NONE && decide_base_overdue(d, in, out)) {
+		act = VMM_ACT_MOVE_TO_BASE;
+		snprintf(out->reason, sizeof(out->reason), "resting away from the base: asking again");
+	}
+	if (act == VMM_ACT_NONE)
+		return;
+	decide_target(d, act, in, out);
+}

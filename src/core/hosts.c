@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: ISC */
+/* What the agent learned about each host. The thesis could not tell a good host from a
+ * bad one (its section 5.2) and kept asking a management server that was down; this table
+ * remembers both, and the T_M of each move. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hosts.h"
+
+void
+hosts_init(struct host_table *t, double memory, double backoff, double backoff_max,
+    enum vmm_direction direction)
+{
+	memset(t, 0, sizeof(*t));
+	hosts_configure(t, memory, backoff, backoff_max, direction);
+}
+
+void
+hosts_configure(struct host_table *t, double memory, double backoff, double backoff_max,
+    enum vmm_direction direction)
+{
+	t->memory = memory > 0 ? memory : 86400;
+	t->backoff = backoff > 0 ? backoff : 60;
+	t->backoff_max = backoff_max >= t->backoff ? backoff_max : t->backoff;
+	if (direction != t->direction)
+		for (size_t i = 0; i < t->nhosts; i++)
+			t->hosts[i].weight = 0; /* a mean of the other indicator means nothing now */
+	t->direction = direction;
+	for (size_t i = 0; i < t->nhosts; i++)
+		t->hosts[i].permanent = 0;
+}
+
+void
+hosts_free(struct host_table *t)
+{
+	free(t->hosts);
+	free(t->pairs);
+	t->hosts = NULL;
+	t->pairs = NULL;
+	t->nhosts = t->npairs = 0;
+}
+
+static long
+hosts_index(const struct host_table *t, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < t->nhosts; i++)
+		if (strcmp(t->hosts[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+const struct host_info *
+hosts_find(const struct host_table *t, const char *name)
+{
+	long i = hosts_index(t, name);
+
+	return i < 0 ? NULL : &t->hosts[i];
+}
+
+struct host_info *
+hosts_get(struct host_table *t, const char *name)
+{
+	long i = hosts_index(t, name);
+	struct host_info *h;
+
+	if (i >= 0)
+		return &t->hosts[i];
+	if (name == NULL || *name == '\0')
+		return NULL;
+	/* grows one at a time: a table holds the configured hosts, a handful */
+	h = realloc(t->hosts, (t->nhosts + 1) * sizeof(*h));
+	if (h == NULL)
+		return NULL;
+	t->hosts = h;
+	h = &t->hosts[t->nhosts++];
+	memset(h, 0, sizeof(*h));
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	h->free_memory = -1;
+	h->cpu_idle = -1;
+	return h;
+}
+
+static double
+hosts_decay(const struct host_table *t, double age)
+{
+	return age > 0 ? exp(-age / t->memory) : 1;
+}
+
+void
+hosts_sample(struct host_table *t, const char *host, double value, double now, double interval)
+{
+	struct host_info *h = hosts_get(t, host);
+
+	if (h == NULL || !isfinite(value))
+		return;
+	if (h->weight > 0)
+		h->weight *= hosts_decay(t, now - h->last_seen);
+	h->weight += 1;
+	h->mean += (value - h->mean) / h->weight;
+	h->seconds += interval;
+	h->last_seen = now;
+}
+
+double
+hosts_weight(const struct host_table *t, const char *host, double now)
+{
+	const struct host_info *h = hosts_find(t, host);
+
+	return h == NULL || h->weight <= 0 ? 0 : h->weight * hosts_decay(t, now - h->last_seen);
+}
+
+double
+hosts_badness(const struct host_table *t, const char *host, double now, int *known)
+{
+	const struct host_info *h = hosts_find(t, host);
+
+	*known = h != NULL && h->weight > 0 && now - h->last_seen <= t->memory;
+	if (!*known)
+		return 0;
+	return t->direction == VMM_LOWER_IS_WORSE ? -h->mean : h->mean;
+}
+
+double
+hosts_failed(struct host_table *t, const char *host, int permanent, const char *why, double now)
+{
+	struct host_info *h = hosts_get(t, host);
+
+	if (h == NULL)
+		return -1;
+	snprintf(h->why, sizeof(h->why), "%s", why ? why : "");
+	h->failures++;
+	if (permanent) {
+		h->permanent = 1;
+		h->retry_at = 0;
+		return -1;
+	}
+	double wait = t->backoff;
+	for (int i = 1; i < h->failures && wait < t->backoff_max; i++)
+		wait *= 2;
+	if (wait > t->backoff_max)
+		wait = t->backoff_max;
+	h->retry_at = now + wait;
+	return wait;
+}
+
+void
+hosts_succeeded(struct host_table *t, const char *host)
+{
+	struct host_info *h = hosts_get(t, host);
+
+	if (h == NULL)
+		return;
+	h->failures = 0;
+	h->retry_at = 0;
+	h->permanent = 0;
+	h->why[0] = '\0';
+}
+
+int
+hosts_available(const struct host_table *t, const char *host, double now, char *why, size_t len)
+{
+	const struct host_info *h = hosts_find(t, host);
+
+	if (len > 0)
+		why[0] = '\0';
+	if (h == NULL)
+		return 1;
+	if (h->permanent) {
+		snprintf(why, len, "%s failed for good (%s): fix it and reload", h->name, h->why);
+		return 0;
+	}
+	if (h->retry_at > now) {
+		snprintf(why, len, "%s is backing off after %d failed move%s, %.0f s to go (%s)",
+		    h->name, h->failures, h->failures == 1 ? "" : "s", h->retry_at - now, h->why);
+		return 0;
+	}
+	return 1;
+}
+
+void
+hosts_hint(struct host_table *t, const char *host, int64_t free_memory, double cpu_idle, double now)
+{
+	struct host_info *h = hosts_get(t, host);
+
+	if (h == NULL)
+		return;
+	h->hint_time = now;
+	h->free_memory = free_memory;
+	h->cpu_idle = cpu_idle;
+}
+
+static long
+hosts_pair_index(const struct host_table *t, const char *from, const char *to)
+{
+	for (size_t i = 0; from != NULL && to != NULL && i < t->npairs; i++)
+		if (strcmp(t->pairs[i].from, from) == 0 && strcmp(t->pairs[i].to, to) == 0)
+			return (long)i;
+	return -1;
+}
+
+struct move_time *
+hosts_move_time(struct host_table *t, const char *from, const char *to, double seconds)
+{
+	long i = hosts_pair_index(t, from, to);
+	struct move_time *m = i < 0 ? NULL : &t->pairs[i];
+
+	if (from == NULL || to == NULL || !*from || !*to || !(seconds >= 0) || !isfinite(seconds))
+		return NULL;
+	if (m == NULL) {
+		m = realloc(t->pairs, (t->npairs + 1) * sizeof(*m));
+		if (m == NULL)
+			return NULL;
+		t->pairs = m;
+		m = &t->pairs[t->npairs++];
+		memset(m, 0, sizeof(*m));
+		snprintf(m->from, sizeof(m->from), "%s", from);
+		snprintf(m->to, sizeof(m->to), "%s", to);
+	}
+	m->count++;
+	m->mean += (seconds - m->mean) / (double)m->count;
+	m->last = seconds;
+	return m;
+}
+
+const struct move_time *
+hosts_move_time_get(const struct host_table *t, const char *from, const char *to)
+{
+	long i = hosts_pair_index(t, from, to);
+
+	return i < 0 ? NULL : &t->pairs[i];
+}

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: ISC */
+/* The agent's durable state: one `key=value` text file, replaced atomically, so a crash
+ * or a cold move leaves either the old state or the new one, never half of each. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/state.h"
+
+int
+state_mkdirs(const char *path, unsigned mode, char *err, size_t errlen)
+{
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST) {
+			snprintf(err, errlen, "mkdir %s: %s", buf, strerror(errno));
+			return -1;
+		}
+		if ((*p = c) == '\0')
+			break;
+	}
+	return 0;
+}
+
+static void
+state_copy(char *dst, size_t len, const char *v)
+{
+	snprintf(dst, len, "%s", v);
+}
+
+static void
+state_set(struct agent_state *st, const char *k, const char *v)
+{
+	static const struct { const char *key; size_t off, len; } strs[] = {
+#define S(f) { #f, offsetof(struct agent_state, f), sizeof(((struct agent_state *)0)->f) }
+		S(location), S(pending_action), S(pending_target), S(last_action), S(last_target),
+		S(last_outcome), S(last_detail),
+#undef S
+	};
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		if (strcmp(k, strs[i].key) == 0) {
+			state_copy((char *)st + strs[i].off, strs[i].len, v);
+			return;
+		}
+	if (strcmp(k, "location_confirmed") == 0)
+		st->location_confirmed = atoi(v);
+	else if (strcmp(k, "pending_since") == 0)
+		st->pending_since = strtoll(v, NULL, 10);
+	else if (strcmp(k, "last_request_time") == 0)
+		st->last_request_time = strtoll(v, NULL, 10);
+	else if (strcmp(k, "last_duration") == 0)
+		st->last_duration = strtod(v, NULL);
+	else if (strcmp(k, "requests") == 0)
+		st->requests = strtoull(v, NULL, 10);
+	else if (strcmp(k, "confirmed") == 0)
+		st->confirmed = strtoull(v, NULL, 10);
+	else if (strcmp(k, "failed") == 0)
+		st->failed = strtoull(v, NULL, 10);
+	else if (strcmp(k, "unconfirmed") == 0)
+		st->unconfirmed = strtoull(v, NULL, 10);
+	/* unknown keys: written by a newer version; ignore */
+}
+
+int
+state_load(const char *dir, struct agent_state *st, char *err, size_t errlen)
+{
+	char path[4096], line[1024];
+	FILE *f;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(path, sizeof(path), "%s/state", dir);
+	if ((f = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT)
+			return 1;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		char *eq = strchr(line, '=');
+		if (eq == NULL || line[0] == '#')
+			continue;
+		*eq = '\0';
+		state_set(st, line, eq + 1);
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Values are single lines: a newline in an endpoint's message must not forge a key. */
+static void
+state_put(FILE *f, const char *k, const char *v)
+{
+	fprintf(f, "%s=", k);
+	for (; *v; v++)
+		fputc(*v == '\n' || *v == '\r' ? ' ' : *v, f);
+	fputc('\n', f);
+}
+
+static int
+state_write(FILE *f, const struct agent_state *st)
+{
+	state_put(f, "location", st->location);
+	fprintf(f, "location_confirmed=%d\n", st->location_confirmed);
+	state_put(f, "pending_action", st->pending_action);
+	state_put(f, "pending_target", st->pending_target);
+	fprintf(f, "pending_since=%" PRId64 "\n", st->pending_since);
+	state_put(f, "last_action", st->last_action);
+	state_put(f, "last_target", st->last_target);
+	state_put(f, "last_outcome", st->last_outcome);
+	state_put(f, "last_detail", st->last_detail);
+	fprintf(f, "last_request_time=%" PRId64 "\n", st->last_request_time);
+	fprintf(f, "last_duration=%.3f\n", st->last_duration);
+	fprintf(f, "requests=%" PRIu64 "\nconfirmed=%" PRIu64 "\nfailed=%" PRIu64 "\nunconfirmed=%" PRIu64 "\n",
+	    st->requests, st->confirmed, st->failed, st->unconfirmed);
+	return ferror(f) ? -1 : 0;
+}
+
+int
+state_replace(const char *dir, const char *name, int (*write)(FILE *, const void *),
+    const void *arg, char *err, size_t errlen)
+{
+	char path[4096], tmp[4200];
+	int fd, dfd;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
+	    (f = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (write(f, arg) < 0 || fflush(f) != 0 || fsync(fileno(f)) < 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	fclose(f);
+	if (rename(tmp, path) < 0) {
+		snprintf(err, errlen, "rename %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+static int
+state_write_any(FILE *f, const void *st)
+{
+	return state_write(f, st);
+}
+
+int
+state_save(const char *dir, const struct agent_state *st, char *err, size_t errlen)
+{
+	return state_replace(dir, "state", state_write_any, st, err, errlen);
+}
