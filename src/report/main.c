@@ -15,13 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "report/report.h"
+#include "report/stats.h"
 
 #define READ_BUF (1u << 20)
 
 struct ropts {
 	struct prices prices;
-	const char *charts, *gnuplot;
+	const char *charts, *gnuplot, *html;
 	int png, svg, hourly;
 	size_t max_charts;
 	double jump;
@@ -33,12 +33,14 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: vmmanage-report [-H] [-b host] [-c dir] [-f png|svg|png,svg] [-g gnuplot]\n"
-	    "                       [-j seconds] [-m n] [-P file] [-p host=price] [-v vm] [file ...]\n"
+	    "                       [-j seconds] [-m n] [-P file] [-p host=price] [-v vm]\n"
+	    "                       [-w dir] [file ...]\n"
 	    "  -b, --base HOST       HOST is a base: its cost counts as C_b (repeat for more)\n"
 	    "  -c, --charts DIR      draw charts into DIR (with gnuplot)\n"
 	    "  -f, --format LIST     png, svg or png,svg (default)\n"
 	    "  -g, --gnuplot PROG    the gnuplot to run (default: gnuplot in PATH)\n"
 	    "  -H, --hourly          print requests and moves per hour\n"
+	    "  -w, --html DIR        write DIR/index.html: the tables and charts in one page\n"
 	    "  -j, --jump SECONDS    a forward step this long is a clock jump (default 604800)\n"
 	    "  -m, --max-charts N    chart the first N VMs seen (default 8)\n"
 	    "  -P, --prices FILE     prices, a line \"host price\" each ('*' for any other host)\n"
@@ -68,6 +70,7 @@ ropts_parse(int argc, char **argv, struct ropts *o)
 		{ "base", required_argument, NULL, 'b' }, { "charts", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' }, { "gnuplot", required_argument, NULL, 'g' },
 		{ "hourly", no_argument, NULL, 'H' }, { "jump", required_argument, NULL, 'j' },
+		{ "html", required_argument, NULL, 'w' },
 		{ "max-charts", required_argument, NULL, 'm' }, { "prices", required_argument, NULL, 'P' },
 		{ "price", required_argument, NULL, 'p' }, { "vm", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
@@ -76,7 +79,7 @@ ropts_parse(int argc, char **argv, struct ropts *o)
 	char err[1024], *end;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "b:c:f:g:Hj:m:P:p:v:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "b:c:f:g:Hj:m:P:p:v:w:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
 			if (prices_base(&o->prices, optarg) < 0)
@@ -93,6 +96,7 @@ ropts_parse(int argc, char **argv, struct ropts *o)
 			break;
 		case 'g': o->gnuplot = optarg; break;
 		case 'H': o->hourly = 1; break;
+		case 'w': o->html = optarg; break;
 		case 'j':
 			o->jump = strtod(optarg, &end);
 			if (*end != '\0' || !(o->jump > 0)) {
@@ -268,6 +272,8 @@ run(struct ropts *o, int nfiles, char **files)
 	struct input_stats in = { 0 };
 	int rc = 0;
 
+	if (o->html != NULL && charts_dir(o->html) < 0)
+		return 1;
 	if (o->charts != NULL) {
 		if (charts_dir(o->charts) < 0)
 			return 1;
@@ -293,6 +299,10 @@ run(struct ropts *o, int nfiles, char **files)
 	report_print(stdout, rd.r, &o->prices, &in, o->hourly);
 	if (o->charts != NULL && report_charts(rd.r, o->charts, o->gnuplot, o->png, o->svg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vmmanage-report: charts: %s\n", err);
+		rc = 1;
+	}
+	if (o->html != NULL && report_html(rd.r, &o->prices, &in, o->html, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vmmanage-report: html: %s\n", err);
 		rc = 1;
 	}
 out:

@@ -139,7 +139,7 @@ prices_free(struct prices *p)
 	free(p->base);
 }
 
-static double
+double
 price_of(const struct prices *p, const char *host)
 {
 	for (size_t i = 0; i < p->n; i++)
@@ -148,7 +148,7 @@ price_of(const struct prices *p, const char *host)
 	return p->dflt;
 }
 
-static int
+int
 is_base(const struct prices *p, const char *host)
 {
 	for (size_t i = 0; i < p->nbase; i++)
@@ -170,7 +170,7 @@ max_hour(const struct vmrep *v)
 	return m;
 }
 
-static void
+void
 fmt_dur(char *buf, size_t len, double s)
 {
 	if (isnan(s))
@@ -212,9 +212,21 @@ print_requests(FILE *f, const struct report *r)
 	    "ALL", t[0], t[1], t[2], t[3], t[4], t[5], "", "", t[6]);
 }
 
-struct vmcost {
-	double a, b, unpriced_h;
-};
+/* Thesis equation 3.2 for one VM: hours on each host times its price, the bases apart. */
+void
+report_vm_cost(const struct vmrep *v, const struct prices *p, struct vmcost *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t k = 0; k < v->nres; k++) {
+		double h = v->res[k].seconds / 3600, price = price_of(p, v->res[k].host);
+		if (isnan(price))
+			c->unpriced_h += h;
+		else if (is_base(p, v->res[k].host))
+			c->b += h * price;
+		else
+			c->a += h * price;
+	}
+}
 
 static void
 print_residency(FILE *f, const struct report *r, const struct prices *p, struct vmcost *costs)
@@ -226,7 +238,7 @@ print_residency(FILE *f, const struct report *r, const struct prices *p, struct 
 		double total = 0;
 		for (size_t k = 0; k < v->nres; k++)
 			total += v->res[k].seconds;
-		memset(&costs[i], 0, sizeof(costs[i]));
+		report_vm_cost(v, p, &costs[i]);
 		for (size_t k = 0; k < v->nres; k++) {
 			const struct resent *e = &v->res[k];
 			double h = e->seconds / 3600, price = price_of(p, e->host);
@@ -234,12 +246,7 @@ print_residency(FILE *f, const struct report *r, const struct prices *p, struct 
 			if (!isnan(price)) {
 				snprintf(pr, sizeof(pr), "%.4g", price);
 				snprintf(co, sizeof(co), "%.2f", h * price);
-				if (is_base(p, e->host))
-					costs[i].b += h * price;
-				else
-					costs[i].a += h * price;
-			} else
-				costs[i].unpriced_h += h;
+			}
 			fprintf(f, "%-20.20s %-16.16s %9.2f %6.1f%% %9s %10s\n", k == 0 ? v->name : "",
 			    e->host, h, total > 0 ? 100 * e->seconds / total : 0, pr, co);
 		}

@@ -327,7 +327,11 @@ rec_outcome(struct report *r, struct vmrep *v, const struct report_rec *rec)
 		hours_add(r, v, rec->time, 0, 1);
 		if (!isnan(d))
 			dur_add(v, d);
-		loc_set(r, v, rec->time, rec->target[0] ? rec->target : v->pending_target);
+		const char *to = rec->target[0] ? rec->target : v->pending_target;
+		int k = to[0] ? res_index(v, to) : -1;
+		if (k >= 0)
+			v->res[k].arrivals++;
+		loc_set(r, v, rec->time, to);
 	} else if (rec->kind == REC_UNCONFIRMED) {
 		v->unconfirmed++;
 		loc_set(r, v, rec->time, rec->target[0] ? rec->target : v->pending_target);

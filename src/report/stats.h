@@ -25,6 +25,7 @@ struct hourmap {
 struct resent {
 	char host[REPORT_NAME];
 	double seconds;
+	uint64_t arrivals;        /* confirmed moves to this host */
 };
 
 struct vmrep {
@@ -63,7 +64,18 @@ struct report {
 	double off;
 };
 
+struct vmcost {
+	double a, b, unpriced_h;  /* C_a, C_b, and hours on hosts without a price */
+};
+
 double dur_bin_value(size_t b);
+double price_of(const struct prices *p, const char *host); /* NaN: no price */
+int is_base(const struct prices *p, const char *host);
+void fmt_dur(char *buf, size_t len, double s); /* 4.2s, 3.1m, 2.0h; - for NaN */
+void report_vm_cost(const struct vmrep *v, const struct prices *p, struct vmcost *c);
+/* html.c: DIR/index.html, one self-contained page */
+int report_html(const struct report *r, const struct prices *p, const struct input_stats *in,
+    const char *dir, char *err, size_t errlen);
 double dur_quantile(const uint32_t *hist, uint64_t n, double q);
 
 #endif
