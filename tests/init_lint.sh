@@ -28,9 +28,11 @@ for f in "${ALL[@]}"; do
 	check "${f##*/}: every @dir@ substituted" sh -c "! grep -n '@[a-z_]*@' '$f'"
 done
 check "the init scripts are executable" test -x "${SCRIPTS[0]}" -a -x "${SCRIPTS[1]}"
-check "the units name the installed daemons" \
-	grep -q "^ExecStart=$SBIN/vmmanage -c" "${UNITS[0]}"
-check "the collector's unit too" grep -q "^ExecStart=$SBIN/vmmanage-collector -c" "${UNITS[1]}"
+check "the units name the installed daemons, run in the foreground" \
+	grep -q "^ExecStart=$SBIN/vmmanage -f -c" "${UNITS[0]}"
+check "the collector's unit too" grep -q "^ExecStart=$SBIN/vmmanage-collector -f -c" "${UNITS[1]}"
+check "both are Type=notify (the daemons speak sd_notify)" \
+	sh -c "grep -qx 'Type=notify' '${UNITS[0]}' && grep -qx 'Type=notify' '${UNITS[1]}'"
 check "the logrotate file names the installed logs" grep -q "^$ROOT/var/log/vmmanage/vmmanage.log " "$LOGROTATE"
 
 for f in "${SCRIPTS[@]}"; do

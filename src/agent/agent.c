@@ -11,6 +11,7 @@
 #include "agent/agent_priv.h"
 #include "common/log.h"
 #include "common/ev.h"
+#include "common/notify.h"
 #include "core/host.h"
 #include "logship/logship.h"
 #include "core/setup.h"
@@ -121,16 +122,19 @@ agent_apply_pending(struct agent *a)
 int
 agent_reload(struct agent *a, char *err, size_t errlen)
 {
+	notify_reloading();
 	struct setup *neu = setup_load(a->config_path, agent_warn_line, err, errlen);
 
 	if (neu == NULL) {
 		agent_note(a, "reload", "Reload of %s failed, keeping the running configuration: %s",
 		    a->config_path, err);
+		notify_ready("reload failed, running the configuration it had");
 		return -1;
 	}
 	setup_free(a->pending);
 	a->pending = neu;
 	agent_apply_pending(a);
+	notify_ready("reloaded");
 	return 0;
 }
 

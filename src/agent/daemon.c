@@ -18,6 +18,7 @@
 #include "agent/control.h"
 #include "agent/daemon.h"
 #include "common/ev.h"
+#include "common/notify.h"
 #include "core/host.h"
 #include "common/log.h"
 #include "core/setup.h"
@@ -186,7 +187,10 @@ daemon_run(const char *config, int foreground, int debug)
 	if ((the_agent = daemon_start_agent(su, config, err, sizeof(err))) == NULL)
 		goto fail;
 	daemonize_ready(ready);
+	if (notify_watchdog_start(the_loop) < 0)
+		goto fail;
 	int rc = ev_run(the_loop) < 0 ? 1 : 0;
+	notify_stopping();
 	control_close();
 	agent_free(the_agent);
 	unlink(the_pid_file);

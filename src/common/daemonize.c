@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/daemonize.h"
+#include "common/notify.h"
 #include "common/log.h"
 
 #define DAEMONIZE_READY "ready\n"
@@ -114,6 +115,7 @@ daemonize(const char *pid_file)
 void
 daemonize_ready(int fd)
 {
+	notify_ready(NULL);
 	if (fd < 0)
 		return;
 	log_set_ready_fd(-1);

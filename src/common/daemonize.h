@@ -13,7 +13,8 @@
  * allowed to remove it itself. Returns, in the child, the readiness fd (fatal messages
  * also go to it, see log_set_ready_fd); -1 with errno set if it could not fork. */
 int daemonize(const char *pid_file);
-/* The child is ready: the parent exits 0. fd < 0 (in the foreground): nothing. */
+/* The child is ready: the parent exits 0 (fd < 0, in the foreground: none waits), and a
+ * service manager that asked hears READY=1 (common/notify.h). */
 void daemonize_ready(int fd);
 /* The child cannot start: the parent prints "ident: reason" and exits 1. */
 void daemonize_failed(int fd, const char *reason);
