@@ -27,7 +27,8 @@ void agent_resume(struct agent *a, char *reply, size_t len);
 int agent_reload(struct agent *a, char *err, size_t errlen);
 /* logrotate moved the files */
 void agent_reopen_logs(struct agent *a);
-void agent_status(struct agent *a, FILE *out);
+/* `vmmanage status`: text, or one JSON object when json is 1. */
+void agent_status(struct agent *a, FILE *out, int json);
 const char *agent_control_socket(const struct agent *a);
 const char *agent_pid_file(const struct agent *a);
 /* For -t: the directories of state_dir, log_file, pid_file and control_socket, one line

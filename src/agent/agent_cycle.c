@@ -144,6 +144,8 @@ agent_sensor_transition(struct agent *a)
 static void
 agent_remember(struct agent *a, const struct vmm_sample *s)
 {
+	a->sampling.samples++;
+	a->sampling.unknowns += !s->known;
 	if (a->sampling.nrecent == AGENT_RECENT) {
 		memmove(&a->sampling.recent[0], &a->sampling.recent[1], (AGENT_RECENT - 1) * sizeof(a->sampling.recent[0]));
 		a->sampling.nrecent--;
@@ -257,6 +259,7 @@ agent_sample_done(void *arg)
 		ev_timer_set(a->tick, a->su->set.cooldown + a->su->set.interval);
 	agent_apply_pending(a);
 	agent_maybe_locate(a);
+	agent_metrics_write(a);
 }
 
 /* The sample's job record: the sensor copied in. -1 while the sensor worker is busy. */

@@ -104,6 +104,7 @@ agent_move_done(void *arg)
 	a->st.pending_since = 0;
 	agent_save(a);
 	agent_apply_pending(a);
+	agent_metrics_write(a);
 }
 
 /* The move's job record: the request copied in. -1 while the endpoint worker is busy. */

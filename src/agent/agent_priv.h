@@ -51,6 +51,7 @@ struct agent_sampling {
 	struct vmm_policy_counters counters;
 	int prev_known;              /* -1 before the first sample */
 	char prev_why[256];
+	uint64_t samples, unknowns;  /* since the start: all, and those the sensor could not read */
 };
 
 /* The request with the endpoint. */
@@ -90,6 +91,7 @@ struct agent_logging {
 	struct agent_episode ep_queue;   /* "Would process: at home now" */
 	struct agent_episode ep_nothing; /* "Already at base" */
 	struct agent_episode ep_process; /* "Processing failed: ..." */
+	struct agent_episode ep_metrics; /* "Cannot write metrics_file ..." */
 	/* the central log */
 	struct logship *ship;
 	char *ship_fp;               /* its settings, to restart it only when they change */
@@ -171,6 +173,9 @@ void agent_episode(struct agent *a, struct agent_episode *e, const char *kind, c
 void agent_episode_end(struct agent *a, struct agent_episode *e);
 void agent_ship_cycle(struct agent *a, const struct vmm_sample *s, enum vmm_action act);
 int agent_ship_update(struct agent *a, char *err, size_t errlen);
+
+/* agent_metrics.c: metrics_file, after each cycle and move */
+void agent_metrics_write(struct agent *a);
 
 /* agent_cycle.c: sample -> decide -> carry out */
 double agent_tick(void *arg);

@@ -106,6 +106,8 @@ agent_status_take(struct agent *a, struct agent_status_snapshot *s)
 	s->sensor_unknown = a->sampling.prev_known == 0;
 	snprintf(s->sensor_why, sizeof(s->sensor_why), "%s", a->sampling.prev_why);
 	s->overruns = a->sampling.overruns;
+	s->nsampled = a->sampling.samples;
+	s->nunknown = a->sampling.unknowns;
 	s->counters = a->sampling.counters;
 	agent_status_take_request(a, s);
 	s->cooldown = a->guard.cooldown;
@@ -268,12 +270,14 @@ agent_status_render(const struct agent_status_snapshot *s, FILE *out)
 }
 
 void
-agent_status(struct agent *a, FILE *out)
+agent_status(struct agent *a, FILE *out, int json)
 {
 	struct agent_status_snapshot s;
 
 	if (agent_status_take(a, &s) < 0)
 		fprintf(out, "status: out of memory\n");
+	else if (json)
+		agent_status_render_json(&s, out);
 	else
 		agent_status_render(&s, out);
 	agent_status_snapshot_free(&s);

@@ -43,6 +43,7 @@ struct agent_status_snapshot {
 	size_t nsamples;
 	int sensor_unknown;
 	char sensor_why[256];
+	uint64_t nsampled, nunknown;  /* samples since the start, and those unknown */
 	uint64_t overruns;
 	struct vmm_policy_counters counters;
 	/* the location and the requests */
@@ -85,6 +86,10 @@ struct agent_status_snapshot {
 /* Fills s from the agent. 0, or -1 when the host lists cannot be copied (out of memory). */
 int agent_status_take(struct agent *a, struct agent_status_snapshot *s);
 void agent_status_render(const struct agent_status_snapshot *s, FILE *out);
+/* The same as one JSON object (`vmmanage status --json`; field names in vmmanage(8)). */
+void agent_status_render_json(const struct agent_status_snapshot *s, FILE *out);
+/* The same in Prometheus's text exposition format, for node_exporter's textfile. */
+void agent_metrics_render(const struct agent_status_snapshot *s, FILE *out);
 void agent_status_snapshot_free(struct agent_status_snapshot *s);
 
 #endif

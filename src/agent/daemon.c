@@ -95,8 +95,8 @@ daemon_control(const char *line, FILE *out, void *arg)
 	char reply[1024];
 
 	(void)arg;
-	if (strcmp(line, "status") == 0) {
-		agent_status(the_agent, out);
+	if (strcmp(line, "status") == 0 || strcmp(line, "status --json") == 0) {
+		agent_status(the_agent, out, line[6] != '\0');
 		fprintf(out, "OK\n");
 		return;
 	}
@@ -119,7 +119,7 @@ daemon_control(const char *line, FILE *out, void *arg)
 		fprintf(out, rc < 0 ? "ERR %s\n" : "%s\nOK\n", reply);
 		return;
 	}
-	fprintf(out, "ERR unknown command '%.64s': status, reload, resume, move, move_up, move_down, move_to_base, move_from_home, move_to_home\n",
+	fprintf(out, "ERR unknown command '%.64s': status [--json], reload, resume, move, move_up, move_down, move_to_base, move_from_home, move_to_home\n",
 	    line);
 }
 

@@ -36,7 +36,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: vmmanage [-dfnt] [-c file]           run the agent (-t: check the config and exit,\n"
 	    "                                             -n: only recommend moves, mode = \"recommend\")\n"
-	    "       vmmanage [-c file] [-s socket] status | reload | resume | ACTION\n"
+	    "       vmmanage [-c file] [-s socket] status [--json] | reload | resume | ACTION\n"
 	    "       vmmanage -V\n"
 	    "ACTION: move, move_up, move_down, move_to_base, move_from_home, move_to_home\n");
 }
@@ -48,7 +48,8 @@ parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->config = DEFAULT_CONFIG;
-	while ((ch = getopt(argc, argv, "c:dfhns:tV")) != -1) {
+	/* '+': options end at the command, so that `status --json` reaches the daemon */
+	while ((ch = getopt(argc, argv, "+c:dfhns:tV")) != -1) {
 		switch (ch) {
 		case 'c': o->config = optarg; break;
 		case 'd': o->debug = 1; o->foreground = 1; break;

@@ -35,6 +35,7 @@ const struct conf_key_doc conf_known_keys[] = {
 	{ "state_dir", CONF_KEY_CORE },
 	{ "log_file", CONF_KEY_CORE },
 	{ "json_log_file", CONF_KEY_CORE },
+	{ "metrics_file", CONF_KEY_CORE },
 	{ "pid_file", CONF_KEY_CORE },
 	{ "control_socket", CONF_KEY_CORE },
 	{ "hostname", CONF_KEY_CORE },

@@ -293,6 +293,7 @@ setup_paths(const struct vmm_conf *c, struct settings *s, char *err, size_t errl
 	TRY(setup_str(c, "state_dir", VMM_LOCALSTATEDIR "/lib/vmmanage", &s->state_dir, err, errlen));
 	TRY(setup_str(c, "log_file", VMM_LOCALSTATEDIR "/log/vmmanage/vmmanage.log", &s->log_file, err, errlen));
 	TRY(setup_str(c, "json_log_file", NULL, &s->json_log_file, err, errlen));
+	TRY(setup_str(c, "metrics_file", NULL, &s->metrics_file, err, errlen));
 	TRY(setup_str(c, "pid_file", VMM_RUNSTATEDIR "/vmmanage/vmmanage.pid", &s->pid_file, err, errlen));
 	TRY(setup_str(c, "control_socket", VMM_RUNSTATEDIR "/vmmanage/vmmanage.sock", &s->control_socket, err, errlen));
 	TRY(setup_str(c, "hostname", NULL, &s->hostname, err, errlen));

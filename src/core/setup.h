@@ -31,6 +31,7 @@ struct settings {
 	size_t nhome, naway;
 	const char *base, *location, *home_broadcast;
 	const char *state_dir, *log_file, *json_log_file, *pid_file, *control_socket;
+	const char *metrics_file;       /* NULL: no node_exporter textfile */
 	const char *hostname;
 	const char *collector;          /* NULL: no central log */
 	int collector_syslog;           /* collector_protocol = "syslog" */
