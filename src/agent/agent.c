@@ -302,6 +302,7 @@ agent_new(struct ev_loop *loop, struct setup *su, const char *config_path, char 
 	if (agent_open(a, err, errlen) < 0 || agent_ship_update(a, err, errlen) < 0 ||
 	    (a->sensor_w = worker_new(a->loop, "sensor")) == NULL ||
 	    (a->endpoint_w = worker_new(a->loop, "endpoint")) == NULL ||
+	    (a->alert_w = worker_new(a->loop, "alert")) == NULL ||
 	    (a->tick = ev_timer_add(a->loop, 0, agent_tick, a)) == NULL) {
 		if (!*err)
 			snprintf(err, errlen, "cannot start the workers");
@@ -326,6 +327,9 @@ agent_free(struct agent *a)
 	}
 	worker_free(a->sensor_w);
 	worker_free(a->endpoint_w);
+	worker_free(a->alert_w);
+	for (size_t i = 0; a->alerts.job.argv[i] != NULL; i++) /* a call cut short at exit */
+		free((char *)(uintptr_t)a->alerts.job.argv[i]);
 	logship_free(a->logging.ship);
 	free(a->logging.ship_fp);
 	ev_timer_del(a->tick);

@@ -146,6 +146,7 @@ agent_remember(struct agent *a, const struct vmm_sample *s)
 {
 	a->sampling.samples++;
 	a->sampling.unknowns += !s->known;
+	a->sampling.unknown_run = s->known ? 0 : a->sampling.unknown_run + 1;
 	if (a->sampling.nrecent == AGENT_RECENT) {
 		memmove(&a->sampling.recent[0], &a->sampling.recent[1], (AGENT_RECENT - 1) * sizeof(a->sampling.recent[0]));
 		a->sampling.nrecent--;
@@ -260,6 +261,7 @@ agent_sample_done(void *arg)
 	agent_apply_pending(a);
 	agent_maybe_locate(a);
 	agent_metrics_write(a);
+	agent_alerts_check(a);
 }
 
 /* The sample's job record: the sensor copied in. -1 while the sensor worker is busy. */

@@ -105,6 +105,7 @@ agent_move_done(void *arg)
 	agent_save(a);
 	agent_apply_pending(a);
 	agent_metrics_write(a);
+	agent_alerts_check(a);
 }
 
 /* The move's job record: the request copied in. -1 while the endpoint worker is busy. */

@@ -52,6 +52,7 @@ struct agent_sampling {
 	int prev_known;              /* -1 before the first sample */
 	char prev_why[256];
 	uint64_t samples, unknowns;  /* since the start: all, and those the sensor could not read */
+	uint64_t unknown_run;        /* unknown samples in a row, now */
 };
 
 /* The request with the endpoint. */
@@ -128,6 +129,35 @@ struct agent_locate_job {
 	int rc;
 };
 
+/* alert_command: each condition's episode, and the calls waiting for the alert worker. */
+enum agent_alert_kind { ALERT_BREAKER, ALERT_MOVES_FAILING, ALERT_INDICATOR_UNKNOWN, ALERT_SPOOL,
+	ALERT__N };
+#define AGENT_ALERT_QUEUE 16
+#define AGENT_ALERT_ARGV 40
+
+struct agent_alert_call {
+	enum agent_alert_kind kind;
+	int firing;
+	char msg[256];
+};
+
+struct agent_alert_job {
+	const char *argv[AGENT_ALERT_ARGV]; /* its own copies, NULL-terminated */
+	double timeout;
+	int rc, status;
+	char err[256];
+};
+
+struct agent_alerts {
+	int firing[ALERT__N];
+	uint64_t seen_confirmed, seen_bad, bad_run;
+	struct agent_alert_call queue[AGENT_ALERT_QUEUE];
+	size_t head, nqueued;
+	uint64_t dropped;
+	struct agent_alert_job job;
+	struct agent_episode ep_command; /* "alert_command ... failed" */
+};
+
 struct agent_jobs {
 	struct agent_sample_job sample;
 	struct agent_process_job process;
@@ -142,7 +172,7 @@ struct agent {
 	char *config_path;
 	struct guard guard;
 	struct agent_state st;
-	struct worker *sensor_w, *endpoint_w;
+	struct worker *sensor_w, *endpoint_w, *alert_w;
 	struct ev_timer *tick;
 	struct agent_sampling sampling;
 	struct agent_moving moving;
@@ -150,6 +180,7 @@ struct agent {
 	struct agent_learning learning;
 	struct agent_logging logging;
 	struct agent_jobs jobs;      /* only the loop fills and reads them, between jobs */
+	struct agent_alerts alerts;
 };
 
 /* The agent a job record is part of, for the done-callbacks. */
@@ -176,6 +207,8 @@ int agent_ship_update(struct agent *a, char *err, size_t errlen);
 
 /* agent_metrics.c: metrics_file, after each cycle and move */
 void agent_metrics_write(struct agent *a);
+/* agent_alert.c: alert_command's episodes, looked at after each cycle and move */
+void agent_alerts_check(struct agent *a);
 
 /* agent_cycle.c: sample -> decide -> carry out */
 double agent_tick(void *arg);

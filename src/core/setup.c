@@ -301,6 +301,19 @@ setup_paths(const struct vmm_conf *c, struct settings *s, char *err, size_t errl
 }
 
 static int
+setup_alerts(const struct vmm_conf *c, struct alert_conf *a, char *err, size_t errlen)
+{
+	a->failed_moves = 3;
+	a->unknown_cycles = 5;
+	a->spool_messages = 10000;
+	TRY(setup_list(c, "alert_command", &a->command, &a->ncommand, err, errlen));
+	TRY(conf_int(c, "alert_failed_moves", 1, 1000, &a->failed_moves, err, errlen));
+	TRY(conf_int(c, "alert_unknown_cycles", 1, 100000, &a->unknown_cycles, err, errlen));
+	TRY(conf_int(c, "alert_spool_messages", 1, INT64_C(1) << 40, &a->spool_messages, err, errlen));
+	return setup_positive(c, "alert_timeout", 30, 1, &a->timeout, err, errlen);
+}
+
+static int
 setup_collector(const struct vmm_conf *c, struct settings *s, char *err, size_t errlen)
 {
 	const char *proto = "vmmanage";
@@ -443,6 +456,7 @@ setup_build(const char *path, int policy_only, void (*warn)(const char *msg), ch
 	    setup_topology(su->conf, &su->set, err, errlen) < 0 ||
 	    setup_paths(su->conf, &su->set, err, errlen) < 0 ||
 	    setup_collector(su->conf, &su->set, err, errlen) < 0 ||
+	    setup_alerts(su->conf, &su->set.alert, err, errlen) < 0 ||
 	    setup_modules(su, err, errlen) < 0)
 		goto fail;
 	/* the core's own keys are in the one registry, src/core/keys.c */
@@ -495,6 +509,7 @@ setup_free(struct setup *su)
 	free(su->set.home);
 	free(su->set.away);
 	free(su->set.legacy_hosts_text);
+	free(su->set.alert.command);
 	conf_free(su->conf);
 	free(su);
 }

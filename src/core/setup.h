@@ -12,6 +12,16 @@
 
 struct vmm_conf;
 
+/* alert_command and when it is called (vmmanage.conf(5), Alerts). */
+struct alert_conf {
+	const char **command;         /* argv; NULL: no alerts */
+	size_t ncommand;
+	int64_t failed_moves;         /* failed or unconfirmed outcomes in a row */
+	int64_t unknown_cycles;       /* unknown samples in a row */
+	int64_t spool_messages;       /* unacknowledged messages in the spool */
+	double timeout;               /* seconds the command may run */
+};
+
 struct settings {
 	const char *policy, *sensor, *endpoint;
 	const char *policy_dir, *module_dir;
@@ -32,6 +42,7 @@ struct settings {
 	const char *base, *location, *home_broadcast;
 	const char *state_dir, *log_file, *json_log_file, *pid_file, *control_socket;
 	const char *metrics_file;       /* NULL: no node_exporter textfile */
+	struct alert_conf alert;
 	const char *hostname;
 	const char *collector;          /* NULL: no central log */
 	int collector_syslog;           /* collector_protocol = "syslog" */
