@@ -104,9 +104,13 @@ agent_ship_fingerprint(const struct settings *s)
 {
 	char *fp = NULL;
 
+	char list[8 * 300] = "";
+
 	if (s->collector == NULL)
 		return NULL;
-	if (asprintf(&fp, "%s|%d|%s|%lld|%s|%s", s->collector, s->collector_syslog,
+	for (size_t i = 0; i < s->ncollectors; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s,", s->collectors[i]);
+	if (asprintf(&fp, "%s|%g|%d|%s|%lld|%s|%s", list, s->collector_failback, s->collector_syslog,
 	    s->collector_key_file ? s->collector_key_file : "", (long long)s->spool_max_bytes,
 	    host_hostname(), s->state_dir) < 0)
 		return NULL;
@@ -138,7 +142,8 @@ agent_ship_update(struct agent *a, char *err, size_t errlen)
 	a->logging.ship_fp = fp;
 	if (fp == NULL)
 		return 0;
-	struct logship_conf lc = { .collector = s->collector,
+	struct logship_conf lc = { .collectors = s->collectors, .ncollectors = s->ncollectors,
+		.failback = s->collector_failback,
 		.protocol = s->collector_syslog ? LOGSHIP_SYSLOG : LOGSHIP_VMMANAGE,
 		.hostname = host_hostname(), .state_dir = s->state_dir,
 		.spool_max_bytes = (uint64_t)s->spool_max_bytes, .key_file = s->collector_key_file,

@@ -175,6 +175,8 @@ metrics_collector(const struct agent_status_snapshot *s, FILE *f)
 	m_value(f, "vmmanage_spool_bytes", (double)ls->spool_bytes);
 	m_head(f, "vmmanage_spool_dropped_total", "counter", "Messages dropped because the spool was full.");
 	m_value(f, "vmmanage_spool_dropped_total", (double)ls->dropped);
+	m_head(f, "vmmanage_collector_failovers_total", "counter", "Times the agent went on to the next collector.");
+	m_value(f, "vmmanage_collector_failovers_total", (double)ls->failovers);
 }
 
 void

@@ -236,7 +236,7 @@ agent_status_collector(const struct agent_status_snapshot *s, FILE *out)
 		return;
 	}
 	fprintf(out, "collector: %s (%s%s%s), %" PRIu64 " messages spooled, %" PRIu64 " dropped\n",
-	    s->collector, ls->connected ? "connected" : "not connected",
+	    ls->current, ls->connected ? "connected" : "not connected",
 	    !ls->connected && ls->last_error[0] ? ": " : "", !ls->connected ? ls->last_error : "",
 	    ls->spooled, ls->dropped);
 }

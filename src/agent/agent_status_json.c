@@ -177,7 +177,8 @@ json_collector(const struct agent_status_snapshot *s, FILE *f)
 		return;
 	}
 	fputs("{\"address\":", f);
-	vmm_json_put(f, s->collector);
+	vmm_json_put(f, ls->current);
+	j_u64(f, "failovers", ls->failovers);
 	j_bool(f, "connected", ls->connected);
 	j_str(f, "last_error", ls->last_error);
 	j_u64(f, "spooled", ls->spooled);

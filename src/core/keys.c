@@ -47,6 +47,7 @@ const struct conf_key_doc conf_known_keys[] = {
 	{ "collector", CONF_KEY_CORE },
 	{ "collector_protocol", CONF_KEY_CORE },
 	{ "collector_key_file", CONF_KEY_CORE },
+	{ "collector_failback", CONF_KEY_CORE },
 	{ "spool_max_bytes", CONF_KEY_CORE },
 	{ "target_choice", CONF_KEY_CORE },
 	{ "host_memory", CONF_KEY_CORE },

@@ -320,7 +320,14 @@ setup_collector(const struct vmm_conf *c, struct settings *s, char *err, size_t 
 	char where[512];
 
 	s->spool_max_bytes = 16 << 20;
-	TRY(setup_str(c, "collector", NULL, &s->collector, err, errlen));
+	TRY(setup_list(c, "collector", &s->collectors, &s->ncollectors, err, errlen));
+	if (s->ncollectors > 8) {
+		snprintf(err, errlen, "%s: collector: at most 8 collectors, tried in order",
+		    conf_where(c, "collector", where, sizeof(where)));
+		return -1;
+	}
+	s->collector = s->ncollectors > 0 ? s->collectors[0] : NULL;
+	TRY(setup_positive(c, "collector_failback", 300, 1, &s->collector_failback, err, errlen));
 	TRY(setup_str(c, "collector_protocol", proto, &proto, err, errlen));
 	TRY(setup_str(c, "collector_key_file", NULL, &s->collector_key_file, err, errlen));
 	TRY(conf_int(c, "spool_max_bytes", 4096, INT64_C(1) << 40, &s->spool_max_bytes, err, errlen));
@@ -510,6 +517,7 @@ setup_free(struct setup *su)
 	free(su->set.away);
 	free(su->set.legacy_hosts_text);
 	free(su->set.alert.command);
+	free(su->set.collectors);
 	conf_free(su->conf);
 	free(su);
 }

@@ -44,7 +44,10 @@ struct settings {
 	const char *metrics_file;       /* NULL: no node_exporter textfile */
 	struct alert_conf alert;
 	const char *hostname;
-	const char *collector;          /* NULL: no central log */
+	const char *collector;          /* NULL: no central log; else collectors[0] */
+	const char **collectors;        /* tried in order, NULL-terminated */
+	size_t ncollectors;
+	double collector_failback;      /* seconds on a later one before trying the first again */
 	int collector_syslog;           /* collector_protocol = "syslog" */
 	const char *collector_key_file;
 	int64_t spool_max_bytes;

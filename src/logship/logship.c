@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,88 @@
 
 #include "common/secret.h"
 #include "logship/logship_priv.h"
+
+/* ---- the collectors in turn ---- */
+
+static void
+ls_target_use(struct logship *ls, size_t i)
+{
+	ls->tcur = i;
+	ls->host = ls->targets[i].host;
+	ls->port = ls->targets[i].port;
+}
+
+static void
+ls_say(struct logship *ls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+ls_say(struct logship *ls, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ls->warn != NULL)
+		ls->warn(msg);
+	else
+		fprintf(stderr, "logship: %s\n", msg);
+}
+
+/* A connection failed (ls_fail): 1 when there is another collector to try at once, 0
+ * when every one has failed in a row (then the first is next, after the backoff). Said
+ * once per outage, not per attempt. */
+int
+ls_failover(struct logship *ls)
+{
+	size_t from = ls->tcur;
+
+	if (ls->ntargets < 2)
+		return 0;
+	if (++ls->round_failed >= ls->ntargets) {
+		ls->round_failed = 0;
+		ls_target_use(ls, 0);
+		return 0;
+	}
+	ls_target_use(ls, (ls->tcur + 1) % ls->ntargets);
+	ls->failovers++;
+	if (!ls->failing_back && !ls->outage_said) {
+		ls_say(ls, "collector %s: %s; trying %s", ls->targets[from].spec, ls->last_error,
+		    ls->targets[ls->tcur].spec);
+		ls->outage_said = 1;
+	}
+	return 1;
+}
+
+/* Connected and the handshake done: the outage, if any, is over. */
+void
+ls_target_works(struct logship *ls)
+{
+	if (ls->outage_said)
+		ls_say(ls, "collector %s: connected, sending there", ls->targets[ls->tcur].spec);
+	ls->outage_said = 0;
+	ls->failing_back = 0;
+	ls->round_failed = 0;
+	ls->on_later_since = ev_now();
+}
+
+/* On a later collector for `failback` seconds with nothing in flight: try the first
+ * again. If it still fails, the others follow at once, quietly. */
+static int
+ls_maybe_failback(struct logship *ls)
+{
+	if (ls->tcur == 0 || ev_now() - ls->on_later_since < ls->failback ||
+	    ls->sent_seq != lspool_acked(ls->sp))
+		return 0;
+	ls_close(ls);
+	ls_target_use(ls, 0);
+	ls->round_failed = 0;
+	ls->failing_back = 1;
+	ls->state = LS_BACKOFF;
+	ls_set_timer(ls, 0.01);
+	return 1;
+}
 
 /* ---- the state timer ---- */
 
@@ -50,7 +133,7 @@ ls_timer(void *arg)
 			ls_syslog_delivered(ls);
 		if (ls->sent_seq > lspool_acked(ls->sp) && ev_now() - ls->last_progress > ls->ack_timeout)
 			ls_fail(ls, "no ack for %.0f s: link or collector gone", ls->ack_timeout);
-		else
+		else if (!ls_maybe_failback(ls))
 			ls_pump(ls);
 		break;
 	}
@@ -59,37 +142,64 @@ ls_timer(void *arg)
 
 /* ---- the API ---- */
 
+/* One "host:port" (or "[v6addr]:port", or a host alone) into t. */
 static int
-ls_parse_target(struct logship *ls, const struct logship_conf *conf, char *err, size_t errlen)
+ls_parse_target(struct ls_target *t, const char *s, enum logship_protocol proto, char *err,
+    size_t errlen)
 {
-	const char *s = conf->collector, *colon;
-	const char *defport = conf->protocol == LOGSHIP_SYSLOG ? "514" : "31000";
+	const char *colon;
+	const char *defport = proto == LOGSHIP_SYSLOG ? "514" : "31000";
 
 	if (s == NULL || *s == '\0') {
 		snprintf(err, errlen, "collector: not set (\"host:port\")");
 		return -1;
 	}
+	if ((t->spec = strdup(s)) == NULL)
+		return snprintf(err, errlen, "out of memory"), -1;
 	if (s[0] == '[') {
 		const char *close = strchr(s, ']');
 		if (close == NULL || (close[1] != '\0' && close[1] != ':')) {
 			snprintf(err, errlen, "collector \"%s\": expected [ADDRESS]:PORT", s);
 			return -1;
 		}
-		ls->host = strndup(s + 1, (size_t)(close - s - 1));
-		ls->port = strdup(close[1] == ':' ? close + 2 : defport);
+		t->host = strndup(s + 1, (size_t)(close - s - 1));
+		t->port = strdup(close[1] == ':' ? close + 2 : defport);
 	} else if ((colon = strrchr(s, ':')) != NULL && strchr(s, ':') == colon) {
-		ls->host = strndup(s, (size_t)(colon - s));
-		ls->port = strdup(colon + 1);
+		t->host = strndup(s, (size_t)(colon - s));
+		t->port = strdup(colon + 1);
 	} else {
-		ls->host = strdup(s);
-		ls->port = strdup(defport);
+		t->host = strdup(s);
+		t->port = strdup(defport);
 	}
+	if (t->host == NULL || t->port == NULL)
+		return snprintf(err, errlen, "out of memory"), -1;
 	char *end;
-	long p = strtol(ls->port, &end, 10);
-	if (*ls->host == '\0' || *end != '\0' || p < 1 || p > 65535) {
+	long p = strtol(t->port, &end, 10);
+	if (*t->host == '\0' || *end != '\0' || p < 1 || p > 65535) {
 		snprintf(err, errlen, "collector \"%s\": expected HOST:PORT with PORT 1..65535", s);
 		return -1;
 	}
+	return 0;
+}
+
+static int
+ls_parse_targets(struct logship *ls, const struct logship_conf *conf, char *err, size_t errlen)
+{
+	const char *const one[] = { conf->collector, NULL };
+	const char *const *list = conf->collectors != NULL ? conf->collectors : one;
+	size_t n = conf->collectors != NULL ? conf->ncollectors : 1;
+
+	if (n == 0 || n > LS_MAX_TARGETS) {
+		snprintf(err, errlen, "collector: give 1 to %d collectors", LS_MAX_TARGETS);
+		return -1;
+	}
+	for (ls->ntargets = 0; ls->ntargets < n; ls->ntargets++)
+		if (ls_parse_target(&ls->targets[ls->ntargets], list[ls->ntargets], conf->protocol, err,
+		    errlen) < 0) {
+			ls->ntargets++; /* freed with the others */
+			return -1;
+		}
+	ls_target_use(ls, 0);
 	return 0;
 }
 
@@ -144,7 +254,8 @@ logship_new(const struct logship_conf *conf, char *err, size_t errlen)
 		snprintf(ls->hostname, sizeof(ls->hostname), "%s", conf->hostname);
 	else if (gethostname(ls->hostname, sizeof(ls->hostname) - 1) < 0)
 		strcpy(ls->hostname, "localhost");
-	if (ls_parse_target(ls, conf, err, errlen) < 0 ||
+	ls->failback = conf->failback > 0 ? conf->failback : 300;
+	if (ls_parse_targets(ls, conf, err, errlen) < 0 ||
 	    (conf->key_file != NULL && *conf->key_file && ls_load_key(ls, conf->key_file, err, errlen) < 0) ||
 	    (ls->rec = malloc(LS_REC_CAP)) == NULL ||
 	    (ls->sp = lspool_open(conf->state_dir ? conf->state_dir : ".", conf->spool_max_bytes,
@@ -196,6 +307,8 @@ logship_status(const struct logship *ls, struct logship_status *st)
 	st->acked_seq = lspool_acked(ls->sp);
 	snprintf(st->boot, sizeof(st->boot), "%s", lspool_boot(ls->sp));
 	snprintf(st->last_error, sizeof(st->last_error), "%s", ls->last_error);
+	snprintf(st->current, sizeof(st->current), "%s", ls->targets[ls->tcur].spec);
+	st->failovers = ls->failovers;
 }
 
 void
@@ -217,7 +330,10 @@ logship_free(struct logship *ls)
 	sodium_memzero(ls->key, sizeof(ls->key));
 	free(ls->rec);
 	vmm_buf_free(&ls->out);
-	free(ls->host);
-	free(ls->port);
+	for (size_t i = 0; i < ls->ntargets; i++) {
+		free(ls->targets[i].host);
+		free(ls->targets[i].port);
+		free(ls->targets[i].spec);
+	}
 	free(ls);
 }

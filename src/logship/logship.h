@@ -22,6 +22,10 @@ enum logship_protocol {
 
 struct logship_conf {
 	const char *collector;      /* "host:port", "[v6addr]:port"; port 31000 (syslog: 514) if absent */
+	const char *const *collectors; /* or several, tried in order (collector is then unused) */
+	size_t ncollectors;
+	double failback;            /* on a later collector, go back to the first after this many
+	                             * seconds connected (when nothing is in flight); 0: 300 */
 	enum logship_protocol protocol;
 	const char *hostname;       /* NULL: gethostname() */
 	const char *state_dir;      /* the spool lives here (created if missing) */
@@ -42,6 +46,8 @@ struct logship_status {
 	uint64_t acked_seq;         /* every seq up to this one is at the collector */
 	char boot[17];              /* this spool's boot id */
 	char last_error[160];       /* why the last connection failed, "" if none */
+	char current[300];          /* the collector it talks to or tries now, as configured */
+	unsigned failovers;         /* times it went on to another collector */
 };
 
 struct logship;

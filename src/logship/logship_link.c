@@ -51,6 +51,10 @@ ls_fail(struct logship *ls, const char *fmt, ...)
 	memcpy(ls->last_error, why, sizeof(why));
 	ls_close(ls);
 	ls->state = LS_BACKOFF;
+	if (ls_failover(ls)) {
+		ls_set_timer(ls, 0.01);
+		return;
+	}
 	ls_set_timer(ls, ls->backoff * jitter);
 	ls->backoff = ls->backoff * 2 < LS_BACKOFF_MAX ? ls->backoff * 2 : LS_BACKOFF_MAX;
 }

@@ -26,9 +26,25 @@
 
 enum ls_state { LS_BACKOFF, LS_RESOLVING, LS_CONNECTING, LS_HELLO, LS_AUTH, LS_STREAMING };
 
+#define LS_MAX_TARGETS 8
+
+/* One configured collector. */
+struct ls_target {
+	char *host, *port;
+	char *spec;                 /* as configured, for the log and status */
+};
+
 struct logship {
 	struct ev_loop *loop;
-	char *host, *port, hostname[256];
+	struct ls_target targets[LS_MAX_TARGETS];
+	size_t ntargets, tcur;      /* the one tried or talked to now */
+	size_t round_failed;        /* targets failed in a row since the last that worked */
+	double failback, on_later_since;
+	unsigned failovers;
+	int outage_said;            /* the failover was logged: say when one works again */
+	int failing_back;           /* trying the first again: back to the others quietly */
+	char *host, *port;          /* targets[cur]'s */
+	char hostname[256];
 	enum logship_protocol proto;
 	double ack_timeout;
 	int has_key;
@@ -68,6 +84,10 @@ void ls_pump(struct logship *ls);
 
 /* logship_reply.c: the collector's replies */
 void ls_read(struct logship *ls);
+
+/* logship.c: the collectors in turn */
+int ls_failover(struct logship *ls);
+void ls_target_works(struct logship *ls);
 
 /* logship_connect.c: resolving and connecting */
 void ls_resolve(struct logship *ls);

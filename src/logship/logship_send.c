@@ -14,6 +14,7 @@ ls_connected(struct logship *ls)
 {
 	ls->state = LS_STREAMING;
 	ls->backoff = LS_BACKOFF_MIN;
+	ls_target_works(ls);
 	ls->last_error[0] = '\0';
 	ls->cur = (struct lspool_cursor){ .seq = lspool_acked(ls->sp) + 1 };
 	ls->sent_seq = lspool_acked(ls->sp);
