@@ -20,10 +20,10 @@ agent_input(struct agent *a, const struct vmm_sample *s)
 	struct decide_input in = { .location = a->st.location, .at_home = agent_at_home(a),
 		.mono = ev_now(), .wall = (double)agent_wall() };
 
-	if (s != NULL) {
+	if (s != NULL)
 		in.sample = *s;
-		vmm_local_time_of(s->time, &in.local);
-	}
+	/* the quiet windows read it for the CLI's actions too */
+	vmm_local_time_of(s != NULL ? s->time : agent_wall(), &in.local);
 	if (a->where.locating) {
 		in.busy = 1;
 		in.busy_why = "the endpoint is still being asked where the VM runs";
@@ -85,6 +85,11 @@ agent_carry_out(struct agent *a, const struct decide_result *d, const char *orig
 			snprintf(reply, len, "refused: %s", d->why);
 		}
 		return -1;
+	}
+	if (d->through[0]) {
+		char note[512];
+		journal_quiet_through(note, sizeof(note), d->action, d->target, d->through);
+		agent_note(a, "quiet", "%s", note);
 	}
 	if (d->choice[0])
 		agent_event(a, &(struct journal_event){ .kind = JOURNAL_CHOICE,
@@ -277,6 +282,15 @@ agent_tick(void *arg)
 {
 	struct agent *a = arg;
 
+	if (!a->sampling.splayed) {
+		/* a fleet started together does not sample (and move) in the same second */
+		double wait = splay_offset(host_hostname(), a->su->set.hold.splay);
+		a->sampling.splayed = 1;
+		if (wait > 0) {
+			log_info("splay: first sample in %.1f s", wait);
+			return wait;
+		}
+	}
 	a->sampling.sample_time = agent_wall();
 	if (a->sampling.counters.skip_sensor) {
 		/* resting with rest_monitoring = false: the policy still sees the time pass */

@@ -51,6 +51,7 @@ struct agent_sampling {
 	struct vmm_policy_counters counters;
 	int prev_known;              /* -1 before the first sample */
 	char prev_why[256];
+	int splayed;                 /* the first tick waited its splay */
 };
 
 /* The request with the endpoint. */
@@ -79,6 +80,7 @@ struct agent_learning {
 	/* damping and efficacy (decide.c applies them) */
 	struct damper damp;
 	struct efficacy eff;
+	struct hold_state hold;      /* the schedule's last edge, for splay */
 	char recommended[JOURNAL_RECOMMENDATION]; /* the last recommendation (mode recommend, breaker) */
 	int64_t recommended_at;
 };
