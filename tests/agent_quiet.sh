@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
 # Quiet windows in the running daemon: a request the policy makes inside a window is held
-# and logged with the window and its end, status shows the end, an administrator's move
+# and logged with the window and its end (once, with a count when the window ends), status
+# shows the end, an administrator's move
 # goes through and says so, and the policy's requests go out once the window has ended.
 # Then splay: the first sample waits the VM's offset; and -t refuses a bad window.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
@@ -36,6 +37,9 @@ fi
 _moved_after() { awk -v s="$stop" '$1 >= s && / Now using /' "$T/vmmanage.log" | grep -q .; }
 wait_for 100 _moved_after || fail "a policy's request goes out after the window ends ($(tail -3 "$T/vmmanage.log"))"
 agent_stop
+check "the held request is said once for the window, and once with its count ($(grep -cF "$held" "$T/vmmanage.log"))" \
+	test "$(grep -cF "$held" "$T/vmmanage.log")" = 2
+check "with a count when it ends" grep -qE "$(printf '%s' "$held" | sed 's/[.]/\\./g'): [0-9]+ times in all" "$T/vmmanage.log"
 inside=$(awk -v a="$start" -v s="$stop" '$1 >= a && $1 < s && / Now using /' "$T/vmmanage.log" | wc -l)
 check "inside the window only the administrator's request went out ($inside)" test "$inside" -le 1
 check "the moves after the window: $(moves | tr '\n' ' ')" sh -c "moves=\$(tr '\n' ' ' < '$T/moves'); case \"\$moves\" in *'move h'[12]' '*) exit 0;; *) exit 1;; esac"

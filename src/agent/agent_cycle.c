@@ -50,6 +50,32 @@ agent_recommend(struct agent *a, const struct decide_result *d)
 		agent_event(a, &e);
 }
 
+/* A request held back. The policy asks again every few cycles through a quiet window:
+ * said once for the window, with a count when it ends. */
+static void
+agent_suppressed(struct agent *a, const struct journal_event *e, int quiet)
+{
+	char msg[JOURNAL_MSG];
+
+	if (!quiet) {
+		agent_event(a, e);
+		return;
+	}
+	journal_message(e, msg, sizeof(msg));
+	agent_episode(a, &a->logging.ep_quiet, journal_name(e), msg);
+}
+
+/* The quiet window's episode ends with the window. */
+static void
+agent_quiet_over(struct agent *a, const struct vmm_local_time *lt)
+{
+	const char *window;
+	char until[16];
+
+	if (a->logging.ep_quiet.msg[0] && !quiet_now(&a->su->set.hold, lt, &window, until, sizeof(until)))
+		agent_episode_end(a, &a->logging.ep_quiet);
+}
+
 /* Carry out a decision: 0 sent to the endpoint, 1 nothing to do, -1 refused. */
 static int
 agent_carry_out(struct agent *a, const struct decide_result *d, const char *origin,
@@ -80,8 +106,9 @@ agent_carry_out(struct agent *a, const struct decide_result *d, const char *orig
 			agent_event(a, &(struct journal_event){ .kind = JOURNAL_SUPPRESSED, .u.suppressed = {
 			    .action = d->action, .origin = origin, .in_flight = 1 } });
 		} else {
-			agent_event(a, &(struct journal_event){ .kind = JOURNAL_SUPPRESSED, .u.suppressed = {
-			    .action = d->action, .target = d->target, .origin = origin, .why = d->why } });
+			struct journal_event e = { .kind = JOURNAL_SUPPRESSED, .u.suppressed = {
+			    .action = d->action, .target = d->target, .origin = origin, .why = d->why } };
+			agent_suppressed(a, &e, d->held == HOLD_QUIET);
 			snprintf(reply, len, "refused: %s", d->why);
 		}
 		return -1;
@@ -222,6 +249,7 @@ agent_decide(struct agent *a, const struct vmm_sample *s)
 	char reply[512];
 
 	decide_cycle(&d, &in, &r);
+	agent_quiet_over(a, &in.local);
 	a->sampling.counters = r.counters;
 	struct cycle_record rec = { .host = host_hostname(), .sensor = a->su->set.sensor,
 		.label = setup_sensor(a->su)->label, .sample = *s, .reading = &a->sampling.reading,

@@ -91,6 +91,7 @@ struct agent_logging {
 	/* what the policy keeps deciding, said once per episode */
 	struct agent_episode ep_queue;   /* "Would process: at home now" */
 	struct agent_episode ep_nothing; /* "Already at base" */
+	struct agent_episode ep_quiet;   /* "Suppressed move to h2 from policy: quiet window..." */
 	struct agent_episode ep_process; /* "Processing failed: ..." */
 	/* the central log */
 	struct logship *ship;

@@ -43,14 +43,16 @@ static int
 decide_held(const struct decider *d, const struct decide_input *in, struct decide_result *out)
 {
 	char why[256];
+	int held = hold_check(&d->hold, in->wall, &in->local, in->cli, why, sizeof(why));
 
-	if (hold_check(&d->hold, in->wall, &in->local, in->cli, why, sizeof(why)) == HOLD_NONE)
+	if (held == HOLD_NONE)
 		return 0;
 	if (in->cli) {
 		snprintf(out->through, sizeof(out->through), "%s", why);
 		return 0;
 	}
 	out->kind = DECIDE_SUPPRESSED;
+	out->held = held;
 	snprintf(out->why, sizeof(out->why), "%s", why);
 	return 1;
 }
