@@ -9,9 +9,9 @@
 . "$top_srcdir/tests/agent_lib.sh"
 export TZ=UTC
 
-# a window from this minute to the next; with under 20 s of this minute left, the next
-# minute's (the agent must see it before it ends)
-_early_in_minute() { [ "$(date -u +%S | sed 's/^0//')" -lt 40 ]; }
+# a window from this minute to the next, begun in the minute's first half (the agent must
+# see it before it ends)
+_early_in_minute() { [ "$(date -u +%S | sed 's/^0//')" -lt 30 ]; }
 wait_for 30 _early_in_minute || fail "a minute's start"
 now=$(date -u +%s)
 start=$(( now / 60 * 60 )); stop=$(( start + 60 ))
@@ -31,7 +31,7 @@ if [ "$(date -u +%s)" -lt "$stop" ]; then
 	check "no move inside the window ($(moves | tr '\n' ' '))" test -z "$(moves)"
 	check "status: the window and its end" sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -qF 'quiet: until $to (window Mon-Sun $window)'"
 	out=$(vmm move 2>&1)
-	check "an administrator's move goes through ($out)" grep -q "^move h2" "$T/moves"
+	check "an administrator's move goes through ($out)" wait_for 20 grep -q "^move h2" "$T/moves"
 	check "and the log says it went through the window" grep -qF "testvm: Administrator's move to h2 goes through the quiet window Mon-Sun $window until $to" "$T/vmmanage.log"
 fi
 _moved_after() { awk -v s="$stop" '$1 >= s && / Now using /' "$T/vmmanage.log" | grep -q .; }
