@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: ISC
 # Quiet windows in the running daemon: a request the policy makes inside a window is held
 # and logged with the window and its end (once, with a count when the window ends), status
-# shows the end, an administrator's move
-# goes through and says so, and the policy's requests go out once the window has ended.
-# Then splay: the first sample waits the VM's offset; and -t refuses a bad window.
+# shows the end, an administrator's move goes through and says so, and the policy's
+# requests go out once the window has ended.
+# Then splay: the first sample, and the move to the base at the schedule's edge, wait the
+# VM's offset; and -t refuses a bad window.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/agent_lib.sh"
 export TZ=UTC
@@ -54,6 +55,29 @@ wait_cycles 1 || fail "a first cycle"
 agent_stop
 line=$(grep -h 'splay: first sample in' "$T/agent.out" "$T/vmmanage.log" 2>/dev/null | head -1)
 check "the first sample waits its splay ($line)" sh -c "echo '$line' | grep -qE 'splay: first sample in [0-2]\.[0-9] s'"
+
+# splay at the schedule's edge: working hours end (a reload moves them), and the move to
+# the base waits this VM's offset (testvm's of 20 s: 2.2 s), said as splay
+rm -rf "$T/state" "$T/vmmanage.log"
+h=$(date -u +%H); h=${h#0}
+rest="$(printf '%02d:00' $(( (h + 2) % 24 )))-$(printf '%02d:00' $(( (h + 3) % 24 )))"
+agent_conf 'policy = "schedule"' 'threshold = 50' 'tarry = 2' 'lowthreshold = 1' 'lowtarry = 100' \
+	'daemon_interval = 0.3' 'cooldown = 1' 'max_moves_per_hour = 0' 'hosts = ["h1", "h2"]' \
+	'base = "cheap"' 'location = "h1"' 'target_choice = "round_robin"' 'splay = 20' \
+	'work_hours = "00:00-24:00"'
+values $(for i in $(seq 200); do echo 10; done)
+agent_start
+wait_cycles 2 || fail "2 cycles in working hours"
+sed -i "s/^work_hours = .*/work_hours = \"$rest\"/" "$T/vmm.conf"
+kill -HUP "$AGENT_PID"
+wait_for 20 grep -q 'splay: this VM moves 2 s after the schedule.s edge' "$T/vmmanage.log" ||
+	fail "the base request at the edge waits its splay ($(grep -i suppressed "$T/vmmanage.log" | tail -1))"
+wait_for 20 grep -q '^move_to_base cheap' "$T/moves" || fail "the base request goes out after it"
+agent_stop
+held_at=$(grep -m1 'splay: this VM moves' "$T/vmmanage.log" | cut -d' ' -f1)
+sent_at=$(grep -m1 ' Now using cheap' "$T/vmmanage.log" | cut -d' ' -f1)
+check "sent 2 s or more after it was held ($held_at, $sent_at)" test "$((sent_at - held_at))" -ge 2
+check "one move, to the base ($(moves | tr '\n' ' '))" test "$(moves | tr '\n' ' ')" = "move_to_base cheap "
 
 # -t: a bad window names file and line and says how to write one
 printf 'policy = "threshold"\nthreshold = 5\nquiet = "Mon-Fri 2-3"\n' > "$T/c.conf"
