@@ -82,7 +82,7 @@ quiet_parse(const char *s, struct hold_conf *h, char *err, size_t errlen)
 		if (*p == '\0')
 			return 0;
 		if (*p++ != ',') {
-			snprintf(err, errlen, "a window ends at \"%.40s\": separate windows with a comma", p - 1);
+			snprintf(err, errlen, "\"%.40s\" follows a window without a comma: separate windows with \", \"", p - 1);
 			return -1;
 		}
 	}
