@@ -3,14 +3,13 @@
  * hours; on entering the rest period go to the base once and then stay quiet. */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
-#include <strings.h>
+
+#include <vmmanage/daytime.h>
 
 #include "counter.h"
 
 #define SCHEDULE_SLOTS 288 /* 5-minute slots in a day, the thesis' workstart/workstop unit */
-#define SCHEDULE_ALL_DAYS 0x7fu
 
 /* Working hours: legacy UTC slots, or minutes of the local day on some weekdays. */
 struct schedule_window {
@@ -32,110 +31,6 @@ static const char *const schedule_keys[] = {
 	"workstart", "workstop", "work_hours", "work_days", "rest_monitoring", "cooldown", NULL
 };
 
-static const char *const schedule_day_names[7] = {
-	"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"
-};
-
-/* "Mon" or "monday" (any case) at *p; the weekday number, or -1. */
-static int
-schedule_parse_day(const char **p)
-{
-	for (int d = 0; d < 7; d++) {
-		const char *name = schedule_day_names[d];
-		if (strncasecmp(*p, name, 3) != 0)
-			continue;
-		size_t full = strlen(name);
-		*p += strncasecmp(*p, name, full) == 0 ? full : 3;
-		return d;
-	}
-	return -1;
-}
-
-static void
-schedule_skip_space(const char **p)
-{
-	while (isspace((unsigned char)**p))
-		(*p)++;
-}
-
-/* Set the bits from day a to day b, wrapping past Sunday ("Fri-Mon"). */
-static unsigned
-schedule_day_range(int a, int b)
-{
-	unsigned bits = 0;
-
-	for (int d = a;; d = (d + 1) % 7) {
-		bits |= 1u << d;
-		if (d == b)
-			break;
-	}
-	return bits;
-}
-
-/* "Mon-Fri", "Mon,Wed,Fri", "Sat-Sun", "Fri-Mon": a bit per tm_wday; 0 on a syntax error. */
-static unsigned
-schedule_parse_days(const char *s)
-{
-	unsigned days = 0;
-	const char *p = s;
-
-	for (;;) {
-		schedule_skip_space(&p);
-		int a = schedule_parse_day(&p), b = a;
-		schedule_skip_space(&p);
-		if (a >= 0 && *p == '-') {
-			p++;
-			schedule_skip_space(&p);
-			b = schedule_parse_day(&p);
-			schedule_skip_space(&p);
-		}
-		if (a < 0 || b < 0)
-			return 0;
-		days |= schedule_day_range(a, b);
-		if (*p == '\0')
-			return days;
-		if (*p++ != ',')
-			return 0;
-	}
-}
-
-/* "9:00" or "09:00", up to "24:00"; minutes of the day, or -1. */
-static int
-schedule_parse_clock(const char **p)
-{
-	char *end;
-	long h, m;
-
-	if (!isdigit((unsigned char)**p))
-		return -1;
-	h = strtol(*p, &end, 10);
-	if (*end != ':' || end - *p > 2 || !isdigit((unsigned char)end[1]) ||
-	    !isdigit((unsigned char)end[2]))
-		return -1;
-	m = (end[1] - '0') * 10 + (end[2] - '0');
-	*p = end + 3;
-	if (h > 24 || m > 59 || (h == 24 && m != 0))
-		return -1;
-	return (int)(h * 60 + m);
-}
-
-/* "09:00-16:00" into minutes; a start after the stop is a night shift over midnight. */
-static int
-schedule_parse_hours(const char *s, int *start, int *stop)
-{
-	const char *p = s;
-
-	schedule_skip_space(&p);
-	*start = schedule_parse_clock(&p);
-	schedule_skip_space(&p);
-	if (*start < 0 || *start >= 24 * 60 || *p++ != '-')
-		return -1;
-	schedule_skip_space(&p);
-	*stop = schedule_parse_clock(&p);
-	schedule_skip_space(&p);
-	return *stop < 0 || *p != '\0' ? -1 : 0;
-}
-
 static int
 schedule_conf_legacy(const struct vmm_host *host, const struct vmm_conf *conf,
     struct schedule_window *w, int have_start, int have_stop, char *err, size_t errlen)
@@ -154,7 +49,7 @@ schedule_conf_legacy(const struct vmm_host *host, const struct vmm_conf *conf,
 		return -1;
 	}
 	w->legacy = 1;
-	w->days = SCHEDULE_ALL_DAYS;
+	w->days = VMM_ALL_DAYS;
 	snprintf(w->text, sizeof(w->text), "slots %d-%d UTC", w->start, w->stop);
 	return 0;
 }
@@ -170,12 +65,12 @@ schedule_conf_readable(const struct vmm_host *host, const struct vmm_conf *conf,
 		    host->conf_where(conf, "work_days", where, sizeof(where)));
 		return -1;
 	}
-	if (schedule_parse_hours(hours, &w->start, &w->stop) < 0 || w->start == w->stop) {
+	if (vmm_daytime_hours(hours, &w->start, &w->stop) < 0) {
 		snprintf(err, errlen, "%s: work_hours: cannot use \"%s\": write e.g. work_hours = \"09:00-16:00\" (local time, start before stop or over midnight like \"22:00-06:00\")",
 		    host->conf_where(conf, "work_hours", where, sizeof(where)), hours);
 		return -1;
 	}
-	w->days = days != NULL ? schedule_parse_days(days) : SCHEDULE_ALL_DAYS;
+	w->days = days != NULL ? vmm_daytime_days(days) : VMM_ALL_DAYS;
 	if (w->days == 0) {
 		snprintf(err, errlen, "%s: work_days: cannot use \"%s\": write e.g. work_days = \"Mon-Fri\" or \"Mon,Wed,Fri\"",
 		    host->conf_where(conf, "work_days", where, sizeof(where)), days);
@@ -268,34 +163,21 @@ schedule_init(const struct vmm_host *host, const struct vmm_conf *conf,
 	return 0;
 }
 
-static int
-schedule_in(int start, int stop, int x)
-{
-	return start < stop ? start <= x && x < stop : x >= start || x < stop;
-}
-
 /* Working at the input's time? The legacy slots read the epoch, the readable form the
  * local time the caller converted (the policy has no zone of its own). The part of a
- * night shift after midnight belongs to the day it started on: "22:00-06:00" with
- * "Mon-Fri" works Friday night into Saturday morning. */
+ * night shift after midnight belongs to the day it started on (vmm_daytime_covers). */
 static int
 schedule_working(const struct schedule_window *w, const struct vmm_policy_input *in)
 {
 	if (w->legacy) {
 		int64_t t = in->sample.time;
 		int64_t sec = ((t % 86400) + 86400) % 86400; /* script C.2: epoch % 86400 */
-		return schedule_in(w->start, w->stop, (int)(sec / 300));
+		return vmm_daytime_in_range(w->start, w->stop, (int)(sec / 300));
 	}
 	const struct vmm_local_time *lt = &in->local;
 	if (!lt->valid || lt->weekday < 0 || lt->weekday > 6)
 		return 0;
-	int minute = lt->hour * 60 + lt->minute;
-	int day = lt->weekday;
-	if (!schedule_in(w->start, w->stop, minute))
-		return 0;
-	if (w->start > w->stop && minute < w->stop)
-		day = (day + 6) % 7;
-	return (w->days >> day) & 1u;
+	return vmm_daytime_covers(w->days, w->start, w->stop, lt->weekday, lt->hour * 60 + lt->minute);
 }
 
 /* Outside working hours: one move_to_base on the way in, then quiet. Time alone decides,

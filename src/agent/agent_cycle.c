@@ -20,10 +20,10 @@ agent_input(struct agent *a, const struct vmm_sample *s)
 	struct decide_input in = { .location = a->st.location, .at_home = agent_at_home(a),
 		.mono = ev_now(), .wall = (double)agent_wall() };
 
-	if (s != NULL) {
+	if (s != NULL)
 		in.sample = *s;
-		vmm_local_time_of(s->time, &in.local);
-	}
+	/* the quiet windows read it for the CLI's actions too */
+	vmm_local_time_of(s != NULL ? s->time : agent_wall(), &in.local);
 	if (a->where.locating) {
 		in.busy = 1;
 		in.busy_why = "the endpoint is still being asked where the VM runs";
@@ -48,6 +48,32 @@ agent_recommend(struct agent *a, const struct decide_result *d)
 		log_debug("the policy would ask for %s; mode manual", a->learning.recommended);
 	else
 		agent_event(a, &e);
+}
+
+/* A request held back. The policy asks again every few cycles through a quiet window:
+ * said once for the window, with a count when it ends. */
+static void
+agent_suppressed(struct agent *a, const struct journal_event *e, int quiet)
+{
+	char msg[JOURNAL_MSG];
+
+	if (!quiet) {
+		agent_event(a, e);
+		return;
+	}
+	journal_message(e, msg, sizeof(msg));
+	agent_episode(a, &a->logging.ep_quiet, journal_name(e), msg);
+}
+
+/* The quiet window's episode ends with the window. */
+static void
+agent_quiet_over(struct agent *a, const struct vmm_local_time *lt)
+{
+	const char *window;
+	char until[16];
+
+	if (a->logging.ep_quiet.msg[0] && !quiet_now(&a->su->set.hold, lt, &window, until, sizeof(until)))
+		agent_episode_end(a, &a->logging.ep_quiet);
 }
 
 /* Carry out a decision: 0 sent to the endpoint, 1 nothing to do, -1 refused. */
@@ -80,11 +106,17 @@ agent_carry_out(struct agent *a, const struct decide_result *d, const char *orig
 			agent_event(a, &(struct journal_event){ .kind = JOURNAL_SUPPRESSED, .u.suppressed = {
 			    .action = d->action, .origin = origin, .in_flight = 1 } });
 		} else {
-			agent_event(a, &(struct journal_event){ .kind = JOURNAL_SUPPRESSED, .u.suppressed = {
-			    .action = d->action, .target = d->target, .origin = origin, .why = d->why } });
+			struct journal_event e = { .kind = JOURNAL_SUPPRESSED, .u.suppressed = {
+			    .action = d->action, .target = d->target, .origin = origin, .why = d->why } };
+			agent_suppressed(a, &e, d->held == HOLD_QUIET);
 			snprintf(reply, len, "refused: %s", d->why);
 		}
 		return -1;
+	}
+	if (d->through[0]) {
+		char note[512];
+		journal_quiet_through(note, sizeof(note), d->action, d->target, d->through);
+		agent_note(a, "quiet", "%s", note);
 	}
 	if (d->choice[0])
 		agent_event(a, &(struct journal_event){ .kind = JOURNAL_CHOICE,
@@ -220,6 +252,7 @@ agent_decide(struct agent *a, const struct vmm_sample *s)
 	char reply[512];
 
 	decide_cycle(&d, &in, &r);
+	agent_quiet_over(a, &in.local);
 	a->sampling.counters = r.counters;
 	struct cycle_record rec = { .host = host_hostname(), .sensor = a->su->set.sensor,
 		.label = setup_sensor(a->su)->label, .sample = *s, .reading = &a->sampling.reading,
@@ -282,6 +315,15 @@ agent_tick(void *arg)
 {
 	struct agent *a = arg;
 
+	if (!a->sampling.splayed) {
+		/* a fleet started together does not sample (and move) in the same second */
+		double wait = splay_offset(host_hostname(), a->su->set.hold.splay);
+		a->sampling.splayed = 1;
+		if (wait > 0) {
+			log_info("splay: first sample in %.1f s", wait);
+			return wait;
+		}
+	}
 	a->sampling.sample_time = agent_wall();
 	if (a->sampling.counters.skip_sensor) {
 		/* resting with rest_monitoring = false: the policy still sees the time pass */

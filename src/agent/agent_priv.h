@@ -53,6 +53,7 @@ struct agent_sampling {
 	char prev_why[256];
 	uint64_t samples, unknowns;  /* since the start: all, and those the sensor could not read */
 	uint64_t unknown_run;        /* unknown samples in a row, now */
+	int splayed;                 /* the first tick waited its splay */
 };
 
 /* The request with the endpoint. */
@@ -81,6 +82,7 @@ struct agent_learning {
 	/* damping and efficacy (decide.c applies them) */
 	struct damper damp;
 	struct efficacy eff;
+	struct hold_state hold;      /* the schedule's last edge, for splay */
 	char recommended[JOURNAL_RECOMMENDATION]; /* the last recommendation (mode recommend, breaker) */
 	int64_t recommended_at;
 };
@@ -91,6 +93,7 @@ struct agent_logging {
 	/* what the policy keeps deciding, said once per episode */
 	struct agent_episode ep_queue;   /* "Would process: at home now" */
 	struct agent_episode ep_nothing; /* "Already at base" */
+	struct agent_episode ep_quiet;   /* "Suppressed move to h2 from policy: quiet window..." */
 	struct agent_episode ep_process; /* "Processing failed: ..." */
 	struct agent_episode ep_metrics; /* "Cannot write metrics_file ..." */
 	/* the central log */

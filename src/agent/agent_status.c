@@ -10,6 +10,7 @@
 #include "agent/agent_priv.h"
 #include "agent/agent_status.h"
 #include "common/ev.h"
+#include "common/localtime.h"
 #include "core/host.h"
 #include "core/setup.h"
 #include "agent/worker.h"
@@ -48,6 +49,11 @@ agent_status_take_damping(struct agent *a, struct agent_status_snapshot *s, doub
 	s->warming = damper_warming(&l->damp, now);
 	s->staying = damper_staying(&l->damp, now, s->staying_why, sizeof(s->staying_why));
 	s->tripped = damper_tripped(&a->learning.damp, now, s->breaker_why, sizeof(s->breaker_why));
+	struct vmm_local_time lt;
+	const char *window;
+	vmm_local_time_of(agent_wall(), &lt);
+	if ((s->quiet = quiet_now(&a->su->set.hold, &lt, &window, s->quiet_until, sizeof(s->quiet_until))))
+		snprintf(s->quiet_window, sizeof(s->quiet_window), "%s", window);
 	snprintf(s->recommended, sizeof(s->recommended), "%s", l->recommended);
 	s->recommended_at = l->recommended_at;
 	s->nefficacy = l->eff.ndone;
@@ -256,6 +262,9 @@ agent_status_render(const struct agent_status_snapshot *s, FILE *out)
 		fprintf(out, "lowcount: %" PRId64 "\nlowthreshold: %g\n", c->lowcount, c->lowthreshold);
 	if (c->resting)
 		fprintf(out, "resting: yes (outside working hours)\n");
+	if (s->quiet)
+		fprintf(out, "quiet: until %s (window %s): the policy's requests are held\n",
+		    s->quiet_until, s->quiet_window);
 	fprintf(out, "location: %s (%s)\n", s->location[0] ? s->location : "unknown",
 	    s->location_confirmed ? "confirmed by the endpoint" : "assumed");
 	agent_status_request(s, out);

@@ -65,6 +65,8 @@ struct agent_status_snapshot {
 	double warming;              /* seconds before samples count; 0: warm */
 	int staying, tripped;
 	char staying_why[256], breaker_why[256];
+	int quiet;                   /* a quiet window holds requests now */
+	char quiet_window[64], quiet_until[16];
 	char recommended[JOURNAL_RECOMMENDATION]; /* "": none */
 	int64_t recommended_at;
 	struct efficacy_result efficacy[EFFICACY_KEEP];

@@ -37,11 +37,33 @@ decide_margin(const struct decider *d, const struct decide_input *in, struct dec
 	return 1;
 }
 
-/* The rules after the target is known: damping (not for an administrator), then the guard,
- * then the mode. */
+/* Quiet windows hold the policy's requests; an administrator's goes through (Monit's
+ * explicit action), and the result says which window it went through, for the log. */
+static int
+decide_held(const struct decider *d, const struct decide_input *in, struct decide_result *out)
+{
+	char why[256];
+	int held = hold_check(&d->hold, in->wall, &in->local, in->cli, why, sizeof(why));
+
+	if (held == HOLD_NONE)
+		return 0;
+	if (in->cli) {
+		snprintf(out->through, sizeof(out->through), "%s", why);
+		return 0;
+	}
+	out->kind = DECIDE_SUPPRESSED;
+	out->held = held;
+	snprintf(out->why, sizeof(out->why), "%s", why);
+	return 1;
+}
+
+/* The rules after the target is known: the quiet windows and splay, damping (not for an
+ * administrator), then the guard, then the mode. */
 static void
 decide_rules(struct decider *d, const struct decide_input *in, struct decide_result *out)
 {
+	if (decide_held(d, in, out))
+		return;
 	if (!in->cli && d->damp != NULL && !decide_hard(d, in) &&
 	    damper_staying(d->damp, in->mono, out->why, sizeof(out->why))) {
 		out->kind = DECIDE_SUPPRESSED;
@@ -178,7 +200,8 @@ decide_base_overdue(struct decider *d, const struct decide_input *in,
 	char why[256];
 
 	if (!out->counters.resting || d->base == NULL || strcmp(in->location, d->base) == 0 ||
-	    in->busy || guard_peek(d->guard, in->mono, why, sizeof(why)) != GUARD_ALLOW)
+	    in->busy || guard_peek(d->guard, in->mono, why, sizeof(why)) != GUARD_ALLOW ||
+	    hold_check(&d->hold, in->wall, &in->local, 0, why, sizeof(why)) != HOLD_NONE)
 		return 0;
 	/* asked once by the policy already: again only when it could go out now */
 	return d->damp == NULL || (d->damp->c.mode == VMM_MODE_AUTOMATIC &&
@@ -201,6 +224,7 @@ decide_cycle(struct decider *d, const struct decide_input *in, struct decide_res
 		pin.sample.known = 0;
 	d->policy->evaluate(d->policy_state, &pin, &out->decision);
 	d->policy->counters(d->policy_state, &out->counters);
+	hold_edge(&d->hold, in->wall, out->counters.resting);
 	if (out->warming > 0)
 		snprintf(out->decision.reason, sizeof(out->decision.reason),
 		    "warming up: %.0f s before samples count", out->warming);

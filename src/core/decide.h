@@ -15,6 +15,7 @@
 #include "core/efficacy.h"
 #include "core/guard.h"
 #include "core/hosts.h"
+#include "core/quiet.h"
 #include "core/targets.h"
 
 struct decider {
@@ -29,6 +30,7 @@ struct decider {
 	struct damper *damp;           /* NULL: no damping (the thesis) */
 	struct efficacy *eff;          /* NULL: not measured */
 	enum vmm_direction direction;
+	struct hold hold;              /* quiet windows and splay; hold.c NULL: none */
 };
 
 struct decide_input {
@@ -62,6 +64,8 @@ struct decide_result {
 	int cross_site;
 	char choice[512];              /* why this target, when there was a choice */
 	char why[256];                 /* DECIDE_NOTHING/SUPPRESSED/ERROR/RECOMMEND: why not */
+	int held;                      /* HOLD_QUIET, HOLD_SPLAY: suppressed by the clock */
+	char through[256];             /* an administrator's request goes through this quiet window */
 	double warming;                /* seconds of warm-up left: the sample did not count */
 	int measured;                  /* a move's efficacy was measured with this sample */
 	struct efficacy_result efficacy;

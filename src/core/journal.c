@@ -158,6 +158,27 @@ fmt_suppressed(const struct journal_event *e, char *buf, size_t len)
 }
 
 void
+journal_quiet_why(char *buf, size_t len, const char *window, const char *until)
+{
+	snprintf(buf, len, "quiet window %s until %s", window, until);
+}
+
+void
+journal_splay_why(char *buf, size_t len, double offset, double left)
+{
+	snprintf(buf, len, "splay: this VM moves %.0f s after the schedule's edge, %.0f s to go",
+	    offset, left);
+}
+
+void
+journal_quiet_through(char *buf, size_t len, enum vmm_action act, const char *target,
+    const char *why)
+{
+	snprintf(buf, len, "Administrator's %s to %s goes through the %s", vmm_action_name(act),
+	    target, why);
+}
+
+void
 journal_recommendation(const struct journal_event *e, char *buf, size_t len)
 {
 	const char *reason = or_empty(e->u.recommend.reason), *choice = or_empty(e->u.recommend.choice);

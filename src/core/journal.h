@@ -82,6 +82,13 @@ void journal_recommendation(const struct journal_event *e, char *buf, size_t len
 size_t journal_request(enum vmm_action act, const char *target, const char *why,
     struct journal_event out[2]);
 
+/* Why a request is held (src/core/quiet.c): "quiet window Mon-Fri 02:00-03:00 until
+ * 03:00", "splay: ..."; and the note an administrator's action through a window gets. */
+void journal_quiet_why(char *buf, size_t len, const char *window, const char *until);
+void journal_splay_why(char *buf, size_t len, double offset, double left);
+void journal_quiet_through(char *buf, size_t len, enum vmm_action act, const char *target,
+    const char *why);
+
 /* The thesis's date, as date(1) prints it in local time: "Wed May 13 18:07:02 CEST 2009". */
 void journal_date(int64_t when, char *buf, size_t len);
 /* The thesis's line "EPOCH DATE host: message" (no newline); JOURNAL_LINE holds any. */

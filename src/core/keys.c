@@ -63,6 +63,8 @@ const struct conf_key_doc conf_known_keys[] = {
 	{ "breaker_hold", CONF_KEY_CORE },
 	{ "move_margin", CONF_KEY_CORE },
 	{ "efficacy_window", CONF_KEY_CORE },
+	{ "quiet", CONF_KEY_CORE },
+	{ "splay", CONF_KEY_CORE },
 	/* policies */
 	{ "threshold", "the threshold, base, schedule and site policies" },
 	{ "tarry", "the threshold, base and schedule policies" },

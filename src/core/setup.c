@@ -460,6 +460,7 @@ setup_build(const char *path, int policy_only, void (*warn)(const char *msg), ch
 	    setup_timing(su->conf, &su->set, err, errlen) < 0 ||
 	    setup_learning(su->conf, &su->set, err, errlen) < 0 ||
 	    setup_damping(su->conf, &su->set, err, errlen) < 0 ||
+	    hold_setup(su->conf, &su->set.hold, err, errlen) < 0 ||
 	    setup_topology(su->conf, &su->set, err, errlen) < 0 ||
 	    setup_paths(su->conf, &su->set, err, errlen) < 0 ||
 	    setup_collector(su->conf, &su->set, err, errlen) < 0 ||

@@ -9,6 +9,7 @@
 
 #include "core/damping.h"
 #include "core/host.h"
+#include "core/quiet.h"
 
 struct vmm_conf;
 
@@ -32,6 +33,7 @@ struct settings {
 	double retry_backoff, retry_backoff_max; /* after a failed move, doubling */
 	double locate_interval; /* seconds between asking the endpoint where the VM is; 0 never */
 	struct damping_conf damping;
+	struct hold_conf hold;  /* quiet windows and splay */
 	int64_t efficacy_window; /* samples before and after a move */
 	int dry_run;            /* vmmanage -n: mode recommend, whatever the file says */
 	enum vmm_direction direction;

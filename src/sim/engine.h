@@ -42,6 +42,7 @@ struct vm {
 	struct host_table known;
 	struct damper damp;
 	struct efficacy eff;
+	struct hold_state hold;     /* the schedule's last edge, for splay */
 	struct decider dec;
 	struct rng noise, moves;
 	struct gen_state demand;

@@ -121,10 +121,11 @@ vm_init(struct sim *s, struct vm *v, const struct sim_vmspec *spec, size_t copy,
 		.choice = sim_thesis(s) ? TARGET_ROUND_ROBIN : (enum target_choice)set->target_choice,
 		.interval = set->interval, .base = set->base,
 		.damp = sim_thesis(s) ? NULL : &v->damp, .eff = sim_thesis(s) ? NULL : &v->eff,
-		.direction = set->direction };
+		.direction = set->direction, .hold = { .c = sim_thesis(s) ? NULL : &set->hold,
+		.offset = splay_offset(v->name, set->hold.splay), .st = &v->hold } };
 	v->believed = v->loc;
 	v->sla = !isnan(spec->sla) ? spec->sla : s->sf->sla;
-	v->next_sample = set->interval;
+	v->next_sample = set->interval + (sim_thesis(s) ? 0 : v->dec.hold.offset);
 	v->traced = vm_traced(s->o, v->name, spec->name);
 	v->st.res = calloc(2 * v->sc->nlocal, sizeof(*v->st.res));
 	v->st.hour_req = calloc(s->nhours, sizeof(*v->st.hour_req));
