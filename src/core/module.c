@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/conf.h"
 #include "core/host.h"
 
 struct module_abi_head {
@@ -68,45 +69,61 @@ module_name_ok(const char *name)
 }
 
 static struct module *
-module_fail(void *handle, const char *dir, enum module_kind kind, char *err, size_t errlen,
-    const char *why)
+module_fail(const char *dir, enum module_kind kind, char *err, size_t errlen, const char *why)
 {
 	char avail[512];
 
-	if (handle != NULL)
-		dlclose(handle);
 	module_list_dir(dir, avail, sizeof(avail));
 	snprintf(err, errlen, "%s; available %s modules: %s", why, module_kinds[kind].kind, avail);
 	return NULL;
+}
+
+/* Open path and check that it is a module of kind for this ABI: 0 with *handle and
+ * *head, or -1 with why (and nothing left open). */
+static int
+module_open(enum module_kind kind, const char *path, const char *name, int flags,
+    void **handle, const struct module_abi_head **head, char *why, size_t whylen)
+{
+	if ((*handle = dlopen(path, flags | RTLD_LOCAL)) == NULL) {
+		snprintf(why, whylen, "%s '%s': %s", module_kinds[kind].kind, name, dlerror());
+		return -1;
+	}
+	const void *(*entry)(void) = (const void *(*)(void))dlsym(*handle, module_kinds[kind].entry);
+	*head = entry ? entry() : NULL;
+	if (*head == NULL)
+		snprintf(why, whylen, "%s: no %s()", path, module_kinds[kind].entry);
+	else if ((*head)->abi != module_kinds[kind].abi || (*head)->size < module_kinds[kind].size)
+		snprintf(why, whylen, "%s: built for %s ABI %u (size %u), this vmmanage has ABI %u: rebuild the module",
+		    path, module_kinds[kind].kind, (*head)->abi, (*head)->size, module_kinds[kind].abi);
+	else
+		return 0;
+	dlclose(*handle);
+	*handle = NULL;
+	return -1;
+}
+
+static void
+module_close(void *handle)
+{
+	/* under ASan keep the code mapped so leak reports can still symbolize it */
+	if (getenv("VMM_NO_DLCLOSE") == NULL)
+		dlclose(handle);
 }
 
 struct module *
 module_load(enum module_kind kind, const char *dir, const char *name, char *err, size_t errlen)
 {
 	char path[4096], why[1024];
+	const struct module_abi_head *head;
 	void *handle;
 
 	if (!module_name_ok(name)) {
 		snprintf(why, sizeof(why), "%s '%s': not a module name", module_kinds[kind].kind, name);
-		return module_fail(NULL, dir, kind, err, errlen, why);
+		return module_fail(dir, kind, err, errlen, why);
 	}
 	snprintf(path, sizeof(path), "%s/%s.so", dir, name);
-	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (handle == NULL) {
-		snprintf(why, sizeof(why), "%s '%s': %s", module_kinds[kind].kind, name, dlerror());
-		return module_fail(NULL, dir, kind, err, errlen, why);
-	}
-	const void *(*entry)(void) = (const void *(*)(void))dlsym(handle, module_kinds[kind].entry);
-	const struct module_abi_head *head = entry ? entry() : NULL;
-	if (head == NULL) {
-		snprintf(why, sizeof(why), "%s: no %s()", path, module_kinds[kind].entry);
-		return module_fail(handle, dir, kind, err, errlen, why);
-	}
-	if (head->abi != module_kinds[kind].abi || head->size < module_kinds[kind].size) {
-		snprintf(why, sizeof(why), "%s: built for %s ABI %u (size %u), this vmmanage has ABI %u: rebuild the module",
-		    path, module_kinds[kind].kind, head->abi, head->size, module_kinds[kind].abi);
-		return module_fail(handle, dir, kind, err, errlen, why);
-	}
+	if (module_open(kind, path, name, RTLD_NOW, &handle, &head, why, sizeof(why)) < 0)
+		return module_fail(dir, kind, err, errlen, why);
 	struct module *m = calloc(1, sizeof(*m));
 	if (m == NULL || (m->name = strdup(name)) == NULL || (m->path = strdup(path)) == NULL) {
 		free(m ? m->name : NULL);
@@ -121,14 +138,80 @@ module_load(enum module_kind kind, const char *dir, const char *name, char *err,
 	return m;
 }
 
+static const char *const *
+module_ops_keys(enum module_kind kind, const void *ops)
+{
+	switch (kind) {
+	case MODULE_POLICY:
+		return ((const struct vmm_policy_ops *)ops)->keys;
+	case MODULE_SENSOR:
+		return ((const struct vmm_sensor_ops *)ops)->keys;
+	case MODULE_ENDPOINT:
+		return ((const struct vmm_endpoint_ops *)ops)->keys;
+	}
+	return NULL;
+}
+
+int
+module_keys_add(const struct module *m, struct conf_keyreg *r)
+{
+	return conf_keyreg_add(r, module_kinds[m->kind].kind, m->name,
+	    module_ops_keys(m->kind, m->ops), 1);
+}
+
+/* One installed module not in use, opened lazily just to copy its keys. */
+static int
+module_keys_of_file(enum module_kind kind, const char *dir, const char *file,
+    struct conf_keyreg *r, void (*warn)(const char *msg))
+{
+	char path[4096], name[256], why[1024], msg[1100];
+	const struct module_abi_head *head;
+	void *handle;
+	size_t n = strlen(file) - 3;
+
+	if (n >= sizeof(name) || snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+		return 0;
+	memcpy(name, file, n);
+	name[n] = '\0';
+	if (!module_name_ok(name) || conf_keyreg_has(r, module_kinds[kind].kind, name))
+		return 0;
+	if (module_open(kind, path, name, RTLD_LAZY, &handle, &head, why, sizeof(why)) < 0) {
+		/* why names the file */
+		snprintf(msg, sizeof(msg), "%s; not in use, but its keys are not known either", why);
+		if (warn != NULL)
+			warn(msg);
+		return 0;
+	}
+	int rc = conf_keyreg_add(r, module_kinds[kind].kind, name, module_ops_keys(kind, head), 0);
+	module_close(handle);
+	return rc;
+}
+
+int
+module_keys_installed(enum module_kind kind, const char *dir, struct conf_keyreg *r,
+    void (*warn)(const char *msg))
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int rc = 0;
+
+	if (d == NULL)
+		return 0; /* the module in use came from it: at worst it went away since */
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		if (n > 3 && strcmp(e->d_name + n - 3, ".so") == 0)
+			rc = module_keys_of_file(kind, dir, e->d_name, r, warn);
+	}
+	closedir(d);
+	return rc;
+}
+
 void
 module_unload(struct module *m)
 {
 	if (m == NULL)
 		return;
-	/* under ASan keep the code mapped so leak reports can still symbolize it */
-	if (getenv("VMM_NO_DLCLOSE") == NULL)
-		dlclose(m->handle);
+	module_close(m->handle);
 	free(m->name);
 	free(m->path);
 	free(m);
