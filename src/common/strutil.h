@@ -32,5 +32,9 @@ void vmm_json_put(FILE *f, const char *s);
  * cannot be shown: before 1970, past year 9999, or len too small. Every log line of the
  * agent, the simulator and the collector writes its date with this. */
 size_t vmm_thesis_date(int64_t when, char *buf, size_t len);
+struct tm;
+/* How vmm_thesis_date tells local time: fn, or localtime_r when NULL (the default).
+ * vmm_localtime_zone in common/localtime.h sets it. */
+void vmm_thesis_date_localtime(int (*fn)(int64_t t, struct tm *tm));
 
 #endif
