@@ -32,28 +32,54 @@ module_kind_name(enum module_kind kind)
 	return module_kinds[kind].kind;
 }
 
+/* each(NAME, ctx) for every NAME.so in dir until it returns other than 0; -1 when dir
+ * cannot be opened, else the last return. */
+static int
+module_each_so(const char *dir, int (*each)(const char *name, void *ctx), void *ctx)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char name[256];
+	int rc = 0;
+
+	if (d == NULL)
+		return -1;
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		if (n < 4 || n - 3 >= sizeof(name) || strcmp(e->d_name + n - 3, ".so") != 0)
+			continue;
+		memcpy(name, e->d_name, n - 3);
+		name[n - 3] = '\0';
+		rc = each(name, ctx);
+	}
+	closedir(d);
+	return rc;
+}
+
+struct module_list {
+	char *buf;
+	size_t len, used;
+};
+
+static int
+module_list_one(const char *name, void *ctx)
+{
+	struct module_list *l = ctx;
+
+	l->used += (size_t)snprintf(l->buf + l->used, l->len - l->used, "%s%s", l->used ? ", " : "", name);
+	return l->used >= l->len;
+}
+
 /* "threshold, base, ..." from the .so files in dir, for the error message. */
 static void
 module_list_dir(const char *dir, char *buf, size_t len)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t used = 0;
+	struct module_list l = { buf, len, 0 };
 
 	buf[0] = '\0';
-	if (d == NULL) {
+	if (module_each_so(dir, module_list_one, &l) < 0)
 		snprintf(buf, len, "none: cannot open %s", dir);
-		return;
-	}
-	while ((e = readdir(d)) != NULL && used < len) {
-		size_t n = strlen(e->d_name);
-		if (n < 4 || strcmp(e->d_name + n - 3, ".so") != 0)
-			continue;
-		used += (size_t)snprintf(buf + used, len - used, "%s%.*s", used ? ", " : "",
-		    (int)(n - 3), e->d_name);
-	}
-	closedir(d);
-	if (buf[0] == '\0')
+	else if (buf[0] == '\0')
 		snprintf(buf, len, "none in %s", dir);
 }
 
@@ -159,51 +185,48 @@ module_keys_add(const struct module *m, struct conf_keyreg *r)
 	    module_ops_keys(m->kind, m->ops), 1);
 }
 
+struct module_scan {
+	enum module_kind kind;
+	const char *dir;
+	struct conf_keyreg *r;
+	void (*warn)(const char *msg);
+	int out_of_memory;
+};
+
 /* One installed module not in use, opened lazily just to copy its keys. */
 static int
-module_keys_of_file(enum module_kind kind, const char *dir, const char *file,
-    struct conf_keyreg *r, void (*warn)(const char *msg))
+module_keys_of(const char *name, void *ctx)
 {
-	char path[4096], name[256], why[1024], msg[1100];
+	struct module_scan *sc = ctx;
+	char path[4096], why[1024], msg[1100];
 	const struct module_abi_head *head;
 	void *handle;
-	size_t n = strlen(file) - 3;
 
-	if (n >= sizeof(name) || snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+	if (!module_name_ok(name) || conf_keyreg_has(sc->r, module_kinds[sc->kind].kind, name) ||
+	    snprintf(path, sizeof(path), "%s/%s.so", sc->dir, name) >= (int)sizeof(path))
 		return 0;
-	memcpy(name, file, n);
-	name[n] = '\0';
-	if (!module_name_ok(name) || conf_keyreg_has(r, module_kinds[kind].kind, name))
-		return 0;
-	if (module_open(kind, path, name, RTLD_LAZY, &handle, &head, why, sizeof(why)) < 0) {
+	if (module_open(sc->kind, path, name, RTLD_LAZY, &handle, &head, why, sizeof(why)) < 0) {
 		/* why names the file */
 		snprintf(msg, sizeof(msg), "%s; not in use, but its keys are not known either", why);
-		if (warn != NULL)
-			warn(msg);
+		if (sc->warn != NULL)
+			sc->warn(msg);
 		return 0;
 	}
-	int rc = conf_keyreg_add(r, module_kinds[kind].kind, name, module_ops_keys(kind, head), 0);
+	int rc = conf_keyreg_add(sc->r, module_kinds[sc->kind].kind, name,
+	    module_ops_keys(sc->kind, head), 0);
 	module_close(handle);
-	return rc;
+	return sc->out_of_memory = rc < 0;
 }
 
 int
 module_keys_installed(enum module_kind kind, const char *dir, struct conf_keyreg *r,
     void (*warn)(const char *msg))
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int rc = 0;
+	struct module_scan sc = { kind, dir, r, warn, 0 };
 
-	if (d == NULL)
-		return 0; /* the module in use came from it: at worst it went away since */
-	while (rc == 0 && (e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-		if (n > 3 && strcmp(e->d_name + n - 3, ".so") == 0)
-			rc = module_keys_of_file(kind, dir, e->d_name, r, warn);
-	}
-	closedir(d);
-	return rc;
+	/* a dir that cannot be opened has nothing to add: the module in use came from it */
+	module_each_so(dir, module_keys_of, &sc);
+	return sc.out_of_memory ? -1 : 0;
 }
 
 void
