@@ -75,6 +75,34 @@ test_json_escape(void)
 	free(mem);
 }
 
+/* The one grow-by-doubling of arrays, and the one "is it in the list". */
+static void
+test_array_grow(void)
+{
+	static const char *const list[] = { "a", "bb", NULL };
+	struct { int x; double y; } *v = NULL;
+	size_t cap = 0, n, grew = 0;
+
+	for (n = 0; n < 1000; n++) {
+		size_t before = cap;
+		if (vmm_array_grow(&v, &cap, n, sizeof(*v), 4) < 0)
+			break;
+		grew += cap != before;
+		v[n].x = (int)n;
+		v[n].y = (double)n;
+	}
+	int intact = n == 1000;
+	for (size_t i = 0; intact && i < n; i++)
+		intact = v[i].x == (int)i && v[i].y == (double)i;
+	TAP_OK(intact && cap >= 1000 && cap < 2048 && grew == 9, "1000 elements kept in %zu grows to %zu", grew, cap);
+	errno = 0;
+	TAP_OK(vmm_array_grow(&v, &cap, cap, (size_t)-1 / 4, 4) == -1 && errno == ENOMEM && v[999].x == 999,
+	    "a size past memory fails and leaves the array as it was");
+	free(v);
+	TAP_OK(vmm_str_in("bb", list) && !vmm_str_in("b", list) && !vmm_str_in("a", NULL),
+	    "a string in a NULL-terminated list");
+}
+
 static void
 test_buf(void)
 {
@@ -272,6 +300,7 @@ main(void)
 	test_edit_distance();
 	test_json_escape();
 	test_buf();
+	test_array_grow();
 	test_clocks();
 	test_local_time();
 	test_thesis_date();

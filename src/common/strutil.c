@@ -68,6 +68,15 @@ vmm_json_put(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+int
+vmm_str_in(const char *s, const char *const *list)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
+
 /* NULL: localtime_r. A program that tells time in a zone of its own installs its
  * converter (common/localtime.c does); strutil.c stays free of it for its many users
  * that never do. */

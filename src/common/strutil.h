@@ -18,6 +18,9 @@
  * VMM_EDIT_FAR: no table grows with the input. */
 size_t vmm_edit_distance(const char *a, const char *b);
 
+/* Is s one of the NULL-terminated list (which may be NULL)? */
+int vmm_str_in(const char *s, const char *const *list);
+
 /* The bytes s[0..len) as the inside of a JSON string: '"' and '\\' escaped with a
  * backslash, control bytes and DEL as \u00XX, every other byte (UTF-8 included) as is.
  * Writes at most cap bytes, NUL included, stopping before a byte whose escape would

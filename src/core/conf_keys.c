@@ -6,17 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/strutil.h"
 #include "core/conf_priv.h"
-
-static int
-keyreg_in(const char *key, const char *const *list)
-{
-	for (; list != NULL && *list != NULL; list++)
-		if (strcmp(key, *list) == 0)
-			return 1;
-	return 0;
-}
 
 static void
 keyreg_module_free(struct conf_module_keys *m)
@@ -53,14 +45,8 @@ conf_keyreg_add(struct conf_keyreg *r, const char *kind, const char *name,
 {
 	if (conf_keyreg_has(r, kind, name))
 		return 0;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 16;
-		struct conf_module_keys *p = realloc(r->mods, cap * sizeof(*p));
-		if (p == NULL)
-			return -1;
-		r->mods = p;
-		r->cap = cap;
-	}
+	if (vmm_array_grow(&r->mods, &r->cap, r->n, sizeof(*r->mods), 16) < 0)
+		return -1;
 	struct conf_module_keys *m = &r->mods[r->n];
 	memset(m, 0, sizeof(*m));
 	m->in_use = in_use;
@@ -99,7 +85,7 @@ keyreg_readers(const struct conf_keyreg *r, const char *kind, const char *key,
 
 	for (size_t i = 0; i < r->n && n < max; i++) {
 		const struct conf_module_keys *m = &r->mods[i];
-		if (m->in_use || strcmp(m->kind, kind) != 0 || !keyreg_in(key, (const char *const *)m->keys))
+		if (m->in_use || strcmp(m->kind, kind) != 0 || !vmm_str_in(key, (const char *const *)m->keys))
 			continue;
 		size_t j = n++;
 		for (; j > 0 && strcmp(names[j - 1], m->name) > 0; j--)
@@ -191,10 +177,10 @@ conf_keyreg_owners(const struct conf_keyreg *r, const char *key, char *buf, size
 int
 conf_keyreg_in_use(const struct conf_keyreg *r, const char *key)
 {
-	if (keyreg_in(key, conf_core_keys))
+	if (vmm_str_in(key, conf_core_keys))
 		return 1;
 	for (size_t i = 0; r != NULL && i < r->n; i++)
-		if (r->mods[i].in_use && keyreg_in(key, (const char *const *)r->mods[i].keys))
+		if (r->mods[i].in_use && vmm_str_in(key, (const char *const *)r->mods[i].keys))
 			return 1;
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strutil.h"
 #include "core/conf.h"
 #include "core/efficacy.h"
 #include "core/guard.h"
@@ -253,15 +254,6 @@ setup_list(const struct vmm_conf *c, const char *key, const char ***out, size_t 
 }
 
 static int
-setup_in(const char *name, const char *const *list)
-{
-	for (; list != NULL && *list != NULL; list++)
-		if (strcmp(*list, name) == 0)
-			return 1;
-	return 0;
-}
-
-static int
 setup_topology(const struct vmm_conf *c, struct settings *s, char *err, size_t errlen)
 {
 	char where[512];
@@ -273,13 +265,13 @@ setup_topology(const struct vmm_conf *c, struct settings *s, char *err, size_t e
 	TRY(setup_str(c, "base", NULL, &s->base, err, errlen));
 	TRY(setup_str(c, "location", NULL, &s->location, err, errlen));
 	TRY(setup_str(c, "home_broadcast", NULL, &s->home_broadcast, err, errlen));
-	if (s->base != NULL && setup_in(s->base, s->hosts)) {
+	if (s->base != NULL && vmm_str_in(s->base, s->hosts)) {
 		snprintf(err, errlen, "%s: base '%s' is also in hosts: the base is a host outside the array; take it out of hosts",
 		    conf_where(c, "base", where, sizeof(where)), s->base);
 		return -1;
 	}
-	if (s->location != NULL && !setup_in(s->location, s->hosts) && !setup_in(s->location, s->home) &&
-	    !setup_in(s->location, s->away) && !(s->base && strcmp(s->base, s->location) == 0)) {
+	if (s->location != NULL && !vmm_str_in(s->location, s->hosts) && !vmm_str_in(s->location, s->home) &&
+	    !vmm_str_in(s->location, s->away) && !(s->base && strcmp(s->base, s->location) == 0)) {
 		snprintf(err, errlen, "%s: location '%s' is none of hosts, home, away or base",
 		    conf_where(c, "location", where, sizeof(where)), s->location);
 		return -1;

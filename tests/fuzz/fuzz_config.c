@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* fuzz-sources: src/core/conf.c src/core/conf_include.c src/core/conf_get.c src/core/conf_check.c src/core/conf_keys.c src/core/keys.c src/common/secret.c src/common/strutil.c */
+/* fuzz-sources: src/core/conf.c src/core/conf_include.c src/core/conf_get.c src/core/conf_check.c src/core/conf_keys.c src/core/keys.c src/common/secret.c src/common/strutil.c src/common/buf.c */
 /* fuzz-pkgs: libconfig */
 /* libFuzzer target: vmmanage.conf parsing, typed lookups and the unknown-key check must
  * take any text and answer with a value or a message, never crash. */
