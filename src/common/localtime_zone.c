@@ -229,7 +229,7 @@ tz_header(const unsigned char *p, size_t len, struct tz_counts *n)
 	n->type = tz_be32(p + 36);
 	n->chars = tz_be32(p + 40);
 	if (n->type == 0 || n->type > 256 || n->chars == 0 || n->time > 100000 ||
-	    n->chars > 4096 || n->leap > 1000)
+	    n->chars > 4096 || n->leap > 1000 || n->isut > n->type || n->isstd > n->type)
 		return -1;
 	return 0;
 }
