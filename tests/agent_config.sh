@@ -57,6 +57,30 @@ mkdir -p "$T/pol"
 cc -shared -fPIC -o "$T/pol/bad.so" "$T/bad.c" || die "cc"
 conf 'policy = "bad"' "policy_dir = \"$T/pol\"" "$m"
 refused "a module of another ABI is refused clearly" 'built for policy ABI 99 .* rebuild the module'
+# The keys of a module installed but not configured come from the module itself; a file
+# in a module dir that is no usable module costs one warning, not the start.
+cat > "$T/frob.c" <<'C'
+#include <vmmanage/policy.h>
+static const char *const frob_keys[] = { "frob_level", NULL };
+static const struct vmm_policy_ops frob = { .abi = VMM_POLICY_ABI, .size = sizeof(frob),
+	.name = "frob", .keys = frob_keys };
+const struct vmm_policy_ops *vmm_policy_entry(void) { return &frob; }
+C
+cc -shared -fPIC -I"$top_srcdir/include" -o "$T/pol/frob.so" "$T/frob.c" || die "cc frob"
+echo 'not a shared object' > "$T/pol/junk.so"
+ln -s "$MODULE_DIR/policies/threshold.so" "$T/pol/threshold.so"
+conf 'policy = "threshold"' 'threshold = 5' 'frob_level = 2' "policy_dir = \"$T/pol\"" \
+	'sensor = "exec"' 'sensor_command = "/bin/echo 1"' 'endpoint = "exec"' \
+	'endpoint_command = "/bin/true"' "$m"
+t; rc=$?
+check "a key of a policy installed beside the one in use only warns: exit $rc ($(tail -1 "$T/out"))" test "$rc" = 0
+check "naming that policy as it names itself" \
+	grep -q "c.conf:3: frob_level is read by the frob policy, which this configuration does not use; ignored" "$T/out"
+check "a file there that is no module is warned about once" test "$(grep -c 'junk.so: .*; not in use, but its keys are not known either' "$T/out")" = 1
+check "and so is a module of another ABI" grep -q 'bad.so: built for policy ABI 99 .*; not in use, but its keys are not known either' "$T/out"
+conf 'policy = "threshold"' 'threshold = 5' 'frob_levl = 2' "policy_dir = \"$T/pol\"" "$m"
+refused "a typo of an installed module's key is an error with its suggestion" \
+	"c.conf:3: unknown key 'frob_levl' \\(did you mean 'frob_level'\\?\\)"
 # the thesis's variables: numbers where a host name is meant, also for home and away
 conf 'policy = "site"' 'threshold = 2' 'bigjobs = "grade a"' 'hosts = ["1", "2"]' 'home=1' 'away=2' \
 	'sensor = "exec"' 'sensor_command = "/bin/echo 1"' 'endpoint = "exec"' \

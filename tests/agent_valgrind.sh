@@ -11,7 +11,8 @@ agent_conf 'policy = "base"' 'threshold = 50' 'tarry = 2' 'lowthreshold = 1' 'lo
 	'hosts = ["h1", "h2"]' 'base = "cheap"' 'location = "h1"'
 values 60 60 0 0 60 60 unknown unknown 60 60 0 0 60 60 0 0 60 60 0 0 60 60 0 0
 valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
-	--errors-for-leak-kinds=definite,indirect --track-fds=no --child-silent-after-fork=yes \
+	--errors-for-leak-kinds=definite,indirect --track-fds=no \
+	--suppressions="$top_srcdir/tests/valgrind.supp" --child-silent-after-fork=yes \
 	"$VMMANAGE" -c "$T/vmm.conf" -f >"$T/agent.out" 2>&1 &
 AGENT_PID=$!
 on_exit "kill $AGENT_PID; wait $AGENT_PID"

@@ -75,6 +75,34 @@ test_json_escape(void)
 	free(mem);
 }
 
+/* The one grow-by-doubling of arrays, and the one "is it in the list". */
+static void
+test_array_grow(void)
+{
+	static const char *const list[] = { "a", "bb", NULL };
+	struct { int x; double y; } *v = NULL;
+	size_t cap = 0, n, grew = 0;
+
+	for (n = 0; n < 1000; n++) {
+		size_t before = cap;
+		if (vmm_array_grow(&v, &cap, n, sizeof(*v), 4) < 0)
+			break;
+		grew += cap != before;
+		v[n].x = (int)n;
+		v[n].y = (double)n;
+	}
+	int intact = n == 1000;
+	for (size_t i = 0; intact && i < n; i++)
+		intact = v[i].x == (int)i && v[i].y == (double)i;
+	TAP_OK(intact && cap >= 1000 && cap < 2048 && grew == 9, "1000 elements kept in %zu grows to %zu", grew, cap);
+	errno = 0;
+	TAP_OK(vmm_array_grow(&v, &cap, cap, (size_t)-1 / 4, 4) == -1 && errno == ENOMEM && v[999].x == 999,
+	    "a size past memory fails and leaves the array as it was");
+	free(v);
+	TAP_OK(vmm_str_in("bb", list) && !vmm_str_in("b", list) && !vmm_str_in("a", NULL),
+	    "a string in a NULL-terminated list");
+}
+
 static void
 test_buf(void)
 {
@@ -172,6 +200,82 @@ test_local_time(void)
 	unsetenv("TZ");
 }
 
+/* Where vmm_localtime in zone z and localtime_r under TZ=z differ in [from, to) at a
+ * step of step seconds (and a second before each): how many, the first in why. */
+static int
+zone_mismatches(const char *z, int64_t from, int64_t to, int64_t step, char *why, size_t len)
+{
+	char err[256];
+	int bad = 0;
+
+	if (vmm_localtime_zone(z, err, sizeof(err)) < 0)
+		return snprintf(why, len, "%s", err), 1;
+	setenv("TZ", z, 1);
+	tzset();
+	for (int64_t t0 = from; t0 < to; t0 += step)
+		for (int64_t t = t0 - 1; t <= t0; t++) {
+			time_t tt = (time_t)t;
+			struct tm want, got;
+			int64_t back;
+			localtime_r(&tt, &want);
+			if (vmm_localtime(t, &got) == 0 && got.tm_year == want.tm_year &&
+			    got.tm_yday == want.tm_yday && got.tm_mon == want.tm_mon &&
+			    got.tm_mday == want.tm_mday && got.tm_wday == want.tm_wday &&
+			    got.tm_hour == want.tm_hour && got.tm_min == want.tm_min &&
+			    got.tm_sec == want.tm_sec && got.tm_isdst == want.tm_isdst &&
+			    got.tm_gmtoff == want.tm_gmtoff && strcmp(got.tm_zone, want.tm_zone) == 0 &&
+			    vmm_mktime(&got, &back) == 0 && (back == t || mktime(&want) != tt))
+				continue;
+			if (bad++ == 0)
+				snprintf(why, len, "at %lld: %04d-%02d-%02d %02d:%02d:%02d %s %ld, want %04d-%02d-%02d %02d:%02d:%02d %s %ld",
+				    (long long)t, got.tm_year + 1900, got.tm_mon + 1, got.tm_mday, got.tm_hour,
+				    got.tm_min, got.tm_sec, got.tm_zone, got.tm_gmtoff, want.tm_year + 1900,
+				    want.tm_mon + 1, want.tm_mday, want.tm_hour, want.tm_min, want.tm_sec,
+				    want.tm_zone, want.tm_gmtoff);
+		}
+	return bad;
+}
+
+/* A zone read from its tzfile tells the time as the C library does under TZ, without
+ * TZ: the simulator's zone (tests/sim_identical.sh holds its output). */
+static void
+test_zone(void)
+{
+	static const char *const zones[] = { "Europe/Oslo", "America/New_York",
+		"Australia/Sydney", "Asia/Kolkata", "UTC", "America/Sao_Paulo", "Pacific/Chatham",
+		"Europe/Dublin", "Africa/Casablanca", "America/St_Johns",
+		"CET-1CEST,M3.5.0,M10.5.0/3", "<+0330>-3:30", "EST5EDT", "AEST-10AEDT,M10.1.0,M4.1.0/3" };
+	char why[512], err[256], buf[64];
+	struct tm tm;
+
+	for (size_t i = 0; i < sizeof(zones) / sizeof(*zones); i++) {
+		why[0] = '\0';
+		/* 1900 to 2150 a week and an hour apart, and every hour of 2009 and of 2045
+		 * (past a fat tzfile's table: the footer's rule) */
+		/* glibc counts a POSIX TZ string's dates before 1971 from 1970-01-01 */
+		int64_t from = strchr(zones[i], ',') ? INT64_C(31536000) : -INT64_C(2208988800);
+		int bad = zone_mismatches(zones[i], from, INT64_C(5680281600), 608401, why, sizeof(why)) +
+		    zone_mismatches(zones[i], 1230768000, 1262304000, 3600, why, sizeof(why)) +
+		    zone_mismatches(zones[i], 2366755200, 2398291200, 3600, why, sizeof(why));
+		TAP_OK(bad == 0, "%s as localtime_r has it (%d differ%s%s)", zones[i], bad, bad ? ": " : "", why);
+	}
+	setenv("TZ", "UTC", 1);
+	tzset();
+	TAP_OK(vmm_localtime_zone("Europe/Oslo", err, sizeof(err)) == 0 &&
+	    strcmp(getenv("TZ"), "UTC") == 0, "a zone is set without touching TZ");
+	TAP_OK(vmm_thesis_date(1241613863, buf, sizeof(buf)) > 0 &&
+	    strcmp(buf, "Wed May  6 14:44:23 CEST 2009") == 0, "the thesis's date in it: %s", buf);
+	TAP_OK(vmm_localtime(INT64_MAX, &tm) == -1, "a time past any year does not convert");
+	TAP_OK(vmm_localtime_zone("Mars/Olympus_Mons", err, sizeof(err)) == -1, "no such zone: %s", err);
+	TAP_OK(strstr(err, "no time zone 'Mars/Olympus_Mons'") != NULL, "said so");
+	TAP_OK(vmm_localtime_zone("../../etc/passwd", err, sizeof(err)) == -1 &&
+	    vmm_localtime_zone("/etc/passwd", err, sizeof(err)) == -1, "a file that is no tzfile is refused");
+	TAP_OK(vmm_localtime_zone(NULL, err, sizeof(err)) == 0 && vmm_thesis_date(1241613863, buf, sizeof(buf)) > 0 &&
+	    strcmp(buf, "Wed May  6 12:44:23 UTC 2009") == 0, "NULL: the process's zone again (%s)", buf);
+	unsetenv("TZ");
+	tzset();
+}
+
 /* The thesis's date: the form date(1) prints, or nothing at all. */
 static void
 test_thesis_date(void)
@@ -196,8 +300,10 @@ main(void)
 	test_edit_distance();
 	test_json_escape();
 	test_buf();
+	test_array_grow();
 	test_clocks();
 	test_local_time();
 	test_thesis_date();
+	test_zone();
 	return tap_done();
 }

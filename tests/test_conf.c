@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <sys/stat.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core/conf.h"
@@ -94,35 +95,69 @@ count_warn(const char *msg)
 	snprintf(warned_msg, sizeof(warned_msg), "%s", msg);
 }
 
+/* A registry as setup builds it: the threshold policy in use, base, schedule and site
+ * installed beside it, and the queue sensor. */
+static void
+test_registry(struct conf_keyreg *r)
+{
+	static const char *const threshold[] = { "threshold", "tarry", NULL };
+	static const char *const base[] = { "threshold", "lowtarry", NULL };
+	static const char *const schedule[] = { "lowtarry", "workstart", NULL };
+	static const char *const site[] = { "bigjobs", NULL };
+	static const char *const queue[] = { "bigjobs", "queue_url", NULL };
+
+	memset(r, 0, sizeof(*r));
+	TAP_OK(conf_keyreg_add(r, "policy", "threshold", threshold, 1) == 0 &&
+	    conf_keyreg_add(r, "policy", "schedule", schedule, 0) == 0 &&
+	    conf_keyreg_add(r, "policy", "base", base, 0) == 0 &&
+	    conf_keyreg_add(r, "policy", "site", site, 0) == 0 &&
+	    conf_keyreg_add(r, "sensor", "queue", queue, 0) == 0 &&
+	    conf_keyreg_add(r, "policy", "base", site, 0) == 0 && r->n == 5,
+	    "a registry of the modules' own keys (a module added twice counts once)");
+}
+
 static void
 test_unknown_keys(void)
 {
 	struct vmm_conf *c = parse("threshold=1\ntreshold=2\n");
-	const char *const mine[] = { "threshold", NULL };
-	const char *const *active[] = { mine };
-	char err[512] = "";
+	struct conf_keyreg r;
+	char err[512] = "", owners[256];
 
-	TAP_OK(conf_check_keys(c, active, 1, NULL, err, sizeof(err)) == -1, "a typo is an error");
+	test_registry(&r);
+	TAP_OK(conf_check_keys(c, &r, NULL, err, sizeof(err)) == -1, "a typo is an error");
 	TAP_CONTAINS(err, "test.conf:2: unknown key 'treshold' (did you mean 'threshold'?)", "with a suggestion");
 	conf_free(c);
 	c = parse("threshold=1\nlowtarry=3\n");
-	TAP_OK(conf_check_keys(c, active, 1, NULL, err, sizeof(err)) == 0,
+	TAP_OK(conf_check_keys(c, &r, NULL, err, sizeof(err)) == 0,
 	    "a key of a policy not in use is no error (a warning)");
 	conf_free(c);
 
-	/* the core's keys come from the one registry, src/core/keys.c: no caller lists them */
+	/* the core's keys come from src/core/keys.c: no caller lists them */
 	c = parse("threshold=1\ndaemon_interval=60\nefficacy_window=3\nlowtarry=3\n");
 	warned = 0;
 	warned_msg[0] = '\0';
-	int rc = conf_check_keys(c, active, 1, count_warn, err, sizeof(err));
+	int rc = conf_check_keys(c, &r, count_warn, err, sizeof(err));
 	TAP_OK(rc == 0 && warned == 1, "the core's keys are in use without being passed (%d warnings)",
 	    warned);
-	TAP_CONTAINS(warned_msg, "lowtarry is read by", "only the inactive policy's key warns");
+	TAP_CONTAINS(warned_msg, "lowtarry is read by the base and schedule policies, which this configuration does not use",
+	    "only the inactive policy's key warns, naming the modules that read it");
 	conf_free(c);
 	c = parse("daemon_intervall=60\n");
-	TAP_OK(conf_check_keys(c, NULL, 0, NULL, err, sizeof(err)) == -1, "a core key's typo is an error");
+	TAP_OK(conf_check_keys(c, NULL, NULL, err, sizeof(err)) == -1, "a core key's typo is an error");
 	TAP_CONTAINS(err, "(did you mean 'daemon_interval'?)", "suggesting the core key");
 	conf_free(c);
+	c = parse("queue_ur=1\n");
+	TAP_OK(conf_check_keys(c, &r, NULL, err, sizeof(err)) == -1, "a typo of an unused module's key is an error");
+	TAP_CONTAINS(err, "(did you mean 'queue_url'?)", "suggesting that module's key");
+	conf_free(c);
+
+	conf_keyreg_owners(&r, "bigjobs", owners, sizeof(owners));
+	TAP_STR(owners, "the site policy and the queue sensor", "readers of two kinds");
+	conf_keyreg_owners(&r, "threshold", owners, sizeof(owners));
+	TAP_STR(owners, "the base policy", "a module in use is not among them");
+	TAP_OK(conf_keyreg_owners(&r, "tarry", owners, sizeof(owners)) == 0 && owners[0] == '\0',
+	    "a key only the module in use reads has no other reader");
+	conf_keyreg_free(&r);
 }
 
 static void

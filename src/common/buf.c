@@ -119,3 +119,26 @@ vmm_buf_free(struct vmm_buf *b)
 	b->p = NULL;
 	b->len = b->cap = 0;
 }
+
+int
+vmm_array_grow(void *arrayp, size_t *cap, size_t n, size_t size, size_t first)
+{
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : (first > n ? first : n + 1);
+	if (ncap <= n || ncap > (size_t)-1 / size) {
+		errno = ENOMEM;
+		return -1;
+	}
+	/* arrayp points at a pointer to some element type: read and write it as bytes */
+	memcpy(&p, arrayp, sizeof(p));
+	if ((p = realloc(p, ncap * size)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	memcpy(arrayp, &p, sizeof(p));
+	*cap = ncap;
+	return 0;
+}

@@ -36,4 +36,10 @@ char *vmm_buf_take(struct vmm_buf *b);
 /* Free the memory; the buffer is empty and can be used again. */
 void vmm_buf_free(struct vmm_buf *b);
 
+/* Room for element n of the array *arrayp (a pointer to any element type, size bytes
+ * each) that holds *cap: when n reaches it, the array is reallocated to twice as many
+ * (first, the first time) and *cap updated. 0, or -1 with errno ENOMEM and the array
+ * as it was. */
+int vmm_array_grow(void *arrayp, size_t *cap, size_t n, size_t size, size_t first);
+
 #endif

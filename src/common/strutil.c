@@ -68,6 +68,26 @@ vmm_json_put(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+int
+vmm_str_in(const char *s, const char *const *list)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
+
+/* NULL: localtime_r. A program that tells time in a zone of its own installs its
+ * converter (common/localtime.c does); strutil.c stays free of it for its many users
+ * that never do. */
+static int (*thesis_localtime)(int64_t t, struct tm *tm);
+
+void
+vmm_thesis_date_localtime(int (*fn)(int64_t t, struct tm *tm))
+{
+	thesis_localtime = fn;
+}
+
 size_t
 vmm_thesis_date(int64_t when, char *buf, size_t len)
 {
@@ -78,7 +98,8 @@ vmm_thesis_date(int64_t when, char *buf, size_t len)
 	if (len == 0)
 		return 0;
 	buf[0] = '\0';
-	if (when < 0 || (int64_t)t != when || localtime_r(&t, &tm) == NULL ||
+	if (when < 0 || (int64_t)t != when ||
+	    (thesis_localtime ? thesis_localtime(when, &tm) < 0 : localtime_r(&t, &tm) == NULL) ||
 	    tm.tm_year > 9999 - 1900)
 		return 0;
 	if ((n = strftime(buf, len, "%a %b %e %H:%M:%S %Z %Y", &tm)) == 0)

@@ -18,6 +18,9 @@
  * VMM_EDIT_FAR: no table grows with the input. */
 size_t vmm_edit_distance(const char *a, const char *b);
 
+/* Is s one of the NULL-terminated list (which may be NULL)? */
+int vmm_str_in(const char *s, const char *const *list);
+
 /* The bytes s[0..len) as the inside of a JSON string: '"' and '\\' escaped with a
  * backslash, control bytes and DEL as \u00XX, every other byte (UTF-8 included) as is.
  * Writes at most cap bytes, NUL included, stopping before a byte whose escape would
@@ -32,5 +35,9 @@ void vmm_json_put(FILE *f, const char *s);
  * cannot be shown: before 1970, past year 9999, or len too small. Every log line of the
  * agent, the simulator and the collector writes its date with this. */
 size_t vmm_thesis_date(int64_t when, char *buf, size_t len);
+struct tm;
+/* How vmm_thesis_date tells local time: fn, or localtime_r when NULL (the default).
+ * vmm_localtime_zone in common/localtime.h sets it. */
+void vmm_thesis_date_localtime(int (*fn)(int64_t t, struct tm *tm));
 
 #endif

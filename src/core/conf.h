@@ -34,29 +34,40 @@ int conf_strings(const struct vmm_conf *c, const char *key, const char ***out, s
     char *err, size_t errlen);
 const char *conf_where(const struct vmm_conf *c, const char *key, char *buf, size_t len);
 
-/* Report keys that no active part reads. The core's keys (conf_known_keys, owner
- * CONF_KEY_CORE) are always active; `active` are the NULL-terminated key lists of the
- * modules in use (policy, sensor, endpoint). A key that some inactive part reads is a warning
- * (warn called once per key); a key nobody knows is an error naming file and line and the
- * closest known key. Returns 0, or -1 with err. */
-int conf_check_keys(const struct vmm_conf *c, const char *const *const *active, size_t nactive,
-    void (*warn)(const char *msg), char *err, size_t errlen);
+/* The core's own keys (src/core/keys.c), always in use. NULL-terminated. */
+extern const char *const conf_core_keys[];
 
-/* Every key vmmanage knows, with the part that reads it (for the check above and the
- * man page test), in src/keys.c. The keys whose owner is CONF_KEY_CORE are the core's
- * own and always in use. NULL-terminated. */
-#define CONF_KEY_CORE "the core"
-struct conf_key_doc {
-	const char *name;
-	const char *owner;
+/* The keys of the modules, for the check below: those in use and those installed but not
+ * configured, each with its kind ("policy") and name ("base") to say who reads a key.
+ * Built at config-check time from the modules themselves (module_keys_* in host.h). */
+struct conf_module_keys {
+	char *kind, *name;
+	char **keys; /* NULL-terminated */
+	int in_use;
 };
-extern const struct conf_key_doc conf_known_keys[];
+struct conf_keyreg {
+	struct conf_module_keys *mods;
+	size_t n, cap;
+};
+/* Add a copy of a module's keys. 0, or -1 when out of memory. */
+int conf_keyreg_add(struct conf_keyreg *r, const char *kind, const char *name,
+    const char *const *keys, int in_use);
+int conf_keyreg_has(const struct conf_keyreg *r, const char *kind, const char *name);
+void conf_keyreg_free(struct conf_keyreg *r);
+/* "the base and schedule policies", "the site policy and the queue sensor": the modules
+ * of r (those not in use) that read key, in buf. 0 when none does. */
+size_t conf_keyreg_owners(const struct conf_keyreg *r, const char *key, char *buf, size_t len);
+
+/* Report keys that no part in use reads: the core's keys and those of r's modules in
+ * use are; a key that only a module not in use reads is a warning (warn called once per
+ * key, naming the modules); a key nobody knows is an error naming file and line and the
+ * closest known key. r may be NULL (the core alone). Returns 0, or -1 with err. */
+int conf_check_keys(const struct vmm_conf *c, const struct conf_keyreg *r,
+    void (*warn)(const char *msg), char *err, size_t errlen);
 
 /* Check a file that holds a secret at load time (vmmanage -t sees it): the rule of
  * secret_open in common/secret.h. 0, or -1 with err saying how to mend (chown, chmod). */
 int conf_check_private(const char *path, const char *what, char *err, size_t errlen);
-
-
 
 /* A canonical text of the values of `keys`, to tell whether a module's settings changed
  * across a reload. Returns a malloc'd string. */

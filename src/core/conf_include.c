@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/buf.h"
 #include "core/conf_priv.h"
 
 /* libconfig's own limit on nested includes */
@@ -45,14 +46,8 @@ conf_at(const struct vmm_conf *c, const config_setting_t *s, char *buf, size_t l
 static int
 conf_add_origin(struct vmm_conf *c, size_t file, unsigned line)
 {
-	if (c->norigin == c->origin_cap) {
-		size_t cap = c->origin_cap ? c->origin_cap * 2 : 64;
-		struct conf_origin *o = realloc(c->origin, cap * sizeof(*o));
-		if (o == NULL)
-			return -1;
-		c->origin = o;
-		c->origin_cap = cap;
-	}
+	if (vmm_array_grow(&c->origin, &c->origin_cap, c->norigin, sizeof(*c->origin), 64) < 0)
+		return -1;
 	c->origin[c->norigin++] = (struct conf_origin){ .file = file, .line = line };
 	return 0;
 }

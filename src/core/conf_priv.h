@@ -38,6 +38,9 @@ struct vmm_conf {
 /* conf_include.c: @include expanded, and each line's file and line */
 void conf_origin_of(const struct vmm_conf *c, unsigned line, const char **file, unsigned *fline);
 const char *conf_at(const struct vmm_conf *c, const config_setting_t *s, char *buf, size_t len);
+/* conf_keys.c: a core key or one of a module in use; the known key nearest a typo */
+int conf_keyreg_in_use(const struct conf_keyreg *r, const char *key);
+const char *conf_keyreg_closest(const struct conf_keyreg *r, const char *key);
 char *conf_expand_file(struct vmm_conf *c, const char *path, char *err, size_t errlen);
 
 #endif

@@ -28,6 +28,14 @@ struct module {
 struct module *module_load(enum module_kind kind, const char *dir, const char *name,
     char *err, size_t errlen);
 void module_unload(struct module *m);
+struct conf_keyreg;
+/* The keys a loaded module reads, added to r as in use. 0, or -1 out of memory. */
+int module_keys_add(const struct module *m, struct conf_keyreg *r);
+/* The keys of each module of kind installed in dir and not yet in r, added as not in
+ * use: each .so is opened lazily, asked for its ops and closed again. A file that is no
+ * usable module is warned about once and skipped. 0, or -1 out of memory. */
+int module_keys_installed(enum module_kind kind, const char *dir, struct conf_keyreg *r,
+    void (*warn)(const char *msg));
 const char *module_kind_name(enum module_kind kind);
 
 #endif

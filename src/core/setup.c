@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strutil.h"
 #include "core/conf.h"
 #include "core/efficacy.h"
 #include "core/guard.h"
@@ -253,15 +254,6 @@ setup_list(const struct vmm_conf *c, const char *key, const char ***out, size_t 
 }
 
 static int
-setup_in(const char *name, const char *const *list)
-{
-	for (; list != NULL && *list != NULL; list++)
-		if (strcmp(*list, name) == 0)
-			return 1;
-	return 0;
-}
-
-static int
 setup_topology(const struct vmm_conf *c, struct settings *s, char *err, size_t errlen)
 {
 	char where[512];
@@ -273,13 +265,13 @@ setup_topology(const struct vmm_conf *c, struct settings *s, char *err, size_t e
 	TRY(setup_str(c, "base", NULL, &s->base, err, errlen));
 	TRY(setup_str(c, "location", NULL, &s->location, err, errlen));
 	TRY(setup_str(c, "home_broadcast", NULL, &s->home_broadcast, err, errlen));
-	if (s->base != NULL && setup_in(s->base, s->hosts)) {
+	if (s->base != NULL && vmm_str_in(s->base, s->hosts)) {
 		snprintf(err, errlen, "%s: base '%s' is also in hosts: the base is a host outside the array; take it out of hosts",
 		    conf_where(c, "base", where, sizeof(where)), s->base);
 		return -1;
 	}
-	if (s->location != NULL && !setup_in(s->location, s->hosts) && !setup_in(s->location, s->home) &&
-	    !setup_in(s->location, s->away) && !(s->base && strcmp(s->base, s->location) == 0)) {
+	if (s->location != NULL && !vmm_str_in(s->location, s->hosts) && !vmm_str_in(s->location, s->home) &&
+	    !vmm_str_in(s->location, s->away) && !(s->base && strcmp(s->base, s->location) == 0)) {
 		snprintf(err, errlen, "%s: location '%s' is none of hosts, home, away or base",
 		    conf_where(c, "location", where, sizeof(where)), s->location);
 		return -1;
@@ -366,25 +358,58 @@ setup_direction(const struct vmm_conf *c, struct settings *s, enum vmm_direction
 	return 0;
 }
 
+/* Where modules of kind are found: policy_dir, or module_dir's policies, sensors, endpoints. */
+static void
+setup_module_dir(const struct settings *s, enum module_kind kind, char *dir, size_t len)
+{
+	static const char *const sub[] = {
+		[MODULE_POLICY] = "policies", [MODULE_SENSOR] = "sensors", [MODULE_ENDPOINT] = "endpoints",
+	};
+
+	if (kind == MODULE_POLICY && s->policy_dir != NULL)
+		snprintf(dir, len, "%s", s->policy_dir);
+	else
+		snprintf(dir, len, "%s/%s", s->module_dir, sub[kind]);
+}
+
 static int
 setup_modules(struct setup *su, char *err, size_t errlen)
 {
 	const struct settings *s = &su->set;
+	struct instance *in[] = { &su->policy, &su->sensor, &su->endpoint };
+	const char *name[] = { s->policy, s->sensor, s->endpoint };
 	char dir[4096];
 
-	if (s->policy_dir != NULL)
-		snprintf(dir, sizeof(dir), "%s", s->policy_dir);
-	else
-		snprintf(dir, sizeof(dir), "%s/policies", s->module_dir);
-	if ((su->policy.mod = module_load(MODULE_POLICY, dir, s->policy, err, errlen)) == NULL)
-		return -1;
-	snprintf(dir, sizeof(dir), "%s/sensors", s->module_dir);
-	if ((su->sensor.mod = module_load(MODULE_SENSOR, dir, s->sensor, err, errlen)) == NULL)
-		return -1;
-	snprintf(dir, sizeof(dir), "%s/endpoints", s->module_dir);
-	if ((su->endpoint.mod = module_load(MODULE_ENDPOINT, dir, s->endpoint, err, errlen)) == NULL)
-		return -1;
+	for (enum module_kind k = MODULE_POLICY; k <= MODULE_ENDPOINT; k++) {
+		setup_module_dir(s, k, dir, sizeof(dir));
+		if ((in[k]->mod = module_load(k, dir, name[k], err, errlen)) == NULL)
+			return -1;
+	}
 	return 0;
+}
+
+/* The keys registry of this check: the core's, the modules' in use, and those of the
+ * modules installed beside them, so that a key of one not configured only warns. */
+static int
+setup_check_keys(struct setup *su, void (*warn)(const char *msg), char *err, size_t errlen)
+{
+	const struct module *in[] = { su->policy.mod, su->sensor.mod, su->endpoint.mod };
+	struct conf_keyreg r = { 0 };
+	char dir[4096];
+	int rc = 0;
+
+	for (enum module_kind k = MODULE_POLICY; k <= MODULE_ENDPOINT && rc == 0; k++)
+		rc = module_keys_add(in[k], &r);
+	for (enum module_kind k = MODULE_POLICY; k <= MODULE_ENDPOINT && rc == 0; k++) {
+		setup_module_dir(&su->set, k, dir, sizeof(dir));
+		rc = module_keys_installed(k, dir, &r, warn);
+	}
+	if (rc < 0)
+		snprintf(err, errlen, "out of memory");
+	else
+		rc = conf_check_keys(su->conf, &r, warn, err, errlen);
+	conf_keyreg_free(&r);
+	return rc;
 }
 
 /* A module's own complaint is prefixed with which module it is. */
@@ -467,10 +492,7 @@ setup_build(const char *path, int policy_only, void (*warn)(const char *msg), ch
 	    setup_alerts(su->conf, &su->set.alert, err, errlen) < 0 ||
 	    setup_modules(su, err, errlen) < 0)
 		goto fail;
-	/* the core's own keys are in the one registry, src/core/keys.c */
-	const char *const *active[] = { setup_policy(su)->keys, setup_sensor(su)->keys,
-		setup_endpoint(su)->keys };
-	if (conf_check_keys(su->conf, active, 3, warn, err, errlen) < 0 ||
+	if (setup_check_keys(su, warn, err, errlen) < 0 ||
 	    (policy_only ? setup_start_policy(su, err, errlen) : setup_start(su, err, errlen)) < 0)
 		goto fail;
 	return su;

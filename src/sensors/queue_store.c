@@ -130,13 +130,8 @@ queue_index(struct queue_store *qs, size_t start)
 			qs->bad(qs->ctx, line, s, n, why);
 		if (k != QUEUE_JOB)
 			continue;
-		if (qs->njobs == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct queue_job *nj = realloc(qs->jobs, cap * sizeof(*nj));
-			if (nj == NULL)
-				return -1;
-			qs->jobs = nj;
-		}
+		if (vmm_array_grow(&qs->jobs, &cap, qs->njobs, sizeof(*qs->jobs), 64) < 0)
+			return -1;
 		qs->jobs[qs->njobs++] = job;
 	}
 	qs->done = calloc(qs->njobs ? qs->njobs : 1, 1);

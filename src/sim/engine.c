@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "common/localtime.h"
 #include "sim/engine.h"
 
 struct worker_arg {
@@ -28,7 +29,7 @@ sim_stepinfo(const struct sim *s, double t, struct stepinfo *si)
 
 	si->t = t;
 	si->epoch = (int64_t)e;
-	localtime_r(&e, &tm);
+	vmm_localtime((int64_t)e, &tm);
 	si->wday = tm.tm_wday;
 	si->local = (double)si->epoch + (double)tm.tm_gmtoff + (t - floor(t));
 }

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/localtime.h"
 #include "core/journal.h"
 #include "sim/sim.h"
 
@@ -413,7 +414,7 @@ out_hourly_table(FILE *f, const struct sim_result *r, size_t max_vms)
 		time_t t = (time_t)(r->start + (int64_t)h * 3600);
 		struct tm tm;
 		unsigned long req = 0, mov = 0;
-		localtime_r(&t, &tm);
+		vmm_localtime((int64_t)t, &tm);
 		strftime(date, sizeof(date), "%a %d %H:00", &tm);
 		fprintf(f, "%4zu %-15s", h, date);
 		for (size_t i = 0; i < r->nvms; i++) {

@@ -14,6 +14,7 @@
 
 #include <libconfig.h>
 
+#include "common/localtime.h"
 #include "core/conf.h"
 #include "common/strutil.h"
 #include "sim/sim.h"
@@ -556,9 +557,10 @@ sf_timezone(struct sfctx *c, const config_t *cf)
 		return 0;
 	if (config_setting_type(s) != CONFIG_TYPE_STRING)
 		return sf_fail(c, s, "timezone: expected a string, e.g. timezone = \"Europe/Oslo\"");
-	/* the schedule policy's working hours and the weekly pattern are local time */
-	setenv("TZ", config_setting_get_string(s), 1);
-	tzset();
+	/* the working hours, the weekly pattern and the dates printed are local time */
+	char err[512];
+	if (vmm_localtime_zone(config_setting_get_string(s), err, sizeof(err)) < 0)
+		return sf_fail(c, s, "timezone: %s", err);
 	return 0;
 }
 

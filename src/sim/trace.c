@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/localtime.h"
+#include "common/localtime_zone.h"
 #include "sim/trace.h"
 #include "core/spannum.h"
 
@@ -29,18 +31,6 @@ trace_digits(const char *s, size_t n, int *out)
 	}
 	*out = v;
 	return 0;
-}
-
-/* timegm without the GNU extension: days from the civil date (Howard Hinnant's algorithm). */
-static int64_t
-trace_days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
 }
 
 int
@@ -66,16 +56,12 @@ sim_parse_date(const char *s, size_t len, int64_t *out)
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
 		return -1;
 	if (utc) {
-		*out = trace_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+		*out = vmm_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 		return 0;
 	}
 	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
 		.tm_min = mi, .tm_sec = sec, .tm_isdst = -1 };
-	time_t t = mktime(&tm);
-	if (t == (time_t)-1)
-		return -1;
-	*out = (int64_t)t;
-	return 0;
+	return vmm_mktime(&tm, out);
 }
 
 

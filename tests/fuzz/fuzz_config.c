@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* fuzz-sources: src/core/conf.c src/core/conf_include.c src/core/conf_get.c src/core/conf_check.c src/core/keys.c src/common/secret.c src/common/strutil.c */
+/* fuzz-sources: src/core/conf.c src/core/conf_include.c src/core/conf_get.c src/core/conf_check.c src/core/conf_keys.c src/core/keys.c src/common/secret.c src/common/strutil.c src/common/buf.c */
 /* fuzz-pkgs: libconfig */
 /* libFuzzer target: vmmanage.conf parsing, typed lookups and the unknown-key check must
  * take any text and answer with a value or a message, never crash. */
@@ -18,7 +18,7 @@ fuzz_lookups(const struct vmm_conf *c)
 {
 	static const char *const keys[] = { "threshold", "tarry", "hosts", "policy", "bigjobs",
 		"daemon_interval", "rest_monitoring", "mixed", NULL };
-	const char *const *active[] = { keys };
+	struct conf_keyreg reg = { 0 };
 	char err[512];
 	double d;
 	int64_t i;
@@ -36,7 +36,11 @@ fuzz_lookups(const struct vmm_conf *c)
 			free(l);
 		conf_where(c, *k, err, sizeof(err));
 	}
-	conf_check_keys(c, active, 1, NULL, err, sizeof(err));
+	/* the modules' keys without loading any: one in use, one not */
+	if (conf_keyreg_add(&reg, "policy", "fuzz", keys, 1) == 0 &&
+	    conf_keyreg_add(&reg, "sensor", "other", keys + 4, 0) == 0)
+		conf_check_keys(c, &reg, NULL, err, sizeof(err));
+	conf_keyreg_free(&reg);
 	free(conf_fingerprint(c, keys));
 }
 

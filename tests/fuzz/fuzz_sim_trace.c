@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* fuzz-sources: src/sim/trace.c */
+/* fuzz-sources: src/sim/trace.c src/common/localtime.c src/common/localtime_zone.c src/common/strutil.c */
 /* libFuzzer target: vmmanage-sim's demand trace (a CSV of time,value) must be parsed or
  * refused with a message, never crash; a parsed trace has increasing finite times, and
  * looking it up anywhere, repeated or not, gives a finite value. */
