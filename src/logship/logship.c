@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,24 +28,6 @@ ls_target_use(struct logship *ls, size_t i)
 	ls->port = ls->targets[i].port;
 }
 
-static void
-ls_say(struct logship *ls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-ls_say(struct logship *ls, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (ls->warn != NULL)
-		ls->warn(msg);
-	else
-		fprintf(stderr, "logship: %s\n", msg);
-}
-
 /* A connection failed (ls_fail): 1 when there is another collector to try at once, 0
  * when every one has failed in a row (then the first is next, after the backoff). Said
  * once per outage, not per attempt. */
@@ -65,7 +46,7 @@ ls_failover(struct logship *ls)
 	ls_target_use(ls, (ls->tcur + 1) % ls->ntargets);
 	ls->failovers++;
 	if (!ls->failing_back && !ls->outage_said) {
-		ls_say(ls, "collector %s: %s; trying %s", ls->targets[from].spec, ls->last_error,
+		ls_warn(ls, "collector %s: %s; trying %s", ls->targets[from].spec, ls->last_error,
 		    ls->targets[ls->tcur].spec);
 		ls->outage_said = 1;
 	}
@@ -77,7 +58,7 @@ void
 ls_target_works(struct logship *ls)
 {
 	if (ls->outage_said)
-		ls_say(ls, "collector %s: connected, sending there", ls->targets[ls->tcur].spec);
+		ls_warn(ls, "collector %s: connected, sending there", ls->targets[ls->tcur].spec);
 	ls->outage_said = 0;
 	ls->failing_back = 0;
 	ls->round_failed = 0;

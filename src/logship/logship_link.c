@@ -16,6 +16,22 @@
 
 #include "logship/logship_priv.h"
 
+/* What the log path has to say, to the agent's log (or stderr without one). */
+void
+ls_warn(struct logship *ls, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ls->warn != NULL)
+		ls->warn(msg);
+	else
+		fprintf(stderr, "logship: %s\n", msg);
+}
+
 void
 ls_set_timer(struct logship *ls, double d)
 {

@@ -71,6 +71,7 @@ struct logship {
 };
 
 /* logship_link.c: the socket's queue, and closing it to back off */
+void ls_warn(struct logship *ls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ls_set_timer(struct logship *ls, double d);
 void ls_close(struct logship *ls);
 void ls_fail(struct logship *ls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

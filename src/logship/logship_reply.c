@@ -4,30 +4,11 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "logship/logship_priv.h"
-
-static void
-ls_warn(struct logship *ls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-ls_warn(struct logship *ls, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (ls->warn != NULL)
-		ls->warn(msg);
-	else
-		fprintf(stderr, "logship: %s\n", msg);
-}
 
 /* With a key, a reply that does not prove it trims nothing: the connection is dropped and
  * the spool kept. Said once per episode, which an authenticated collector ends. */
