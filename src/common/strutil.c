@@ -2,7 +2,11 @@
 /* String helpers shared by the agent, its tools and the collector. */
 #include "config.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -105,4 +109,18 @@ vmm_thesis_date(int64_t when, char *buf, size_t len)
 	if ((n = strftime(buf, len, "%a %b %e %H:%M:%S %Z %Y", &tm)) == 0)
 		buf[0] = '\0';
 	return n;
+}
+
+int
+vmm_parse_double(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (end == s || errno != 0 || !isfinite(*out))
+		return -1;
+	while (isspace((unsigned char)*end))
+		end++;
+	return *end == '\0' ? 0 : -1;
 }

@@ -18,6 +18,10 @@
  * VMM_EDIT_FAR: no table grows with the input. */
 size_t vmm_edit_distance(const char *a, const char *b);
 
+/* The whole of s (trailing blanks allowed) as a finite number: 0, or -1 when it is
+ * empty, has anything else after the number, overflows, or is NaN or infinite. */
+int vmm_parse_double(const char *s, double *out);
+
 /* Is s one of the NULL-terminated list (which may be NULL)? */
 int vmm_str_in(const char *s, const char *const *list);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strutil.h"
 #include "core/hosts.h"
 #include "core/state.h"
 
@@ -65,11 +66,7 @@ hosts_fields(char *line, char **f, size_t max)
 static int
 hosts_number(const char *s, double *out)
 {
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	return end != s && *end == '\0' && errno == 0 && isfinite(*out) ? 0 : -1;
+	return vmm_parse_double(s, out);
 }
 
 static int

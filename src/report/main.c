@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/strutil.h"
 #include "report/stats.h"
 
 #define READ_BUF (1u << 20)
@@ -98,8 +99,7 @@ ropts_parse(int argc, char **argv, struct ropts *o)
 		case 'H': o->hourly = 1; break;
 		case 'w': o->html = optarg; break;
 		case 'j':
-			o->jump = strtod(optarg, &end);
-			if (*end != '\0' || !(o->jump > 0)) {
+			if (vmm_parse_double(optarg, &o->jump) < 0 || !(o->jump > 0)) {
 				fprintf(stderr, "vmmanage-report: --jump: a number of seconds above 0\n");
 				return -1;
 			}

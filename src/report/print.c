@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/strutil.h"
 #include "report/stats.h"
 
 /* ---- prices ---- */
@@ -47,7 +48,6 @@ prices_line(struct prices *p, const char *s, char *why, size_t whylen)
 {
 	size_t hl = strcspn(s, "=, \t");
 	const char *v = s + hl;
-	char *end;
 
 	if (hl == 0 || *v == '\0') {
 		snprintf(why, whylen, "write host=price (price per VM-hour), e.g. mln1=0.12 or *=0.10");
@@ -55,11 +55,8 @@ prices_line(struct prices *p, const char *s, char *why, size_t whylen)
 	}
 	while (*v == '=' || *v == ',' || *v == ' ' || *v == '\t')
 		v++;
-	errno = 0;
-	double price = strtod(v, &end);
-	while (isspace((unsigned char)*end))
-		end++;
-	if (*v == '\0' || *end != '\0' || errno != 0 || !(price >= 0) || !isfinite(price)) {
+	double price;
+	if (vmm_parse_double(v, &price) < 0 || !(price >= 0)) {
 		snprintf(why, whylen, "'%s' is not a price (a number >= 0)", v);
 		return -1;
 	}

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/strutil.h"
 #include "core/setup.h"
 #include "sim/sim.h"
 
@@ -49,11 +50,7 @@ usage(FILE *f)
 static int
 main_number(const char *opt, const char *s, double min, double max, double *out)
 {
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	if (*s == '\0' || *end != '\0' || errno != 0 || !(*out >= min && *out <= max)) {
+	if (vmm_parse_double(s, out) < 0 || !(*out >= min && *out <= max)) {
 		fprintf(stderr, "vmmanage-sim: %s: '%s' is not a number from %g to %g\n", opt, s, min, max);
 		return -1;
 	}

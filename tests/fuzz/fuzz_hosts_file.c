@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* fuzz-sources: src/core/hosts.c src/core/hosts_file.c src/core/state.c */
+/* fuzz-sources: src/core/hosts.c src/core/hosts_file.c src/core/state.c src/common/strutil.c */
 /* libFuzzer target: state_dir/hosts may be damaged (a full disk, an editor); a line of
  * any bytes must load or be skipped, never crash or leave a record the choice trips on. */
 #include "config.h"
