@@ -58,6 +58,8 @@ void conf_keyreg_free(struct conf_keyreg *r);
  * of r (those not in use) that read key, in buf. 0 when none does. */
 size_t conf_keyreg_owners(const struct conf_keyreg *r, const char *key, char *buf, size_t len);
 
+/* How many keys of the file neither the core nor r's modules in use read. */
+size_t conf_keys_unread(const struct vmm_conf *c, const struct conf_keyreg *r);
 /* Report keys that no part in use reads: the core's keys and those of r's modules in
  * use are; a key that only a module not in use reads is a warning (warn called once per
  * key, naming the modules); a key nobody knows is an error naming file and line and the

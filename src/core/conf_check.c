@@ -7,6 +7,17 @@
 #include "common/secret.h"
 #include "core/conf_priv.h"
 
+size_t
+conf_keys_unread(const struct vmm_conf *c, const struct conf_keyreg *r)
+{
+	config_setting_t *root = config_root_setting(&c->cf);
+	size_t n = 0;
+
+	for (int i = 0; i < config_setting_length(root); i++)
+		n += !conf_keyreg_in_use(r, config_setting_name(config_setting_get_elem(root, (unsigned)i)));
+	return n;
+}
+
 int
 conf_check_keys(const struct vmm_conf *c, const struct conf_keyreg *r,
     void (*warn)(const char *msg), char *err, size_t errlen)

@@ -388,8 +388,9 @@ setup_modules(struct setup *su, char *err, size_t errlen)
 	return 0;
 }
 
-/* The keys registry of this check: the core's, the modules' in use, and those of the
- * modules installed beside them, so that a key of one not configured only warns. */
+/* The keys registry of this check: the core's, the modules' in use, and, when the file
+ * has a key none of them reads, those of the modules installed beside them, so that a
+ * key of one not configured only warns. */
 static int
 setup_check_keys(struct setup *su, void (*warn)(const char *msg), char *err, size_t errlen)
 {
@@ -400,7 +401,11 @@ setup_check_keys(struct setup *su, void (*warn)(const char *msg), char *err, siz
 
 	for (enum module_kind k = MODULE_POLICY; k <= MODULE_ENDPOINT && rc == 0; k++)
 		rc = module_keys_add(in[k], &r);
-	for (enum module_kind k = MODULE_POLICY; k <= MODULE_ENDPOINT && rc == 0; k++) {
+	/* Only a key that neither the core nor a module in use reads makes the others be
+	 * opened: they would map their libraries (libcurl, libvirt) into an agent that
+	 * uses none of them. */
+	int scan = rc == 0 && conf_keys_unread(su->conf, &r) > 0;
+	for (enum module_kind k = MODULE_POLICY; k <= MODULE_ENDPOINT && rc == 0 && scan; k++) {
 		setup_module_dir(&su->set, k, dir, sizeof(dir));
 		rc = module_keys_installed(k, dir, &r, warn);
 	}
