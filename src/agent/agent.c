@@ -42,7 +42,8 @@ agent_decider(struct agent *a)
 	return (struct decider){ .policy = setup_policy(a->su), .policy_state = a->su->policy.state,
 		.topo = agent_topology(a->su), .guard = &a->guard, .known = &a->learning.known,
 		.choice = (enum target_choice)s->target_choice, .interval = s->interval,
-		.base = s->base, .damp = &a->learning.damp, .eff = &a->learning.eff, .direction = s->direction };
+		.base = s->base, .damp = &a->learning.damp, .eff = &a->learning.eff, .direction = s->direction,
+		.rules = &s->targets, .seed = decide_seed(host_hostname()) };
 }
 
 void

@@ -29,7 +29,13 @@ struct decider {
 	struct damper *damp;           /* NULL: no damping (the thesis) */
 	struct efficacy *eff;          /* NULL: not measured */
 	enum vmm_direction direction;
+	const struct target_rules *rules; /* NULL: none (the thesis) */
+	uint64_t seed;                 /* the VM's own, for the target draw: decide_seed() */
 };
+
+/* A VM's seed from its name: the same name draws the same in the daemon and the
+ * simulator. */
+uint64_t decide_seed(const char *name);
 
 struct decide_input {
 	struct vmm_sample sample;

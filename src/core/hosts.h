@@ -28,6 +28,11 @@ struct host_info {
 	double hint_time;    /* 0: no hint */
 	int64_t free_memory; /* bytes; -1 unknown */
 	double cpu_idle;     /* 0..1; -1 unknown */
+	int incoming;        /* migrations arriving there; -1 unknown */
+	/* the VM left this host: not a target again before hold_until (pingpong_hold) */
+	double left_at;      /* 0: never left */
+	double hold;         /* the last hold, seconds: doubled when the VM leaves again soon */
+	double hold_until;
 };
 
 /* T_M: how long moves from one host to another took */
@@ -46,6 +51,7 @@ struct host_table {
 	double backoff;      /* first wait after a failed move, doubled each time */
 	double backoff_max;
 	enum vmm_direction direction;
+	int64_t vm_memory;   /* bytes the VM itself uses, when the endpoint says; -1 unknown */
 };
 
 void hosts_init(struct host_table *t, double memory, double backoff, double backoff_max,
@@ -82,6 +88,24 @@ double hosts_weight(const struct host_table *t, const char *host, double now);
 
 void hosts_hint(struct host_table *t, const char *host, int64_t free_memory, double cpu_idle,
     double now);
+
+/* Migrations arriving at host, as the endpoint counted them at the same look. */
+void hosts_hint_incoming(struct host_table *t, const char *host, int incoming);
+
+/* The VM left host at now: it is held from being a target again for hold seconds, or
+ * twice the last hold (up to hold_max) when it leaves again before that hold has passed
+ * once more. Returns the hold. */
+double hosts_left(struct host_table *t, const char *host, double now, double hold,
+    double hold_max);
+/* 1 when host is held at now (why: "h1 was left 2 min ago ... until 14:05:00 UTC"). */
+int hosts_held(const struct host_table *t, const char *host, double now, char *why,
+    size_t len);
+/* What host promises for the VM now, lower is better, against staying on here: its
+ * badness, faded toward here's as its mean gets old. A mean taken hours ago says little of
+ * the host's state now, while here's is fresh: a daily peak measured here must not make
+ * the host the VM left before the peak look better than it is. known as hosts_badness. */
+double hosts_promise(const struct host_table *t, const char *host, const char *here, double now,
+    int *known);
 
 /* A move took seconds; returns the pair's record (NULL when out of memory or bad input). */
 struct move_time *hosts_move_time(struct host_table *t, const char *from, const char *to,

@@ -9,6 +9,7 @@
 
 #include "core/damping.h"
 #include "core/host.h"
+#include "core/targets.h"
 
 struct vmm_conf;
 
@@ -21,6 +22,7 @@ struct settings {
 	double host_memory;   /* seconds: how long what was learned of a host counts */
 	double retry_backoff, retry_backoff_max; /* after a failed move, doubling */
 	double locate_interval; /* seconds between asking the endpoint where the VM is; 0 never */
+	struct target_rules targets; /* the fleet rules of the target choice */
 	struct damping_conf damping;
 	int64_t efficacy_window; /* samples before and after a move */
 	int dry_run;            /* vmmanage -n: mode recommend, whatever the file says */

@@ -5,6 +5,7 @@
  * administrator's action (ignore_backoff) tries them too. */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,6 +39,30 @@ target_array(const struct topology *t, const char *current, const char *const **
 	}
 }
 
+/* Does the endpoint's fresh view rule name out: too many migrations arriving, or too
+ * little free memory for the VM? */
+static int
+target_fits(const struct target_knowledge *k, const char *name, char *why, size_t len)
+{
+	const struct host_info *h = hosts_find(k->known, name);
+	int64_t need = k->known->vm_memory + k->memory_headroom;
+
+	if (h == NULL || h->hint_time <= 0 || k->now - h->hint_time > TARGET_HINT_MAX_AGE)
+		return 1;
+	if (k->max_incoming > 0 && h->incoming >= k->max_incoming) {
+		snprintf(why, len, "%s has %d migration%s arriving (max_incoming %d)", name,
+		    h->incoming, h->incoming == 1 ? "" : "s", k->max_incoming);
+		return 0;
+	}
+	if (k->check_memory && k->known->vm_memory > 0 && h->free_memory >= 0 &&
+	    h->free_memory < need) {
+		snprintf(why, len, "%s has %.2f GiB free, the VM needs %.2f GiB with memory_headroom",
+		    name, (double)h->free_memory / (1 << 30), (double)need / (1 << 30));
+		return 0;
+	}
+	return 1;
+}
+
 /* May a move to name be tried now? An administrator's action tries it anyway. */
 static int
 target_ok(const struct target_knowledge *k, const char *name, char *why, size_t len)
@@ -47,7 +72,8 @@ target_ok(const struct target_knowledge *k, const char *name, char *why, size_t 
 			why[0] = '\0';
 		return 1;
 	}
-	return hosts_available(k->known, name, k->now, why, len);
+	return hosts_available(k->known, name, k->now, why, len) &&
+	    target_fits(k, name, why, len);
 }
 
 static enum target_result
@@ -93,13 +119,13 @@ target_describe(const struct target_knowledge *k, const char *name, char *buf, s
 }
 
 /* Is a better than b? Unknown (or stale) hosts first, so that knowledge is renewed;
- * among them the one the endpoint says has the most idle CPU; else the lowest badness. */
+ * among them the one the endpoint says has the most idle CPU; else the lowest promise. */
 static int
-target_better(const struct target_knowledge *k, const char *a, const char *b)
+target_better(const struct target_knowledge *k, const char *here, const char *a, const char *b)
 {
 	int ka, kb;
-	double ba = hosts_badness(k->known, a, k->now, &ka);
-	double bb = hosts_badness(k->known, b, k->now, &kb);
+	double ba = hosts_promise(k->known, a, here, k->now, &ka);
+	double bb = hosts_promise(k->known, b, here, k->now, &kb);
 
 	if (ka != kb)
 		return !ka;
@@ -110,6 +136,33 @@ target_better(const struct target_knowledge *k, const char *a, const char *b)
 		return ia > ib + 0.05;
 	}
 	return ba < bb;
+}
+
+/* splitmix64: a VM's draw from its seed and the decision's second */
+static uint64_t
+target_draw(uint64_t seed, double now)
+{
+	uint64_t z = seed + (uint64_t)(int64_t)floor(now) * 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* A host the VM just left is passed over unless it promises pingpong_gain over here. */
+static int
+target_held(const struct target_knowledge *k, const char *here, const char *name, char *why,
+    size_t len)
+{
+	int kt, kh;
+
+	if (k->ignore_backoff || !hosts_held(k->known, name, k->now, why, len))
+		return 0;
+	double there = hosts_promise(k->known, name, here, k->now, &kt);
+	double stay = hosts_badness(k->known, here, k->now, &kh);
+	if (k->pingpong_gain > 0 && kt && kh && there < stay - k->pingpong_gain * fabs(stay))
+		return 0;
+	return 1;
 }
 
 static void
@@ -143,13 +196,34 @@ target_explain(const struct target_knowledge *k, const char *const *list, size_t
 	}
 }
 
+/* Among the hosts as good as best within near_best, one drawn from the VM's seed. */
+static const char *
+target_near_best(const struct target_knowledge *k, const char *here, const char *const *ok,
+    size_t nok, const char *best)
+{
+	size_t n = 0;
+	int kb, kh;
+	double b = hosts_promise(k->known, best, here, k->now, &kb);
+
+	if (k->near_best <= 0 || !kb || nok < 2)
+		return best;
+	const char *near[nok];
+	for (size_t i = 0; i < nok; i++)
+		if (hosts_promise(k->known, ok[i], here, k->now, &kh) <= b + k->near_best * fabs(b) && kh)
+			near[n++] = ok[i];
+	return n < 2 ? best : near[target_draw(k->seed, k->now) % n];
+}
+
 /* `move` with what was learned: among the other hosts of the array that are not backing
- * off, walking from the one after current (the thesis's order breaks ties). */
+ * off, nor ruled out by the endpoint's view, nor just left, walking from the one after
+ * current (the thesis's order breaks ties). A host just left is taken only when nothing
+ * else is: with two hosts whether to go back at all is damping's question. */
 static enum target_result
 target_move_known(const struct target_knowledge *k, const char *const *list, size_t n, int cur,
     char *target, size_t tlen, char *msg, size_t mlen)
 {
-	const char *best = NULL;
+	const char *best = NULL, *ok[n], *back[n], *here = cur >= 0 ? list[cur] : NULL;
+	size_t nok = 0, nback = 0;
 	char held[1024] = "", line[256];
 
 	for (size_t step = 1; step <= n; step++) {
@@ -160,8 +234,19 @@ target_move_known(const struct target_knowledge *k, const char *const *list, siz
 			target_append(held, sizeof(held), line);
 			continue;
 		}
-		if (best == NULL || (k->choice == TARGET_LEARNED && target_better(k, h, best)))
-			best = h;
+		if (target_held(k, here, h, line, sizeof(line))) {
+			back[nback++] = h;
+			target_append(held, sizeof(held), line);
+			continue;
+		}
+		ok[nok++] = h;
+	}
+	if (nok == 0)
+		for (size_t i = 0; i < nback; i++)
+			ok[nok++] = back[i];
+	for (size_t i = 0; i < nok; i++) {
+		if (best == NULL || (k->choice == TARGET_LEARNED && target_better(k, here, ok[i], best)))
+			best = ok[i];
 		if (k->choice == TARGET_ROUND_ROBIN)
 			break;
 	}
@@ -169,6 +254,8 @@ target_move_known(const struct target_knowledge *k, const char *const *list, siz
 		snprintf(msg, mlen, "no host to move to: %s", held);
 		return TARGET_WAIT;
 	}
+	if (k->choice == TARGET_LEARNED)
+		best = target_near_best(k, here, ok, nok, best);
 	char why[1024] = "";
 	if (k->choice == TARGET_LEARNED)
 		target_explain(k, list, n, cur, best, why, sizeof(why));

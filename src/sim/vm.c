@@ -121,7 +121,8 @@ vm_init(struct sim *s, struct vm *v, const struct sim_vmspec *spec, size_t copy,
 		.choice = sim_thesis(s) ? TARGET_ROUND_ROBIN : (enum target_choice)set->target_choice,
 		.interval = set->interval, .base = set->base,
 		.damp = sim_thesis(s) ? NULL : &v->damp, .eff = sim_thesis(s) ? NULL : &v->eff,
-		.direction = set->direction };
+		.direction = set->direction, .rules = sim_thesis(s) ? NULL : &set->targets,
+		.seed = decide_seed(v->name) };
 	v->believed = v->loc;
 	v->sla = !isnan(spec->sla) ? spec->sla : s->sf->sla;
 	v->next_sample = set->interval;
