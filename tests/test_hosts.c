@@ -139,6 +139,48 @@ test_choice(void)
 	hosts_free(&t);
 }
 
+/* The hold after leaving a host doubles when the VM leaves it again soon, up to the max. */
+static void
+test_left(void)
+{
+	struct host_table t;
+	char why[256];
+
+	hosts_init(&t, 86400, 60, 300, VMM_HIGHER_IS_WORSE);
+	TAP_OK(!hosts_held(&t, "h1", 1000, why, sizeof(why)), "never left: not held");
+	TAP_OK(hosts_left(&t, "h1", 1000, 600, 2000) == 600, "left once: 600 s");
+	TAP_OK(hosts_held(&t, "h1", 1599, why, sizeof(why)), "held until then: %s", why);
+	TAP_OK(!hosts_held(&t, "h1", 1600, why, sizeof(why)), "and no longer");
+	TAP_OK(hosts_left(&t, "h1", 2000, 600, 2000) == 1200, "left again within twice the hold: 1200 s");
+	TAP_OK(hosts_left(&t, "h1", 3500, 600, 2000) == 2000, "and again: capped at 2000 s");
+	TAP_OK(hosts_left(&t, "h1", 3500 + 2 * 2000 + 1, 600, 2000) == 600,
+	    "left again long after: back to 600 s");
+	TAP_OK(hosts_left(&t, "h2", 1000, 0, 2000) == 0 && !hosts_held(&t, "h2", 1000, why, sizeof(why)),
+	    "pingpong_hold 0: no hold");
+	hosts_free(&t);
+}
+
+/* An old mean fades toward what the VM sees here now: a host left before a daily peak
+ * does not look best during the peak just because its mean was taken before it. */
+static void
+test_promise(void)
+{
+	struct host_table t;
+	int known;
+
+	hosts_init(&t, 86400, 60, 300, VMM_HIGHER_IS_WORSE);
+	for (int i = 0; i < 60; i++)
+		hosts_sample(&t, "h1", 10, 3600 + i * 60, 60); /* the morning on h1 */
+	for (int i = 0; i < 60; i++)
+		hosts_sample(&t, "h2", 30, 7200 + i * 60, 60); /* the peak on h2 */
+	double fresh = hosts_promise(&t, "h1", "h2", 7200, &known);
+	TAP_OK(known && fresh < 11, "just left: h1 promises about its mean (%.2f)", fresh);
+	double later = hosts_promise(&t, "h1", "h2", 7200 + 3 * 3600, &known);
+	TAP_OK(known && later > 25, "three hours into the peak: h1 promises nearly what h2 gives (%.2f)", later);
+	TAP_OK(hosts_promise(&t, "h2", "h2", 7200 + 3 * 3600, &known) == 30, "here is its own mean");
+	hosts_free(&t);
+}
+
 static void
 test_file(void)
 {
@@ -186,6 +228,8 @@ main(void)
 	test_backoff();
 	test_learning();
 	test_choice();
+	test_left();
+	test_promise();
 	test_file();
 	return tap_done();
 }
