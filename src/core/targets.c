@@ -116,6 +116,10 @@ target_describe(const struct target_knowledge *k, const char *name, char *buf, s
 		size_t used = strlen(buf);
 		snprintf(buf + used, len - used, ", %.1f GiB free", (double)h->free_memory / (1 << 30));
 	}
+	if (h != NULL && h->hint_time > 0 && h->incoming > 0) {
+		size_t used = strlen(buf);
+		snprintf(buf + used, len - used, ", %d arriving", h->incoming);
+	}
 }
 
 /* Is a better than b? Unknown (or stale) hosts first, so that knowledge is renewed;
