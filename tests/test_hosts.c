@@ -160,8 +160,8 @@ test_left(void)
 	hosts_free(&t);
 }
 
-/* An old mean fades toward what the VM sees here now: a host left before a daily peak
- * does not look best during the peak just because its mean was taken before it. */
+/* A host the VM left because it got bad promises no better than its last samples, for
+ * about an hour: its mean, from the good hours before, does not call the VM back at once. */
 static void
 test_promise(void)
 {
@@ -170,14 +170,19 @@ test_promise(void)
 
 	hosts_init(&t, 86400, 60, 300, VMM_HIGHER_IS_WORSE);
 	for (int i = 0; i < 60; i++)
-		hosts_sample(&t, "h1", 10, 3600 + i * 60, 60); /* the morning on h1 */
-	for (int i = 0; i < 60; i++)
-		hosts_sample(&t, "h2", 30, 7200 + i * 60, 60); /* the peak on h2 */
-	double fresh = hosts_promise(&t, "h1", "h2", 7200, &known);
-	TAP_OK(known && fresh < 11, "just left: h1 promises about its mean (%.2f)", fresh);
-	double later = hosts_promise(&t, "h1", "h2", 7200 + 3 * 3600, &known);
-	TAP_OK(known && later > 25, "three hours into the peak: h1 promises nearly what h2 gives (%.2f)", later);
-	TAP_OK(hosts_promise(&t, "h2", "h2", 7200 + 3 * 3600, &known) == 30, "here is its own mean");
+		hosts_sample(&t, "h1", 10, 3600 + i * 60, 60); /* a good hour on h1 */
+	for (int i = 0; i < 3; i++)
+		hosts_sample(&t, "h1", 60, 7200 + i * 60, 60); /* then bad: the VM leaves */
+	double mean = hosts_find(&t, "h1")->mean;
+	double left = hosts_promise(&t, "h1", 7320, &known);
+	TAP_OK(known && mean < 15 && left > 35, "just left: h1 promises its last samples (%.1f), not its mean (%.1f)",
+	    left, mean);
+	double later = hosts_promise(&t, "h1", 7320 + 6 * 3600, &known);
+	TAP_OK(known && later < mean + 1, "six hours on: its mean again (%.1f)", later);
+	for (int i = 0; i < 3; i++)
+		hosts_sample(&t, "h2", 10, 7200 + i * 60, 60);
+	TAP_OK(hosts_promise(&t, "h2", 7320, &known) == hosts_find(&t, "h2")->mean,
+	    "a host whose last samples were no worse than its mean promises its mean");
 	hosts_free(&t);
 }
 

@@ -28,7 +28,7 @@ decide_margin(const struct decider *d, const struct decide_input *in, struct dec
 
 	if (margin <= 0 || d->known == NULL || d->choice != TARGET_LEARNED || out->action != VMM_ACT_MOVE)
 		return 0;
-	double there = hosts_promise(d->known, out->target, in->location, in->wall, &kt);
+	double there = hosts_promise(d->known, out->target, in->wall, &kt);
 	double here = hosts_badness(d->known, in->location, in->wall, &kh);
 	if (!kt || !kh || there < here - margin * fabs(here))
 		return 0;

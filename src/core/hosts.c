@@ -99,6 +99,11 @@ hosts_sample(struct host_table *t, const char *host, double value, double now, d
 
 	if (h == NULL || !isfinite(value))
 		return;
+	/* a new stay starts the recent level afresh */
+	if (h->weight <= 0 || now - h->last_seen > 3 * interval)
+		h->recent = value;
+	else
+		h->recent += 0.3 * (value - h->recent);
 	if (h->weight > 0)
 		h->weight *= hosts_decay(t, now - h->last_seen);
 	h->weight += 1;
@@ -237,20 +242,17 @@ hosts_held(const struct host_table *t, const char *host, double now, char *why, 
 }
 
 double
-hosts_promise(const struct host_table *t, const char *host, const char *here, double now,
-    int *known)
+hosts_promise(const struct host_table *t, const char *host, double now, int *known)
 {
 	const struct host_info *h = hosts_find(t, host);
-	int kh;
 	double b = hosts_badness(t, host, now, known);
-	double bh = hosts_badness(t, here, now, &kh);
 
-	if (!*known || !kh || h == NULL || here == NULL || strcmp(host, here) == 0)
+	if (!*known)
 		return b;
-	/* host_memory says how long a mean counts at all; within a 24th of it (an hour at
-	 * the default) an old mean gives way to what the VM sees now */
-	double w = hosts_decay(t, 24 * (now - h->last_seen));
-	return w * b + (1 - w) * bh;
+	double last = t->direction == VMM_LOWER_IS_WORSE ? -h->recent : h->recent;
+	if (last <= b)
+		return b;
+	return b + (last - b) * hosts_decay(t, 24 * (now - h->last_seen));
 }
 
 static long

@@ -19,6 +19,7 @@ struct host_info {
 	double mean, weight;
 	double seconds;      /* time the VM spent here, all told */
 	double last_seen;    /* time of the last sample here; 0: never */
+	double recent;       /* the last few samples of the latest stay (weight 0.3 each) */
 	/* moves to this host */
 	int failures;        /* in a row; 0 after a success */
 	double retry_at;     /* no move to it before this; 0: none */
@@ -100,12 +101,11 @@ double hosts_left(struct host_table *t, const char *host, double now, double hol
 /* 1 when host is held at now (why: "h1 was left 2 min ago ... until 14:05:00 UTC"). */
 int hosts_held(const struct host_table *t, const char *host, double now, char *why,
     size_t len);
-/* What host promises for the VM now, lower is better, against staying on here: its
- * badness, faded toward here's as its mean gets old. A mean taken hours ago says little of
- * the host's state now, while here's is fresh: a daily peak measured here must not make
- * the host the VM left before the peak look better than it is. known as hosts_badness. */
-double hosts_promise(const struct host_table *t, const char *host, const char *here, double now,
-    int *known);
+/* What host promises for the VM now, lower is better: its badness, but no better than
+ * the last few samples of its latest stay, for about an hour (a 24th of memory) after
+ * them. The VM left a host because it got bad: its mean still holds the good hours before,
+ * and must not make it look best again at once. known as hosts_badness. */
+double hosts_promise(const struct host_table *t, const char *host, double now, int *known);
 
 /* A move took seconds; returns the pair's record (NULL when out of memory or bad input). */
 struct move_time *hosts_move_time(struct host_table *t, const char *from, const char *to,

@@ -146,7 +146,7 @@ setup_target_rules(const struct vmm_conf *c, struct target_rules *r, char *err, 
 	TRY(conf_int(c, "memory_headroom", -1, (int64_t)1 << 50, &headroom, err, errlen));
 	r->check_memory = headroom >= 0;
 	r->memory_headroom = headroom >= 0 ? headroom : 0;
-	TRY(setup_positive(c, "pingpong_hold", 1800, 0, &r->pingpong_hold, err, errlen));
+	TRY(setup_positive(c, "pingpong_hold", 3600, 0, &r->pingpong_hold, err, errlen));
 	TRY(setup_positive(c, "pingpong_hold_max", 4 * r->pingpong_hold, 0, &r->pingpong_hold_max,
 	    err, errlen));
 	if (r->pingpong_hold_max < r->pingpong_hold) {

@@ -125,11 +125,11 @@ target_describe(const struct target_knowledge *k, const char *name, char *buf, s
 /* Is a better than b? Unknown (or stale) hosts first, so that knowledge is renewed;
  * among them the one the endpoint says has the most idle CPU; else the lowest promise. */
 static int
-target_better(const struct target_knowledge *k, const char *here, const char *a, const char *b)
+target_better(const struct target_knowledge *k, const char *a, const char *b)
 {
 	int ka, kb;
-	double ba = hosts_promise(k->known, a, here, k->now, &ka);
-	double bb = hosts_promise(k->known, b, here, k->now, &kb);
+	double ba = hosts_promise(k->known, a, k->now, &ka);
+	double bb = hosts_promise(k->known, b, k->now, &kb);
 
 	if (ka != kb)
 		return !ka;
@@ -162,7 +162,7 @@ target_held(const struct target_knowledge *k, const char *here, const char *name
 
 	if (k->ignore_backoff || !hosts_held(k->known, name, k->now, why, len))
 		return 0;
-	double there = hosts_promise(k->known, name, here, k->now, &kt);
+	double there = hosts_promise(k->known, name, k->now, &kt);
 	double stay = hosts_badness(k->known, here, k->now, &kh);
 	if (k->pingpong_gain > 0 && kt && kh && there < stay - k->pingpong_gain * fabs(stay))
 		return 0;
@@ -202,18 +202,18 @@ target_explain(const struct target_knowledge *k, const char *const *list, size_t
 
 /* Among the hosts as good as best within near_best, one drawn from the VM's seed. */
 static const char *
-target_near_best(const struct target_knowledge *k, const char *here, const char *const *ok,
-    size_t nok, const char *best)
+target_near_best(const struct target_knowledge *k, const char *const *ok, size_t nok,
+    const char *best)
 {
 	size_t n = 0;
 	int kb, kh;
-	double b = hosts_promise(k->known, best, here, k->now, &kb);
+	double b = hosts_promise(k->known, best, k->now, &kb);
 
 	if (k->near_best <= 0 || !kb || nok < 2)
 		return best;
 	const char *near[nok];
 	for (size_t i = 0; i < nok; i++)
-		if (hosts_promise(k->known, ok[i], here, k->now, &kh) <= b + k->near_best * fabs(b) && kh)
+		if (hosts_promise(k->known, ok[i], k->now, &kh) <= b + k->near_best * fabs(b) && kh)
 			near[n++] = ok[i];
 	return n < 2 ? best : near[target_draw(k->seed, k->now) % n];
 }
@@ -249,7 +249,7 @@ target_move_known(const struct target_knowledge *k, const char *const *list, siz
 		for (size_t i = 0; i < nback; i++)
 			ok[nok++] = back[i];
 	for (size_t i = 0; i < nok; i++) {
-		if (best == NULL || (k->choice == TARGET_LEARNED && target_better(k, here, ok[i], best)))
+		if (best == NULL || (k->choice == TARGET_LEARNED && target_better(k, ok[i], best)))
 			best = ok[i];
 		if (k->choice == TARGET_ROUND_ROBIN)
 			break;
@@ -259,7 +259,7 @@ target_move_known(const struct target_knowledge *k, const char *const *list, siz
 		return TARGET_WAIT;
 	}
 	if (k->choice == TARGET_LEARNED)
-		best = target_near_best(k, here, ok, nok, best);
+		best = target_near_best(k, ok, nok, best);
 	char why[1024] = "";
 	if (k->choice == TARGET_LEARNED)
 		target_explain(k, list, n, cur, best, why, sizeof(why));

@@ -49,6 +49,7 @@ struct vm {
 	int loc, believed;          /* local indexes; believed: where the agent thinks it is */
 	double d, q;                /* this step's demand and indicator quantile */
 	double next_sample, last_sample, since;
+	double next_look;           /* the endpoint's next look at the hosts (locate_interval) */
 	int resting, skip_sensor, down, traced;
 	/* the move with the endpoint, and (thesis) the ones queued behind it */
 	int mv_active, mv_target, mv_from, mv_cross, mv_fail;
@@ -82,6 +83,8 @@ struct sim {
 	struct gen_state *bg;
 	struct rng *bgrng;
 	double *load, *util;
+	int *incoming;              /* per host: migrations arriving at the step's start */
+	int *incoming_peak;         /* per host: the most at once, the run through */
 	int *endpoint_down;         /* per step */
 	struct stepinfo cur, next;
 	/* threads */
@@ -133,6 +136,8 @@ void vm_sim_start(struct sim *s, int tid, struct vm *v, double t);
 void vm_start_move(struct sim *s, struct vm *v, int target, enum vmm_action act, int cross,
     double t);
 void vm_finish_move(struct sim *s, int tid, struct vm *v);
+/* At each step's start, serially: the migrations arriving at each host. */
+void sim_arrivals(struct sim *s);
 
 /* sample.c: a VM's samples through the decider */
 void vm_step(struct sim *s, int tid, struct vm *v, double t1);

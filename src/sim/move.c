@@ -43,6 +43,21 @@ vm_cross(const struct vm *v, int from, int to)
 }
 
 void
+sim_arrivals(struct sim *s)
+{
+	for (size_t h = 0; h < s->sf->nhosts; h++)
+		s->incoming[h] = 0;
+	for (size_t i = 0; i < s->nvms; i++) {
+		const struct vm *v = &s->vms[i];
+		if (v->mv_active && !v->mv_fail)
+			s->incoming[v->sc->host[v->mv_target]]++;
+	}
+	for (size_t h = 0; h < s->sf->nhosts; h++)
+		if (s->incoming[h] > s->incoming_peak[h])
+			s->incoming_peak[h] = s->incoming[h];
+}
+
+void
 vm_start_move(struct sim *s, struct vm *v, int target, enum vmm_action act, int cross, double t)
 {
 	const struct simfile *sf = s->sf;
@@ -62,6 +77,15 @@ vm_start_move(struct sim *s, struct vm *v, int target, enum vmm_action act, int 
 		v->mv_why = "unreachable: the management server is down";
 		v->mv_failure = VMM_FAIL_UNREACHABLE;
 		v->mv_detail = "the management server is down";
+		v->mv_end = t + sf->mig.fail_unreachable;
+	} else if (sf->mig.max_incoming > 0 &&
+	    s->incoming[v->sc->host[target]] >= sf->mig.max_incoming) {
+		/* each arriving migration holds one of the host's slots until it ends; the
+		 * count is the step's start's (the hosts' view is as old as that) */
+		v->mv_fail = 1;
+		v->mv_why = "refused: the target host has all its incoming migration slots taken";
+		v->mv_failure = VMM_FAIL_REFUSED;
+		v->mv_detail = "the target host has all its incoming migration slots taken";
 		v->mv_end = t + sf->mig.fail_unreachable;
 	} else if (sim_outage(sf, v->sc->host[target], t, t + dur)) {
 		v->mv_fail = 1;

@@ -46,6 +46,7 @@ struct migration {
 	double downtime;            /* seconds a live move stops the VM (switch-over) */
 	double fail_after;          /* a move to a host that is down fails after this */
 	double fail_unreachable;    /* when the endpoint is down: refused after this */
+	double max_incoming;        /* a host refuses a migration past this many arriving; 0: none */
 };
 
 struct outage {
