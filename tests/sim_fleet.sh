@@ -4,7 +4,7 @@
 # (src/core/decide.c): a fleet whose daily peak is the same hour never has more than
 # max_incoming migrations arriving at a host (the simulator's hosts hold a slot per
 # arriving migration, the agents pass a full host over), and without the cap the same
-# fleet herds; a week at twice the daily load ping-pongs far less with pingpong_hold than
+# fleet herds; a host without the VM's memory free is no target; a week at twice the daily load ping-pongs far less with pingpong_hold than
 # without it.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/sim_lib.sh"
@@ -34,6 +34,15 @@ check "the agents pass a host with 2 arriving over, saying so" \
 	grep -qE ': Chose h[0-9]: learned: .*h[0-9] has 2 migrations arriving \(max_incoming 2\)' capped.log
 check "no ping-pong ($(col capped/summary.csv pingpong mode=ours vm=ALL))" \
 	test "$(col capped/summary.csv pingpong mode=ours vm=ALL)" = 0
+
+# memory: 4 GiB VMs, ten on each host; h3 has 42 GiB, 2 GiB free, and is never a target
+sed -e 's/capacity = 12.0;/capacity = 12.0; memory = 64;/' -e '/name = "h3"/s/memory = 64;/memory = 42;/' \
+	-e 's/start = "spread";/start = "spread"; memory = 4;/' fleet.sim > memory.sim
+"$SIM" -q -o memory -l memory.log memory.sim > memory.out 2>&1 || { cat memory.out; die "memory.sim"; }
+to_h3() { awk -F, '$2 == "ours" && $4 == "confirmed" && $7 == "h3"' "$1" | wc -l; }
+check "with memory unmodelled some VMs move to h3 ($(to_h3 capped/events.csv))" test "$(to_h3 capped/events.csv)" -ge 1
+check "with 2 GiB free on h3 none does ($(to_h3 memory/events.csv))" test "$(to_h3 memory/events.csv)" = 0
+check "the agents say why" grep -qE ': Chose h[0-9]: .*h3 has 2.00 GiB free, the VM needs 4.25 GiB with memory_headroom' memory.log
 
 sed 's/ max_incoming = 2;//' fleet.sim > herd.sim
 "$SIM" -q -o herd herd.sim > herd.out 2>&1 || { cat herd.out; die "herd.sim"; }

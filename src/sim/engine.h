@@ -87,6 +87,7 @@ struct sim {
 	double *load, *util;
 	int *incoming;              /* per host: migrations arriving at the step's start */
 	int *incoming_peak;         /* per host: the most at once, the run through */
+	double *mem_used;           /* per host, GiB: the VMs there and arriving, at the step's start */
 	int *endpoint_down;         /* per step */
 	struct stepinfo cur, next;
 	/* threads */

@@ -82,9 +82,19 @@ sim_arrivals(struct sim *s)
 	for (size_t i = 0; i < s->nvms; i++)
 		if (s->vms[i].mv_active && s->vms[i].mv_pending)
 			vm_admit(s, &s->vms[i], s->cur.t);
-	for (size_t h = 0; h < s->sf->nhosts; h++)
+	for (size_t h = 0; h < s->sf->nhosts; h++) {
 		if (s->incoming[h] > s->incoming_peak[h])
 			s->incoming_peak[h] = s->incoming[h];
+		s->mem_used[h] = 0;
+	}
+	/* an arriving VM's memory is taken on its target already (libvirt allocates it there
+	 * when the migration starts), and still on its source */
+	for (size_t i = 0; i < s->nvms; i++) {
+		const struct vm *v = &s->vms[i];
+		s->mem_used[v->sc->host[v->loc]] += v->spec->memory;
+		if (v->mv_active && !v->mv_fail && !v->mv_pending)
+			s->mem_used[v->sc->host[v->mv_target]] += v->spec->memory;
+	}
 }
 
 void

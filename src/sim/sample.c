@@ -113,7 +113,8 @@ vm_outcome(struct sim *s, int tid, struct vm *v, const struct decide_result *r, 
 }
 
 /* What the daemon's endpoint tells at each locate (every locate_interval): the
- * migrations arriving at each host, as of the step's start. */
+ * migrations arriving at each host and (when the simulation file gives memory) its free
+ * memory, as of the step's start, and the VM's own memory. */
 static void
 vm_look(struct sim *s, struct vm *v, double t)
 {
@@ -123,9 +124,14 @@ vm_look(struct sim *s, struct vm *v, double t)
 	if (sim_thesis(s) || t < v->next_look)
 		return;
 	v->next_look = every > 0 ? t + every : INFINITY;
+	if (v->spec->memory > 0)
+		v->known.vm_memory = (int64_t)(v->spec->memory * (1 << 30));
 	for (size_t i = 0; i < sc->nlocal; i++) {
 		const char *name = vm_host_name(s, v, (int)i);
-		hosts_hint(&v->known, name, -1, -1, wall);
+		const struct sim_host *h = &s->sf->hosts[sc->host[i]];
+		double free_gib = h->memory - s->mem_used[sc->host[i]];
+		hosts_hint(&v->known, name, h->memory > 0 ? (int64_t)(fmax(free_gib, 0) * (1 << 30)) : -1,
+		    -1, wall);
 		hosts_hint_incoming(&v->known, name, s->incoming[sc->host[i]]);
 	}
 }

@@ -58,6 +58,7 @@ struct outage {
 struct sim_host {
 	char *name, *site;
 	double capacity, cost;      /* capacity units; price per VM-hour */
+	double memory;              /* GiB; 0: not modelled (the endpoint cannot tell) */
 	struct gen bg;              /* other tenants' load */
 	int line;
 };
@@ -68,6 +69,7 @@ struct sim_vmspec {
 	enum indicator ind;
 	struct model model;
 	double sla;                 /* NaN: the policy's threshold */
+	double memory;              /* GiB each copy uses; 0: not modelled */
 	struct gen demand;
 	char *start;                /* a host, "spread", or NULL (the conf's location) */
 	int line;

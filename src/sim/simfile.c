@@ -367,7 +367,8 @@ sf_list(struct sfctx *c, const config_t *cf, const char *key, const config_setti
 static int
 sf_one_host(struct sfctx *c, const config_setting_t *g, struct sim_host *h)
 {
-	static const char *const keys[] = { "name", "capacity", "cost", "site", "background", NULL };
+	static const char *const keys[] = { "name", "capacity", "cost", "site", "background", "memory",
+		NULL };
 	const char *name, *site;
 
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
@@ -381,7 +382,8 @@ sf_one_host(struct sfctx *c, const config_setting_t *g, struct sim_host *h)
 	if (simfile_host(c->sf, name) >= 0)
 		return sf_fail(c, g, "host '%s' is defined twice", name);
 	if (sf_num(c, g, "capacity", NAN, 1e-9, 1e12, &h->capacity) < 0 ||
-	    sf_num(c, g, "cost", 0, 0, 1e12, &h->cost) < 0)
+	    sf_num(c, g, "cost", 0, 0, 1e12, &h->cost) < 0 ||
+	    sf_num(c, g, "memory", 0, 0, 1e9, &h->memory) < 0)
 		return -1;
 	if (isnan(h->capacity))
 		return sf_fail(c, g, "host '%s': capacity is not set: add e.g. capacity = 8.0 (the units demand is given in)", name);
@@ -439,7 +441,7 @@ static int
 sf_one_vm(struct sfctx *c, const config_setting_t *g, struct sim_vmspec *v)
 {
 	static const char *const keys[] = { "name", "conf", "count", "indicator", "sla", "model",
-		"demand", "start", NULL };
+		"demand", "start", "memory", NULL };
 	const char *name, *conf, *start;
 	double count;
 
@@ -451,6 +453,7 @@ sf_one_vm(struct sfctx *c, const config_setting_t *g, struct sim_vmspec *v)
 	    sf_str(c, g, "conf", &conf) < 0 || sf_str(c, g, "start", &start) < 0 ||
 	    sf_num(c, g, "count", 1, 1, 1e7, &count) < 0 ||
 	    sf_num(c, g, "sla", NAN, -1e12, 1e12, &v->sla) < 0 ||
+	    sf_num(c, g, "memory", 0, 0, 1e9, &v->memory) < 0 ||
 	    sf_indicator(c, g, &v->ind) < 0 ||
 	    sf_model(c, config_setting_get_member(g, "model"), &v->model) < 0)
 		return -1;
