@@ -179,6 +179,14 @@ test_promise(void)
 	    left, mean);
 	double later = hosts_promise(&t, "h1", 7320 + 6 * 3600, &known);
 	TAP_OK(known && later < mean + 1, "six hours on: its mean again (%.1f)", later);
+	/* however late the samples come, a stay's last samples are its own */
+	hosts_left(&t, "h1", 7330, 0, 0);
+	hosts_sample(&t, "h1", 5, 7400, 60);
+	TAP_OK(hosts_find(&t, "h1")->recent == 5, "back on h1: its recent level starts afresh (%.1f)",
+	    hosts_find(&t, "h1")->recent);
+	hosts_sample(&t, "h1", 9, 7400 + 3600, 60);
+	TAP_OK(fabs(hosts_find(&t, "h1")->recent - 6.2) < 1e-9, "and a late sample of the same stay adds to it (%.2f)",
+	    hosts_find(&t, "h1")->recent);
 	for (int i = 0; i < 3; i++)
 		hosts_sample(&t, "h2", 10, 7200 + i * 60, 60);
 	TAP_OK(hosts_promise(&t, "h2", 7320, &known) == hosts_find(&t, "h2")->mean,

@@ -174,10 +174,9 @@ decide_moved(struct decider *d, const struct decide_move *m, struct decide_moved
 			hosts_succeeded(d->known, out->location);
 			hosts_move_time(d->known, m->from, out->location, m->took);
 			/* the site policy's trips are its design: no hold on the way back */
-			if (d->rules != NULL && !m->cross_site && m->from[0] != '\0' &&
-			    strcmp(m->from, out->location) != 0)
-				hosts_left(d->known, m->from, m->wall, d->rules->pingpong_hold,
-				    d->rules->pingpong_hold_max);
+			if (d->rules != NULL && m->from[0] != '\0' && strcmp(m->from, out->location) != 0)
+				hosts_left(d->known, m->from, m->wall, m->cross_site ? 0 :
+				    d->rules->pingpong_hold, d->rules->pingpong_hold_max);
 		}
 	} else if (m->outcome == VMM_MOVE_FAILED)
 		decide_moved_failed(d, m, out);

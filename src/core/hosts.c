@@ -99,8 +99,8 @@ hosts_sample(struct host_table *t, const char *host, double value, double now, d
 
 	if (h == NULL || !isfinite(value))
 		return;
-	/* a new stay starts the recent level afresh */
-	if (h->weight <= 0 || now - h->last_seen > 3 * interval)
+	/* a new stay (the VM left since the last sample here) starts the recent level afresh */
+	if (h->weight <= 0 || h->left_at >= h->last_seen)
 		h->recent = value;
 	else
 		h->recent += 0.3 * (value - h->recent);
@@ -213,15 +213,18 @@ double
 hosts_left(struct host_table *t, const char *host, double now, double hold, double hold_max)
 {
 	struct host_info *h = hosts_get(t, host);
+	double last = h != NULL ? h->left_at : 0;
 
-	if (h == NULL || !(hold > 0))
+	if (h == NULL)
+		return 0;
+	h->left_at = now;
+	if (!(hold > 0))
 		return 0;
 	/* left again within twice the last hold: it came back and it did not help */
-	if (h->left_at > 0 && h->hold > 0 && now - h->left_at < 2 * h->hold)
+	if (last > 0 && h->hold > 0 && now - last < 2 * h->hold)
 		hold = h->hold * 2;
 	if (hold > hold_max && hold_max > 0)
 		hold = hold_max;
-	h->left_at = now;
 	h->hold = hold;
 	h->hold_until = now + hold;
 	return hold;

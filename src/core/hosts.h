@@ -93,9 +93,10 @@ void hosts_hint(struct host_table *t, const char *host, int64_t free_memory, dou
 /* Migrations arriving at host, as the endpoint counted them at the same look. */
 void hosts_hint_incoming(struct host_table *t, const char *host, int incoming);
 
-/* The VM left host at now: it is held from being a target again for hold seconds, or
- * twice the last hold (up to hold_max) when it leaves again before that hold has passed
- * once more. Returns the hold. */
+/* The VM left host at now (its next stay there starts the recent level afresh): it is
+ * held from being a target again for hold seconds (none when 0), or twice the last hold
+ * (up to hold_max) when it leaves again before that hold has passed once more. Returns
+ * the hold. */
 double hosts_left(struct host_table *t, const char *host, double now, double hold,
     double hold_max);
 /* 1 when host is held at now (why: "h1 was left 2 min ago ... until 14:05:00 UTC"). */
