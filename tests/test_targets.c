@@ -111,6 +111,13 @@ test_incoming(void)
 	TAP_OK(pick(&k, VMM_ACT_MOVE_TO_BASE, "h1", target, msg) == TARGET_CHOSEN,
 	    "a look older than %.0f s is not believed", TARGET_HINT_MAX_AGE);
 	k.now = 1100;
+	hosts_move_time(&t, "h1", "base", 8);
+	TAP_OK(pick(&k, VMM_ACT_MOVE_TO_BASE, "h1", target, msg) == TARGET_CHOSEN,
+	    "moves to the base take 8 s: arrivals seen 10 s ago have arrived (%s)", msg);
+	k.now = 1097;
+	TAP_OK(pick(&k, VMM_ACT_MOVE_TO_BASE, "h1", target, msg) == TARGET_WAIT,
+	    "seen 7 s ago, they are still arriving (%s)", msg);
+	k.now = 1100;
 	k.ignore_backoff = 1;
 	TAP_OK(pick(&k, VMM_ACT_MOVE_TO_BASE, "h1", target, msg) == TARGET_CHOSEN,
 	    "an administrator's move goes anyway");
@@ -172,6 +179,9 @@ test_hold(void)
 	k.pingpong_gain = 0;
 	pick(&k, VMM_ACT_MOVE, "h3", target, msg);
 	TAP_STR(target, "h4", "pingpong_gain 0: held all the same");
+	k.choice = TARGET_ROUND_ROBIN;
+	pick(&k, VMM_ACT_MOVE, "h1", target, msg);
+	TAP_STR(target, "h2", "round_robin walks on to h2, as the thesis did, left or not");
 	hosts_free(&t);
 
 	/* two hosts: going back is the only move, damping's question, not the choice's */

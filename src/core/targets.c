@@ -39,6 +39,20 @@ target_array(const struct topology *t, const char *current, const char *const **
 	}
 }
 
+/* How long migrations arriving at name, seen at a look, are believed: as long as the
+ * slowest move to it took on average (they have most likely arrived since), or
+ * TARGET_HINT_MAX_AGE while no move to it was measured. */
+static double
+target_arrival_age(const struct host_table *t, const char *name)
+{
+	double age = 0;
+
+	for (size_t i = 0; i < t->npairs; i++)
+		if (strcmp(t->pairs[i].to, name) == 0 && t->pairs[i].mean > age)
+			age = t->pairs[i].mean;
+	return age > 0 && age < TARGET_HINT_MAX_AGE ? age : TARGET_HINT_MAX_AGE;
+}
+
 /* Does the endpoint's fresh view rule name out: too many migrations arriving, or too
  * little free memory for the VM? */
 static int
@@ -49,7 +63,8 @@ target_fits(const struct target_knowledge *k, const char *name, char *why, size_
 
 	if (h == NULL || h->hint_time <= 0 || k->now - h->hint_time > TARGET_HINT_MAX_AGE)
 		return 1;
-	if (k->max_incoming > 0 && h->incoming >= k->max_incoming) {
+	if (k->max_incoming > 0 && h->incoming >= k->max_incoming &&
+	    k->now - h->hint_time <= target_arrival_age(k->known, name)) {
 		snprintf(why, len, "%s has %d migration%s arriving (max_incoming %d)", name,
 		    h->incoming, h->incoming == 1 ? "" : "s", k->max_incoming);
 		return 0;
@@ -219,7 +234,7 @@ target_near_best(const struct target_knowledge *k, const char *const *ok, size_t
 }
 
 /* `move` with what was learned: among the other hosts of the array that are not backing
- * off, nor ruled out by the endpoint's view, nor just left, walking from the one after
+ * off, nor ruled out by the endpoint's view, nor (learned) just left, walking from the one after
  * current (the thesis's order breaks ties). A host just left is taken only when nothing
  * else is: with two hosts whether to go back at all is damping's question. */
 static enum target_result
@@ -238,7 +253,8 @@ target_move_known(const struct target_knowledge *k, const char *const *list, siz
 			target_append(held, sizeof(held), line);
 			continue;
 		}
-		if (target_held(k, here, h, line, sizeof(line))) {
+		/* the thesis's walk goes on to the next host, whichever it left */
+		if (k->choice == TARGET_LEARNED && target_held(k, here, h, line, sizeof(line))) {
 			back[nback++] = h;
 			target_append(held, sizeof(held), line);
 			continue;

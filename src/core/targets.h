@@ -65,7 +65,8 @@ struct target_rules {
 };
 
 /* How old an endpoint's hint may be and still rule a host out: the agent asks where the VM
- * runs every locate_interval (300 s by default), and reads the hints then. */
+ * runs every locate_interval (300 s by default), and reads the hints then. Migrations
+ * arriving are believed only as long as moves to that host took, when that is known. */
 #define TARGET_HINT_MAX_AGE 900.0
 
 /* current may be NULL or "" when unknown; at_home is 1, 0 or -1 (unknown). */
