@@ -147,6 +147,50 @@ test_pingpong(void)
 	hosts_free(&r.known);
 }
 
+/* A confirmed move holds the host it left (pingpong_hold), so that the next choice passes
+ * it over; the site policy's trips and a decider without the rules (the thesis) do not. */
+static void
+test_hold(void)
+{
+	static const char *const three[] = { "h1", "h2", "h3", NULL };
+	struct target_rules rules = { .pingpong_hold = 600, .pingpong_hold_max = 2400,
+		.pingpong_gain = 0.5 };
+	struct rig r;
+	struct decide_moved o;
+	struct decide_result res;
+	char why[256];
+
+	rig_init(&r, 1);
+	r.d.topo = (struct topology){ .hosts = three, .nhosts = 3 };
+	r.d.choice = TARGET_LEARNED;
+	r.d.rules = &rules;
+	hosts_sample(&r.known, "h1", 10, 900, 60);
+	hosts_sample(&r.known, "h3", 20, 900, 60);
+	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_CONFIRMED, .from = "h1",
+	    .target = "h2", .mono = 1000, .wall = 1000 }, &o);
+	TAP_OK(hosts_held(&r.known, "h1", 1100, why, sizeof(why)), "h1 is held after leaving it: %s", why);
+	hosts_sample(&r.known, "h2", 15, 1050, 60);
+	struct decide_input in = { .location = "h2", .at_home = 1, .mono = 1100, .wall = 1100, .cli = 0 };
+	decide_action(&r.d, VMM_ACT_MOVE, &in, &res);
+	TAP_STR(res.target, "h3", "the best-known h1 was just left: h3 instead");
+	TAP_CONTAINS(res.choice, "h1 was left 100 s ago: pingpong_hold 600 s", "the choice says so");
+	in.cli = 1;
+	decide_action(&r.d, VMM_ACT_MOVE, &in, &res);
+	TAP_STR(res.target, "h1", "an administrator's move may go back");
+	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_CONFIRMED, .from = "h3",
+	    .target = "h1", .cross_site = 1, .mono = 1200, .wall = 1200 }, &o);
+	TAP_OK(!hosts_held(&r.known, "h3", 1300, why, sizeof(why)), "a cross-site trip holds nothing");
+	hosts_free(&r.known);
+
+	rig_init(&r, 1);
+	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_CONFIRMED, .from = "h1",
+	    .target = "h2", .mono = 1000, .wall = 1000 }, &o);
+	TAP_OK(!hosts_held(&r.known, "h1", 1100, why, sizeof(why)), "no rules: no hold");
+	hosts_free(&r.known);
+	TAP_OK(decide_seed("vm-1") == decide_seed("vm-1") && decide_seed("vm-1") != decide_seed("vm-2"),
+	    "a VM's seed is its name's");
+}
+
 /* The thesis's mode in the simulator: no learning, the guard only. */
 static void
 test_thesis(void)
@@ -171,6 +215,7 @@ main(void)
 	test_unconfirmed();
 	test_failed();
 	test_pingpong();
+	test_hold();
 	test_thesis();
 	return tap_done();
 }

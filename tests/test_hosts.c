@@ -139,6 +139,61 @@ test_choice(void)
 	hosts_free(&t);
 }
 
+/* The hold after leaving a host doubles when the VM leaves it again soon, up to the max. */
+static void
+test_left(void)
+{
+	struct host_table t;
+	char why[256];
+
+	hosts_init(&t, 86400, 60, 300, VMM_HIGHER_IS_WORSE);
+	TAP_OK(!hosts_held(&t, "h1", 1000, why, sizeof(why)), "never left: not held");
+	TAP_OK(hosts_left(&t, "h1", 1000, 600, 2000) == 600, "left once: 600 s");
+	TAP_OK(hosts_held(&t, "h1", 1599, why, sizeof(why)), "held until then: %s", why);
+	TAP_OK(!hosts_held(&t, "h1", 1600, why, sizeof(why)), "and no longer");
+	TAP_OK(hosts_left(&t, "h1", 2000, 600, 2000) == 1200, "left again within twice the hold: 1200 s");
+	TAP_OK(hosts_left(&t, "h1", 3500, 600, 2000) == 2000, "and again: capped at 2000 s");
+	TAP_OK(hosts_left(&t, "h1", 3500 + 2 * 2000 + 1, 600, 2000) == 600,
+	    "left again long after: back to 600 s");
+	TAP_OK(hosts_left(&t, "h2", 1000, 0, 2000) == 0 && !hosts_held(&t, "h2", 1000, why, sizeof(why)),
+	    "pingpong_hold 0: no hold");
+	hosts_free(&t);
+}
+
+/* A host the VM left because it got bad promises no better than its last samples, for
+ * about an hour: its mean, from the good hours before, does not call the VM back at once. */
+static void
+test_promise(void)
+{
+	struct host_table t;
+	int known;
+
+	hosts_init(&t, 86400, 60, 300, VMM_HIGHER_IS_WORSE);
+	for (int i = 0; i < 60; i++)
+		hosts_sample(&t, "h1", 10, 3600 + i * 60, 60); /* a good hour on h1 */
+	for (int i = 0; i < 3; i++)
+		hosts_sample(&t, "h1", 60, 7200 + i * 60, 60); /* then bad: the VM leaves */
+	double mean = hosts_find(&t, "h1")->mean;
+	double left = hosts_promise(&t, "h1", 7320, &known);
+	TAP_OK(known && mean < 15 && left > 35, "just left: h1 promises its last samples (%.1f), not its mean (%.1f)",
+	    left, mean);
+	double later = hosts_promise(&t, "h1", 7320 + 6 * 3600, &known);
+	TAP_OK(known && later < mean + 1, "six hours on: its mean again (%.1f)", later);
+	/* however late the samples come, a stay's last samples are its own */
+	hosts_left(&t, "h1", 7330, 0, 0);
+	hosts_sample(&t, "h1", 5, 7400, 60);
+	TAP_OK(hosts_find(&t, "h1")->recent == 5, "back on h1: its recent level starts afresh (%.1f)",
+	    hosts_find(&t, "h1")->recent);
+	hosts_sample(&t, "h1", 9, 7400 + 3600, 60);
+	TAP_OK(fabs(hosts_find(&t, "h1")->recent - 6.2) < 1e-9, "and a late sample of the same stay adds to it (%.2f)",
+	    hosts_find(&t, "h1")->recent);
+	for (int i = 0; i < 3; i++)
+		hosts_sample(&t, "h2", 10, 7200 + i * 60, 60);
+	TAP_OK(hosts_promise(&t, "h2", 7320, &known) == hosts_find(&t, "h2")->mean,
+	    "a host whose last samples were no worse than its mean promises its mean");
+	hosts_free(&t);
+}
+
 static void
 test_file(void)
 {
@@ -186,6 +241,8 @@ main(void)
 	test_backoff();
 	test_learning();
 	test_choice();
+	test_left();
+	test_promise();
 	test_file();
 	return tap_done();
 }

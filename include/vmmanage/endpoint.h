@@ -5,7 +5,11 @@
 
 #include <vmmanage/module.h>
 
-#define VMM_ENDPOINT_ABI 1
+/* A field appended to struct vmm_endpoint_ops keeps the version (the loader accepts a
+ * larger size); any other change to a struct a module fills (vmm_move_result, the
+ * vmm_host_hint array) is a new version, and a module built for another is refused.
+ * 2: vmm_host_hint has incoming and vm_memory. */
+#define VMM_ENDPOINT_ABI 2
 
 enum vmm_move_outcome {
 	VMM_MOVE_CONFIRMED,   /* the endpoint saw the VM on the target */
@@ -45,6 +49,8 @@ struct vmm_host_hint {
 	const char *host;     /* the configured name; valid until the next call into the module */
 	int64_t free_memory;  /* bytes */
 	double cpu_idle;      /* 0..1, over the time between its last two looks */
+	int incoming;         /* migrations arriving at the host (ABI 2) */
+	int64_t vm_memory;    /* bytes: this VM's memory, on the host that runs it (ABI 2) */
 };
 
 struct vmm_endpoint_ops {

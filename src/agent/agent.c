@@ -45,7 +45,8 @@ agent_decider(struct agent *a)
 		.choice = (enum target_choice)s->target_choice, .interval = s->interval,
 		.base = s->base, .damp = &a->learning.damp, .eff = &a->learning.eff, .direction = s->direction,
 		.hold = { .c = &s->hold, .offset = splay_offset(host_hostname(), s->hold.splay),
-		.st = &a->learning.hold } };
+		.st = &a->learning.hold },
+		.rules = &s->targets, .seed = decide_seed(host_hostname()) };
 }
 
 void

@@ -38,9 +38,15 @@ agent_take_hints(struct agent *a)
 	if (eo->hints == NULL)
 		return;
 	size_t n = eo->hints(a->su->endpoint.state, h, sizeof(h) / sizeof(h[0]));
-	for (size_t i = 0; i < n && i < sizeof(h) / sizeof(h[0]); i++)
-		if (h[i].host != NULL)
-			hosts_hint(&a->learning.known, h[i].host, h[i].free_memory, h[i].cpu_idle, (double)agent_wall());
+	for (size_t i = 0; i < n && i < sizeof(h) / sizeof(h[0]); i++) {
+		if (h[i].host == NULL)
+			continue;
+		hosts_hint(&a->learning.known, h[i].host, h[i].free_memory, h[i].cpu_idle, (double)agent_wall());
+		hosts_hint_incoming(&a->learning.known, h[i].host, h[i].incoming);
+		/* the host that runs the VM says how much memory it has */
+		if (h[i].vm_memory > 0)
+			a->learning.known.vm_memory = h[i].vm_memory;
+	}
 }
 
 /* The move's outcome: decide_moved() does the bookkeeping the simulator does too; here

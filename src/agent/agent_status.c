@@ -85,6 +85,7 @@ agent_status_take_hosts(struct agent *a, struct agent_status_snapshot *s)
 		o->cpu_idle = h->cpu_idle;
 		o->has_memory = h->hint_time > 0 && h->free_memory >= 0;
 		o->free_memory = h->free_memory;
+		o->incoming = h->hint_time > 0 ? h->incoming : -1;
 		o->available = hosts_available(t, h->name, wall, o->why, sizeof(o->why));
 	}
 	s->nhosts = t->nhosts;
@@ -221,6 +222,8 @@ agent_status_hosts(const struct agent_status_snapshot *s, FILE *out)
 			fprintf(out, ", CPU %.0f%% idle", h->cpu_idle * 100);
 		if (h->has_memory)
 			fprintf(out, ", %.1f GiB free", (double)h->free_memory / (1 << 30));
+		if (h->incoming >= 0)
+			fprintf(out, ", %d migration%s arriving", h->incoming, h->incoming == 1 ? "" : "s");
 		if (!h->available)
 			fprintf(out, "; %s", h->why);
 		fprintf(out, "\n");

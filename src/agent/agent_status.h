@@ -29,6 +29,7 @@ struct agent_status_host {
 	int has_cpu, has_memory;
 	double cpu_idle;             /* 0..1 */
 	int64_t free_memory;         /* bytes */
+	int incoming;                /* migrations arriving; -1 unknown */
 	int available;
 	char why[320];               /* why not, when not available */
 };

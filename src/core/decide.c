@@ -28,7 +28,7 @@ decide_margin(const struct decider *d, const struct decide_input *in, struct dec
 
 	if (margin <= 0 || d->known == NULL || d->choice != TARGET_LEARNED || out->action != VMM_ACT_MOVE)
 		return 0;
-	double there = hosts_badness(d->known, out->target, in->wall, &kt);
+	double there = hosts_promise(d->known, out->target, in->wall, &kt);
 	double here = hosts_badness(d->known, in->location, in->wall, &kh);
 	if (!kt || !kh || there < here - margin * fabs(here))
 		return 0;
@@ -92,8 +92,16 @@ decide_target(struct decider *d, enum vmm_action act, const struct decide_input 
     struct decide_result *out)
 {
 	struct target_knowledge k = { .known = d->known, .choice = d->choice, .now = in->wall,
-		.ignore_backoff = in->cli };
+		.ignore_backoff = in->cli, .seed = d->seed };
 	enum target_result tr;
+
+	if (d->rules != NULL) {
+		k.near_best = d->rules->near_best;
+		k.max_incoming = d->rules->max_incoming;
+		k.check_memory = d->rules->check_memory;
+		k.memory_headroom = d->rules->memory_headroom;
+		k.pingpong_gain = d->rules->pingpong_gain;
+	}
 
 	out->action = act;
 	if (in->busy) {
@@ -111,6 +119,16 @@ decide_target(struct decider *d, enum vmm_action act, const struct decide_input 
 		return;
 	}
 	decide_rules(d, in, out);
+}
+
+uint64_t
+decide_seed(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+	for (const char *p = name ? name : ""; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	return h;
 }
 
 int
@@ -177,6 +195,10 @@ decide_moved(struct decider *d, const struct decide_move *m, struct decide_moved
 		if (d->known != NULL) {
 			hosts_succeeded(d->known, out->location);
 			hosts_move_time(d->known, m->from, out->location, m->took);
+			/* the site policy's trips are its design: no hold on the way back */
+			if (d->rules != NULL && m->from[0] != '\0' && strcmp(m->from, out->location) != 0)
+				hosts_left(d->known, m->from, m->wall, m->cross_site ? 0 :
+				    d->rules->pingpong_hold, d->rules->pingpong_hold_max);
 		}
 	} else if (m->outcome == VMM_MOVE_FAILED)
 		decide_moved_failed(d, m, out);

@@ -31,7 +31,13 @@ struct decider {
 	struct efficacy *eff;          /* NULL: not measured */
 	enum vmm_direction direction;
 	struct hold hold;              /* quiet windows and splay; hold.c NULL: none */
+	const struct target_rules *rules; /* NULL: none (the thesis) */
+	uint64_t seed;                 /* the VM's own, for the target draw: decide_seed() */
 };
+
+/* A VM's seed from its name: the same name draws the same in the daemon and the
+ * simulator. */
+uint64_t decide_seed(const char *name);
 
 struct decide_input {
 	struct vmm_sample sample;

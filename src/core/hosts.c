@@ -16,6 +16,7 @@ hosts_init(struct host_table *t, double memory, double backoff, double backoff_m
     enum vmm_direction direction)
 {
 	memset(t, 0, sizeof(*t));
+	t->vm_memory = -1;
 	hosts_configure(t, memory, backoff, backoff_max, direction);
 }
 
@@ -81,6 +82,7 @@ hosts_get(struct host_table *t, const char *name)
 	snprintf(h->name, sizeof(h->name), "%s", name);
 	h->free_memory = -1;
 	h->cpu_idle = -1;
+	h->incoming = -1;
 	return h;
 }
 
@@ -97,6 +99,11 @@ hosts_sample(struct host_table *t, const char *host, double value, double now, d
 
 	if (h == NULL || !isfinite(value))
 		return;
+	/* a new stay (the VM left since the last sample here) starts the recent level afresh */
+	if (h->weight <= 0 || h->left_at >= h->last_seen)
+		h->recent = value;
+	else
+		h->recent += 0.3 * (value - h->recent);
 	if (h->weight > 0)
 		h->weight *= hosts_decay(t, now - h->last_seen);
 	h->weight += 1;
@@ -191,6 +198,64 @@ hosts_hint(struct host_table *t, const char *host, int64_t free_memory, double c
 	h->hint_time = now;
 	h->free_memory = free_memory;
 	h->cpu_idle = cpu_idle;
+}
+
+void
+hosts_hint_incoming(struct host_table *t, const char *host, int incoming)
+{
+	struct host_info *h = hosts_get(t, host);
+
+	if (h != NULL)
+		h->incoming = incoming;
+}
+
+double
+hosts_left(struct host_table *t, const char *host, double now, double hold, double hold_max)
+{
+	struct host_info *h = hosts_get(t, host);
+	double last = h != NULL ? h->left_at : 0;
+
+	if (h == NULL)
+		return 0;
+	h->left_at = now;
+	if (!(hold > 0))
+		return 0;
+	/* left again within twice the last hold: it came back and it did not help */
+	if (last > 0 && h->hold > 0 && now - last < 2 * h->hold)
+		hold = h->hold * 2;
+	if (hold > hold_max && hold_max > 0)
+		hold = hold_max;
+	h->hold = hold;
+	h->hold_until = now + hold;
+	return hold;
+}
+
+int
+hosts_held(const struct host_table *t, const char *host, double now, char *why, size_t len)
+{
+	const struct host_info *h = hosts_find(t, host);
+
+	if (len > 0)
+		why[0] = '\0';
+	if (h == NULL || h->hold_until <= now)
+		return 0;
+	snprintf(why, len, "%s was left %.0f s ago: pingpong_hold %.0f s, %.0f s to go",
+	    h->name, now - h->left_at, h->hold, h->hold_until - now);
+	return 1;
+}
+
+double
+hosts_promise(const struct host_table *t, const char *host, double now, int *known)
+{
+	const struct host_info *h = hosts_find(t, host);
+	double b = hosts_badness(t, host, now, known);
+
+	if (!*known)
+		return b;
+	double last = t->direction == VMM_LOWER_IS_WORSE ? -h->recent : h->recent;
+	if (last <= b)
+		return b;
+	return b + (last - b) * hosts_decay(t, 24 * (now - h->last_seen));
 }
 
 static long

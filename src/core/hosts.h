@@ -19,6 +19,7 @@ struct host_info {
 	double mean, weight;
 	double seconds;      /* time the VM spent here, all told */
 	double last_seen;    /* time of the last sample here; 0: never */
+	double recent;       /* the last few samples of the latest stay (weight 0.3 each) */
 	/* moves to this host */
 	int failures;        /* in a row; 0 after a success */
 	double retry_at;     /* no move to it before this; 0: none */
@@ -28,6 +29,11 @@ struct host_info {
 	double hint_time;    /* 0: no hint */
 	int64_t free_memory; /* bytes; -1 unknown */
 	double cpu_idle;     /* 0..1; -1 unknown */
+	int incoming;        /* migrations arriving there; -1 unknown */
+	/* the VM left this host: not a target again before hold_until (pingpong_hold) */
+	double left_at;      /* 0: never left */
+	double hold;         /* the last hold, seconds: doubled when the VM leaves again soon */
+	double hold_until;
 };
 
 /* T_M: how long moves from one host to another took */
@@ -46,6 +52,7 @@ struct host_table {
 	double backoff;      /* first wait after a failed move, doubled each time */
 	double backoff_max;
 	enum vmm_direction direction;
+	int64_t vm_memory;   /* bytes the VM itself uses, when the endpoint says; -1 unknown */
 };
 
 void hosts_init(struct host_table *t, double memory, double backoff, double backoff_max,
@@ -82,6 +89,24 @@ double hosts_weight(const struct host_table *t, const char *host, double now);
 
 void hosts_hint(struct host_table *t, const char *host, int64_t free_memory, double cpu_idle,
     double now);
+
+/* Migrations arriving at host, as the endpoint counted them at the same look. */
+void hosts_hint_incoming(struct host_table *t, const char *host, int incoming);
+
+/* The VM left host at now (its next stay there starts the recent level afresh): it is
+ * held from being a target again for hold seconds (none when 0), or twice the last hold
+ * (up to hold_max) when it leaves again before that hold has passed once more. Returns
+ * the hold. */
+double hosts_left(struct host_table *t, const char *host, double now, double hold,
+    double hold_max);
+/* 1 when host is held at now (why: "h1 was left 2 min ago ... until 14:05:00 UTC"). */
+int hosts_held(const struct host_table *t, const char *host, double now, char *why,
+    size_t len);
+/* What host promises for the VM now, lower is better: its badness, but no better than
+ * the last few samples of its latest stay, for about an hour (a 24th of memory) after
+ * them. The VM left a host because it got bad: its mean still holds the good hours before,
+ * and must not make it look best again at once. known as hosts_badness. */
+double hosts_promise(const struct host_table *t, const char *host, double now, int *known);
 
 /* A move took seconds; returns the pair's record (NULL when out of memory or bad input). */
 struct move_time *hosts_move_time(struct host_table *t, const char *from, const char *to,

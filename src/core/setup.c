@@ -118,6 +118,48 @@ setup_positive(const struct vmm_conf *c, const char *key, double def, double min
 	return 0;
 }
 
+static int
+setup_fraction(const struct vmm_conf *c, const char *key, double def, double *out, char *err,
+    size_t errlen)
+{
+	char where[512];
+
+	*out = def;
+	TRY(conf_number(c, key, out, err, errlen));
+	if (!(*out >= 0 && *out < 1)) {
+		snprintf(err, errlen, "%s: %s must be a fraction from 0 to below 1 (0.1 is 10%%)",
+		    conf_where(c, key, where, sizeof(where)), key);
+		return -1;
+	}
+	return 0;
+}
+
+/* The fleet rules; the defaults and why are in vmmanage.conf(5). */
+static int
+setup_target_rules(const struct vmm_conf *c, struct target_rules *r, char *err, size_t errlen)
+{
+	int64_t cap = 2, headroom = (int64_t)256 << 20;
+	char where[512];
+
+	TRY(setup_fraction(c, "near_best", 0.1, &r->near_best, err, errlen));
+	TRY(conf_int(c, "max_incoming", 0, 1000, &cap, err, errlen));
+	r->max_incoming = (int)cap;
+	TRY(conf_int(c, "memory_headroom", -1, (int64_t)1 << 50, &headroom, err, errlen));
+	r->check_memory = headroom >= 0;
+	r->memory_headroom = headroom >= 0 ? headroom : 0;
+	TRY(setup_positive(c, "pingpong_hold", 3600, 0, &r->pingpong_hold, err, errlen));
+	TRY(setup_positive(c, "pingpong_hold_max", 4 * r->pingpong_hold, 0, &r->pingpong_hold_max,
+	    err, errlen));
+	if (r->pingpong_hold_max < r->pingpong_hold) {
+		snprintf(err, errlen, "%s: pingpong_hold_max (%g s) is below pingpong_hold (%g s): raise it or drop it",
+		    conf_where(c, "pingpong_hold_max", where, sizeof(where)), r->pingpong_hold_max,
+		    r->pingpong_hold);
+		return -1;
+	}
+	TRY(setup_fraction(c, "pingpong_gain", 0.5, &r->pingpong_gain, err, errlen));
+	return 0;
+}
+
 /* How targets are chosen and how failed moves are retried. */
 static int
 setup_learning(const struct vmm_conf *c, struct settings *s, char *err, size_t errlen)
@@ -145,7 +187,7 @@ setup_learning(const struct vmm_conf *c, struct settings *s, char *err, size_t e
 		return -1;
 	}
 	TRY(setup_positive(c, "locate_interval", 300, 0, &s->locate_interval, err, errlen));
-	return 0;
+	return setup_target_rules(c, &s->targets, err, errlen);
 }
 
 static int setup_forced_mode = -1;

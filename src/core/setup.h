@@ -10,6 +10,7 @@
 #include "core/damping.h"
 #include "core/host.h"
 #include "core/quiet.h"
+#include "core/targets.h"
 
 struct vmm_conf;
 
@@ -32,6 +33,7 @@ struct settings {
 	double host_memory;   /* seconds: how long what was learned of a host counts */
 	double retry_backoff, retry_backoff_max; /* after a failed move, doubling */
 	double locate_interval; /* seconds between asking the endpoint where the VM is; 0 never */
+	struct target_rules targets; /* the fleet rules of the target choice */
 	struct damping_conf damping;
 	struct hold_conf hold;  /* quiet windows and splay */
 	int64_t efficacy_window; /* samples before and after a move */

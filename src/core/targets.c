@@ -5,6 +5,7 @@
  * administrator's action (ignore_backoff) tries them too. */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,6 +39,45 @@ target_array(const struct topology *t, const char *current, const char *const **
 	}
 }
 
+/* How long migrations arriving at name, seen at a look, are believed: as long as the
+ * slowest move to it took on average (they have most likely arrived since), or
+ * TARGET_HINT_MAX_AGE while no move to it was measured. */
+static double
+target_arrival_age(const struct host_table *t, const char *name)
+{
+	double age = 0;
+
+	for (size_t i = 0; i < t->npairs; i++)
+		if (strcmp(t->pairs[i].to, name) == 0 && t->pairs[i].mean > age)
+			age = t->pairs[i].mean;
+	return age > 0 && age < TARGET_HINT_MAX_AGE ? age : TARGET_HINT_MAX_AGE;
+}
+
+/* Does the endpoint's fresh view rule name out: too many migrations arriving, or too
+ * little free memory for the VM? */
+static int
+target_fits(const struct target_knowledge *k, const char *name, char *why, size_t len)
+{
+	const struct host_info *h = hosts_find(k->known, name);
+	int64_t need = k->known->vm_memory + k->memory_headroom;
+
+	if (h == NULL || h->hint_time <= 0 || k->now - h->hint_time > TARGET_HINT_MAX_AGE)
+		return 1;
+	if (k->max_incoming > 0 && h->incoming >= k->max_incoming &&
+	    k->now - h->hint_time <= target_arrival_age(k->known, name)) {
+		snprintf(why, len, "%s has %d migration%s arriving (max_incoming %d)", name,
+		    h->incoming, h->incoming == 1 ? "" : "s", k->max_incoming);
+		return 0;
+	}
+	if (k->check_memory && k->known->vm_memory > 0 && h->free_memory >= 0 &&
+	    h->free_memory < need) {
+		snprintf(why, len, "%s has %.2f GiB free, the VM needs %.2f GiB with memory_headroom",
+		    name, (double)h->free_memory / (1 << 30), (double)need / (1 << 30));
+		return 0;
+	}
+	return 1;
+}
+
 /* May a move to name be tried now? An administrator's action tries it anyway. */
 static int
 target_ok(const struct target_knowledge *k, const char *name, char *why, size_t len)
@@ -47,7 +87,8 @@ target_ok(const struct target_knowledge *k, const char *name, char *why, size_t 
 			why[0] = '\0';
 		return 1;
 	}
-	return hosts_available(k->known, name, k->now, why, len);
+	return hosts_available(k->known, name, k->now, why, len) &&
+	    target_fits(k, name, why, len);
 }
 
 static enum target_result
@@ -90,16 +131,20 @@ target_describe(const struct target_knowledge *k, const char *name, char *buf, s
 		size_t used = strlen(buf);
 		snprintf(buf + used, len - used, ", %.1f GiB free", (double)h->free_memory / (1 << 30));
 	}
+	if (h != NULL && h->hint_time > 0 && h->incoming > 0) {
+		size_t used = strlen(buf);
+		snprintf(buf + used, len - used, ", %d arriving", h->incoming);
+	}
 }
 
 /* Is a better than b? Unknown (or stale) hosts first, so that knowledge is renewed;
- * among them the one the endpoint says has the most idle CPU; else the lowest badness. */
+ * among them the one the endpoint says has the most idle CPU; else the lowest promise. */
 static int
 target_better(const struct target_knowledge *k, const char *a, const char *b)
 {
 	int ka, kb;
-	double ba = hosts_badness(k->known, a, k->now, &ka);
-	double bb = hosts_badness(k->known, b, k->now, &kb);
+	double ba = hosts_promise(k->known, a, k->now, &ka);
+	double bb = hosts_promise(k->known, b, k->now, &kb);
 
 	if (ka != kb)
 		return !ka;
@@ -110,6 +155,33 @@ target_better(const struct target_knowledge *k, const char *a, const char *b)
 		return ia > ib + 0.05;
 	}
 	return ba < bb;
+}
+
+/* splitmix64: a VM's draw from its seed and the decision's second */
+static uint64_t
+target_draw(uint64_t seed, double now)
+{
+	uint64_t z = seed + (uint64_t)(int64_t)floor(now) * 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* A host the VM just left is passed over unless it promises pingpong_gain over here. */
+static int
+target_held(const struct target_knowledge *k, const char *here, const char *name, char *why,
+    size_t len)
+{
+	int kt, kh;
+
+	if (k->ignore_backoff || !hosts_held(k->known, name, k->now, why, len))
+		return 0;
+	double there = hosts_promise(k->known, name, k->now, &kt);
+	double stay = hosts_badness(k->known, here, k->now, &kh);
+	if (k->pingpong_gain > 0 && kt && kh && there < stay - k->pingpong_gain * fabs(stay))
+		return 0;
+	return 1;
 }
 
 static void
@@ -143,13 +215,34 @@ target_explain(const struct target_knowledge *k, const char *const *list, size_t
 	}
 }
 
+/* Among the hosts as good as best within near_best, one drawn from the VM's seed. */
+static const char *
+target_near_best(const struct target_knowledge *k, const char *const *ok, size_t nok,
+    const char *best)
+{
+	size_t n = 0;
+	int kb, kh;
+	double b = hosts_promise(k->known, best, k->now, &kb);
+
+	if (k->near_best <= 0 || !kb || nok < 2)
+		return best;
+	const char *near[nok];
+	for (size_t i = 0; i < nok; i++)
+		if (hosts_promise(k->known, ok[i], k->now, &kh) <= b + k->near_best * fabs(b) && kh)
+			near[n++] = ok[i];
+	return n < 2 ? best : near[target_draw(k->seed, k->now) % n];
+}
+
 /* `move` with what was learned: among the other hosts of the array that are not backing
- * off, walking from the one after current (the thesis's order breaks ties). */
+ * off, nor ruled out by the endpoint's view, nor (learned) just left, walking from the one after
+ * current (the thesis's order breaks ties). A host just left is taken only when nothing
+ * else is: with two hosts whether to go back at all is damping's question. */
 static enum target_result
 target_move_known(const struct target_knowledge *k, const char *const *list, size_t n, int cur,
     char *target, size_t tlen, char *msg, size_t mlen)
 {
-	const char *best = NULL;
+	const char *best = NULL, *ok[n], *back[n], *here = cur >= 0 ? list[cur] : NULL;
+	size_t nok = 0, nback = 0;
 	char held[1024] = "", line[256];
 
 	for (size_t step = 1; step <= n; step++) {
@@ -160,8 +253,20 @@ target_move_known(const struct target_knowledge *k, const char *const *list, siz
 			target_append(held, sizeof(held), line);
 			continue;
 		}
-		if (best == NULL || (k->choice == TARGET_LEARNED && target_better(k, h, best)))
-			best = h;
+		/* the thesis's walk goes on to the next host, whichever it left */
+		if (k->choice == TARGET_LEARNED && target_held(k, here, h, line, sizeof(line))) {
+			back[nback++] = h;
+			target_append(held, sizeof(held), line);
+			continue;
+		}
+		ok[nok++] = h;
+	}
+	if (nok == 0)
+		for (size_t i = 0; i < nback; i++)
+			ok[nok++] = back[i];
+	for (size_t i = 0; i < nok; i++) {
+		if (best == NULL || (k->choice == TARGET_LEARNED && target_better(k, ok[i], best)))
+			best = ok[i];
 		if (k->choice == TARGET_ROUND_ROBIN)
 			break;
 	}
@@ -169,6 +274,8 @@ target_move_known(const struct target_knowledge *k, const char *const *list, siz
 		snprintf(msg, mlen, "no host to move to: %s", held);
 		return TARGET_WAIT;
 	}
+	if (k->choice == TARGET_LEARNED)
+		best = target_near_best(k, ok, nok, best);
 	char why[1024] = "";
 	if (k->choice == TARGET_LEARNED)
 		target_explain(k, list, n, cur, best, why, sizeof(why));

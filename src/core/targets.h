@@ -5,6 +5,7 @@
 #define VMM_TARGETS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <vmmanage/module.h>
 
@@ -39,7 +40,34 @@ struct target_knowledge {
 	enum target_choice choice;
 	double now;                 /* wall-clock seconds, as in the host table */
 	int ignore_backoff;         /* an administrator's action tries backing-off hosts too */
+	/* the fleet rules (zero: off, the choice as before them) */
+	double near_best;           /* any known host within this fraction of the best may be
+	                             * chosen, at random, so that a fleet does not herd */
+	uint64_t seed;              /* the VM's own (from its name): its draws are its own and
+	                             * reproducible, the decision time mixed in */
+	int max_incoming;           /* a host with this many migrations arriving is no target */
+	int check_memory;           /* a host without the VM's memory and headroom free is none */
+	int64_t memory_headroom;    /* bytes beyond the VM's memory */
+	double pingpong_gain;       /* a host the VM just left is a target again before its hold
+	                             * ends only when it promises this fraction better than here;
+	                             * 0: only when no other host is left */
 };
+
+/* The fleet rules as configured (vmmanage.conf(5): near_best, max_incoming,
+ * memory_headroom, pingpong_hold, pingpong_hold_max, pingpong_gain). */
+struct target_rules {
+	double near_best;
+	int max_incoming;           /* 0: no cap */
+	int check_memory;
+	int64_t memory_headroom;    /* bytes */
+	double pingpong_hold, pingpong_hold_max; /* seconds; 0: no hold */
+	double pingpong_gain;
+};
+
+/* How old an endpoint's hint may be and still rule a host out: the agent asks where the VM
+ * runs every locate_interval (300 s by default), and reads the hints then. Migrations
+ * arriving are believed only as long as moves to that host took, when that is known. */
+#define TARGET_HINT_MAX_AGE 900.0
 
 /* current may be NULL or "" when unknown; at_home is 1, 0 or -1 (unknown). */
 enum target_result target_for(const struct topology *t, const struct target_knowledge *k,

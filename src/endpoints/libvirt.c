@@ -245,8 +245,12 @@ lv_where_is(struct lv_endpoint *e, struct lv_where *w)
 		pr[i].host = &e->conf.hosts[i];
 		pr[i].conn = lv_open_wait(op[i], deadline, pr[i].err, sizeof(pr[i].err), &pr[i].code);
 		pr[i].presence = lv_presence_on(e, &pr[i]);
-		if (pr[i].conn != NULL)
-			lv_hint_read(&e->hints[i], pr[i].conn);
+		if (pr[i].conn != NULL) {
+			virDomainPtr d = pr[i].presence >= LV_INACTIVE ? lv_lookup(pr[i].conn, &e->conf) : NULL;
+			lv_hint_read(&e->hints[i], pr[i].conn, d);
+			if (d != NULL)
+				virDomainFree(d);
+		}
 	}
 	lv_where_pick(e, pr, w);
 	return pr;
@@ -586,7 +590,8 @@ lv_hints(void *state, struct vmm_host_hint *out, size_t max)
 		if (!e->hints[i].seen)
 			continue;
 		out[n++] = (struct vmm_host_hint){ .host = e->conf.hosts[i].name,
-			.free_memory = e->hints[i].free_memory, .cpu_idle = e->hints[i].cpu_idle };
+			.free_memory = e->hints[i].free_memory, .cpu_idle = e->hints[i].cpu_idle,
+			.incoming = e->hints[i].incoming, .vm_memory = e->hints[i].vm_memory };
 	}
 	return n;
 }

@@ -91,9 +91,12 @@ struct lv_hint {
 	double cpu_idle;         /* 0..1 between the last two looks; -1 unknown */
 	unsigned long long prev_idle, prev_total;
 	int have_prev;
+	int incoming;            /* migrations arriving: other domains paused for one; -1 unknown */
+	int64_t vm_memory;       /* bytes: this VM's memory, when it runs on the host; -1 */
 };
 
-void lv_hint_read(struct lv_hint *h, virConnectPtr c);
+/* d: this VM's domain on that host, or NULL when it is not there */
+void lv_hint_read(struct lv_hint *h, virConnectPtr c, virDomainPtr d);
 
 /* ---- libvirt_open.c: connections with a deadline; it needs only the error table and
  * the shared clock (common/clock.h), so libvirt_job.c and libvirt.c build on it, never

@@ -50,6 +50,7 @@ sim_loads(struct sim *s)
 			s->load[s->vms[i].sc->host[s->vms[i].loc]] += s->vms[i].d;
 	for (size_t h = 0; h < sf->nhosts; h++)
 		s->util[h] = s->load[h] / sf->hosts[h].capacity;
+	sim_arrivals(s);
 }
 
 static void

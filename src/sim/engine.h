@@ -50,9 +50,12 @@ struct vm {
 	int loc, believed;          /* local indexes; believed: where the agent thinks it is */
 	double d, q;                /* this step's demand and indicator quantile */
 	double next_sample, last_sample, since;
+	double next_look;           /* the endpoint's next look at the hosts (locate_interval) */
 	int resting, skip_sensor, down, traced;
 	/* the move with the endpoint, and (thesis) the ones queued behind it */
 	int mv_active, mv_target, mv_from, mv_cross, mv_fail;
+	int mv_pending;             /* waits for a slot at the target (max_incoming) */
+	double mv_dur;              /* how long it takes once it has one */
 	enum vmm_action mv_act;
 	double mv_start, mv_end;
 	const char *mv_why;         /* a failure in the events CSV: "timeout: the target host is down" */
@@ -83,6 +86,9 @@ struct sim {
 	struct gen_state *bg;
 	struct rng *bgrng;
 	double *load, *util;
+	int *incoming;              /* per host: migrations arriving at the step's start */
+	int *incoming_peak;         /* per host: the most at once, the run through */
+	double *mem_used;           /* per host, GiB: the VMs there and arriving, at the step's start */
 	int *endpoint_down;         /* per step */
 	struct stepinfo cur, next;
 	/* threads */
@@ -134,6 +140,10 @@ void vm_sim_start(struct sim *s, int tid, struct vm *v, double t);
 void vm_start_move(struct sim *s, struct vm *v, int target, enum vmm_action act, int cross,
     double t);
 void vm_finish_move(struct sim *s, int tid, struct vm *v);
+/* At each step's start, serially: the migrations arriving at each host, and (with
+ * max_incoming) the moves asked for in the last step given a slot, in VM order, or
+ * refused. */
+void sim_arrivals(struct sim *s);
 
 /* sample.c: a VM's samples through the decider */
 void vm_step(struct sim *s, int tid, struct vm *v, double t1);

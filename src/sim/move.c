@@ -42,6 +42,61 @@ vm_cross(const struct vm *v, int from, int to)
 	return (v->sc->cls[from] == CLASS_AWAY) != (v->sc->cls[to] == CLASS_AWAY);
 }
 
+/* A move that waited for the step's end gets a slot at its target, or is refused. */
+static void
+vm_admit(struct sim *s, struct vm *v, double t)
+{
+	const struct simfile *sf = s->sf;
+	int h = v->sc->host[v->mv_target];
+
+	v->mv_pending = 0;
+	v->mv_start = t;
+	if (s->incoming[h] >= sf->mig.max_incoming) {
+		v->mv_fail = 1;
+		v->mv_why = "refused: the target host has all its incoming migration slots taken";
+		v->mv_failure = VMM_FAIL_REFUSED;
+		v->mv_detail = "the target host has all its incoming migration slots taken";
+		v->mv_end = t + sf->mig.fail_unreachable;
+	} else if (sim_outage(sf, h, t, t + v->mv_dur)) {
+		v->mv_fail = 1;
+		v->mv_why = "timeout: the target host is down";
+		v->mv_failure = VMM_FAIL_TIMEOUT;
+		v->mv_detail = "the target host is down";
+		v->mv_end = t + sf->mig.fail_after;
+	} else {
+		s->incoming[h]++;
+		v->mv_end = t + v->mv_dur;
+	}
+}
+
+void
+sim_arrivals(struct sim *s)
+{
+	for (size_t h = 0; h < s->sf->nhosts; h++)
+		s->incoming[h] = 0;
+	for (size_t i = 0; i < s->nvms; i++) {
+		const struct vm *v = &s->vms[i];
+		if (v->mv_active && !v->mv_fail && !v->mv_pending)
+			s->incoming[v->sc->host[v->mv_target]]++;
+	}
+	for (size_t i = 0; i < s->nvms; i++)
+		if (s->vms[i].mv_active && s->vms[i].mv_pending)
+			vm_admit(s, &s->vms[i], s->cur.t);
+	for (size_t h = 0; h < s->sf->nhosts; h++) {
+		if (s->incoming[h] > s->incoming_peak[h])
+			s->incoming_peak[h] = s->incoming[h];
+		s->mem_used[h] = 0;
+	}
+	/* an arriving VM's memory is taken on its target already (libvirt allocates it there
+	 * when the migration starts), and still on its source */
+	for (size_t i = 0; i < s->nvms; i++) {
+		const struct vm *v = &s->vms[i];
+		s->mem_used[v->sc->host[v->loc]] += v->spec->memory;
+		if (v->mv_active && !v->mv_fail && !v->mv_pending)
+			s->mem_used[v->sc->host[v->mv_target]] += v->spec->memory;
+	}
+}
+
 void
 vm_start_move(struct sim *s, struct vm *v, int target, enum vmm_action act, int cross, double t)
 {
@@ -54,7 +109,7 @@ vm_start_move(struct sim *s, struct vm *v, int target, enum vmm_action act, int 
 	v->mv_cross = cross;
 	v->mv_act = act;
 	v->mv_start = t;
-	v->mv_fail = 0;
+	v->mv_fail = v->mv_pending = 0;
 	v->mv_why = v->mv_detail = NULL;
 	v->mv_failure = VMM_FAIL_NONE;
 	if (sim_outage(sf, -1, t, t)) {
@@ -63,6 +118,13 @@ vm_start_move(struct sim *s, struct vm *v, int target, enum vmm_action act, int 
 		v->mv_failure = VMM_FAIL_UNREACHABLE;
 		v->mv_detail = "the management server is down";
 		v->mv_end = t + sf->mig.fail_unreachable;
+	} else if (sf->mig.max_incoming > 0 && !cross) {
+		/* each arriving live migration holds one of the target's slots until it ends;
+		 * slots are given out at the step's end, in VM order, so that the result does
+		 * not depend on the threads */
+		v->mv_pending = 1;
+		v->mv_dur = dur;
+		v->mv_end = INFINITY;
 	} else if (sim_outage(sf, v->sc->host[target], t, t + dur)) {
 		v->mv_fail = 1;
 		v->mv_why = "timeout: the target host is down";

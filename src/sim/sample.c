@@ -112,6 +112,30 @@ vm_outcome(struct sim *s, int tid, struct vm *v, const struct decide_result *r, 
 	}
 }
 
+/* What the daemon's endpoint tells at each locate (every locate_interval): the
+ * migrations arriving at each host and (when the simulation file gives memory) its free
+ * memory, as of the step's start, and the VM's own memory. */
+static void
+vm_look(struct sim *s, struct vm *v, double t)
+{
+	const struct simconf *sc = v->sc;
+	double every = sc->su->set.locate_interval, wall = (double)s->sf->start + t;
+
+	if (sim_thesis(s) || t < v->next_look)
+		return;
+	v->next_look = every > 0 ? t + every : INFINITY;
+	if (v->spec->memory > 0)
+		v->known.vm_memory = (int64_t)(v->spec->memory * (1 << 30));
+	for (size_t i = 0; i < sc->nlocal; i++) {
+		const char *name = vm_host_name(s, v, (int)i);
+		const struct sim_host *h = &s->sf->hosts[sc->host[i]];
+		double free_gib = h->memory - s->mem_used[sc->host[i]];
+		hosts_hint(&v->known, name, h->memory > 0 ? (int64_t)(fmax(free_gib, 0) * (1 << 30)) : -1,
+		    -1, wall);
+		hosts_hint_incoming(&v->known, name, s->incoming[sc->host[i]]);
+	}
+}
+
 static void
 vm_sample(struct sim *s, int tid, struct vm *v, double t)
 {
@@ -130,6 +154,7 @@ vm_sample(struct sim *s, int tid, struct vm *v, double t)
 	struct decide_result r;
 
 	vmm_local_time_of(in.sample.time, &in.local); /* in the simulation's timezone */
+	vm_look(s, v, t);
 	v->last_sample = t;
 	decide_cycle(&v->dec, &in, &r);
 	if (r.measured) {

@@ -46,6 +46,7 @@ struct migration {
 	double downtime;            /* seconds a live move stops the VM (switch-over) */
 	double fail_after;          /* a move to a host that is down fails after this */
 	double fail_unreachable;    /* when the endpoint is down: refused after this */
+	double max_incoming;        /* a host refuses a migration past this many arriving; 0: none */
 };
 
 struct outage {
@@ -57,6 +58,7 @@ struct outage {
 struct sim_host {
 	char *name, *site;
 	double capacity, cost;      /* capacity units; price per VM-hour */
+	double memory;              /* GiB; 0: not modelled (the endpoint cannot tell) */
 	struct gen bg;              /* other tenants' load */
 	int line;
 };
@@ -67,6 +69,7 @@ struct sim_vmspec {
 	enum indicator ind;
 	struct model model;
 	double sla;                 /* NaN: the policy's threshold */
+	double memory;              /* GiB each copy uses; 0: not modelled */
 	struct gen demand;
 	char *start;                /* a host, "spread", or NULL (the conf's location) */
 	int line;

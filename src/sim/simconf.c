@@ -165,10 +165,13 @@ sim_hosts(struct sim *s, char *err, size_t errlen)
 	s->bgrng = calloc(sf->nhosts, sizeof(*s->bgrng));
 	s->load = calloc(sf->nhosts, sizeof(*s->load));
 	s->util = calloc(sf->nhosts, sizeof(*s->util));
+	s->incoming = calloc(sf->nhosts, sizeof(*s->incoming));
+	s->incoming_peak = calloc(sf->nhosts, sizeof(*s->incoming_peak));
+	s->mem_used = calloc(sf->nhosts, sizeof(*s->mem_used));
 	s->events = calloc((size_t)s->nthreads, sizeof(*s->events));
 	s->log = calloc((size_t)s->nthreads, sizeof(*s->log));
 	if (s->bg == NULL || s->bgrng == NULL || s->load == NULL || s->util == NULL ||
-	    s->events == NULL || s->log == NULL) {
+	    s->incoming == NULL || s->incoming_peak == NULL || s->mem_used == NULL || s->events == NULL || s->log == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -209,6 +212,9 @@ sim_free(struct sim *s)
 	free(s->bgrng);
 	free(s->load);
 	free(s->util);
+	free(s->incoming);
+	free(s->incoming_peak);
+	free(s->mem_used);
 	for (int i = 0; i < s->nthreads; i++) {
 		if (s->events)
 			vmm_buf_free(&s->events[i]);

@@ -316,7 +316,7 @@ static int
 sf_migration(struct sfctx *c, const config_setting_t *g, struct migration *m)
 {
 	static const char *const keys[] = { "live", "live_spread", "base", "base_spread", "site",
-		"site_spread", "downtime", "fail_after", "fail_unreachable", NULL };
+		"site_spread", "downtime", "fail_after", "fail_unreachable", "max_incoming", NULL };
 
 	/* thesis 5.5: back home in 3.5 to 9.5 minutes, away in up to 22 */
 	*m = (struct migration){ .live = 25, .live_spread = 0.4, .base = 40, .base_spread = 0.4,
@@ -335,8 +335,8 @@ sf_migration(struct sfctx *c, const config_setting_t *g, struct migration *m)
 	    sf_num(c, g, "site_spread", m->site_spread, 0, 0.99, &m->site_spread) < 0 ||
 	    sf_num(c, g, "downtime", m->downtime, 0, 3600, &m->downtime) < 0 ||
 	    sf_num(c, g, "fail_after", m->fail_after, 0.01, 86400, &m->fail_after) < 0 ||
-	    sf_num(c, g, "fail_unreachable", m->fail_unreachable, 0.01, 86400, &m->fail_unreachable) < 0
-	    ? -1 : 0;
+	    sf_num(c, g, "fail_unreachable", m->fail_unreachable, 0.01, 86400, &m->fail_unreachable) < 0 ||
+	    sf_num(c, g, "max_incoming", m->max_incoming, 0, 1e6, &m->max_incoming) < 0 ? -1 : 0;
 }
 
 int
@@ -368,7 +368,8 @@ sf_list(struct sfctx *c, const config_t *cf, const char *key, const config_setti
 static int
 sf_one_host(struct sfctx *c, const config_setting_t *g, struct sim_host *h)
 {
-	static const char *const keys[] = { "name", "capacity", "cost", "site", "background", NULL };
+	static const char *const keys[] = { "name", "capacity", "cost", "site", "background", "memory",
+		NULL };
 	const char *name, *site;
 
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
@@ -382,7 +383,8 @@ sf_one_host(struct sfctx *c, const config_setting_t *g, struct sim_host *h)
 	if (simfile_host(c->sf, name) >= 0)
 		return sf_fail(c, g, "host '%s' is defined twice", name);
 	if (sf_num(c, g, "capacity", NAN, 1e-9, 1e12, &h->capacity) < 0 ||
-	    sf_num(c, g, "cost", 0, 0, 1e12, &h->cost) < 0)
+	    sf_num(c, g, "cost", 0, 0, 1e12, &h->cost) < 0 ||
+	    sf_num(c, g, "memory", 0, 0, 1e9, &h->memory) < 0)
 		return -1;
 	if (isnan(h->capacity))
 		return sf_fail(c, g, "host '%s': capacity is not set: add e.g. capacity = 8.0 (the units demand is given in)", name);
@@ -440,7 +442,7 @@ static int
 sf_one_vm(struct sfctx *c, const config_setting_t *g, struct sim_vmspec *v)
 {
 	static const char *const keys[] = { "name", "conf", "count", "indicator", "sla", "model",
-		"demand", "start", NULL };
+		"demand", "start", "memory", NULL };
 	const char *name, *conf, *start;
 	double count;
 
@@ -452,6 +454,7 @@ sf_one_vm(struct sfctx *c, const config_setting_t *g, struct sim_vmspec *v)
 	    sf_str(c, g, "conf", &conf) < 0 || sf_str(c, g, "start", &start) < 0 ||
 	    sf_num(c, g, "count", 1, 1, 1e7, &count) < 0 ||
 	    sf_num(c, g, "sla", NAN, -1e12, 1e12, &v->sla) < 0 ||
+	    sf_num(c, g, "memory", 0, 0, 1e9, &v->memory) < 0 ||
 	    sf_indicator(c, g, &v->ind) < 0 ||
 	    sf_model(c, config_setting_get_member(g, "model"), &v->model) < 0)
 		return -1;

@@ -122,7 +122,9 @@ vm_init(struct sim *s, struct vm *v, const struct sim_vmspec *spec, size_t copy,
 		.interval = set->interval, .base = set->base,
 		.damp = sim_thesis(s) ? NULL : &v->damp, .eff = sim_thesis(s) ? NULL : &v->eff,
 		.direction = set->direction, .hold = { .c = sim_thesis(s) ? NULL : &set->hold,
-		.offset = splay_offset(v->name, set->hold.splay), .st = &v->hold } };
+		.offset = splay_offset(v->name, set->hold.splay), .st = &v->hold },
+		.rules = sim_thesis(s) ? NULL : &set->targets,
+		.seed = decide_seed(v->name) };
 	v->believed = v->loc;
 	v->sla = !isnan(spec->sla) ? spec->sla : s->sf->sla;
 	v->next_sample = set->interval + (sim_thesis(s) ? 0 : v->dec.hold.offset);
