@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* fuzz-sources: src/core/quiet.c src/core/journal.c src/core/conf.c src/core/conf_include.c src/core/conf_get.c src/core/conf_check.c src/core/keys.c src/common/secret.c src/common/strutil.c */
+/* fuzz-sources: src/core/quiet.c src/core/journal.c src/core/conf.c src/core/conf_include.c src/core/conf_get.c src/core/conf_check.c src/core/conf_keys.c src/core/keys.c src/common/secret.c src/common/strutil.c src/common/buf.c */
 /* fuzz-pkgs: libconfig */
 /* libFuzzer target: the quiet windows' syntax (the `quiet` key, shared with work_hours and
  * work_days) must take any text and answer with windows or a message, never crash; the
