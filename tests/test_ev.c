@@ -345,7 +345,8 @@ test_many_fds(void)
 		rd[n] = p[0];
 		wr[n] = p[1];
 	}
-	TAP_OK(n > 600, "%d pipes are open (%d wanted)", n, MANY);
+	/* more than one wait's worth (256 events) even under a hard limit of 1024 fds */
+	TAP_OK(n > 400, "%d pipes are open (%d wanted)", n, MANY);
 	for (int i = 0; i < n; i++)
 		ok &= ev_fd_add(r.loop, rd[i], POLLIN, many_ready, &m) == 0;
 	TAP_OK(ok, "%d fds are added", n);
