@@ -24,68 +24,42 @@
 #include "core/setup.h"
 #include "core/state.h"
 
-static volatile sig_atomic_t got_hup, got_term;
-static int sig_pipe[2] = { -1, -1 };
 static struct ev_loop *the_loop;
 static struct agent *the_agent;
 static char *the_pid_file;
 
 static void
-daemon_signal(int sig)
+daemon_on_term(int sig, void *arg)
 {
-	int saved = errno;
-
-	if (sig == SIGHUP)
-		got_hup = 1;
-	else
-		got_term = 1;
-	if (write(sig_pipe[1], "", 1) < 0) {
-		/* the pipe is full: a wake-up is already pending */
-	}
-	errno = saved;
+	(void)sig;
+	(void)arg;
+	log_info("terminating on signal");
+	ev_stop(the_loop);
 }
 
 static void
-daemon_signal_ready(int fd, int revents, void *arg)
+daemon_on_hup(int sig, void *arg)
 {
-	char buf[64];
 	char err[2048];
 
-	(void)revents;
+	(void)sig;
 	(void)arg;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	if (got_term) {
-		log_info("terminating on signal");
-		ev_stop(the_loop);
-		return;
-	}
-	if (got_hup) {
-		got_hup = 0;
-		agent_reopen_logs(the_agent);
-		if (agent_reload(the_agent, err, sizeof(err)) < 0)
-			log_warnx("reload failed, keeping the running configuration: %s", err);
-	}
+	agent_reopen_logs(the_agent);
+	if (agent_reload(the_agent, err, sizeof(err)) < 0)
+		log_warnx("reload failed, keeping the running configuration: %s", err);
 }
 
 static int
 daemon_signals(char *err, size_t errlen)
 {
-	struct sigaction sa;
-
-	if (pipe2(sig_pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	if (ev_signal_add(the_loop, SIGHUP, daemon_on_hup, NULL) < 0 ||
+	    ev_signal_add(the_loop, SIGTERM, daemon_on_term, NULL) < 0 ||
+	    ev_signal_add(the_loop, SIGINT, daemon_on_term, NULL) < 0) {
+		snprintf(err, errlen, "signals: %s", strerror(errno));
 		return -1;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = daemon_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	return ev_fd_add(the_loop, sig_pipe[0], POLLIN, daemon_signal_ready, NULL);
+	return 0;
 }
 
 /* One line per request; see control.h. */

@@ -201,13 +201,14 @@ int collector_addr_parse(const char *s, struct sockaddr_storage *ss, socklen_t *
     char *err, size_t errlen);
 int collector_listen(const char *spec, char *err, size_t errlen);
 
-/* ---- conn.c / main.c: the server ---- */
+/* ---- server.c / conn.c: the server ---- */
 struct collector;
+/* Takes SIGHUP (reopen the outputs), SIGTERM and SIGINT (stop) on its event loop. */
 struct collector *collector_new(struct collector_conf *conf, struct collector_output *out,
     struct collector_seqdb *db, struct collector_keys *keys, char *err, size_t errlen);
 int collector_add_listener(struct collector *s, int fd, char *err, size_t errlen);
-/* Runs until *stop; *hup asks to reopen the outputs. */
-int collector_run(struct collector *s, volatile int *stop, volatile int *hup);
+/* Runs until SIGTERM or SIGINT; 0, or -1 when lines were left unwritten. */
+int collector_run(struct collector *s);
 void collector_free(struct collector *s);
 double collector_now(void);
 

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -97,19 +96,17 @@ static int
 collector_conn_new(struct collector *s, int fd, const struct sockaddr_storage *ss)
 {
 	struct collector_conn *c = calloc(1, sizeof(*c));
-	struct epoll_event ev = { .events = EPOLLIN };
 	int one = 1;
 
 	if (c == NULL)
 		return -1;
-	c->kind = COLLECTOR_EV_CONN;
+	c->s = s;
 	c->fd = fd;
 	collector_peer_name(ss, c->peer, sizeof(c->peer));
 	/* acks are small and must not wait for Nagle; dead agents are found by keepalive */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	ev.data.ptr = c;
-	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+	if (ev_fd_add_to(s->loop, s->conns, fd, POLLIN, collector_conn_event, c) < 0) {
 		free(c);
 		return -1;
 	}
@@ -120,8 +117,13 @@ collector_conn_new(struct collector *s, int fd, const struct sockaddr_storage *s
 }
 
 void
-collector_conn_accept(struct collector *s, struct collector_listener *l)
+collector_conn_accept(int lfd, int revents, void *listener)
 {
+	struct collector_listener *l = listener;
+	struct collector *s = l->s;
+
+	(void)lfd;
+	(void)revents;
 	for (int i = 0; i < 256; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
@@ -157,12 +159,10 @@ collector_conn_accept(struct collector *s, struct collector_listener *l)
 static void
 collector_conn_want_out(struct collector *s, struct collector_conn *c, int on)
 {
-	struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0), .data.ptr = c };
-
 	if (c->want_out == on || c->paused)
 		return;
 	c->want_out = on;
-	epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &ev);
+	ev_fd_mod(s->loop, c->fd, POLLIN | (on ? POLLOUT : 0));
 }
 
 /* Writes what is queued; 0 when nothing is left, 1 when the socket is full, -1 on error. */
@@ -255,8 +255,8 @@ collector_conn_pause(struct collector *s, struct collector_conn *c)
 {
 	c->paused = 1;
 	c->want_out = 0;
-	/* out of epoll altogether: a paused socket's HUP would otherwise wake us forever */
-	epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	/* out of the loop altogether: a paused socket's HUP would otherwise wake us forever */
+	ev_fd_del(s->loop, c->fd);
 	c->pause_next = s->paused;
 	s->paused = c;
 }
@@ -700,9 +700,13 @@ collector_conn_input(struct collector *s, struct collector_conn *c, int readnew)
 }
 
 void
-collector_conn_event(struct collector *s, struct collector_conn *c, uint32_t events)
+collector_conn_event(int fd, int events, void *conn)
 {
-	if (events & EPOLLOUT) {
+	struct collector_conn *c = conn;
+	struct collector *s = c->s;
+
+	(void)fd;
+	if (events & POLLOUT) {
 		int r = collector_conn_flush_out(c);
 		if (r < 0) {
 			collector_conn_close(s, c, "write error");
@@ -713,18 +717,16 @@ collector_conn_event(struct collector *s, struct collector_conn *c, uint32_t eve
 			collector_conn_send_ack(s, c);
 		}
 	}
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+	if (events & (POLLIN | POLLHUP | POLLERR))
 		collector_conn_input(s, c, 1);
 }
 
 void
 collector_conn_resume(struct collector *s, struct collector_conn *c)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
-
 	c->paused = 0;
-	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
-		collector_conn_close(s, c, "epoll");
+	if (ev_fd_add_to(s->loop, s->conns, c->fd, POLLIN, collector_conn_event, c) < 0) {
+		collector_conn_close(s, c, "event loop");
 		return;
 	}
 	collector_conn_input(s, c, 0);
@@ -737,7 +739,7 @@ collector_conn_close(struct collector *s, struct collector_conn *c, const char *
 		log_debug("conn %s: closing: %s", c->peer, why);
 	/* the ack and pause queues drop closed connections when they next run */
 	if (!c->paused)
-		epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+		ev_fd_del(s->loop, c->fd);
 	close(c->fd);
 	c->fd = -1;
 	collector_lru_remove(s, c);

@@ -23,17 +23,6 @@
 #endif
 #define COLLECTOR_DEFAULT_CONF VMM_SYSCONFDIR "/vmmanage/collector.conf"
 
-static volatile int collector_stop, collector_hup;
-
-static void
-collector_on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		collector_hup = 1;
-	else
-		collector_stop = 1;
-}
-
 static void __attribute__((noreturn))
 collector_usage(int rc)
 {
@@ -214,20 +203,6 @@ collector_write_pid(const char *path)
 		fatalx("%s", err);
 }
 
-static void
-collector_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = collector_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 /* What needs root, before the fork (so that its errors reach the caller at once): the
  * listening sockets and the keys file (root's, in /etc). */
 static void
@@ -296,10 +271,10 @@ main(int argc, char **argv)
 	collector_write_pid(conf.pid_file);
 	collector_drop_privileges(&conf);
 	struct collector *s = collector_setup_user(&conf, fds, &out, &db, keys);
-	collector_signals();
+	signal(SIGPIPE, SIG_IGN);
 	daemonize_ready(ready);
 	log_info("listening on %zu address(es), writing %s", conf.nlisten, conf.output);
-	int rc = collector_run(s, &collector_stop, &collector_hup);
+	int rc = collector_run(s);
 	collector_free(s);
 	collector_output_close(out);
 	collector_seqdb_free(db);

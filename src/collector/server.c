@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
-/* The collector's event loop (epoll): accept, read, then once per turn write every line
- * gathered, fdatasync when agent frames are among them, and only then send the acks, so
- * many frames share one sync and an ack always means "on disk". */
+/* The collector on the shared event loop (common/ev.c): accept, read, then once per turn
+ * (before the loop waits again) write every line gathered, fdatasync when agent frames
+ * are among them, and only then send the acks, so many frames share one sync and an ack
+ * always means "on disk". */
 #include "config.h"
 
 #include <errno.h>
@@ -11,14 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
 #include "server.h"
 
-#define COLLECTOR_MAX_EVENTS 256
 /* How often paused (rate-limited) clients are looked at again. */
 #define COLLECTOR_RESUME_INTERVAL 0.05
 /* How often writing is tried again while it fails. */
@@ -30,6 +29,32 @@ double
 collector_now(void)
 {
 	return vmm_mono_now();
+}
+
+static void collector_reopen(struct collector *s);
+
+static void
+collector_on_hup(int sig, void *arg)
+{
+	(void)sig;
+	collector_reopen(arg);
+}
+
+static void
+collector_on_term(int sig, void *arg)
+{
+	struct collector *s = arg;
+
+	(void)sig;
+	ev_stop(s->loop);
+}
+
+static int
+collector_signals(struct collector *s)
+{
+	return ev_signal_add(s->loop, SIGHUP, collector_on_hup, s) < 0 ||
+	    ev_signal_add(s->loop, SIGTERM, collector_on_term, s) < 0 ||
+	    ev_signal_add(s->loop, SIGINT, collector_on_term, s) < 0 ? -1 : 0;
 }
 
 struct collector *
@@ -46,10 +71,8 @@ collector_new(struct collector_conf *conf, struct collector_output *out, struct 
 	s->out = out;
 	s->db = db;
 	s->keys = keys;
-	s->ep = epoll_create1(EPOLL_CLOEXEC);
-	s->lep = epoll_create1(EPOLL_CLOEXEC);
-	s->conns_kind = COLLECTOR_EV_CONNS;
-	struct epoll_event cev = { .events = EPOLLIN, .data.ptr = &s->conns_kind };
+	s->loop = ev_loop_new();
+	s->conns = s->loop != NULL ? ev_group_new(s->loop) : -1;
 	/* an agent frame is held whole; at least 64 KiB so that a small max_line still
 	 * lets the agent's 8 KiB messages through (they are cut when written) */
 	s->frame_max = conf->max_line > 65536 ? conf->max_line : 65536;
@@ -63,9 +86,9 @@ collector_new(struct collector_conf *conf, struct collector_output *out, struct 
 		conf->max_partial = 4 * s->scratch_cap;
 	}
 	s->rate = collector_rate_new(conf->rate_limit, conf->rate_burst);
-	s->now = collector_now();
+	s->now = s->last_sweep = s->last_resume = collector_now();
 	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (s->ep < 0 || s->lep < 0 || epoll_ctl(s->lep, EPOLL_CTL_ADD, s->ep, &cev) < 0 ||
+	if (s->loop == NULL || s->conns < 0 || collector_signals(s) < 0 ||
 	    s->scratch == NULL || s->compose == NULL || s->rate == NULL) {
 		snprintf(err, errlen, "cannot set up the event loop: %s", strerror(errno));
 		collector_free(s);
@@ -78,18 +101,16 @@ int
 collector_add_listener(struct collector *s, int fd, char *err, size_t errlen)
 {
 	struct collector_listener *l;
-	struct epoll_event ev = { .events = EPOLLIN };
 
 	if (s->nlisteners == COLLECTOR_MAX_LISTEN) {
 		snprintf(err, errlen, "too many listen addresses");
 		return -1;
 	}
 	l = &s->listeners[s->nlisteners];
-	l->kind = COLLECTOR_EV_LISTENER;
+	l->s = s;
 	l->fd = fd;
-	ev.data.ptr = l;
-	if (epoll_ctl(s->lep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
+	if (ev_fd_add(s->loop, fd, POLLIN, collector_conn_accept, l) < 0) {
+		snprintf(err, errlen, "event loop: %s", strerror(errno));
 		return -1;
 	}
 	s->nlisteners++;
@@ -101,10 +122,8 @@ collector_add_listener(struct collector *s, int fd, char *err, size_t errlen)
 static void
 collector_listeners_on(struct collector *s, int on)
 {
-	for (size_t i = 0; i < s->nlisteners; i++) {
-		struct epoll_event ev = { .events = on ? EPOLLIN : 0, .data.ptr = &s->listeners[i] };
-		epoll_ctl(s->lep, EPOLL_CTL_MOD, s->listeners[i].fd, &ev);
-	}
+	for (size_t i = 0; i < s->nlisteners; i++)
+		ev_fd_mod(s->loop, s->listeners[i].fd, on ? POLLIN : 0);
 	s->accept_paused = !on;
 }
 
@@ -219,7 +238,7 @@ collector_write_failed(struct collector *s, const char *err)
 	s->blocked = 1;
 	s->blocked_since = s->now;
 	s->write_fails = 1;
-	epoll_ctl(s->lep, EPOLL_CTL_DEL, s->ep, NULL);
+	ev_group_mute(s->loop, s->conns, 1);
 	log_warnx("%s; not reading from clients until it can write again (trying every %.0f s; "
 	    "acks held back)", err, COLLECTOR_RETRY_INTERVAL);
 }
@@ -227,12 +246,10 @@ collector_write_failed(struct collector *s, const char *err)
 static void
 collector_write_ok(struct collector *s)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &s->conns_kind };
-
 	if (!s->blocked)
 		return;
 	s->blocked = 0;
-	epoll_ctl(s->lep, EPOLL_CTL_ADD, s->ep, &ev);
+	ev_group_mute(s->loop, s->conns, 0);
 	/* the clients were idle because we did not read them */
 	for (int i = 0; i < COLLECTOR_LRU_N; i++)
 		for (struct collector_conn *c = s->lru[i].head; c != NULL; c = c->next)
@@ -346,28 +363,6 @@ collector_sweep(struct collector *s)
 }
 
 static void
-collector_dispatch(struct collector *s, struct epoll_event *ev)
-{
-	int kind = *(int *)ev->data.ptr;
-
-	if (kind == COLLECTOR_EV_LISTENER)
-		collector_conn_accept(s, ev->data.ptr);
-	else
-		collector_conn_event(s, ev->data.ptr, ev->events);
-}
-
-/* The connections that are ready (ep is itself ready in lep). */
-static void
-collector_dispatch_conns(struct collector *s)
-{
-	struct epoll_event evs[COLLECTOR_MAX_EVENTS];
-	int n = epoll_wait(s->ep, evs, COLLECTOR_MAX_EVENTS, 0);
-
-	for (int i = 0; i < n; i++)
-		collector_dispatch(s, &evs[i]);
-}
-
-static void
 collector_reopen(struct collector *s)
 {
 	char err[512];
@@ -380,20 +375,20 @@ collector_reopen(struct collector *s)
 		log_info("outputs reopened");
 }
 
-/* ms until deadline, at most max, at least 1 */
-static int
-collector_timeout_until(double deadline, int max)
+/* seconds until deadline, at most max, at least 1 ms */
+static double
+collector_timeout_until(double deadline, double max)
 {
-	double ms = (deadline - collector_now()) * 1000 + 1;
+	double t = deadline - collector_now() + 0.001;
 
-	return ms < 1 ? 1 : ms > max ? max : (int)ms;
+	return t < 0.001 ? 0.001 : t > max ? max : t;
 }
 
-/* How long the loop may wait for events: until the next timer. */
-static int
+/* How long the loop may wait for events: until the next of the deadlines below. */
+static double
 collector_wait_timeout(const struct collector *s)
 {
-	int timeout = s->paused != NULL ? (int)(COLLECTOR_RESUME_INTERVAL * 1000) : 1000;
+	double timeout = s->paused != NULL ? COLLECTOR_RESUME_INTERVAL : 1;
 
 	if (s->accept_paused)
 		timeout = collector_timeout_until(s->accept_resume_at, timeout);
@@ -402,32 +397,40 @@ collector_wait_timeout(const struct collector *s)
 	return timeout;
 }
 
-/* What is due once the events of a turn are handled: the memory budget, writing and
- * acks (retried on a timer while writing fails), SIGHUP, and the timers. */
 static void
-collector_after_events(struct collector *s, volatile int *hup, double *last_resume,
-    double *last_sweep)
+collector_after_wait(void *arg)
 {
+	struct collector *s = arg;
+
+	s->now = collector_now();
+	s->wall = time(NULL);
+}
+
+/* What is due once the events of a turn are handled, before the loop waits again: the
+ * memory budget, writing and acks (retried on a timer while writing fails), and the
+ * timers. Returns how long the loop may wait. */
+static double
+collector_before_wait(void *arg)
+{
+	struct collector *s = arg;
+
 	collector_partial_check(s);
 	if ((!s->blocked || s->now >= s->retry_at) && collector_commit(s) >= 0)
 		collector_send_acks(s);
-	if (*hup) {
-		*hup = 0;
-		collector_reopen(s);
-	}
 	if (s->accept_paused && s->now >= s->accept_resume_at)
 		collector_listeners_on(s, 1);
-	if (!s->blocked && s->paused != NULL && s->now - *last_resume >= COLLECTOR_RESUME_INTERVAL) {
-		*last_resume = s->now;
+	if (!s->blocked && s->paused != NULL && s->now - s->last_resume >= COLLECTOR_RESUME_INTERVAL) {
+		s->last_resume = s->now;
 		collector_resume_paused(s);
 	}
-	if (s->now - *last_sweep >= 1) {
-		*last_sweep = s->now;
+	if (s->now - s->last_sweep >= 1) {
+		s->last_sweep = s->now;
 		if (!s->blocked) /* its clients are idle because it does not read them */
 			collector_sweep(s);
 		collector_accept_check(s);
 		collector_partial_end(s);
 	}
+	return collector_wait_timeout(s);
 }
 
 static int
@@ -447,37 +450,14 @@ collector_finish(struct collector *s)
 }
 
 int
-collector_run(struct collector *s, volatile int *stop, volatile int *hup)
+collector_run(struct collector *s)
 {
-	struct epoll_event evs[COLLECTOR_MAX_EVENTS];
-	sigset_t block, orig;
-	double last_sweep = collector_now(), last_resume = last_sweep;
-
-	/* signals are taken only inside epoll_pwait, so a flag set between two checks is
-	 * never left waiting for the next timeout */
-	sigemptyset(&block);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigprocmask(SIG_BLOCK, &block, &orig);
-	while (!*stop) {
-		int n = epoll_pwait(s->lep, evs, COLLECTOR_MAX_EVENTS, collector_wait_timeout(s), &orig);
-		if (n < 0 && errno != EINTR) {
-			log_warn("epoll_wait");
-			break;
-		}
-		s->now = collector_now();
-		s->wall = time(NULL);
-		for (int i = 0; i < n; i++)
-			if (*(int *)evs[i].data.ptr == COLLECTOR_EV_CONNS)
-				collector_dispatch_conns(s);
-			else
-				collector_dispatch(s, &evs[i]);
-		collector_after_events(s, hup, &last_resume, &last_sweep);
-	}
-	int rc = collector_finish(s);
-	sigprocmask(SIG_SETMASK, &orig, NULL);
-	return rc;
+	ev_set_after_wait(s->loop, collector_after_wait, s);
+	ev_set_before_wait(s->loop, collector_before_wait, s);
+	int rc = ev_run(s->loop);
+	if (rc < 0)
+		log_warn("event loop");
+	return collector_finish(s) < 0 || rc < 0 ? -1 : 0;
 }
 
 void
@@ -494,10 +474,7 @@ collector_free(struct collector *s)
 	collector_resume_paused(s);
 	for (size_t i = 0; i < s->nlisteners; i++)
 		close(s->listeners[i].fd);
-	if (s->ep >= 0)
-		close(s->ep);
-	if (s->lep >= 0)
-		close(s->lep);
+	ev_loop_free(s->loop);
 	if (s->spare_fd >= 0)
 		close(s->spare_fd);
 	collector_rate_free(s->rate);

@@ -7,12 +7,12 @@
 #include <stdint.h>
 
 #include "collector.h"
+#include "common/ev.h"
 
-enum { COLLECTOR_EV_LISTENER = 1, COLLECTOR_EV_CONN, COLLECTOR_EV_CONNS };
 enum { COLLECTOR_LRU_SHORT, COLLECTOR_LRU_LONG, COLLECTOR_LRU_N };
 
 struct collector_conn {
-	int kind;                  /* COLLECTOR_EV_CONN; first, like the listener's */
+	struct collector *s;
 	int fd;
 	enum collector_proto proto;
 	char peer[INET6_ADDRSTRLEN];
@@ -36,14 +36,14 @@ struct collector_conn {
 	struct collector_conn *ack_next;
 	char out[256];             /* a reply not yet written whole */
 	size_t outlen;
-	int want_out;              /* EPOLLOUT is on */
+	int want_out;              /* POLLOUT is on */
 	/* the rate limit */
 	int paused;
 	struct collector_conn *pause_next;
 };
 
 struct collector_listener {
-	int kind;                  /* COLLECTOR_EV_LISTENER */
+	struct collector *s;
 	int fd;
 };
 
@@ -62,9 +62,8 @@ struct collector {
 	struct collector_seqdb *db;
 	struct collector_keys *keys;
 	struct collector_rate *rate;
-	int ep;                    /* the connections */
-	int lep;                   /* what the loop waits on: the listeners and ep */
-	int conns_kind;            /* COLLECTOR_EV_CONNS, ep's tag in lep */
+	struct ev_loop *loop;
+	int conns;                 /* the connections' group in loop, muted while blocked */
 	struct collector_listener listeners[COLLECTOR_MAX_LISTEN];
 	size_t nlisteners;
 	long nconns;
@@ -74,8 +73,9 @@ struct collector {
 	size_t scratch_cap;
 	char *compose;             /* a syslog line rebuilt as "tag[pid]: msg" */
 	size_t frame_max;          /* the largest agent frame or syslog header we hold */
-	double now;
+	double now;                /* read once a turn */
 	time_t wall;
+	double last_sweep, last_resume;
 	double last_refusal_log;
 	struct collector_stats st;
 	/* out of descriptors: the listeners are off until accept_resume_at */
@@ -87,15 +87,15 @@ struct collector {
 	size_t partial;
 	int partial_episode;
 	uint64_t partial_closed;
-	/* cannot write (disk full...): ep is out of lep, nothing is read, retried on a timer */
+	/* cannot write (disk full...): conns is muted, nothing is read, retried on a timer */
 	int blocked;
 	double blocked_since, retry_at;
 	uint64_t write_fails;
 };
 
 /* conn.c */
-void collector_conn_accept(struct collector *s, struct collector_listener *l);
-void collector_conn_event(struct collector *s, struct collector_conn *c, uint32_t events);
+void collector_conn_accept(int fd, int revents, void *listener);
+void collector_conn_event(int fd, int revents, void *conn);
 void collector_conn_close(struct collector *s, struct collector_conn *c, const char *why);
 void collector_conn_send_ack(struct collector *s, struct collector_conn *c);
 void collector_conn_resume(struct collector *s, struct collector_conn *c);
