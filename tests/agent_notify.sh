@@ -62,10 +62,12 @@ check "and says nothing of the manager ($(grep -ci notify "$T/agent2.out"))" sh 
 collector_dirs
 port=$(free_port)
 write_conf "$T/collector.conf" "$port"
-NOTIFY_SOCKET="$T/notify" "$COLLECTOR" -f -c "$T/collector.conf" -o "$T/out/central.log" 2> "$T/collector.err" &
+NOTIFY_SOCKET="$T/notify" WATCHDOG_USEC=900000 "$COLLECTOR" -f -c "$T/collector.conf" -o "$T/out/central.log" 2> "$T/collector.err" &
 cpid=$!
 on_exit "kill $cpid"
 check "the collector: READY=1 with its pid" wait_for 20 grep -q "^READY=1|MAINPID=$cpid|" "$T/heard"
 check "and by then it listens" port_open "$port"
+check "its loop pets the watchdog too" wait_for 20 _watchdogs_ge 4
 kill "$cpid"; wait "$cpid"
+check "and it says STOPPING=1" grep -q '^STOPPING=1' "$T/heard"
 finish

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/notify.h"
 #include "common/clock.h"
 #include "server.h"
 
@@ -454,7 +455,10 @@ collector_run(struct collector *s)
 {
 	ev_set_after_wait(s->loop, collector_after_wait, s);
 	ev_set_before_wait(s->loop, collector_before_wait, s);
+	if (notify_watchdog_start(s->loop) < 0)
+		return -1;
 	int rc = ev_run(s->loop);
+	notify_stopping();
 	if (rc < 0)
 		log_warn("event loop");
 	return collector_finish(s) < 0 || rc < 0 ? -1 : 0;
