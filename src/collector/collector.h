@@ -57,6 +57,7 @@ struct collector_conf {
 	long max_clients;
 	double idle_timeout;
 	double agent_idle_timeout;
+	double max_clock_skew;       /* seconds an agent's clock may be off; 0: not checked */
 	double rate_limit;    /* lines per second per host; 0 = no limit */
 	double rate_burst;
 	/* bounds on what unauthenticated peers can make the collector hold */
@@ -133,6 +134,7 @@ struct collector_meta {
 	uint64_t seq;         /* 0 when none */
 	const char *boot;
 	int truncated;
+	int64_t received;     /* the collector's clock when it came (epoch seconds) */
 };
 struct collector_output;
 struct collector_output *collector_output_open(const char *path, const char *json_path,

@@ -29,6 +29,7 @@ collector_conf_defaults(struct collector_conf *c)
 	c->max_clients = 16384;
 	c->idle_timeout = 60;
 	c->agent_idle_timeout = 3600;
+	c->max_clock_skew = 300;
 	c->rate_limit = 1000;
 	c->rate_burst = 10000;
 	c->max_agent_hosts = 10000;
@@ -178,6 +179,7 @@ collector_conf_key(struct collector_conf *c, const config_setting_t *s, char *er
 		{ "agent_idle_timeout", offsetof(struct collector_conf, agent_idle_timeout), 1, 604800 },
 		{ "rate_limit", offsetof(struct collector_conf, rate_limit), 0, 1e9 },
 		{ "rate_burst", offsetof(struct collector_conf, rate_burst), 1, 1e9 },
+		{ "max_clock_skew", offsetof(struct collector_conf, max_clock_skew), 0, 1e9 },
 	};
 	const char *name = config_setting_name(s), *sv;
 	double d;

@@ -279,6 +279,7 @@ collector_emit(struct collector *s, struct collector_conn *c, time_t t, const ch
 	if (meta->truncated)
 		s->st.truncated++;
 	meta->src = c->peer;
+	meta->received = (int64_t)s->wall;
 	if (collector_output_add(s->out, t, host, hostlen, msg, msglen, meta) < 0) {
 		log_warnx("output: out of memory, closing %s", c->peer);
 		return FEED_CLOSE;
@@ -543,6 +544,7 @@ collector_agent_frame(struct collector *s, struct collector_conn *c, const struc
 	if ((r = collector_emit(s, c, (time_t)m->epoch, c->host, strlen(c->host), payload, m->len,
 	    &meta)) != FEED_OK)
 		return r;
+	collector_skew_note(s, c, m->epoch);
 	if (collector_seqdb_accept(s->db, c->host, c->boot, m->seq, &gap) < 0)
 		return FEED_CLOSE;
 	if (gap > 0) {

@@ -102,6 +102,9 @@ collector_output_json(struct collector_output *o, time_t t, const char *host, si
 		    ",\"boot\":\"%s\",\"seq\":%" PRIu64, m->boot ? m->boot : "", m->seq);
 	if (m->truncated)
 		b->len += (size_t)snprintf(b->p + b->len, b->cap - b->len, ",\"truncated\":true");
+	if (m->received)
+		b->len += (size_t)snprintf(b->p + b->len, b->cap - b->len, ",\"received\":%lld",
+		    (long long)m->received);
 	b->len += (size_t)snprintf(b->p + b->len, b->cap - b->len, "}\n");
 }
 

@@ -11,6 +11,17 @@
 
 enum { COLLECTOR_LRU_SHORT, COLLECTOR_LRU_LONG, COLLECTOR_LRU_N };
 
+/* What a connection's frames say of its agent's clock: over a window of receipt time,
+ * the least lag (receipt minus the agent's stamp) and the most lead. */
+struct collector_skew {
+	double start;              /* the window's first receipt (monotonic) */
+	int64_t first, last;       /* the agent's stamps in the window */
+	int64_t lag_min, lead_max;
+	int64_t prev_lag;          /* the last frame's */
+	unsigned n;
+	int off;                   /* an episode is on: said once, and once when it ends */
+};
+
 struct collector_conn {
 	struct collector *s;
 	int fd;
@@ -31,6 +42,7 @@ struct collector_conn {
 	const uint8_t *key;        /* the host's, with keys_file */
 	char host[COLLECTOR_MAX_HOST + 1];   /* the name written (folded when keyed) */
 	char boot[COLLECTOR_MAX_BOOT + 1];
+	struct collector_skew skew;  /* its agent's clock against ours */
 	uint64_t ack_want, ack_sent;
 	int in_ackq;
 	struct collector_conn *ack_next;
@@ -53,7 +65,7 @@ struct collector_lru {
 
 struct collector_stats {
 	uint64_t accepted, refused_acl, refused_full, lines, truncated, dups, bad, idle_closed,
-	    unauth, gaps;
+	    unauth, gaps, skewed;
 };
 
 struct collector {
@@ -92,6 +104,9 @@ struct collector {
 	double blocked_since, retry_at;
 	uint64_t write_fails;
 };
+
+/* skew.c */
+void collector_skew_note(struct collector *s, struct collector_conn *c, int64_t epoch);
 
 /* conn.c */
 void collector_conn_accept(int fd, int revents, void *listener);
