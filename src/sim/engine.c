@@ -33,6 +33,32 @@ sim_stepinfo(const struct sim *s, double t, struct stepinfo *si)
 	si->local = (double)si->epoch + (double)tm.tm_gmtoff + (t - floor(t));
 }
 
+/* vmm_local_time_of's answer, from a per-thread cache of the minute: the same fields,
+ * without a tzset and a localtime_r per sample. A minute with a change of offset in it,
+ * or an offset that is not whole minutes, goes to vmm_local_time_of every time. */
+void
+sim_local_time(struct sim *s, int tid, int64_t t, struct vmm_local_time *out)
+{
+	struct sim_ltcache *c = &s->ltc[tid];
+	int64_t m = t - ((t % 60) + 60) % 60;
+
+	if (c->minute != m) {
+		struct vmm_local_time end;
+
+		vmm_local_time_of(m, &c->lt);
+		vmm_local_time_of(m + 59, &end);
+		c->minute = m;
+		c->ok = c->lt.valid && end.valid && c->lt.second == 0 &&
+		    end.utc_offset == c->lt.utc_offset;
+	}
+	if (!c->ok) {
+		vmm_local_time_of(t, out);
+		return;
+	}
+	*out = c->lt;
+	out->second = (int)(t - m);
+}
+
 static void
 sim_loads(struct sim *s)
 {

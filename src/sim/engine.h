@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "common/buf.h"
+#include "common/localtime.h"
 #include "core/decide.h"
 #include "core/host.h"
 #include "core/journal.h"
@@ -38,7 +39,7 @@ struct vm {
 	struct simconf *sc;
 	size_t copy;                /* which of the spec's count */
 	void *pstate;
-	struct guard guard;
+	struct guard *guard;         /* out of line: its request ring is 28 KiB, the rest is hot */
 	struct host_table known;
 	struct damper damp;
 	struct efficacy eff;
@@ -63,6 +64,14 @@ struct vm {
 	struct vm_stats st;
 };
 
+
+/* The local time of the last minute a thread asked for: every VM samples in the step's
+ * minute or so, and localtime_r (with its tzset) per sample was a sixth of the run. */
+struct sim_ltcache {
+	int64_t minute;             /* epoch of the minute's start; INT64_MIN: none */
+	int ok;                     /* the whole minute has one offset and starts on :00 */
+	struct vmm_local_time lt;   /* at the minute's start */
+};
 
 struct stepinfo {
 	double t;
@@ -91,6 +100,7 @@ struct sim {
 	pthread_cond_t gate_c;
 	int gate;                   /* 1: go, -1: stop before starting */
 	struct vmm_buf *events, *log; /* per thread, written out and emptied each step */
+	struct sim_ltcache *ltc;    /* per thread */
 	size_t k;                   /* the step being run */
 	int done;
 };
@@ -133,6 +143,9 @@ void vm_sim_start(struct sim *s, int tid, struct vm *v, double t);
 void vm_start_move(struct sim *s, struct vm *v, int target, enum vmm_action act, int cross,
     double t);
 void vm_finish_move(struct sim *s, int tid, struct vm *v);
+
+/* engine.c: the local time in the simulation's timezone, as vmm_local_time_of says it */
+void sim_local_time(struct sim *s, int tid, int64_t t, struct vmm_local_time *out);
 
 /* sample.c: a VM's samples through the decider */
 void vm_step(struct sim *s, int tid, struct vm *v, double t1);

@@ -167,13 +167,15 @@ sim_hosts(struct sim *s, char *err, size_t errlen)
 	s->util = calloc(sf->nhosts, sizeof(*s->util));
 	s->events = calloc((size_t)s->nthreads, sizeof(*s->events));
 	s->log = calloc((size_t)s->nthreads, sizeof(*s->log));
+	s->ltc = calloc((size_t)s->nthreads, sizeof(*s->ltc));
 	if (s->bg == NULL || s->bgrng == NULL || s->load == NULL || s->util == NULL ||
-	    s->events == NULL || s->log == NULL) {
+	    s->events == NULL || s->log == NULL || s->ltc == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	/* what one thread logs in one step: the simulator's own output, no peer's */
 	for (int i = 0; i < s->nthreads; i++) {
+		s->ltc[i].minute = INT64_MIN;
 		vmm_buf_init(&s->events[i], 65536, SIM_STEP_OUTPUT_MAX);
 		vmm_buf_init(&s->log[i], 65536, SIM_STEP_OUTPUT_MAX);
 	}
@@ -217,4 +219,5 @@ sim_free(struct sim *s)
 	}
 	free(s->events);
 	free(s->log);
+	free(s->ltc);
 }
