@@ -73,6 +73,9 @@ sim_loads(struct sim *s)
 	for (size_t i = 0; i < s->nvms; i++)
 		if (!s->vms[i].down)
 			s->load[s->vms[i].sc->host[s->vms[i].loc]] += s->vms[i].d;
+	if (sf->mig.load_source > 0 || sf->mig.load_target > 0)
+		for (size_t h = 0; h < sf->nhosts; h++)
+			s->load[h] += s->mload[h];
 	for (size_t h = 0; h < sf->nhosts; h++)
 		s->util[h] = s->load[h] / sf->hosts[h].capacity;
 }
@@ -80,9 +83,12 @@ sim_loads(struct sim *s)
 static void
 sim_range(struct sim *s, int tid, size_t lo, size_t hi)
 {
-	double t1 = s->next.t;
+	double t0 = s->cur.t, t1 = s->next.t;
 
+	sim_set_thread(tid);
 	for (size_t i = lo; i < hi; i++) {
+		if (s->o->hindsight)
+			vm_hindsight(s, &s->vms[i], t0, t1);
 		vm_step(s, tid, &s->vms[i], t1);
 		vm_demand(&s->vms[i], &s->next);
 	}
@@ -199,6 +205,8 @@ sim_loop(struct sim *s)
 			pthread_barrier_wait(&s->bar);
 		} else
 			sim_range(s, 0, 0, s->nvms);
+		if (sim_count_arrivals(s, s->cur.t, s->next.t) < 0)
+			s->oom = 1;
 		sim_flush(s);
 		s->cur = s->next;
 	}
@@ -233,7 +241,9 @@ sim_run(const struct simfile *sf, const struct sim_opts *o, char *err, size_t er
 		if (sim_hosts(&s, err, errlen) == 0) {
 			if (!o->check)
 				sim_loop(&s);
-			if ((r = sim_result(&s, sim_clock() - t0)) == NULL)
+			if (s.oom)
+				snprintf(err, errlen, "out of memory counting the moves");
+			else if ((r = sim_result(&s, sim_clock() - t0)) == NULL)
 				snprintf(err, errlen, "out of memory");
 		}
 	}

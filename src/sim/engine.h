@@ -73,6 +73,28 @@ struct sim_ltcache {
 	struct vmm_local_time lt;   /* at the minute's start */
 };
 
+/* A move started in this step, noted by its thread and counted at the host after it. */
+struct sim_started {
+	double t, end;
+	int from, to;               /* simulation hosts */
+	int loads;                  /* it runs (a move to a host that is down does not) */
+};
+
+struct sim_startvec {
+	struct sim_started *p;
+	size_t n, cap;
+	int oom;
+};
+
+/* The moves under way to one host (their end times) and its figures. */
+struct sim_incoming {
+	double *end;
+	size_t n, cap;
+	int64_t minute;             /* of the last start counted */
+	unsigned in_minute;
+	struct sim_arrivals a;
+};
+
 struct stepinfo {
 	double t;
 	int64_t epoch;
@@ -101,8 +123,14 @@ struct sim {
 	int gate;                   /* 1: go, -1: stop before starting */
 	struct vmm_buf *events, *log; /* per thread, written out and emptied each step */
 	struct sim_ltcache *ltc;    /* per thread */
+	struct sim_startvec *started; /* per thread: moves started this step */
+	struct sim_incoming *incoming; /* per simulation host */
+	struct sim_started *moving; /* moves under way that load their hosts */
+	size_t nmoving, capmoving;
+	double *mload;              /* per host: the moves' load in the step before */
 	size_t k;                   /* the step being run */
 	int done;
+	int oom;                    /* the arrivals could not be counted */
 };
 
 /* The thesis's behaviour: round robin, fixed sleep, no guard. */
@@ -146,6 +174,12 @@ void vm_finish_move(struct sim *s, int tid, struct vm *v);
 
 /* engine.c: the local time in the simulation's timezone, as vmm_local_time_of says it */
 void sim_local_time(struct sim *s, int tid, int64_t t, struct vmm_local_time *out);
+
+/* arrivals.c: the moves arriving at each host; hindsight: each VM had it stayed put */
+void sim_set_thread(int tid);
+void sim_note_start(struct sim *s, const struct vm *v, int target, double t, double end);
+int sim_count_arrivals(struct sim *s, double t0, double t1);
+void vm_hindsight(struct sim *s, struct vm *v, double t0, double t1);
 
 /* sample.c: a VM's samples through the decider */
 void vm_step(struct sim *s, int tid, struct vm *v, double t1);

@@ -46,6 +46,7 @@ struct migration {
 	double downtime;            /* seconds a live move stops the VM (switch-over) */
 	double fail_after;          /* a move to a host that is down fails after this */
 	double fail_unreachable;    /* when the endpoint is down: refused after this */
+	double load_source, load_target; /* load a move adds to each end while it runs */
 };
 
 struct outage {
@@ -130,6 +131,7 @@ struct sim_opts {
 	FILE *log;                  /* thesis collector format, may be NULL */
 	int quiet;
 	int check;                  /* set up everything, run nothing */
+	int hindsight;              /* also each VM's SLA on every host of its conf, had it stayed */
 };
 
 struct vm_stats {
@@ -140,6 +142,17 @@ struct vm_stats {
 	double sla_s, moving_s, down_s, move_time_sum;
 	double *res;                /* seconds per local host: [2*i] working, [2*i+1] resting */
 	uint16_t *hour_req, *hour_mov;
+	/* sim_opts.hindsight: seconds in SLA violation had the VM stayed on each local host
+	 * the whole run (the others where they were), and with the best host every step */
+	double *hind, hind_lower;
+};
+
+/* The moves arriving at one host: the most at once and the most started in one minute. */
+struct sim_arrivals {
+	unsigned max_concurrent, max_minute;
+	double max_concurrent_t, max_minute_t; /* seconds from the start, when first reached */
+	uint64_t total;
+	int base;                   /* some conf names it as its base */
 };
 
 /* The hosts one vmmanage.conf names, as the results see them. */
@@ -165,6 +178,10 @@ struct sim_result {
 	double *sla;                /* per VM: the level used (NaN: none) */
 	struct vm_stats *stats;
 	struct sim_topo *topos;
+	size_t nhosts;
+	const char **host_names;    /* per simulation host */
+	struct sim_arrivals *arrivals; /* per simulation host */
+	int hindsight;
 	double seconds;             /* wall-clock run time */
 	long peak_rss_kib;
 	int threads;

@@ -168,8 +168,12 @@ sim_hosts(struct sim *s, char *err, size_t errlen)
 	s->events = calloc((size_t)s->nthreads, sizeof(*s->events));
 	s->log = calloc((size_t)s->nthreads, sizeof(*s->log));
 	s->ltc = calloc((size_t)s->nthreads, sizeof(*s->ltc));
+	s->started = calloc((size_t)s->nthreads, sizeof(*s->started));
+	s->incoming = calloc(sf->nhosts, sizeof(*s->incoming));
+	s->mload = calloc(sf->nhosts, sizeof(*s->mload));
 	if (s->bg == NULL || s->bgrng == NULL || s->load == NULL || s->util == NULL ||
-	    s->events == NULL || s->log == NULL || s->ltc == NULL) {
+	    s->events == NULL || s->log == NULL || s->ltc == NULL || s->started == NULL ||
+	    s->incoming == NULL || s->mload == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -179,6 +183,11 @@ sim_hosts(struct sim *s, char *err, size_t errlen)
 		vmm_buf_init(&s->events[i], 65536, SIM_STEP_OUTPUT_MAX);
 		vmm_buf_init(&s->log[i], 65536, SIM_STEP_OUTPUT_MAX);
 	}
+	for (size_t h = 0; h < sf->nhosts; h++)
+		s->incoming[h].minute = INT64_MIN;
+	for (size_t i = 0; i < s->nconfs; i++)
+		if (s->confs[i].base >= 0)
+			s->incoming[s->confs[i].host[s->confs[i].base]].a.base = 1;
 	for (size_t h = 0; h < sf->nhosts; h++) {
 		struct rng r;
 		rng_seed(&r, s->o->seed, sf->hosts[h].name, "bursts");
@@ -220,4 +229,12 @@ sim_free(struct sim *s)
 	free(s->events);
 	free(s->log);
 	free(s->ltc);
+	for (int i = 0; s->started != NULL && i < s->nthreads; i++)
+		free(s->started[i].p);
+	free(s->started);
+	for (size_t h = 0; s->incoming != NULL && h < s->sf->nhosts; h++)
+		free(s->incoming[h].end);
+	free(s->incoming);
+	free(s->moving);
+	free(s->mload);
 }

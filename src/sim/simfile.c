@@ -315,7 +315,8 @@ static int
 sf_migration(struct sfctx *c, const config_setting_t *g, struct migration *m)
 {
 	static const char *const keys[] = { "live", "live_spread", "base", "base_spread", "site",
-		"site_spread", "downtime", "fail_after", "fail_unreachable", NULL };
+		"site_spread", "downtime", "fail_after", "fail_unreachable", "load_source",
+		"load_target", NULL };
 
 	/* thesis 5.5: back home in 3.5 to 9.5 minutes, away in up to 22 */
 	*m = (struct migration){ .live = 25, .live_spread = 0.4, .base = 40, .base_spread = 0.4,
@@ -334,8 +335,9 @@ sf_migration(struct sfctx *c, const config_setting_t *g, struct migration *m)
 	    sf_num(c, g, "site_spread", m->site_spread, 0, 0.99, &m->site_spread) < 0 ||
 	    sf_num(c, g, "downtime", m->downtime, 0, 3600, &m->downtime) < 0 ||
 	    sf_num(c, g, "fail_after", m->fail_after, 0.01, 86400, &m->fail_after) < 0 ||
-	    sf_num(c, g, "fail_unreachable", m->fail_unreachable, 0.01, 86400, &m->fail_unreachable) < 0
-	    ? -1 : 0;
+	    sf_num(c, g, "fail_unreachable", m->fail_unreachable, 0.01, 86400, &m->fail_unreachable) < 0 ||
+	    sf_num(c, g, "load_source", 0, 0, 1e6, &m->load_source) < 0 ||
+	    sf_num(c, g, "load_target", 0, 0, 1e6, &m->load_target) < 0 ? -1 : 0;
 }
 
 int

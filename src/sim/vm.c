@@ -133,7 +133,10 @@ vm_init(struct sim *s, struct vm *v, const struct sim_vmspec *spec, size_t copy,
 	v->st.res = calloc(2 * v->sc->nlocal, sizeof(*v->st.res));
 	v->st.hour_req = calloc(s->nhours, sizeof(*v->st.hour_req));
 	v->st.hour_mov = calloc(s->nhours, sizeof(*v->st.hour_mov));
-	if (v->st.res == NULL || v->st.hour_req == NULL || v->st.hour_mov == NULL) {
+	if (s->o->hindsight)
+		v->st.hind = calloc(v->sc->nlocal, sizeof(*v->st.hind));
+	if (v->st.res == NULL || v->st.hour_req == NULL || v->st.hour_mov == NULL ||
+	    (s->o->hindsight && v->st.hind == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -153,4 +156,5 @@ vm_free(struct vm *v)
 	free(v->st.res);
 	free(v->st.hour_req);
 	free(v->st.hour_mov);
+	free(v->st.hind);
 }
