@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,4 +202,44 @@ vm_hindsight(struct sim *s, struct vm *v, double t0, double t1)
 	}
 	if (!best)
 		v->st.hind_lower += len;
+}
+
+/* hint_age: what the endpoint says of the hosts (their idle CPU, as libvirt's hint does)
+ * reaches the agent hint_age seconds late. Each step's use of every host goes into a ring
+ * as long as the age; each VM is told the oldest. */
+int
+sim_hints_init(struct sim *s, char *err, size_t errlen)
+{
+	if (isnan(s->sf->hint_age) || sim_thesis(s))
+		return 0;
+	s->hint_steps = (size_t)ceil(s->sf->hint_age / s->step) + 1;
+	s->hint_util = calloc(s->hint_steps * s->sf->nhosts, sizeof(*s->hint_util));
+	if (s->hint_util != NULL)
+		return 0;
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+void
+sim_hints_record(struct sim *s, size_t k)
+{
+	if (s->hint_util == NULL)
+		return;
+	memcpy(&s->hint_util[(k % s->hint_steps) * s->sf->nhosts], s->util,
+	    s->sf->nhosts * sizeof(*s->util));
+}
+
+/* Step k's view, hint_age old (before the start: the first step's). */
+void
+vm_hints(struct sim *s, struct vm *v, size_t k, double t)
+{
+	size_t back = s->hint_steps - 1, old = k > back ? k - back : 0;
+	const double *u = &s->hint_util[(old % s->hint_steps) * s->sf->nhosts];
+	double seen = t - (double)(k - old) * s->step;
+
+	for (size_t i = 0; i < v->sc->nlocal; i++) {
+		double idle = 1 - u[v->sc->host[i]];
+		hosts_hint(&v->known, s->sf->hosts[v->sc->host[i]].name, -1,
+		    idle < 0 ? 0 : idle > 1 ? 1 : idle, (double)s->sf->start + seen);
+	}
 }

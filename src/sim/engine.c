@@ -89,6 +89,8 @@ sim_range(struct sim *s, int tid, size_t lo, size_t hi)
 	for (size_t i = lo; i < hi; i++) {
 		if (s->o->hindsight)
 			vm_hindsight(s, &s->vms[i], t0, t1);
+		if (s->hint_util != NULL)
+			vm_hints(s, &s->vms[i], s->k, t0);
 		vm_step(s, tid, &s->vms[i], t1);
 		vm_demand(&s->vms[i], &s->next);
 	}
@@ -199,6 +201,8 @@ sim_loop(struct sim *s)
 		double t1 = (double)(k + 1) * s->step;
 		sim_stepinfo(s, t1 < s->sf->duration ? t1 : s->sf->duration, &s->next);
 		sim_loads(s);
+		s->k = k;
+		sim_hints_record(s, k);
 		if (s->nthreads > 1) {
 			pthread_barrier_wait(&s->bar);
 			sim_range(s, 0, args[0].lo, args[0].hi);
@@ -238,7 +242,7 @@ sim_run(const struct simfile *sf, const struct sim_opts *o, char *err, size_t er
 			s.nthreads = (int)s.nvms;
 		s.step = sf->step > 0 ? sf->step : sim_default_step(&s);
 		s.nsteps = (size_t)ceil(sf->duration / s.step);
-		if (sim_hosts(&s, err, errlen) == 0) {
+		if (sim_hosts(&s, err, errlen) == 0 && sim_hints_init(&s, err, errlen) == 0) {
 			if (!o->check)
 				sim_loop(&s);
 			if (s.oom)

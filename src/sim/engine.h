@@ -128,6 +128,8 @@ struct sim {
 	struct sim_started *moving; /* moves under way that load their hosts */
 	size_t nmoving, capmoving;
 	double *mload;              /* per host: the moves' load in the step before */
+	double *hint_util;          /* hint_age: a ring of hint_steps steps of every host's use */
+	size_t hint_steps;
 	size_t k;                   /* the step being run */
 	int done;
 	int oom;                    /* the arrivals could not be counted */
@@ -180,6 +182,9 @@ void sim_set_thread(int tid);
 void sim_note_start(struct sim *s, const struct vm *v, int target, double t, double end);
 int sim_count_arrivals(struct sim *s, double t0, double t1);
 void vm_hindsight(struct sim *s, struct vm *v, double t0, double t1);
+int sim_hints_init(struct sim *s, char *err, size_t errlen);
+void sim_hints_record(struct sim *s, size_t k);
+void vm_hints(struct sim *s, struct vm *v, size_t k, double t);
 
 /* sample.c: a VM's samples through the decider */
 void vm_step(struct sim *s, int tid, struct vm *v, double t1);

@@ -158,43 +158,38 @@ out_when(char *buf, size_t len, const struct sim_result *r, double t)
 }
 
 /* The moves arriving at the hosts: the most under way to one host at once, and the most
- * started toward one host in one minute, over all hosts and over the bases. */
+ * started toward one host in one minute, over the hosts that are no base, then the bases. */
 static void
-out_arrivals(FILE *f, const struct sim_result *r)
+out_arrivals_of(FILE *f, const struct sim_result *r, int base, const char *what)
 {
-	size_t hc = SIZE_MAX, hm = SIZE_MAX, bc = SIZE_MAX, bm = SIZE_MAX;
-	uint64_t total = 0, tbase = 0;
+	size_t hc = SIZE_MAX, hm = SIZE_MAX;
+	uint64_t total = 0;
 	char w1[32], w2[32];
 
 	for (size_t h = 0; h < r->nhosts; h++) {
 		const struct sim_arrivals *a = &r->arrivals[h];
+		if (a->base != base)
+			continue;
 		total += a->total;
 		if (hc == SIZE_MAX || a->max_concurrent > r->arrivals[hc].max_concurrent)
 			hc = h;
 		if (hm == SIZE_MAX || a->max_minute > r->arrivals[hm].max_minute)
 			hm = h;
-		if (!a->base)
-			continue;
-		tbase += a->total;
-		if (bc == SIZE_MAX || a->max_concurrent > r->arrivals[bc].max_concurrent)
-			bc = h;
-		if (bm == SIZE_MAX || a->max_minute > r->arrivals[bm].max_minute)
-			bm = h;
 	}
 	if (hc == SIZE_MAX)
 		return;
 	out_when(w1, sizeof(w1), r, r->arrivals[hc].max_concurrent_t);
 	out_when(w2, sizeof(w2), r, r->arrivals[hm].max_minute_t);
-	fprintf(f, "arrivals (%s): %" PRIu64 " moves; per host at most %u under way at once (%s, %s), at most %u started in one minute (%s, %s)\n",
-	    r->mode, total, r->arrivals[hc].max_concurrent, r->host_names[hc], w1,
+	fprintf(f, "arrivals %s (%s): %" PRIu64 " moves; per host at most %u under way at once (%s, %s), at most %u started in one minute (%s, %s)\n",
+	    what, r->mode, total, r->arrivals[hc].max_concurrent, r->host_names[hc], w1,
 	    r->arrivals[hm].max_minute, r->host_names[hm], w2);
-	if (bc == SIZE_MAX)
-		return;
-	out_when(w1, sizeof(w1), r, r->arrivals[bc].max_concurrent_t);
-	out_when(w2, sizeof(w2), r, r->arrivals[bm].max_minute_t);
-	fprintf(f, "arrivals at a base (%s): %" PRIu64 " moves; at most %u under way at once (%s, %s), at most %u started in one minute (%s, %s)\n",
-	    r->mode, tbase, r->arrivals[bc].max_concurrent, r->host_names[bc], w1,
-	    r->arrivals[bm].max_minute, r->host_names[bm], w2);
+}
+
+static void
+out_arrivals(FILE *f, const struct sim_result *r)
+{
+	out_arrivals_of(f, r, 0, "at the hosts");
+	out_arrivals_of(f, r, 1, "at a base");
 }
 
 /* Each VM's best host in hindsight: the fewest SLA seconds had it stayed there. */

@@ -80,6 +80,7 @@ struct simfile {
 	uint64_t seed;
 	double sla;                 /* NaN: none */
 	double thesis_sleep;        /* --compare's fixed sleep; NaN: each conf's cooldown */
+	double hint_age;            /* ours get the endpoint's view this many seconds old; NaN: none */
 	struct model model;
 	struct migration mig;
 	struct sim_host *hosts;

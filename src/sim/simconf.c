@@ -237,4 +237,5 @@ sim_free(struct sim *s)
 	free(s->incoming);
 	free(s->moving);
 	free(s->mload);
+	free(s->hint_util);
 }

@@ -587,7 +587,8 @@ static int
 sf_top(struct sfctx *c, const config_t *cf)
 {
 	static const char *const keys[] = { "start", "timezone", "days", "hours", "step", "seed",
-		"sla", "thesis_sleep", "model", "migration", "hosts", "vms", "outages", NULL };
+		"sla", "thesis_sleep", "hint_age", "model", "migration", "hosts", "vms", "outages",
+		NULL };
 	const config_setting_t *root = config_root_setting(cf);
 	struct simfile *sf = c->sf;
 	double days, hours, seed;
@@ -604,7 +605,8 @@ sf_top(struct sfctx *c, const config_t *cf)
 	if (sf_num(c, root, "step", 0, 1, 3600, &sf->step) < 0 ||
 	    sf_num(c, root, "seed", 1, 0, 9007199254740992.0, &seed) < 0 ||
 	    sf_num(c, root, "sla", NAN, -1e12, 1e12, &sf->sla) < 0 ||
-	    sf_num(c, root, "thesis_sleep", NAN, 0, 86400, &sf->thesis_sleep) < 0)
+	    sf_num(c, root, "thesis_sleep", NAN, 0, 86400, &sf->thesis_sleep) < 0 ||
+	    sf_num(c, root, "hint_age", NAN, 0, 86400, &sf->hint_age) < 0)
 		return -1;
 	sf->seed = (uint64_t)seed;
 	sf->model = (struct model){ .slow_per_unit = 12, .knee = 0.7, .exponent = 2,

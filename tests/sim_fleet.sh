@@ -1,0 +1,92 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+# The whole fleet at 16:00 (examples/sim/fleet.sim, a day): 500 VMs on 49 hosts and a
+# base. The summary's arrivals lines must show the schedule's edge flooding the base,
+# and agree with the moves in events.csv; --compare's hindsight figures must hold their
+# order (the lower bound under everything, the best single host under both policies); a
+# VM that never moves and has one host must get the same minutes from the hindsight as
+# from its own samples; the load a move adds (migration.load_target) must cost SLA.
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+. "$top_srcdir/tests/sim_lib.sh"
+
+export TZ=Europe/Oslo
+sim_copy "$top_srcdir/examples/sim" fleet.sim fleet-schedule.conf fleet-threshold.conf fleet-16.csv
+cd "$T" || die "no $T"
+timeout 300 "$SIM" --compare -j2 -d 1 -o fleet fleet.sim > fleet.out 2>&1 || { cat fleet.out; die "fleet.sim"; }
+grep -E '^(hindsight|arrivals)' fleet.out | sed 's/^/# /'
+
+# the base, at the edge: the thesis sends every schedule VM in the same minute
+base_line=$(grep -E '^arrivals at a base \(thesis\): ' fleet.out)
+check "an arrivals line for the base" test -n "$base_line"
+minute=$(sed -nE 's/.*at most ([0-9]+) started in one minute \(base, Mon 16:0[0-4]\)$/\1/p' <<<"$base_line")
+check "the base's busiest minute is the edge, 16:00 ($base_line)" test -n "$minute"
+check "250 schedule VMs arrive at the base in that minute ($minute)" test "${minute:-0}" -eq 250
+# the same from events.csv: moves to the base, started (arrival minus duration) per minute,
+# and the most under way at once
+read -r ev_minute ev_conc < <(awk -F, '$2 == "thesis" && $4 == "moved" && $7 == "base" {
+	d = $NF; gsub(/[" s]/, "", d); e = $1; s = e - d; n++; st[n] = s; en[n] = e
+	m = int((s + 0.5) / 60); c[m]++; if (c[m] > mx) mx = c[m] }
+	END { for (i = 1; i <= n; i++) { k = 0; for (j = 1; j <= n; j++) if (st[j] <= st[i] && en[j] > st[i]) k++
+		if (k > mc) mc = k }
+	      print mx + 0, mc + 0 }' fleet/events.csv)
+conc=$(sed -nE 's/.*at most ([0-9]+) under way at once.*/\1/p' <<<"$base_line")
+check "events.csv: $ev_minute moves to the base started in one minute, as printed ($minute)" \
+	test "$ev_minute" -eq "${minute:-x}"
+check "events.csv: $ev_conc under way to the base at once, as printed ($conc)" test "$ev_conc" -eq "${conc:-x}"
+check "an arrivals line for the other hosts, both modes" \
+	test "$(grep -cE '^arrivals at the hosts \((thesis|ours)\): [0-9]+ moves; per host at most [0-9]+ under way at once \(f[0-9]+, ' fleet.out)" -eq 2
+
+# hindsight: thesis, ours, best single host, lower bound
+read -r th ou hs lb < <(sed -nE 's/^hindsight: SLA violation, minutes: thesis ([0-9]+), ours ([0-9]+), each VM on its best single host ([0-9]+), lower bound ([0-9]+)$/\1 \2 \3 \4/p' fleet.out)
+check "a hindsight line" test -n "${lb:-}"
+check "the thesis's minutes as in summary.csv ($th)" \
+	test "$th" = "$(col fleet/summary.csv sla_minutes mode=thesis vm=ALL | awk '{ printf "%.0f", $1 }')"
+check "lower bound $lb <= best single host $hs" test "$lb" -le "$hs"
+check "lower bound $lb <= thesis $th and ours $ou" test "$lb" -le "$th" -a "$lb" -le "$ou"
+check "best single host $hs <= thesis $th and ours $ou" test "$hs" -le "$th" -a "$hs" -le "$ou"
+check "best single host is not nothing here ($hs > 0)" test "$hs" -gt 0
+
+# one VM, one host, never moving: the hindsight is its own SLA, minute for minute
+cat > one.conf <<CONF
+policy = "threshold"
+sensor = "mysql_slow"
+daemon_interval = 60
+threshold = 1000000
+tarry = 3
+hosts = ["h1"]
+module_dir = "$MODULE_DIR"
+CONF
+cat > one.sim <<SIMFILE
+start = "2009-05-11 00:00";
+timezone = "Europe/Oslo";
+days = 2;
+seed = 7;
+sla = 20;
+hosts = ( { name = "h1"; capacity = 4.0; cost = 0.1; background = { mean = 2.5; amplitude = 1.5; peak = "14:00"; noise = 0.1; }; } );
+vms = ( { name = "one"; conf = "one.conf"; demand = { mean = 1.0; amplitude = 0.8; peak = "15:00"; noise = 0.2; }; } );
+SIMFILE
+timeout 60 "$SIM" --compare one.sim > one.out 2>&1 || { cat one.out; die "one.sim"; }
+read -r name best hind lower thm oum < <(awk '$1 == "one" && NF == 6' one.out)
+check "one VM: its row in the hindsight table (best host $best)" test "$best" = h1
+check "one VM: some violation to compare ($oum minutes)" test "${oum:-0}" -gt 0
+check "one VM: hindsight $hind = its own minutes $oum" test "$hind" = "$oum"
+check "one VM: lower bound $lower = its own minutes too (one host)" test "$lower" = "$oum"
+
+# the load of a move on both ends: a VM that never moves, on a host the flapping VM keeps
+# coming to and leaving, has more SLA minutes once moves load their hosts
+sim_copy "$SIMDATA" flap.sim flap.conf
+sed 's/"f1", "f2", "f3", "f4"/"f1"/; s/^max_moves_per_hour.*//; s/^threshold = 20/threshold = 1000000/' flap.conf > still.conf
+sed 's/^vms = (/vms = ( { name = "still"; conf = "still.conf"; start = "f1"; sla = 5; demand = { value = 1.0; noise = 0.1; }; },/' flap.sim > moveload0.sim
+sed 's/^sla = 100;/sla = 100;\nmigration = { load_source = 2.0; load_target = 2.0; };/' moveload0.sim > moveload.sim
+check "the bystander and the knob are in" grep -q 'load_target = 2.0' moveload.sim
+for f in moveload0 moveload; do
+	timeout 60 "$SIM" --thesis -q -o "$f" "$f.sim" > "$f.out" 2>&1 || { cat "$f.out"; die "$f.sim"; }
+done
+without=$(col moveload0/summary.csv sla_minutes vm=still)
+with=$(col moveload/summary.csv sla_minutes vm=still)
+flapmoves=$(col moveload/summary.csv moves vm=flap)
+echo "# bystander's SLA minutes: $without without the moves' load, $with with it ($flapmoves moves beside it)"
+check "the flapping VM moves ($flapmoves)" test "${flapmoves:-0}" -gt 10
+check "a move's load costs the bystander SLA minutes ($with > $without)" \
+	awk -v a="$with" -v b="$without" 'BEGIN { exit !(a > b) }'
+finish
