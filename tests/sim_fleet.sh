@@ -5,7 +5,8 @@
 # and agree with the moves in events.csv; --compare's hindsight figures must hold their
 # order (the lower bound under everything, the best single host under both policies); a
 # VM that never moves and has one host must get the same minutes from the hindsight as
-# from its own samples; the load a move adds (migration.load_target) must cost SLA.
+# from its own samples; the load a move adds (migration.load_target) must cost SLA; and
+# hint_age must show the hosts as they were that long ago.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/sim_lib.sh"
 
@@ -89,4 +90,19 @@ echo "# bystander's SLA minutes: $without without the moves' load, $with with it
 check "the flapping VM moves ($flapmoves)" test "${flapmoves:-0}" -gt 10
 check "a move's load costs the bystander SLA minutes ($with > $without)" \
 	awk -v a="$with" -v b="$without" 'BEGIN { exit !(a > b) }'
+
+# hint_age: the endpoint's view of the hosts, as old as asked. Without it no hints; with an
+# hour-old view, the host the VM has just arrived at still looks as idle as before
+here_idle() { # log: the idle CPU of the host the VM is on, at its second choice
+	grep 'Chose ' "$1" | sed -n '2s/.*CPU \([0-9]*\)% idle (here).*/\1/p'
+}
+for a in none 0 3600; do
+	if [ "$a" = none ]; then cp flap.sim hint.sim; else sed "s/^sla = 100;/sla = 100;\nhint_age = $a;/" flap.sim > hint.sim; fi
+	timeout 60 "$SIM" -q -l "hint-$a.log" hint.sim > "hint-$a.out" 2>&1 || { cat "hint-$a.out"; die "hint_age $a"; }
+done
+check "no hint_age: no hints in the choices" test "$(grep -c 'idle' hint-none.log)" -eq 0
+check "hint_age = 0: the choices see the hosts' idle CPU" grep -q 'nothing known yet, CPU [0-9]*% idle' hint-0.log
+now=$(here_idle hint-0.log) old=$(here_idle hint-3600.log)
+echo "# the host the VM is on, at its second choice: ${now}% idle as it is, ${old}% an hour before"
+check "hint_age = 3600: the host it is on looks idler than it is (${old:-?} > ${now:-?})" test "${old:-0}" -gt "${now:-0}"
 finish
