@@ -34,6 +34,9 @@ conc=$(sed -nE 's/.*at most ([0-9]+) under way at once.*/\1/p' <<<"$base_line")
 check "events.csv: $ev_minute moves to the base started in one minute, as printed ($minute)" \
 	test "$ev_minute" -eq "${minute:-x}"
 check "events.csv: $ev_conc under way to the base at once, as printed ($conc)" test "$ev_conc" -eq "${conc:-x}"
+timeout 300 "$SIM" --thesis -j1 -d 1 fleet.sim > fleet-j1.out 2>&1 || { cat fleet-j1.out; die "fleet.sim -j1"; }
+check "the same arrivals with one thread as with two" \
+	test "$(grep '^arrivals.*(thesis)' fleet-j1.out)" = "$(grep '^arrivals.*(thesis)' fleet.out)"
 check "an arrivals line for the other hosts, both modes" \
 	test "$(grep -cE '^arrivals at the hosts \((thesis|ours)\): [0-9]+ moves; per host at most [0-9]+ under way at once \(f[0-9]+, ' fleet.out)" -eq 2
 
