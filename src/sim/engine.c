@@ -70,14 +70,25 @@ sim_loads(struct sim *s)
 		double z = sf->hosts[h].bg.noise > 0 ? rng_norm_quantile(qn) : 0;
 		s->load[h] = gen_value(&s->bg[h], si->t, si->epoch, si->wday, si->local, z);
 	}
+	/* from two dense arrays the VMs keep, not from each VM's struct: this loop is the
+	 * serial part of every step */
 	for (size_t i = 0; i < s->nvms; i++)
-		if (!s->vms[i].down)
-			s->load[s->vms[i].sc->host[s->vms[i].loc]] += s->vms[i].d;
+		if (s->vm_host[i] >= 0)
+			s->load[s->vm_host[i]] += s->vm_d[i];
 	if (sf->mig.load_source > 0 || sf->mig.load_target > 0)
 		for (size_t h = 0; h < sf->nhosts; h++)
 			s->load[h] += s->mload[h];
 	for (size_t h = 0; h < sf->nhosts; h++)
 		s->util[h] = s->load[h] / sf->hosts[h].capacity;
+}
+
+static void
+sim_vm_where(struct sim *s, size_t i)
+{
+	const struct vm *v = &s->vms[i];
+
+	s->vm_host[i] = v->down ? -1 : v->sc->host[v->loc];
+	s->vm_d[i] = v->d;
 }
 
 static void
@@ -93,6 +104,7 @@ sim_range(struct sim *s, int tid, size_t lo, size_t hi)
 			vm_hints(s, &s->vms[i], s->k, t0);
 		vm_step(s, tid, &s->vms[i], t1);
 		vm_demand(&s->vms[i], &s->next);
+		sim_vm_where(s, i);
 	}
 }
 
@@ -195,6 +207,7 @@ sim_loop(struct sim *s)
 		vm_event(s, 0, v, 0, "start", VMM_ACT_NONE, -1, v->loc, NULL, v->sc->su->set.policy);
 		vm_sim_start(s, 0, v, 0);
 		vm_demand(v, &s->cur);
+		sim_vm_where(s, i);
 	}
 	sim_flush(s);
 	for (size_t k = 0; k < s->nsteps; k++) {

@@ -113,6 +113,8 @@ struct sim {
 	struct gen_state *bg;
 	struct rng *bgrng;
 	double *load, *util;
+	int *vm_host;               /* per VM, as the step left it: its host, -1 down */
+	double *vm_d;               /* and its demand for the next step */
 	int *endpoint_down;         /* per step */
 	struct stepinfo cur, next;
 	/* threads */

@@ -171,9 +171,11 @@ sim_hosts(struct sim *s, char *err, size_t errlen)
 	s->started = calloc((size_t)s->nthreads, sizeof(*s->started));
 	s->incoming = calloc(sf->nhosts, sizeof(*s->incoming));
 	s->mload = calloc(sf->nhosts, sizeof(*s->mload));
+	s->vm_host = calloc(s->nvms, sizeof(*s->vm_host));
+	s->vm_d = calloc(s->nvms, sizeof(*s->vm_d));
 	if (s->bg == NULL || s->bgrng == NULL || s->load == NULL || s->util == NULL ||
 	    s->events == NULL || s->log == NULL || s->ltc == NULL || s->started == NULL ||
-	    s->incoming == NULL || s->mload == NULL) {
+	    s->incoming == NULL || s->mload == NULL || s->vm_host == NULL || s->vm_d == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -238,4 +240,6 @@ sim_free(struct sim *s)
 	free(s->moving);
 	free(s->mload);
 	free(s->hint_util);
+	free(s->vm_host);
+	free(s->vm_d);
 }
