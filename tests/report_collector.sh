@@ -24,14 +24,15 @@ agent_conf 'policy = "threshold"' 'threshold = 50' 'tarry = 2' 'daemon_interval 
 	'hosts = ["h1", "h2", "h3"]' 'location = "h1"' "collector = \"127.0.0.1:$port\"" \
 	"json_log_file = \"$T/vmmanage.json\""
 burst="60 60 1 1 1 1 1 1"
-values $burst $burst $burst $burst 1 1 1 1 1 1 1 1 1 1
+# a quiet spell after the second move: time to switch the endpoint to fail before the third
+values $burst $burst $(yes 1 | head -n 20) $burst $burst 1 1 1 1 1 1 1 1 1 1
 echo confirm > "$T/mode"
 agent_start
 wait_for 20 sh -c "[ \$(wc -l < '$T/moves' 2>/dev/null || echo 0) -ge 2 ]" || fail "two moves"
 echo fail > "$T/mode"
 wait_for 20 sh -c "[ \$(wc -l < '$T/moves' 2>/dev/null || echo 0) -ge 3 ]" || fail "a third move"
 echo confirm > "$T/mode"
-wait_cycles 38 || fail "38 cycles"
+wait_cycles 58 || fail "58 cycles"
 vmm status > "$T/status" 2>&1
 agent_stop
 wait_for 10 grep -q 'testvm: Stopping VMManage' "$T/central.log" || fail "the collector has it all"

@@ -1,60 +1,111 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
-# The fleet rules in the simulator, which runs the daemon's target choice
-# (src/core/decide.c): a fleet whose daily peak is the same hour never has more than
-# max_incoming migrations arriving at a host (the simulator's hosts hold a slot per
-# arriving migration, the agents pass a full host over), and without the cap the same
-# fleet herds; a host without the VM's memory free is no target; a week at twice the daily load ping-pongs far less with pingpong_hold than
-# without it.
+# The whole fleet at 16:00 (examples/sim/fleet.sim, a day): 500 VMs on 49 hosts and a
+# base. The summary's arrivals lines must show the schedule's edge flooding the base,
+# and agree with the moves in events.csv; --compare's hindsight figures must hold their
+# order (the lower bound under everything, the best single host under both policies); a
+# VM that never moves and has one host must get the same minutes from the hindsight as
+# from its own samples; the load a move adds (migration.load_target) must cost SLA; and
+# hint_age must show the hosts as they were that long ago.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/sim_lib.sh"
 
-sim_copy "$SIMDATA" fleet.sim pingpong.sim fleet.conf pingpong.conf
+export TZ=Europe/Oslo
+sim_copy "$top_srcdir/examples/sim" fleet.sim fleet-schedule.conf fleet-threshold.conf fleet-16.csv
 cd "$T" || die "no $T"
+timeout 300 "$SIM" --compare -j2 -d 1 -o fleet fleet.sim > fleet.out 2>&1 || { cat fleet.out; die "fleet.sim"; }
+grep -E '^(hindsight|arrivals)' fleet.out | sed 's/^/# /'
 
-# the most migrations arriving at one host at once, from the confirmed moves' end
-# and duration
-peak_arrivals() {
-	awk -F, '$2 == "ours" && $4 == "confirmed" {
-		took = $13; gsub(/[" s]/, "", took); n++; st[n] = $1 - took; en[n] = $1; to[n] = $7 }
-	END { peak = 0
-		for (i = 1; i <= n; i++) { c = 0
-			for (j = 1; j <= n; j++) if (to[j] == to[i] && st[j] <= st[i] && en[j] > st[i]) c++
-			if (c > peak) peak = c }
-		print peak }' "$1"
+# the base, at the edge: the thesis sends every schedule VM in the same minute
+base_line=$(grep -E '^arrivals at a base \(thesis\): ' fleet.out)
+check "an arrivals line for the base" test -n "$base_line"
+minute=$(sed -nE 's/.*at most ([0-9]+) started in one minute \(base, Mon 16:0[0-4]\)$/\1/p' <<<"$base_line")
+check "the base's busiest minute is the edge, 16:00 ($base_line)" test -n "$minute"
+check "250 schedule VMs arrive at the base in that minute ($minute)" test "${minute:-0}" -eq 250
+# the same from events.csv: moves to the base, started (arrival minus duration) per minute,
+# and the most under way at once
+read -r ev_minute ev_conc < <(awk -F, '$2 == "thesis" && $4 == "moved" && $7 == "base" {
+	d = $NF; gsub(/[" s]/, "", d); e = $1; s = e - d; n++; st[n] = s; en[n] = e
+	m = int((s + 0.5) / 60); c[m]++; if (c[m] > mx) mx = c[m] }
+	END { for (i = 1; i <= n; i++) { k = 0; for (j = 1; j <= n; j++) if (st[j] <= st[i] && en[j] > st[i]) k++
+		if (k > mc) mc = k }
+	      print mx + 0, mc + 0 }' fleet/events.csv)
+conc=$(sed -nE 's/.*at most ([0-9]+) under way at once.*/\1/p' <<<"$base_line")
+check "events.csv: $ev_minute moves to the base started in one minute, as printed ($minute)" \
+	test "$ev_minute" -eq "${minute:-x}"
+check "events.csv: $ev_conc under way to the base at once, as printed ($conc)" test "$ev_conc" -eq "${conc:-x}"
+timeout 300 "$SIM" --thesis -j1 -d 1 fleet.sim > fleet-j1.out 2>&1 || { cat fleet-j1.out; die "fleet.sim -j1"; }
+check "the same arrivals with one thread as with two" \
+	test "$(grep '^arrivals.*(thesis)' fleet-j1.out)" = "$(grep '^arrivals.*(thesis)' fleet.out)"
+check "an arrivals line for the other hosts, both modes" \
+	test "$(grep -cE '^arrivals at the hosts \((thesis|ours)\): [0-9]+ moves; per host at most [0-9]+ under way at once \(f[0-9]+, ' fleet.out)" -eq 2
+
+# hindsight: thesis, ours, best single host, lower bound
+read -r th ou hs lb < <(sed -nE 's/^hindsight: SLA violation, minutes: thesis ([0-9]+), ours ([0-9]+), each VM on its best single host ([0-9]+), lower bound ([0-9]+)$/\1 \2 \3 \4/p' fleet.out)
+check "a hindsight line" test -n "${lb:-}"
+check "the thesis's minutes as in summary.csv ($th)" \
+	test "$th" = "$(col fleet/summary.csv sla_minutes mode=thesis vm=ALL | awk '{ printf "%.0f", $1 }')"
+check "lower bound $lb <= best single host $hs" test "$lb" -le "$hs"
+check "lower bound $lb <= thesis $th and ours $ou" test "$lb" -le "$th" -a "$lb" -le "$ou"
+check "best single host $hs <= thesis $th and ours $ou" test "$hs" -le "$th" -a "$hs" -le "$ou"
+check "best single host is not nothing here ($hs > 0)" test "$hs" -gt 0
+
+# one VM, one host, never moving: the hindsight is its own SLA, minute for minute
+cat > one.conf <<CONF
+policy = "threshold"
+sensor = "mysql_slow"
+daemon_interval = 60
+threshold = 1000000
+tarry = 3
+hosts = ["h1"]
+module_dir = "$MODULE_DIR"
+CONF
+cat > one.sim <<SIMFILE
+start = "2009-05-11 00:00";
+timezone = "Europe/Oslo";
+days = 2;
+seed = 7;
+sla = 20;
+hosts = ( { name = "h1"; capacity = 4.0; cost = 0.1; background = { mean = 2.5; amplitude = 1.5; peak = "14:00"; noise = 0.1; }; } );
+vms = ( { name = "one"; conf = "one.conf"; demand = { mean = 1.0; amplitude = 0.8; peak = "15:00"; noise = 0.2; }; } );
+SIMFILE
+timeout 60 "$SIM" --compare one.sim > one.out 2>&1 || { cat one.out; die "one.sim"; }
+read -r name best hind lower thm oum < <(awk '$1 == "one" && NF == 6' one.out)
+check "one VM: its row in the hindsight table (best host $best)" test "$best" = h1
+check "one VM: some violation to compare ($oum minutes)" test "${oum:-0}" -gt 0
+check "one VM: hindsight $hind = its own minutes $oum" test -n "$hind" -a "$hind" = "$oum"
+check "one VM: lower bound $lower = its own minutes too (one host)" test -n "$lower" -a "$lower" = "$oum"
+
+# the load of a move on both ends: a VM that never moves, on a host the flapping VM keeps
+# coming to and leaving, has more SLA minutes once moves load their hosts
+sim_copy "$SIMDATA" flap.sim flap.conf
+sed 's/"f1", "f2", "f3", "f4"/"f1"/; s/^max_moves_per_hour.*//; s/^threshold = 20/threshold = 1000000/' flap.conf > still.conf
+sed 's/^vms = (/vms = ( { name = "still"; conf = "still.conf"; start = "f1"; sla = 5; demand = { value = 1.0; noise = 0.1; }; },/' flap.sim > moveload0.sim
+sed 's/^sla = 100;/sla = 100;\nmigration = { load_source = 2.0; load_target = 2.0; };/' moveload0.sim > moveload.sim
+check "the bystander and the knob are in" grep -q 'load_target = 2.0' moveload.sim
+for f in moveload0 moveload; do
+	timeout 60 "$SIM" --thesis -q -o "$f" "$f.sim" > "$f.out" 2>&1 || { cat "$f.out"; die "$f.sim"; }
+done
+without=$(col moveload0/summary.csv sla_minutes vm=still)
+with=$(col moveload/summary.csv sla_minutes vm=still)
+flapmoves=$(col moveload/summary.csv moves vm=flap)
+echo "# bystander's SLA minutes: $without without the moves' load, $with with it ($flapmoves moves beside it)"
+check "the flapping VM moves ($flapmoves)" test "${flapmoves:-0}" -gt 10
+check "a move's load costs the bystander SLA minutes ($with > $without)" \
+	awk -v a="$with" -v b="$without" 'BEGIN { exit !(a > b) }'
+
+# hint_age: the endpoint's view of the hosts, as old as asked. Without it no hints; with an
+# hour-old view, the host the VM has just arrived at still looks as idle as before
+here_idle() { # log: the idle CPU of the host the VM is on, at its second choice
+	grep 'Chose ' "$1" | sed -n '2s/.*CPU \([0-9]*\)% idle (here).*/\1/p'
 }
-
-"$SIM" -q -o capped -l capped.log fleet.sim > capped.out 2>&1 || { cat capped.out; die "fleet.sim"; }
-moves=$(col capped/summary.csv moves mode=ours vm=ALL)
-peak=$(peak_arrivals capped/events.csv)
-echo "# capped: $moves moves, at most $peak arriving at one host"
-check "the fleet moves ($moves moves)" test "$moves" -ge 3
-check "never more than max_incoming = 2 arriving at a host ($peak)" test "$peak" -le 2
-check "the agents pass a host with 2 arriving over, saying so" \
-	grep -qE ': Chose h[0-9]: learned: .*h[0-9] has 2 migrations arriving \(max_incoming 2\)' capped.log
-check "no ping-pong ($(col capped/summary.csv pingpong mode=ours vm=ALL))" \
-	test "$(col capped/summary.csv pingpong mode=ours vm=ALL)" = 0
-
-# memory: 4 GiB VMs, ten on each host; h3 has 42 GiB, 2 GiB free, and is never a target
-sed -e 's/capacity = 12.0;/capacity = 12.0; memory = 64;/' -e '/name = "h3"/s/memory = 64;/memory = 42;/' \
-	-e 's/start = "spread";/start = "spread"; memory = 4;/' fleet.sim > memory.sim
-"$SIM" -q -o memory -l memory.log memory.sim > memory.out 2>&1 || { cat memory.out; die "memory.sim"; }
-to_h3() { awk -F, '$2 == "ours" && $4 == "confirmed" && $7 == "h3"' "$1" | wc -l; }
-check "with memory unmodelled some VMs move to h3 ($(to_h3 capped/events.csv))" test "$(to_h3 capped/events.csv)" -ge 1
-check "with 2 GiB free on h3 none does ($(to_h3 memory/events.csv))" test "$(to_h3 memory/events.csv)" = 0
-check "the agents say why" grep -qE ': Chose h[0-9]: .*h3 has 2.00 GiB free, the VM needs 4.25 GiB with memory_headroom' memory.log
-
-sed 's/ max_incoming = 2;//' fleet.sim > herd.sim
-"$SIM" -q -o herd herd.sim > herd.out 2>&1 || { cat herd.out; die "herd.sim"; }
-hpeak=$(peak_arrivals herd/events.csv)
-check "without the hosts' cap the same fleet herds ($hpeak arriving at one host)" test "$hpeak" -gt 2
-
-"$SIM" -q -o held pingpong.sim > held.out 2>&1 || { cat held.out; die "pingpong.sim"; }
-echo "pingpong_hold = 0" >> pingpong.conf
-"$SIM" -q -o free pingpong.sim > free.out 2>&1 || { cat free.out; die "pingpong.sim, no hold"; }
-ph=$(col held/summary.csv pingpong mode=ours vm=ALL)
-pf=$(col free/summary.csv pingpong mode=ours vm=ALL)
-echo "# twice the daily load, a week: ping-pongs $ph with pingpong_hold, $pf without"
-check "without the hold the VMs ping-pong ($pf)" test "$pf" -ge 10
-check "with it, at most a fifth as often ($ph <= $pf / 5)" test "$((5 * ph))" -le "$pf"
+for a in none 0 3600; do
+	if [ "$a" = none ]; then cp flap.sim hint.sim; else sed "s/^sla = 100;/sla = 100;\nhint_age = $a;/" flap.sim > hint.sim; fi
+	timeout 60 "$SIM" -q -l "hint-$a.log" hint.sim > "hint-$a.out" 2>&1 || { cat "hint-$a.out"; die "hint_age $a"; }
+done
+check "no hint_age: no hints in the choices" test "$(grep -c 'idle' hint-none.log)" -eq 0
+check "hint_age = 0: the choices see the hosts' idle CPU" grep -q 'nothing known yet, CPU [0-9]*% idle' hint-0.log
+now=$(here_idle hint-0.log) old=$(here_idle hint-3600.log)
+echo "# the host the VM is on, at its second choice: ${now}% idle as it is, ${old}% an hour before"
+check "hint_age = 3600: the host it is on looks idler than it is (${old:-?} > ${now:-?})" test "${old:-0}" -gt "${now:-0}"
 finish

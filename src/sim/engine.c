@@ -34,6 +34,32 @@ sim_stepinfo(const struct sim *s, double t, struct stepinfo *si)
 	si->local = (double)si->epoch + (double)tm.tm_gmtoff + (t - floor(t));
 }
 
+/* vmm_local_time_of's answer, from a per-thread cache of the minute: the same fields,
+ * without a tzset and a localtime_r per sample. A minute with a change of offset in it,
+ * or an offset that is not whole minutes, goes to vmm_local_time_of every time. */
+void
+sim_local_time(struct sim *s, int tid, int64_t t, struct vmm_local_time *out)
+{
+	struct sim_ltcache *c = &s->ltc[tid];
+	int64_t m = t - ((t % 60) + 60) % 60;
+
+	if (c->minute != m) {
+		struct vmm_local_time end;
+
+		vmm_local_time_of(m, &c->lt);
+		vmm_local_time_of(m + 59, &end);
+		c->minute = m;
+		c->ok = c->lt.valid && end.valid && c->lt.second == 0 &&
+		    end.utc_offset == c->lt.utc_offset;
+	}
+	if (!c->ok) {
+		vmm_local_time_of(t, out);
+		return;
+	}
+	*out = c->lt;
+	out->second = (int)(t - m);
+}
+
 static void
 sim_loads(struct sim *s)
 {
@@ -45,22 +71,42 @@ sim_loads(struct sim *s)
 		double z = sf->hosts[h].bg.noise > 0 ? rng_norm_quantile(qn) : 0;
 		s->load[h] = gen_value(&s->bg[h], si->t, si->epoch, si->wday, si->local, z);
 	}
+	/* from two dense arrays the VMs keep, not from each VM's struct: this loop is the
+	 * serial part of every step */
 	for (size_t i = 0; i < s->nvms; i++)
-		if (!s->vms[i].down)
-			s->load[s->vms[i].sc->host[s->vms[i].loc]] += s->vms[i].d;
+		if (s->vm_host[i] >= 0)
+			s->load[s->vm_host[i]] += s->vm_d[i];
+	if (sf->mig.load_source > 0 || sf->mig.load_target > 0)
+		for (size_t h = 0; h < sf->nhosts; h++)
+			s->load[h] += s->mload[h];
 	for (size_t h = 0; h < sf->nhosts; h++)
 		s->util[h] = s->load[h] / sf->hosts[h].capacity;
 	sim_arrivals(s);
 }
 
 static void
+sim_vm_where(struct sim *s, size_t i)
+{
+	const struct vm *v = &s->vms[i];
+
+	s->vm_host[i] = v->down ? -1 : v->sc->host[v->loc];
+	s->vm_d[i] = v->d;
+}
+
+static void
 sim_range(struct sim *s, int tid, size_t lo, size_t hi)
 {
-	double t1 = s->next.t;
+	double t0 = s->cur.t, t1 = s->next.t;
 
+	sim_set_thread(tid);
 	for (size_t i = lo; i < hi; i++) {
+		if (s->o->hindsight)
+			vm_hindsight(s, &s->vms[i], t0, t1);
+		if (s->hint_util != NULL)
+			vm_hints(s, &s->vms[i], s->k, t0);
 		vm_step(s, tid, &s->vms[i], t1);
 		vm_demand(&s->vms[i], &s->next);
+		sim_vm_where(s, i);
 	}
 }
 
@@ -163,18 +209,23 @@ sim_loop(struct sim *s)
 		vm_event(s, 0, v, 0, "start", VMM_ACT_NONE, -1, v->loc, NULL, v->sc->su->set.policy);
 		vm_sim_start(s, 0, v, 0);
 		vm_demand(v, &s->cur);
+		sim_vm_where(s, i);
 	}
 	sim_flush(s);
 	for (size_t k = 0; k < s->nsteps; k++) {
 		double t1 = (double)(k + 1) * s->step;
 		sim_stepinfo(s, t1 < s->sf->duration ? t1 : s->sf->duration, &s->next);
 		sim_loads(s);
+		s->k = k;
+		sim_hints_record(s, k);
 		if (s->nthreads > 1) {
 			pthread_barrier_wait(&s->bar);
 			sim_range(s, 0, args[0].lo, args[0].hi);
 			pthread_barrier_wait(&s->bar);
 		} else
 			sim_range(s, 0, 0, s->nvms);
+		if (sim_count_arrivals(s, s->cur.t, s->next.t) < 0)
+			s->oom = 1;
 		sim_flush(s);
 		s->cur = s->next;
 	}
@@ -206,10 +257,12 @@ sim_run(const struct simfile *sf, const struct sim_opts *o, char *err, size_t er
 			s.nthreads = (int)s.nvms;
 		s.step = sf->step > 0 ? sf->step : sim_default_step(&s);
 		s.nsteps = (size_t)ceil(sf->duration / s.step);
-		if (sim_hosts(&s, err, errlen) == 0) {
+		if (sim_hosts(&s, err, errlen) == 0 && sim_hints_init(&s, err, errlen) == 0) {
 			if (!o->check)
 				sim_loop(&s);
-			if ((r = sim_result(&s, sim_clock() - t0)) == NULL)
+			if (s.oom)
+				snprintf(err, errlen, "out of memory counting the moves");
+			else if ((r = sim_result(&s, sim_clock() - t0)) == NULL)
 				snprintf(err, errlen, "out of memory");
 		}
 	}

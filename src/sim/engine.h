@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "common/buf.h"
+#include "common/localtime.h"
 #include "core/decide.h"
 #include "core/host.h"
 #include "core/journal.h"
@@ -38,7 +39,7 @@ struct vm {
 	struct simconf *sc;
 	size_t copy;                /* which of the spec's count */
 	void *pstate;
-	struct guard guard;
+	struct guard *guard;         /* out of line: its request ring is 28 KiB, the rest is hot */
 	struct host_table known;
 	struct damper damp;
 	struct efficacy eff;
@@ -68,6 +69,36 @@ struct vm {
 };
 
 
+/* The local time of the last minute a thread asked for: every VM samples in the step's
+ * minute or so, and localtime_r (with its tzset) per sample was a sixth of the run. */
+struct sim_ltcache {
+	int64_t minute;             /* epoch of the minute's start; INT64_MIN: none */
+	int ok;                     /* the whole minute has one offset and starts on :00 */
+	struct vmm_local_time lt;   /* at the minute's start */
+};
+
+/* A move started in this step, noted by its thread and counted at the host after it. */
+struct sim_started {
+	double t, end;
+	int from, to;               /* simulation hosts */
+	int loads;                  /* it runs (a move to a host that is down does not) */
+};
+
+struct sim_startvec {
+	struct sim_started *p;
+	size_t n, cap;
+	int oom;
+};
+
+/* The moves under way to one host (their end times) and its figures. */
+struct sim_incoming {
+	double *end;
+	size_t n, cap;
+	int64_t minute;             /* of the last start counted */
+	unsigned in_minute;
+	struct sim_arrivals a;
+};
+
 struct stepinfo {
 	double t;
 	int64_t epoch;
@@ -89,6 +120,8 @@ struct sim {
 	int *incoming;              /* per host: migrations arriving at the step's start */
 	int *incoming_peak;         /* per host: the most at once, the run through */
 	double *mem_used;           /* per host, GiB: the VMs there and arriving, at the step's start */
+	int *vm_host;               /* per VM, as the step left it: its host, -1 down */
+	double *vm_d;               /* and its demand for the next step */
 	int *endpoint_down;         /* per step */
 	struct stepinfo cur, next;
 	/* threads */
@@ -98,8 +131,17 @@ struct sim {
 	pthread_cond_t gate_c;
 	int gate;                   /* 1: go, -1: stop before starting */
 	struct vmm_buf *events, *log; /* per thread, written out and emptied each step */
+	struct sim_ltcache *ltc;    /* per thread */
+	struct sim_startvec *started; /* per thread: moves started this step */
+	struct sim_incoming *arrivals_at; /* per simulation host: what arrived, for the report */
+	struct sim_started *moving; /* moves under way that load their hosts */
+	size_t nmoving, capmoving;
+	double *mload;              /* per host: the moves' load in the step before */
+	double *hint_util;          /* hint_age: a ring of hint_steps steps of every host's use */
+	size_t hint_steps;
 	size_t k;                   /* the step being run */
 	int done;
+	int oom;                    /* the arrivals could not be counted */
 };
 
 /* The thesis's behaviour: round robin, fixed sleep, no guard. */
@@ -144,6 +186,18 @@ void vm_finish_move(struct sim *s, int tid, struct vm *v);
  * max_incoming) the moves asked for in the last step given a slot, in VM order, or
  * refused. */
 void sim_arrivals(struct sim *s);
+
+/* engine.c: the local time in the simulation's timezone, as vmm_local_time_of says it */
+void sim_local_time(struct sim *s, int tid, int64_t t, struct vmm_local_time *out);
+
+/* arrivals.c: the moves arriving at each host; hindsight: each VM had it stayed put */
+void sim_set_thread(int tid);
+void sim_note_start(struct sim *s, const struct vm *v, int target, double t, double end);
+int sim_count_arrivals(struct sim *s, double t0, double t1);
+void vm_hindsight(struct sim *s, struct vm *v, double t0, double t1);
+int sim_hints_init(struct sim *s, char *err, size_t errlen);
+void sim_hints_record(struct sim *s, size_t k);
+void vm_hints(struct sim *s, struct vm *v, size_t k, double t);
 
 /* sample.c: a VM's samples through the decider */
 void vm_step(struct sim *s, int tid, struct vm *v, double t1);

@@ -215,7 +215,8 @@ main_run(const struct main_opts *m, const struct simfile *sf, int thesis, FILE *
 	char err[4096];
 	struct sim_opts o = { .thesis = thesis, .threads = m->threads,
 		.seed = m->have_seed ? m->seed : sf->seed, .trace_vms = (const char *const *)m->trace,
-		.trace_all = m->trace_all, .events = events, .quiet = quiet, .check = m->check };
+		.trace_all = m->trace_all, .events = events, .quiet = quiet, .check = m->check,
+		.hindsight = m->compare && !thesis };
 	struct sim_result *r;
 
 	if (m->log != NULL && !m->check && (o.log = main_open_log(m, thesis ? "thesis" : "ours")) == NULL)

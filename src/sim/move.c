@@ -140,6 +140,7 @@ vm_start_move(struct sim *s, struct vm *v, int target, enum vmm_action act, int 
 			v->next_sample = INFINITY;
 		}
 	}
+	sim_note_start(s, v, target, t, v->mv_end);
 }
 
 /* After a cold move the agent starts again: a new policy instance and guard; what it

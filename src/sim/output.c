@@ -147,6 +147,97 @@ out_footer(FILE *f, const struct sim_result *r)
 	    r->peak_rss_kib > 0 ? (double)r->peak_rss_kib / 1024 : 0);
 }
 
+/* "Tue 16:00": a time of the run in the simulation's timezone. */
+static void
+out_when(char *buf, size_t len, const struct sim_result *r, double t)
+{
+	time_t e = (time_t)(r->start + (int64_t)t);
+	struct tm tm;
+
+	if (localtime_r(&e, &tm) == NULL || strftime(buf, len, "%a %H:%M", &tm) == 0)
+		snprintf(buf, len, "+%.0f s", t);
+}
+
+/* The moves arriving at the hosts: the most under way to one host at once, and the most
+ * started toward one host in one minute, over the hosts that are no base, then the bases. */
+static void
+out_arrivals_of(FILE *f, const struct sim_result *r, int base, const char *what)
+{
+	size_t hc = SIZE_MAX, hm = SIZE_MAX;
+	uint64_t total = 0;
+	char w1[32], w2[32];
+
+	for (size_t h = 0; h < r->nhosts; h++) {
+		const struct sim_arrivals *a = &r->arrivals[h];
+		if (a->base != base)
+			continue;
+		total += a->total;
+		if (hc == SIZE_MAX || a->max_concurrent > r->arrivals[hc].max_concurrent)
+			hc = h;
+		if (hm == SIZE_MAX || a->max_minute > r->arrivals[hm].max_minute)
+			hm = h;
+	}
+	if (hc == SIZE_MAX)
+		return;
+	out_when(w1, sizeof(w1), r, r->arrivals[hc].max_concurrent_t);
+	out_when(w2, sizeof(w2), r, r->arrivals[hm].max_minute_t);
+	fprintf(f, "arrivals %s (%s): %" PRIu64 " moves; per host at most %u under way at once (%s, %s), at most %u started in one minute (%s, %s)\n",
+	    what, r->mode, total, r->arrivals[hc].max_concurrent, r->host_names[hc], w1,
+	    r->arrivals[hm].max_minute, r->host_names[hm], w2);
+}
+
+static void
+out_arrivals(FILE *f, const struct sim_result *r)
+{
+	out_arrivals_of(f, r, 0, "at the hosts");
+	out_arrivals_of(f, r, 1, "at a base");
+}
+
+/* Each VM's best host in hindsight: the fewest SLA seconds had it stayed there. */
+static double
+out_hind_best(const struct sim_result *r, size_t i, size_t *best)
+{
+	const struct sim_topo *t = &r->topos[r->topo[i]];
+	double m = INFINITY;
+
+	*best = 0;
+	for (size_t j = 0; j < t->n; j++)
+		if (r->stats[i].hind[j] < m) {
+			m = r->stats[i].hind[j];
+			*best = j;
+		}
+	return t->n > 0 ? m : 0;
+}
+
+static void
+out_hindsight(FILE *f, const struct sim_result *th, const struct sim_result *ours, int per_vm)
+{
+	double sum = 0, lower = 0, a = 0, b = 0;
+	size_t best;
+
+	if (!ours->hindsight)
+		return;
+	for (size_t i = 0; i < ours->nvms; i++) {
+		sum += out_hind_best(ours, i, &best) / 60;
+		lower += ours->stats[i].hind_lower / 60;
+		a += th->stats[i].sla_s / 60;
+		b += ours->stats[i].sla_s / 60;
+	}
+	fprintf(f, "hindsight: SLA violation, minutes: thesis %.0f, ours %.0f, each VM on its best single host %.0f, lower bound %.0f\n",
+	    a, b, sum, lower);
+	fprintf(f, "  (best single host: chosen after the fact, the VM there the whole run, the others where ours put\n"
+	    "  them; lower bound: the best host every minute with free moves, which no policy beats)\n");
+	if (!per_vm && ours->nvms > OUT_PER_VM_MAX)
+		return;
+	fprintf(f, "%-16s %-12s %10s %10s %10s %10s\n", "VM", "best host", "hindsight", "lower", "thesis", "ours");
+	for (size_t i = 0; i < ours->nvms; i++) {
+		double m = out_hind_best(ours, i, &best);
+		fprintf(f, "%-16.16s %-12.12s %10.0f %10.0f %10.0f %10.0f\n", ours->names[i],
+		    ours->topos[ours->topo[i]].names[best], m / 60, ours->stats[i].hind_lower / 60,
+		    th->stats[i].sla_s / 60, ours->stats[i].sla_s / 60);
+	}
+}
+
 void
 out_table(FILE *f, const struct simfile *sf, const struct sim_result *r, int per_vm)
 {
@@ -187,6 +278,7 @@ out_table(FILE *f, const struct simfile *sf, const struct sim_result *r, int per
 	fprintf(f, "cost (eq. 3.1-3.4): C_a %.2f  C_b %.2f  C_sb %.2f  C_tb = C_b + C_sb %.2f  away %.2f  C_t = C_tb + C_a + away %.2f\n",
 	    all.cost.a, all.cost.b, all.cost.sb, all.cost.tb, all.cost.away, all.cost.t);
 	out_footer(f, r);
+	out_arrivals(f, r);
 }
 
 static void
@@ -273,6 +365,9 @@ out_compare(FILE *f, const struct simfile *sf, const struct sim_result *th,
 	fputc('\n', f);
 	out_footer(f, th);
 	out_footer(f, ours);
+	out_hindsight(f, th, ours, per_vm);
+	out_arrivals(f, th);
+	out_arrivals(f, ours);
 }
 
 /* ---- CSV ---- */

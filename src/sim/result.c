@@ -79,6 +79,18 @@ sim_result(struct sim *s, double seconds)
 		r->stats[i] = v->st;
 		memset(&v->st, 0, sizeof(v->st));
 	}
+	r->hindsight = s->o->hindsight;
+	r->nhosts = s->sf->nhosts;
+	r->host_names = calloc(r->nhosts, sizeof(*r->host_names));
+	r->arrivals = calloc(r->nhosts, sizeof(*r->arrivals));
+	if (r->host_names == NULL || r->arrivals == NULL) {
+		sim_result_free(r);
+		return NULL;
+	}
+	for (size_t h = 0; h < r->nhosts; h++) {
+		r->host_names[h] = s->sf->hosts[h].name;
+		r->arrivals[h] = s->arrivals_at[h].a;
+	}
 	r->peak_rss_kib = sim_peak_rss();
 	return r;
 }
@@ -94,6 +106,7 @@ sim_result_free(struct sim_result *r)
 			free(r->stats[i].res);
 			free(r->stats[i].hour_req);
 			free(r->stats[i].hour_mov);
+			free(r->stats[i].hind);
 		}
 	}
 	for (size_t i = 0; r->topos != NULL && i < r->ntopos; i++) {
@@ -109,5 +122,7 @@ sim_result_free(struct sim_result *r)
 	free(r->topo);
 	free(r->sla);
 	free(r->stats);
+	free(r->host_names);
+	free(r->arrivals);
 	free(r);
 }

@@ -4,7 +4,6 @@
 
 #include <math.h>
 
-#include "common/localtime.h"
 #include "sim/engine.h"
 
 static void
@@ -28,7 +27,7 @@ vm_request(struct sim *s, int tid, struct vm *v, const struct decide_result *r, 
 		vm_warning(s, tid, v, t, why);
 	}
 	if (sim_thesis(s))
-		guard_request_done(&v->guard); /* nothing held back but the sleep */
+		guard_request_done(v->guard); /* nothing held back but the sleep */
 	vm_event(s, tid, v, t, "request", r->action, v->believed, target, r, r->reason);
 	if (r->choice[0])
 		vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_CHOICE,
@@ -53,7 +52,7 @@ vm_request(struct sim *s, int tid, struct vm *v, const struct decide_result *r, 
 	if (target == v->loc) {
 		/* the thesis believed the VM elsewhere: the server finds it already there */
 		v->st.nothing++;
-		guard_request_done(&v->guard);
+		guard_request_done(v->guard);
 		return;
 	}
 	vm_start_move(s, v, target, r->action, r->cross_site, t);
@@ -130,8 +129,10 @@ vm_look(struct sim *s, struct vm *v, double t)
 		const char *name = vm_host_name(s, v, (int)i);
 		const struct sim_host *h = &s->sf->hosts[sc->host[i]];
 		double free_gib = h->memory - s->mem_used[sc->host[i]];
+		/* the idle CPU is hint_age's to tell (vm_hints): keep what it said */
+		const struct host_info *seen = hosts_find(&v->known, name);
 		hosts_hint(&v->known, name, h->memory > 0 ? (int64_t)(fmax(free_gib, 0) * (1 << 30)) : -1,
-		    -1, wall);
+		    seen != NULL && seen->hint_time > 0 ? seen->cpu_idle : -1, wall);
 		hosts_hint_incoming(&v->known, name, s->incoming[sc->host[i]]);
 	}
 }
@@ -153,7 +154,7 @@ vm_sample(struct sim *s, int tid, struct vm *v, double t)
 		.mono = t, .wall = (double)s->sf->start + t };
 	struct decide_result r;
 
-	vmm_local_time_of(in.sample.time, &in.local); /* in the simulation's timezone */
+	sim_local_time(s, tid, in.sample.time, &in.local); /* in the simulation's timezone */
 	vm_look(s, v, t);
 	v->last_sample = t;
 	decide_cycle(&v->dec, &in, &r);
@@ -176,7 +177,7 @@ vm_sample(struct sim *s, int tid, struct vm *v, double t)
 	/* the thesis's scripts slept after a request, and so does the agent */
 	if (v->next_sample != INFINITY)
 		v->next_sample = t + interval +
-		    (r.kind == DECIDE_REQUEST ? v->guard.cooldown : 0);
+		    (r.kind == DECIDE_REQUEST ? v->guard->cooldown : 0);
 }
 
 /* Everything of one VM inside [t0, t1), in time order. */

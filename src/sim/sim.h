@@ -47,6 +47,7 @@ struct migration {
 	double fail_after;          /* a move to a host that is down fails after this */
 	double fail_unreachable;    /* when the endpoint is down: refused after this */
 	double max_incoming;        /* a host refuses a migration past this many arriving; 0: none */
+	double load_source, load_target; /* load a move adds to each end while it runs */
 };
 
 struct outage {
@@ -82,6 +83,7 @@ struct simfile {
 	uint64_t seed;
 	double sla;                 /* NaN: none */
 	double thesis_sleep;        /* --compare's fixed sleep; NaN: each conf's cooldown */
+	double hint_age;            /* ours get the endpoint's view this many seconds old; NaN: none */
 	struct model model;
 	struct migration mig;
 	struct sim_host *hosts;
@@ -133,6 +135,7 @@ struct sim_opts {
 	FILE *log;                  /* thesis collector format, may be NULL */
 	int quiet;
 	int check;                  /* set up everything, run nothing */
+	int hindsight;              /* also each VM's SLA on every host of its conf, had it stayed */
 };
 
 struct vm_stats {
@@ -143,6 +146,17 @@ struct vm_stats {
 	double sla_s, moving_s, down_s, move_time_sum;
 	double *res;                /* seconds per local host: [2*i] working, [2*i+1] resting */
 	uint16_t *hour_req, *hour_mov;
+	/* sim_opts.hindsight: seconds in SLA violation had the VM stayed on each local host
+	 * the whole run (the others where they were), and with the best host every step */
+	double *hind, hind_lower;
+};
+
+/* The moves arriving at one host: the most at once and the most started in one minute. */
+struct sim_arrivals {
+	unsigned max_concurrent, max_minute;
+	double max_concurrent_t, max_minute_t; /* seconds from the start, when first reached */
+	uint64_t total;
+	int base;                   /* some conf names it as its base */
 };
 
 /* The hosts one vmmanage.conf names, as the results see them. */
@@ -168,6 +182,10 @@ struct sim_result {
 	double *sla;                /* per VM: the level used (NaN: none) */
 	struct vm_stats *stats;
 	struct sim_topo *topos;
+	size_t nhosts;
+	const char **host_names;    /* per simulation host */
+	struct sim_arrivals *arrivals; /* per simulation host */
+	int hindsight;
 	double seconds;             /* wall-clock run time */
 	long peak_rss_kib;
 	int threads;

@@ -170,16 +170,30 @@ sim_hosts(struct sim *s, char *err, size_t errlen)
 	s->mem_used = calloc(sf->nhosts, sizeof(*s->mem_used));
 	s->events = calloc((size_t)s->nthreads, sizeof(*s->events));
 	s->log = calloc((size_t)s->nthreads, sizeof(*s->log));
+	s->ltc = calloc((size_t)s->nthreads, sizeof(*s->ltc));
+	s->started = calloc((size_t)s->nthreads, sizeof(*s->started));
+	s->arrivals_at = calloc(sf->nhosts, sizeof(*s->arrivals_at));
+	s->mload = calloc(sf->nhosts, sizeof(*s->mload));
+	s->vm_host = calloc(s->nvms, sizeof(*s->vm_host));
+	s->vm_d = calloc(s->nvms, sizeof(*s->vm_d));
 	if (s->bg == NULL || s->bgrng == NULL || s->load == NULL || s->util == NULL ||
-	    s->incoming == NULL || s->incoming_peak == NULL || s->mem_used == NULL || s->events == NULL || s->log == NULL) {
+	    s->incoming == NULL || s->incoming_peak == NULL || s->mem_used == NULL ||
+	    s->events == NULL || s->log == NULL || s->ltc == NULL || s->started == NULL ||
+	    s->arrivals_at == NULL || s->mload == NULL || s->vm_host == NULL || s->vm_d == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	/* what one thread logs in one step: the simulator's own output, no peer's */
 	for (int i = 0; i < s->nthreads; i++) {
+		s->ltc[i].minute = INT64_MIN;
 		vmm_buf_init(&s->events[i], 65536, SIM_STEP_OUTPUT_MAX);
 		vmm_buf_init(&s->log[i], 65536, SIM_STEP_OUTPUT_MAX);
 	}
+	for (size_t h = 0; h < sf->nhosts; h++)
+		s->arrivals_at[h].minute = INT64_MIN;
+	for (size_t i = 0; i < s->nconfs; i++)
+		if (s->confs[i].base >= 0)
+			s->arrivals_at[s->confs[i].host[s->confs[i].base]].a.base = 1;
 	for (size_t h = 0; h < sf->nhosts; h++) {
 		struct rng r;
 		rng_seed(&r, s->o->seed, sf->hosts[h].name, "bursts");
@@ -223,4 +237,16 @@ sim_free(struct sim *s)
 	}
 	free(s->events);
 	free(s->log);
+	free(s->ltc);
+	for (int i = 0; s->started != NULL && i < s->nthreads; i++)
+		free(s->started[i].p);
+	free(s->started);
+	for (size_t h = 0; s->arrivals_at != NULL && h < s->sf->nhosts; h++)
+		free(s->arrivals_at[h].end);
+	free(s->arrivals_at);
+	free(s->moving);
+	free(s->mload);
+	free(s->hint_util);
+	free(s->vm_host);
+	free(s->vm_d);
 }

@@ -316,7 +316,8 @@ static int
 sf_migration(struct sfctx *c, const config_setting_t *g, struct migration *m)
 {
 	static const char *const keys[] = { "live", "live_spread", "base", "base_spread", "site",
-		"site_spread", "downtime", "fail_after", "fail_unreachable", "max_incoming", NULL };
+		"site_spread", "downtime", "fail_after", "fail_unreachable", "max_incoming", "load_source",
+		"load_target", NULL };
 
 	/* thesis 5.5: back home in 3.5 to 9.5 minutes, away in up to 22 */
 	*m = (struct migration){ .live = 25, .live_spread = 0.4, .base = 40, .base_spread = 0.4,
@@ -336,7 +337,9 @@ sf_migration(struct sfctx *c, const config_setting_t *g, struct migration *m)
 	    sf_num(c, g, "downtime", m->downtime, 0, 3600, &m->downtime) < 0 ||
 	    sf_num(c, g, "fail_after", m->fail_after, 0.01, 86400, &m->fail_after) < 0 ||
 	    sf_num(c, g, "fail_unreachable", m->fail_unreachable, 0.01, 86400, &m->fail_unreachable) < 0 ||
-	    sf_num(c, g, "max_incoming", m->max_incoming, 0, 1e6, &m->max_incoming) < 0 ? -1 : 0;
+	    sf_num(c, g, "max_incoming", m->max_incoming, 0, 1e6, &m->max_incoming) < 0 ||
+	    sf_num(c, g, "load_source", 0, 0, 1e6, &m->load_source) < 0 ||
+	    sf_num(c, g, "load_target", 0, 0, 1e6, &m->load_target) < 0 ? -1 : 0;
 }
 
 int
@@ -590,7 +593,8 @@ static int
 sf_top(struct sfctx *c, const config_t *cf)
 {
 	static const char *const keys[] = { "start", "timezone", "days", "hours", "step", "seed",
-		"sla", "thesis_sleep", "model", "migration", "hosts", "vms", "outages", NULL };
+		"sla", "thesis_sleep", "hint_age", "model", "migration", "hosts", "vms", "outages",
+		NULL };
 	const config_setting_t *root = config_root_setting(cf);
 	struct simfile *sf = c->sf;
 	double days, hours, seed;
@@ -607,7 +611,8 @@ sf_top(struct sfctx *c, const config_t *cf)
 	if (sf_num(c, root, "step", 0, 1, 3600, &sf->step) < 0 ||
 	    sf_num(c, root, "seed", 1, 0, 9007199254740992.0, &seed) < 0 ||
 	    sf_num(c, root, "sla", NAN, -1e12, 1e12, &sf->sla) < 0 ||
-	    sf_num(c, root, "thesis_sleep", NAN, 0, 86400, &sf->thesis_sleep) < 0)
+	    sf_num(c, root, "thesis_sleep", NAN, 0, 86400, &sf->thesis_sleep) < 0 ||
+	    sf_num(c, root, "hint_age", NAN, 0, 86400, &sf->hint_age) < 0)
 		return -1;
 	sf->seed = (uint64_t)seed;
 	sf->model = (struct model){ .slow_per_unit = 12, .knee = 0.7, .exponent = 2,

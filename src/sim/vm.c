@@ -39,9 +39,9 @@ vm_guard_init(const struct sim *s, struct vm *v)
 	const struct settings *set = &v->sc->su->set;
 
 	if (sim_thesis(s))
-		guard_init(&v->guard, isnan(s->sf->thesis_sleep) ? set->cooldown : s->sf->thesis_sleep, 0);
+		guard_init(v->guard, isnan(s->sf->thesis_sleep) ? set->cooldown : s->sf->thesis_sleep, 0);
 	else
-		guard_init(&v->guard, set->cooldown, set->max_moves_per_hour);
+		guard_init(v->guard, set->cooldown, set->max_moves_per_hour);
 }
 
 static int
@@ -101,6 +101,10 @@ vm_init(struct sim *s, struct vm *v, const struct sim_vmspec *spec, size_t copy,
 	if (gen_state_init(&v->demand, &spec->demand, &bursts, s->sf->duration) < 0 ||
 	    vm_start_host(s, v, err, errlen) < 0)
 		return -1;
+	if ((v->guard = malloc(sizeof(*v->guard))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	e[0] = '\0';
 	if (setup_policy(v->sc->su)->init(&vmm_host_api, v->sc->su->conf, &v->sc->env, &v->pstate,
 	    e, sizeof(e)) < 0) {
@@ -117,7 +121,7 @@ vm_init(struct sim *s, struct vm *v, const struct sim_vmspec *spec, size_t copy,
 	}
 	/* ours: the daemon's decider, damping included; the thesis: none of it */
 	v->dec = (struct decider){ .policy = setup_policy(v->sc->su), .policy_state = v->pstate,
-		.topo = v->sc->topo, .guard = &v->guard, .known = sim_thesis(s) ? NULL : &v->known,
+		.topo = v->sc->topo, .guard = v->guard, .known = sim_thesis(s) ? NULL : &v->known,
 		.choice = sim_thesis(s) ? TARGET_ROUND_ROBIN : (enum target_choice)set->target_choice,
 		.interval = set->interval, .base = set->base,
 		.damp = sim_thesis(s) ? NULL : &v->damp, .eff = sim_thesis(s) ? NULL : &v->eff,
@@ -132,7 +136,10 @@ vm_init(struct sim *s, struct vm *v, const struct sim_vmspec *spec, size_t copy,
 	v->st.res = calloc(2 * v->sc->nlocal, sizeof(*v->st.res));
 	v->st.hour_req = calloc(s->nhours, sizeof(*v->st.hour_req));
 	v->st.hour_mov = calloc(s->nhours, sizeof(*v->st.hour_mov));
-	if (v->st.res == NULL || v->st.hour_req == NULL || v->st.hour_mov == NULL) {
+	if (s->o->hindsight)
+		v->st.hind = calloc(v->sc->nlocal, sizeof(*v->st.hind));
+	if (v->st.res == NULL || v->st.hour_req == NULL || v->st.hour_mov == NULL ||
+	    (s->o->hindsight && v->st.hind == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -147,8 +154,10 @@ vm_free(struct vm *v)
 	if (v->dec.known != NULL)
 		hosts_free(&v->known);
 	gen_state_free(&v->demand);
+	free(v->guard);
 	free(v->name);
 	free(v->st.res);
 	free(v->st.hour_req);
 	free(v->st.hour_mov);
+	free(v->st.hind);
 }
