@@ -86,6 +86,9 @@ const struct conf_key_doc conf_known_keys[] = {
 	{ "job_timeout", "the queue sensor" },
 	/* endpoints */
 	{ "endpoint_command", "the exec endpoint" },
+	{ "broker_address", "the broker endpoint" },
+	{ "broker_key_file", "the broker endpoint" },
+	{ "broker_connect_timeout", "the broker endpoint" },
 	{ "mln_program", "the mln endpoint" },
 	{ "mln_server", "the mln endpoint" },
 	{ "mln_site_server", "the mln endpoint" },

@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: ISC
+# time-limit: 300
+# vmmanage-broker with the exec endpoint (no hypervisor needed): the agent's broker
+# endpoint moves its VM through it; a wrong key, a request replayed in its session or in
+# a new one, and a host outside the VM's own are refused and nothing moves; three VMs
+# asking for one target with max_incoming 1: one at a time, the others told to retry;
+# the moves-per-hour budget; drain and undrain; -t; a dead broker costs the agent a
+# timeout and a log line.
+. "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+. "$top_srcdir/tests/agent_lib.sh"
+. "$top_srcdir/tests/broker_lib.sh"
+need_cmd python3
+
+for vm in vm1 vm2 vm3; do
+	broker_key "$vm"
+	broker_vm "$vm" "endpoint_command = [\"$top_srcdir/tests/recorder\", \"$T/moves.$vm\", \"$T/mode\"]" \
+		'hosts = ["h1", "h2"]' 'base = "b1"'
+done
+echo 'moves_per_hour = 2' >> "$T/vms/vm3.conf"
+broker_conf 'endpoint = "exec"' 'max_incoming = 1' 'retry_after = 7'
+
+# ---- -t ----
+out=$("$BROKER" -c "$T/broker.conf" -t 2>&1)
+check "-t: the configuration is good, 3 VMs ($out)" grep -q 'ok (3 VMs, endpoint exec)' <<<"$out"
+cp "$T/broker.conf" "$T/bad.conf"
+echo 'max_incomming = 2' >> "$T/bad.conf"
+check_fails_with "-t: an unknown key, named with file and line" 1 "bad.conf:[0-9]+: unknown key 'max_incomming'" \
+	"$BROKER" -c "$T/bad.conf" -t
+chmod 644 "$T/broker.keys"
+check_fails_with "-t: a keys_file readable by others" 1 "keys_file .*readable by others" \
+	"$BROKER" -c "$T/broker.conf" -t
+chmod 600 "$T/broker.keys"
+echo 'hostz = ["h3"]' >> "$T/vms/vm2.conf"
+check_fails_with "-t: an unknown key in a VM's file, named with file and line" 1 "vm2.conf:[0-9]+: unknown key 'hostz' \(did you mean 'hosts'" \
+	"$BROKER" -c "$T/broker.conf" -t
+sed -i '/hostz/d' "$T/vms/vm2.conf"
+
+broker_start
+
+# ---- the agent's broker endpoint: no hypervisor URI or credential in its config ----
+agent_conf 'policy = "threshold"' 'threshold = 1000' 'tarry = 3' 'daemon_interval = 0.5' \
+	'hosts = ["h1", "h2"]' 'location = "h1"' 'cooldown = 0' 'max_moves_per_hour = 0'
+sed -i '/^endpoint/d; s/^hostname = .*/hostname = "vm1"/' "$T/vmm.conf"
+{
+	echo 'endpoint = "broker"'
+	echo "broker_address = \"127.0.0.1:$BROKER_PORT\""
+	echo "broker_key_file = \"$T/vm1.key\""
+	echo 'broker_connect_timeout = 2'
+	echo 'endpoint_timeout = 30'
+} >> "$T/vmm.conf"
+values $(yes 1 | head -200)
+check "the agent's config names no URI, command or hypervisor" sh -c "! grep -qiE 'libvirt|qemu|endpoint_command' '$T/vmm.conf'"
+agent_start
+# the exec endpoint cannot locate: the broker says so, and the agent keeps its h1
+wait_for 15 grep -q 'the broker cannot tell: cannot tell where the VM runs: the exec endpoint cannot locate' "$T/vmmanage.log" \
+	&& ok "the agent asks the broker where it runs at start" || fail "locate at start"
+wait_for 10 vmm move >/dev/null || fail "vmm move accepted"
+wait_for 15 grep -qE 'Move to h2 confirmed in [0-9.]+ s' "$T/vmmanage.log" \
+	&& ok "the agent: move to h2 confirmed, timed" || fail "agent confirmed: $(grep -E 'Move|broker' "$T/vmmanage.log" | tail -3)"
+check "the broker: admitted, then confirmed with its time" \
+	grep -qE 'broker: vm1: move to h2 confirmed in [0-9.]+ s, on h2' "$T/broker.log"
+check "the broker ran the endpoint once: move h2" test "$(cat "$T/moves.vm1")" = "move h2"
+agent_stop
+
+# ---- a wrong key: refused, nothing moves ----
+cp "$T/vm1.key" "$T/good.key"
+od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$T/vm1.key"
+out=$(peer vm1 "MOVE move h1 0")
+check "a wrong key: authentication failed ($out)" test "$out" = "BROKER-ERR authentication failed"
+agent_start
+wait_for 10 vmm move >/dev/null || fail "vmm move accepted"
+wait_for 15 grep -qE 'Move to h[12] failed \(configuration, permanent\): broker .*: authentication failed' "$T/vmmanage.log" \
+	&& ok "the agent with a wrong key: the move fails, and it says why" || fail "wrong key in the agent: $(grep -E 'Move' "$T/vmmanage.log" | tail -2)"
+agent_stop
+cp "$T/good.key" "$T/vm1.key"
+out=$(python3 "$top_srcdir/tests/broker_peer.py" "$BROKER_PORT" nosuchvm "$(cat "$T/vm2.key")" "WHERE")
+check "a VM the broker does not know: the same answer ($out)" test "$out" = "BROKER-ERR authentication failed"
+check "nothing moved for either" test "$(cat "$T/moves.vm1")" = "move h2"
+
+# ---- replays: in the same session, and a recorded session on a new connection ----
+out=$(peer vm1 --twice "MOVE move h1 0")
+check "a request replayed in its session: refused ($(tail -1 <<<"$out"))" \
+	grep -qx 'BROKER-ERR request 1 replayed or out of order (expected 2)' <<<"$out"
+check "it ran once" test "$(grep -c . "$T/moves.vm1")" = 2
+pport=$(free_port)
+mkdir -p "$T/tap"
+python3 "$top_srcdir/tests/wire_peer.py" proxy "$pport" "$BROKER_PORT" "$T/tap" &
+on_exit "kill $!"
+wait_for 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $pport)).close()" || fail "proxy up"
+out=$(python3 "$top_srcdir/tests/broker_peer.py" "$pport" vm1 "$(broker_keyhex vm1)" "MOVE move h2 0")
+check "through an eavesdropper: a move to h2 ($out)" grep -q '^DONE confirmed' <<<"$out"
+rec=$(ls "$T"/tap/c2s.* | tail -1)
+out=$(python3 "$top_srcdir/tests/wire_peer.py" replay "$BROKER_PORT" "$rec")
+check "the recorded session replayed on a new connection: refused" grep -q 'VMB1 ERR authentication failed' <<<"$out"
+out=$(python3 "$top_srcdir/tests/wire_peer.py" replay "$BROKER_PORT" "$rec" skip-auth)
+check "replayed without its AUTH: refused" grep -q 'VMB1 ERR expected "AUTH mac"' <<<"$out"
+check "three moves ran, no more" test "$(grep -c . "$T/moves.vm1")" = 3
+
+# ---- outside the VM's hosts ----
+out=$(peer vm1 "MOVE move h9 0" "MOVE move_to_base b1 0")
+check "a host outside the VM's hosts: refused, with a reason and a retry-after" \
+	grep -qx "REFUSED 3600 h9 is not one of this VM's hosts" <<<"$out"
+check "its base is one of them" grep -q '^DONE confirmed 0 0 [0-9.]* b1' <<<"$out"
+check "h9 never reached the endpoint" sh -c "! grep -q h9 '$T/moves.vm1'"
+
+# ---- three VMs, one target, max_incoming 1 ----
+echo gate > "$T/mode"
+asks=()
+for vm in vm1 vm2 vm3; do peer "$vm" "MOVE move h2 0" > "$T/ask.$vm" & asks+=($!); done
+wait_for 20 sh -c "[ \$(grep -l . '$T'/ask.vm* 2>/dev/null | wc -l) -ge 2 ]" || fail "two answers before the gate opens"
+check "while one migrates to h2, the two others are told to retry" \
+	test "$(grep -l "REFUSED 7 h2 already takes 1 incoming migration (max_incoming 1)" "$T"/ask.vm* | wc -l)" = 2
+bctl status > "$T/status"
+check "status: h2 takes 1 of 1" grep -qx 'host h2: incoming 1/1, open' "$T/status"
+touch "$T/mode.open"
+wait "${asks[@]}"
+check "the admitted one is confirmed" test "$(grep -l '^DONE confirmed' "$T"/ask.vm* | wc -l)" = 1
+rm -f "$T/mode" "$T/mode.open"
+for vm in vm1 vm2 vm3; do
+	grep -q '^DONE' "$T/ask.$vm" || peer "$vm" "MOVE move h2 0" > "$T/ask.$vm"
+done
+check "asked again, each is admitted in turn" test "$(grep -l '^DONE confirmed' "$T"/ask.vm* | wc -l)" = 3
+
+# ---- the budget: vm3 may move twice an hour ----
+out=$(peer vm3 "MOVE move h1 0" "MOVE move h2 0")
+check "vm3's third move in the hour is refused, retry in about an hour" \
+	grep -qE '^REFUSED 3[0-9]{3} this VM moved 2 times in the last hour \(moves_per_hour 2\)' <<<"$out"
+
+# ---- drain and undrain ----
+out=$(bctl drain h1)
+check "drain h1 ($out)" test "$out" = "draining h1"
+check "status: h1 draining" sh -c "'$BROKER' -c '$T/broker.conf' status | grep -qx 'host h1: incoming 0/1, draining'"
+out=$(peer vm2 "MOVE move h1 0")
+check "a move to a draining host: refused ($out)" test "$out" = "REFUSED 7 h1 is being drained for maintenance"
+check_fails_with "drain of a host nobody uses" 1 "error: h7 is no host of any VM" bctl drain h7
+bctl undrain h1 >/dev/null
+out=$(peer vm2 "MOVE move h1 0")
+check "after undrain, admitted ($out)" grep -q '^DONE confirmed 0 0 [0-9.]* h1' <<<"$out"
+broker_stop
+
+# ---- a dead broker: a timeout and a log line ----
+dport=$(free_port)
+python3 -c "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', $dport)); s.listen(5); time.sleep(60)" &
+on_exit "kill $!"
+wait_for 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $dport)).close()" || fail "the silent peer listens"
+sed -i "s/^broker_address = .*/broker_address = \"127.0.0.1:$dport\"/" "$T/vmm.conf"
+agent_start
+wait_for 15 grep -q 'Cannot ask the endpoint where the VM runs: broker 127.0.0.1:[0-9]*: no challenge' "$T/vmmanage.log" \
+	&& ok "at start: the locate gives up after broker_connect_timeout, with a log line" || fail "locate timeout: $(tail -2 "$T/vmmanage.log")"
+t0=$(date +%s)
+wait_for 10 vmm move >/dev/null || fail "vmm move accepted"
+wait_for 15 grep -qE 'Move to h[12] failed.*no challenge' "$T/vmmanage.log" \
+	&& ok "a broker that never answers: the move fails after broker_connect_timeout ($(( $(date +%s) - t0 )) s)" \
+	|| fail "dead broker: $(grep -E 'Move|broker' "$T/vmmanage.log" | tail -2)"
+check "the agent still answers" sh -c "'$VMMANAGE' -c '$T/vmm.conf' status >/dev/null"
+agent_stop
+finish
