@@ -35,6 +35,15 @@ echo 'hostz = ["h3"]' >> "$T/vms/vm2.conf"
 check_fails_with "-t: an unknown key in a VM's file, named with file and line" 1 "vm2.conf:[0-9]+: unknown key 'hostz' \(did you mean 'hosts'" \
 	"$BROKER" -c "$T/broker.conf" -t
 sed -i '/hostz/d' "$T/vms/vm2.conf"
+if [ -e "$MODULE_DIR/endpoints/libvirt.so" ]; then
+	mkdir -p "$T/example.d"
+	cp "$top_srcdir/conf/broker-vm.conf" "$T/example.d/web1.conf"
+	{ grep -vE '^(keys_file|vm_dir)' "$top_srcdir/conf/broker.conf"
+	  echo "keys_file = \"$T/broker.keys\""; echo "vm_dir = \"$T/example.d\""
+	  echo "module_dir = \"$MODULE_DIR\""; } > "$T/example.conf"
+	out=$("$BROKER" -c "$T/example.conf" -t 2>&1)
+	check "conf/broker.conf and conf/broker-vm.conf load with -t ($out)" grep -q 'ok (1 VM, endpoint libvirt)' <<<"$out"
+fi
 
 broker_start
 
@@ -50,7 +59,7 @@ sed -i '/^endpoint/d; s/^hostname = .*/hostname = "vm1"/' "$T/vmm.conf"
 	echo 'endpoint_timeout = 30'
 } >> "$T/vmm.conf"
 values $(yes 1 | head -200)
-check "the agent's config names no URI, command or hypervisor" sh -c "! grep -qiE 'libvirt|qemu|endpoint_command' '$T/vmm.conf'"
+check "the agent's config names no URI, command or hypervisor" sh -c "! grep -qiE '^libvirt_|qemu[+:]|^endpoint_command' '$T/vmm.conf'"
 agent_start
 # the exec endpoint cannot locate: the broker says so, and the agent keeps its h1
 wait_for 15 grep -q 'the broker cannot tell: cannot tell where the VM runs: the exec endpoint cannot locate' "$T/vmmanage.log" \
