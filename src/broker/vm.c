@@ -155,7 +155,7 @@ vm_move(struct broker *b, struct broker_vm *vm, struct broker_conn *c, uint64_t 
 	char why[256];
 	double retry;
 	struct admit_input in = {
-		.allowed = broker_vm_allows(vm, rq->target), .vm_busy = worker_busy(vm->w),
+		.allowed = h != NULL && broker_vm_allows(vm, rq->target), .vm_busy = worker_busy(vm->w),
 		.draining = h != NULL && h->draining, .incoming = h != NULL ? h->incoming : 0,
 		.max_incoming = (int)b->max_incoming, .starts = vm->starts, .nstarts = vm->nstarts,
 		.budget = vm->budget, .now = ev_now(), .retry_after = b->retry_after,
@@ -178,7 +178,8 @@ vm_move(struct broker *b, struct broker_vm *vm, struct broker_conn *c, uint64_t 
 	}
 	vm->waiting = c;
 	vm->waiting_seq = seq;
-	h->incoming++;
+	if (h != NULL)
+		h->incoming++;
 	admit_record(vm->starts, &vm->nstarts, in.now);
 	log_info("broker: %s: %s to %s admitted (asked from %s)", vm->name,
 	    vmm_action_name((enum vmm_action)rq->action), rq->target, peer);
