@@ -131,6 +131,17 @@ for vm in vm1 vm2 vm3; do
 done
 check "asked again, each is admitted in turn" test "$(grep -l '^DONE confirmed' "$T"/ask.vm* | wc -l)" = 3
 
+# ---- an agent that goes away during its move: the move goes on, the broker stays idle ----
+echo gate > "$T/mode"
+timeout 2 python3 "$top_srcdir/tests/broker_peer.py" "$BROKER_PORT" vm2 "$(broker_keyhex vm2)" "MOVE move h1 0" >/dev/null
+cpu() { awk '{ print $14 + $15 }' "/proc/$BROKER_PID/stat"; }
+c0=$(cpu); sleep 2; c1=$(cpu)
+check "while the move of a departed agent runs, the broker does not spin ($((c1 - c0)) ticks in 2 s)" test $((c1 - c0)) -lt 20
+touch "$T/mode.open"
+wait_for 60 grep -q 'broker: vm2: move to h1 confirmed' "$T/broker.log" \
+	&& ok "the move of the departed agent still ends, logged" || fail "departed agent's move"
+rm -f "$T/mode" "$T/mode.open"
+
 # ---- the budget: vm3 may move twice an hour ----
 out=$(peer vm3 "MOVE move h1 0" "MOVE move h2 0")
 check "vm3's third move in the hour is refused, retry in about an hour" \

@@ -190,6 +190,9 @@ conn_request(struct broker_conn *c, const char *nl)
 	if (wire_breq_parse(payload, f.len, &rq, err, sizeof(err)) < 0)
 		return conn_refuse(c, err), 1;
 	c->state = CONN_BUSY;
+	/* nothing is read while a request runs (the answer turns input on again): a
+	 * client that closed during a long move must not wake the loop without end */
+	ev_fd_mod(c->b->loop, c->fd, 0);
 	memmove(c->in, payload + f.len, c->inlen - (hlen + 1 + f.len));
 	c->inlen -= hlen + 1 + f.len;
 	broker_vm_request(c->b, c->vm, c, f.seq, &rq, c->peer);
@@ -231,12 +234,18 @@ conn_io(int fd, int revents, void *arg)
 {
 	struct broker_conn *c = arg;
 
+	if ((revents & (POLLERR | POLLHUP)) && !(revents & POLLIN)) {
+		conn_close(c);  /* gone, even in the middle of a move: that goes on */
+		return;
+	}
 	if (revents & POLLOUT) {
 		conn_flush(c);
 		return;
 	}
-	if (c->closing || c->state == CONN_BUSY)
+	if (c->closing || c->state == CONN_BUSY) {
+		ev_fd_mod(c->b->loop, fd, 0);
 		return;
+	}
 	ssize_t n = recv(fd, c->in + c->inlen, sizeof(c->in) - c->inlen, MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
