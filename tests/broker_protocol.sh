@@ -159,6 +159,22 @@ out=$(peer vm2 "MOVE move h1 0")
 check "after undrain, admitted ($out)" grep -q '^DONE confirmed 0 0 [0-9.]* h1' <<<"$out"
 broker_stop
 
+# ---- as a daemon: detached, its pid file, the CLI, SIGTERM ----
+"$BROKER" -c "$T/broker.conf" > "$T/daemon.out" 2>&1
+rc=$?
+check "started as a daemon, the parent exits 0 once it is ready ($rc)" test "$rc" = 0
+pid=$(cat "$T/broker.pid" 2>/dev/null)
+on_exit "kill $pid"
+check "its pid file names a live process ($pid)" kill -0 "$pid"
+check "the CLI reaches it" sh -c "'$BROKER' -c '$T/broker.conf' status | grep -q '^vm vm1: '"
+kill "$pid"
+wait_for 10 sh -c "! kill -0 $pid" && ok "SIGTERM ends it" || fail "still running after SIGTERM"
+check "its pid file and control socket are gone" sh -c "[ ! -e '$T/broker.pid' ] && [ ! -e '$T/broker.sock' ]"
+"$BROKER" -c "$T/broker.conf" > "$T/daemon.out" 2>&1 && pid=$(cat "$T/broker.pid") && on_exit "kill $pid"
+check_fails_with "a second broker on the same pid file and port" 1 "listen|already running" "$BROKER" -c "$T/broker.conf"
+kill "$pid"
+wait_for 10 sh -c "! kill -0 $pid" || fail "second daemon stopped"
+
 # ---- a dead broker: a timeout and a log line ----
 dport=$(free_port)
 python3 -c "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', $dport)); s.listen(5); time.sleep(60)" &

@@ -85,7 +85,7 @@ broker_cli(const char *conf, int argc, char **argv)
 }
 
 static void
-broker_run(struct broker *b, int foreground)
+broker_run(struct broker *b, int foreground, int debug)
 {
 	struct sigaction sa = { .sa_handler = broker_on_signal };
 	char err[1024];
@@ -97,6 +97,9 @@ broker_run(struct broker *b, int foreground)
 		fatalx("%s", b->loop ? err : "out of memory");
 	if (!foreground && (ready = daemonize(b->pid_file)) < 0)
 		fatal("cannot fork");
+	/* until here errors went to stderr; now to syslog, and to the waiting parent */
+	if (!foreground)
+		log_init("vmmanage-broker", 0, debug);
 	log_set_ready_fd(ready);
 	if (!foreground && pidfile_create(b->pid_file, err, sizeof(err)) < 0)
 		fatalx("%s", err);
@@ -142,7 +145,7 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc > 0)
 		return broker_cli(conf, argc, argv);
-	log_init("vmmanage-broker", foreground || check, debug);
+	log_init("vmmanage-broker", 1, debug);
 	if (broker_config_load(&b, conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vmmanage-broker: %s\n", err);
 		broker_config_free(&b);
@@ -153,7 +156,7 @@ main(int argc, char **argv)
 		broker_config_free(&b);
 		return 0;
 	}
-	broker_run(&b, foreground);
+	broker_run(&b, foreground, debug);
 	if (b.listen_fd >= 0)
 		close(b.listen_fd);
 	broker_config_free(&b);
