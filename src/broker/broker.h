@@ -72,6 +72,7 @@ struct broker {
 	struct ev_loop *loop;
 	int listen_fd, control_fd;
 	size_t nclients;
+	struct broker_conn *conns;   /* every agent connection, for the end */
 };
 
 /* ---- config.c ---- */
@@ -105,6 +106,8 @@ void admit_record(double *starts, size_t *nstarts, double now);
 /* ---- server.c: agents over TCP ---- */
 int broker_listen(struct broker *b, char *err, size_t errlen);
 void broker_server_start(struct broker *b);
+/* Closes every connection and the listening socket. */
+void broker_server_stop(struct broker *b);
 /* A job of vm ended: answer its connection (if still there). */
 void broker_conn_answer(struct broker *b, struct broker_conn *c, uint64_t seq,
     const char *payload, size_t len);

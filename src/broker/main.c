@@ -119,6 +119,7 @@ broker_run(struct broker *b, int foreground, int debug)
 		log_warn("broker: event loop");
 	log_info("broker: exiting");
 	broker_vm_stop(b);
+	broker_server_stop(b);
 	broker_control_close(b);
 	if (!foreground)
 		unlink(b->pid_file);
@@ -157,8 +158,6 @@ main(int argc, char **argv)
 		return 0;
 	}
 	broker_run(&b, foreground, debug);
-	if (b.listen_fd >= 0)
-		close(b.listen_fd);
 	broker_config_free(&b);
 	ev_loop_free(b.loop);
 	return 0;

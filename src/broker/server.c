@@ -26,6 +26,7 @@ enum conn_state { CONN_HELLO, CONN_AUTH, CONN_READY, CONN_BUSY };
 
 struct broker_conn {
 	struct broker *b;
+	struct broker_conn *next, **prevp;  /* b->conns */
 	int fd;
 	enum conn_state state;
 	char peer[80];
@@ -52,6 +53,9 @@ conn_close(struct broker_conn *c)
 		ev_timer_del(c->timer);
 	close(c->fd);
 	c->b->nclients--;
+	if (c->next != NULL)
+		c->next->prevp = c->prevp;
+	*c->prevp = c->next;
 	sodium_memzero(&c->ss, sizeof(c->ss));
 	free(c);
 }
@@ -298,6 +302,11 @@ broker_accept(int lfd, int revents, void *arg)
 		return;
 	}
 	b->nclients++;
+	c->next = b->conns;
+	if (c->next != NULL)
+		c->next->prevp = &c->next;
+	c->prevp = &b->conns;
+	b->conns = c;
 	c->b = b;
 	c->fd = fd;
 	if (getnameinfo((struct sockaddr *)&sa, salen, host, sizeof(host), serv, sizeof(serv),
@@ -327,6 +336,18 @@ broker_listen(struct broker *b, char *err, size_t errlen)
 	}
 	freeaddrinfo(res);
 	return 0;
+}
+
+void
+broker_server_stop(struct broker *b)
+{
+	while (b->conns != NULL)
+		conn_close(b->conns);
+	if (b->listen_fd >= 0) {
+		ev_fd_del(b->loop, b->listen_fd);
+		close(b->listen_fd);
+		b->listen_fd = -1;
+	}
 }
 
 void
