@@ -5,7 +5,8 @@
 # agent holds no libvirt URI or credential, only its key; the broker maps it to its
 # domain, migrates it with the libvirt endpoint and confirms it; both log the move with
 # its time. A wrong key, a replayed request or session, and a libvirt host outside the
-# VM's array are refused, and the guest stays where it is.
+# VM's array are refused, and the guest stays where it is. Three VMs asking for one host
+# with max_incoming 1 migrate one at a time; the others are told to retry, and do.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/agent_lib.sh"
 . "$top_srcdir/tests/libvirt_hosts.sh"
@@ -89,5 +90,55 @@ check "the recorded session, replayed on a new connection: refused" grep -q 'VMB
 check "the guest is on h1 ($(lv_where)), moved once more, not twice" \
 	sh -c "[ '$(lv_where)' = h1 ] && [ '$(admitted)' = 2 ]"
 check "the broker logged each refusal" test "$(count_lines 'authentication as vm1 failed|replayed or out of order|not one of this VM' "$T/broker.log")" -ge 3
+broker_stop
+
+# ---- three VMs ask for h2 at once, max_incoming 1: one migrates at a time ----
+# two more guests on h1, each with its own key and file
+guest() {
+	sed -e "s|<name>$LV_GUEST</name>|<name>$1</name>|" -e "s|<uuid>$LV_UUID</uuid>|<uuid>$2</uuid>|" \
+		"$LV_DIR/guest.xml" > "$LV_DIR/$1.xml"
+	lv_virsh h1 create "$LV_DIR/$1.xml" >/dev/null || die "guest $1 did not start on h1"
+}
+on_h() { lv_virsh "$1" domstate "$2" 2>/dev/null | head -1; }
+for i in 2 3; do
+	uuid=$(cat /proc/sys/kernel/random/uuid)
+	eval "UUID$i=$uuid"
+	guest "vmmguest$i" "$uuid"
+	broker_key "vm$i"
+	broker_vm "vm$i" "libvirt_domain = \"$uuid\"" 'hosts = ["h1", "h2"]' \
+		"libvirt_uris = [\"h1=$(lv_uri h1)\", \"h2=$(lv_uri h2)\"]" \
+		'libvirt_migrate_uri_template = "tcp://%a"' 'endpoint_timeout = 120'
+done
+check "three guests run on h1" sh -c "[ '$(lv_where)' = h1 ] && [ '$(on_h h1 "$UUID2")' = running ] && [ '$(on_h h1 "$UUID3")' = running ]"
+broker_start
+# each asks until it is admitted (as an agent's retry would); the broker's status is
+# sampled all along: never two incoming migrations to h2
+ask_until_done() {
+	local vm=$1 n
+	for n in $(seq 60); do
+		peer "$vm" "MOVE move h2 0" > "$T/ask.$vm.$n"
+		grep -q '^DONE' "$T/ask.$vm.$n" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+pids=()
+for vm in vm1 vm2 vm3; do ask_until_done "$vm" & pids+=($!); done
+: > "$T/incoming"
+while kill -0 "${pids[@]}" 2>/dev/null; do
+	bctl status 2>/dev/null | sed -n 's/^host h2: incoming \([0-9]*\)\/1.*/\1/p' >> "$T/incoming"
+	sleep 0.2
+done
+rcs=0
+for p in "${pids[@]}"; do wait "$p" || rcs=$((rcs + 1)); done
+check "each of the three was admitted in the end, none failed ($rcs did not)" test "$rcs" = 0
+check "all three confirmed on h2" test "$(cat "$T"/ask.vm*.* | grep -c '^DONE confirmed 0 0 [0-9.]* h2')" = 3
+check "some were told to retry while h2 took another ($(cat "$T"/ask.vm*.* | grep -c 'already takes 1 incoming'))" \
+	grep -q 'REFUSED [0-9]* h2 already takes 1 incoming migration' $(ls "$T"/ask.vm*.*)
+check "h2 never took two at once (samples: $(sort "$T/incoming" | uniq -c | tr '\n' ' '))" \
+	sh -c "! grep -qv '^[01]\$' '$T/incoming'"
+check "virsh: the three guests run on h2" sh -c "[ '$(lv_where)' = h2 ] && [ '$(on_h h2 "$UUID2")' = running ] && [ '$(on_h h2 "$UUID3")' = running ]"
+check "the broker logged three confirmed moves to h2 in this round" \
+	test "$(count_lines 'broker: vm[123]: move to h2 confirmed' "$T/broker.log")" = 3
 broker_stop
 finish
