@@ -117,7 +117,8 @@ void broker_conn_detach(struct broker_conn *c);
 /* What the authenticated VM asks; answers through broker_conn_answer, now or later. */
 void broker_vm_request(struct broker *b, struct broker_vm *vm, struct broker_conn *c,
     uint64_t seq, const struct wire_breq *rq, const char *peer);
-int broker_vm_workers(struct broker *b, char *err, size_t errlen);
+/* Before the first request: the loop the workers report to. */
+void broker_vm_init(struct broker *b);
 void broker_vm_stop(struct broker *b);
 
 /* ---- control.c: the control socket and the CLI ---- */

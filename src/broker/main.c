@@ -107,8 +107,7 @@ broker_run(struct broker *b, int foreground, int debug)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (broker_vm_workers(b, err, sizeof(err)) < 0)
-		fatalx("%s", err);
+	broker_vm_init(b);
 	broker_server_start(b);
 	ev_timer_add(b->loop, 0.1, broker_check_quit, b->loop);
 	log_info("broker: listening on %s:%s for %zu VM%s, endpoint %s", b->listen_host,

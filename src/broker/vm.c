@@ -147,15 +147,34 @@ vm_hosts_done(void *arg)
 	vm->waiting = NULL;
 }
 
+/* A VM's worker thread, started at its first request: a broker with thousands of VMs
+ * runs threads only for those that ask. Signals stay with the loop thread. */
+static struct worker *
+vm_worker(struct broker_vm *vm)
+{
+	sigset_t all, old;
+
+	if (vm->w != NULL)
+		return vm->w;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	vm->w = worker_new(vm_broker->loop, vm->name);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (vm->w == NULL)
+		log_warnx("broker: %s: cannot start a worker thread", vm->name);
+	return vm->w;
+}
+
 static void
 vm_move(struct broker *b, struct broker_vm *vm, struct broker_conn *c, uint64_t seq,
     const struct wire_breq *rq, const char *peer)
 {
 	struct broker_host *h = broker_host_find(b, rq->target);
+	struct worker *w = vm_worker(vm);
 	char why[256];
 	double retry;
 	struct admit_input in = {
-		.allowed = h != NULL && broker_vm_allows(vm, rq->target), .vm_busy = worker_busy(vm->w),
+		.allowed = h != NULL && broker_vm_allows(vm, rq->target), .vm_busy = w == NULL || worker_busy(w),
 		.draining = h != NULL && h->draining, .incoming = h != NULL ? h->incoming : 0,
 		.max_incoming = (int)b->max_incoming, .starts = vm->starts, .nstarts = vm->nstarts,
 		.budget = vm->budget, .now = ev_now(), .retry_after = b->retry_after,
@@ -171,7 +190,7 @@ vm_move(struct broker *b, struct broker_vm *vm, struct broker_conn *c, uint64_t 
 	vm->job_rq = *rq;
 	vm->job_started = in.now;
 	snprintf(vm->target, sizeof(vm->target), "%s", rq->target);
-	if (worker_submit(vm->w, vm_job_move, vm_move_done, vm) < 0) {
+	if (worker_submit(w, vm_job_move, vm_move_done, vm) < 0) {
 		vm->target[0] = '\0';
 		vm_refuse(c, seq, "a request of this VM is in progress", b->retry_after);
 		return;
@@ -193,8 +212,9 @@ broker_vm_request(struct broker *b, struct broker_vm *vm, struct broker_conn *c,
 		vm_move(b, vm, c, seq, rq, peer);
 		return;
 	}
-	if (worker_submit(vm->w, vm_job_locate, rq->kind == WIRE_BREQ_WHERE ? vm_where_done :
-	    vm_hosts_done, vm) < 0) {
+	struct worker *w = vm_worker(vm);
+	if (w == NULL || worker_submit(w, vm_job_locate, rq->kind == WIRE_BREQ_WHERE ?
+	    vm_where_done : vm_hosts_done, vm) < 0) {
 		/* the VM's own move is in progress: the agent asks again after it */
 		vm_refuse(c, seq, "a request of this VM is in progress", b->retry_after);
 		return;
@@ -203,22 +223,10 @@ broker_vm_request(struct broker *b, struct broker_vm *vm, struct broker_conn *c,
 	vm->waiting_seq = seq;
 }
 
-int
-broker_vm_workers(struct broker *b, char *err, size_t errlen)
+void
+broker_vm_init(struct broker *b)
 {
-	sigset_t all, old;
-	int rc = 0;
-
 	vm_broker = b;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (size_t i = 0; i < b->nvms && rc == 0; i++)
-		if ((b->vms[i].w = worker_new(b->loop, b->vms[i].name)) == NULL) {
-			snprintf(err, errlen, "cannot start a worker thread");
-			rc = -1;
-		}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc;
 }
 
 void
