@@ -74,7 +74,8 @@ agent_stop
 
 # ---- a wrong key: refused, nothing moves ----
 cp "$T/vm1.key" "$T/good.key"
-od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$T/vm1.key"
+od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$T/wrong.key"
+cp "$T/wrong.key" "$T/vm1.key"
 out=$(peer vm1 "MOVE move h1 0")
 check "a wrong key: authentication failed ($out)" test "$out" = "BROKER-ERR authentication failed"
 agent_start
@@ -157,6 +158,15 @@ check_fails_with "drain of a host nobody uses" 1 "error: h7 is no host of any VM
 bctl undrain h1 >/dev/null
 out=$(peer vm2 "MOVE move h1 0")
 check "after undrain, admitted ($out)" grep -q '^DONE confirmed 0 0 [0-9.]* h1' <<<"$out"
+# ---- a flood of wrong keys: logged once per episode, with a count ----
+n0=$(count_lines 'authentication as vm1 failed' "$T/broker.log")
+for i in $(seq 30); do
+	python3 "$top_srcdir/tests/broker_peer.py" "$BROKER_PORT" vm1 "$(cat "$T/wrong.key")" WHERE >/dev/null
+done
+wait_for 40 grep -qE 'broker: [0-9]+ more refused in the last episode; the last: 127.0.0.1: authentication as vm1 failed' "$T/broker.log" \
+	&& ok "30 wrong keys: the episode ends with a count and the last" || fail "episode end: $(tail -2 "$T/broker.log")"
+n1=$(count_lines 'authentication as vm1 failed' "$T/broker.log")
+check "they took at most two lines of the log ($((n1 - n0)))" test $((n1 - n0)) -le 2
 # stopped with an agent in the middle of its handshake: it ends cleanly (exit 0, which
 # under the sanitizers also means nothing leaked)
 python3 -c "import socket, sys, time

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,45 @@ struct broker_conn {
 };
 
 static void conn_io(int fd, int revents, void *arg);
+
+/* Refused peers (a wrong key, a replay, garbage, max_clients) are logged once per
+ * episode: the first in full, then counted until BROKER_QUIET seconds pass without one,
+ * when the count and the last are logged. A hostile guest cannot flood the log. */
+#define BROKER_QUIET 10.0
+static struct {
+	struct ev_timer *timer;
+	unsigned long more;
+	char last[200];
+} refusals;
+
+static double
+refusals_end(void *arg)
+{
+	(void)arg;
+	if (refusals.more > 0)
+		log_warnx("broker: %lu more refused in the last episode; the last: %s", refusals.more,
+		    refusals.last);
+	refusals.more = 0;
+	refusals.timer = NULL;
+	return -1;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+refused(struct broker *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(refusals.last, sizeof(refusals.last), fmt, ap);
+	va_end(ap);
+	if (refusals.timer == NULL) {
+		log_warnx("broker: %s", refusals.last);
+		refusals.timer = ev_timer_add(b->loop, BROKER_QUIET, refusals_end, NULL);
+	} else {
+		refusals.more++;
+		ev_timer_set(refusals.timer, BROKER_QUIET);
+	}
+}
 
 static void
 conn_close(struct broker_conn *c)
@@ -104,7 +144,7 @@ conn_refuse(struct broker_conn *c, const char *why)
 	char line[WIRE_MAX_LINE];
 	size_t n = wire_berr_format(line, sizeof(line), why);
 
-	log_warnx("broker: %s%s%s: %s", c->peer, c->vm ? " as " : "", c->vm ? c->vm->name : "", why);
+	refused(c->b, "%s%s%s: %s", c->peer, c->vm ? " as " : "", c->vm ? c->vm->name : "", why);
 	conn_put(c, line, n);
 	c->closing = 1;
 	c->state = CONN_BUSY;
@@ -142,7 +182,7 @@ conn_auth(struct broker_conn *c, const char *line, size_t len)
 	int good = wire_bmac_check(mac, c->vm ? c->vm->key : nokey, WIRE_BMAC_AUTH, &c->ss, 0,
 	    NULL, 0);
 	if (c->vm == NULL || !good) {
-		log_warnx("broker: %s: authentication as %s failed", c->peer, c->ss.host);
+		refused(c->b, "%s: authentication as %s failed", c->peer, c->ss.host);
 		c->vm = NULL;
 		conn_put(c, out, wire_berr_format(out, sizeof(out), "authentication failed"));
 		c->closing = 1;
@@ -297,7 +337,7 @@ broker_accept(int lfd, int revents, void *arg)
 	if ((fd = accept4(lfd, (struct sockaddr *)&sa, &salen, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0)
 		return;
 	if ((int64_t)b->nclients >= b->max_clients) {
-		log_warnx("broker: max_clients (%lld) reached; a connection refused", (long long)b->max_clients);
+		refused(b, "max_clients (%lld) reached; a connection refused", (long long)b->max_clients);
 		close(fd);
 		return;
 	}
@@ -349,6 +389,10 @@ broker_server_stop(struct broker *b)
 {
 	while (b->conns != NULL)
 		conn_close(b->conns);
+	if (refusals.timer != NULL) {
+		ev_timer_del(refusals.timer);
+		refusals_end(NULL);
+	}
 	if (b->listen_fd >= 0) {
 		ev_fd_del(b->loop, b->listen_fd);
 		close(b->listen_fd);
