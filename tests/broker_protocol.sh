@@ -10,7 +10,8 @@
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/agent_lib.sh"
 . "$top_srcdir/tests/broker_lib.sh"
-need_cmd python3
+. "$top_srcdir/tests/collector_lib.sh"
+need_cmd python3 nc
 
 for vm in vm1 vm2 vm3; do
 	broker_key "$vm"
@@ -18,7 +19,13 @@ for vm in vm1 vm2 vm3; do
 		'hosts = ["h1", "h2"]' 'base = "b1"'
 done
 echo 'moves_per_hour = 2' >> "$T/vms/vm3.conf"
-broker_conf 'endpoint = "exec"' 'max_incoming = 1' 'retry_after = 7'
+# the broker's events go to a collector too
+cport=$(free_port)
+collector_dirs
+write_conf "$T/collector.conf" "$cport"
+start_collector "$T/collector.conf" "$T/out/central.log"
+broker_conf 'endpoint = "exec"' 'max_incoming = 1' 'retry_after = 7' \
+	"collector = \"127.0.0.1:$cport\"" 'hostname = "broker1"' "state_dir = \"$T/bstate\""
 
 # ---- -t ----
 out=$("$BROKER" -c "$T/broker.conf" -t 2>&1)
@@ -50,13 +57,15 @@ broker_start
 # ---- the agent's broker endpoint: no hypervisor URI or credential in its config ----
 agent_conf 'policy = "threshold"' 'threshold = 1000' 'tarry = 3' 'daemon_interval = 0.5' \
 	'hosts = ["h1", "h2"]' 'location = "h1"' 'cooldown = 0' 'max_moves_per_hour = 0'
-sed -i '/^endpoint/d; s/^hostname = .*/hostname = "vm1"/' "$T/vmm.conf"
+# $T/state is the collector's
+sed -i "/^endpoint/d; s/^hostname = .*/hostname = \"vm1\"/; s|^state_dir = .*|state_dir = \"$T/astate\"|" "$T/vmm.conf"
 {
 	echo 'endpoint = "broker"'
 	echo "broker_address = \"127.0.0.1:$BROKER_PORT\""
 	echo "broker_key_file = \"$T/vm1.key\""
 	echo 'broker_connect_timeout = 2'
 	echo 'endpoint_timeout = 30'
+	echo "collector = \"127.0.0.1:$cport\""
 } >> "$T/vmm.conf"
 values $(yes 1 | head -200)
 check "the agent's config names no URI, command or hypervisor" sh -c "! grep -qiE '^libvirt_|qemu[+:]|^endpoint_command' '$T/vmm.conf'"
@@ -70,6 +79,12 @@ wait_for 15 grep -qE 'Move to h2 confirmed in [0-9.]+ s' "$T/vmmanage.log" \
 check "the broker: admitted, then confirmed with its time" \
 	grep -qE 'broker: vm1: move to h2 confirmed in [0-9.]+ s, on h2' "$T/broker.log"
 check "the broker ran the endpoint once: move h2" test "$(cat "$T/moves.vm1")" = "move h2"
+wait_for 10 grep -qE "^$STAMP_RE broker1: vm1: move to h2 confirmed in [0-9.]+ s, on h2" "$T/out/central.log" \
+	&& ok "the collector has the broker's view of the move beside the agent's" \
+	|| fail "broker event at the collector: $(tail -3 "$T/out/central.log")"
+wait_for 10 grep -qE "^$STAMP_RE vm1: Move to h2 confirmed in [0-9.]+ s" "$T/out/central.log" \
+	&& ok "and the agent's own" || fail "agent event at the collector: $(grep vm1: "$T/out/central.log" | tail -2)"
+check "and its admission" grep -qE "^$STAMP_RE broker1: vm1: move to h2 admitted \(asked from 127.0.0.1\)" "$T/out/central.log"
 agent_stop
 
 # ---- a wrong key: refused, nothing moves ----

@@ -60,6 +60,7 @@ struct broker {
 	char *listen_host, *listen_port;
 	const char *keys_file, *vm_dir, *endpoint, *module_dir;
 	const char *control_socket, *pid_file, *user;
+	const char *collector, *collector_key_file, *state_dir, *hostname;
 	int64_t max_incoming, moves_per_hour, max_clients;
 	double retry_after, client_timeout;
 	/* state */
@@ -120,6 +121,12 @@ void broker_vm_request(struct broker *b, struct broker_vm *vm, struct broker_con
 /* Before the first request: the loop the workers report to. */
 void broker_vm_init(struct broker *b);
 void broker_vm_stop(struct broker *b);
+
+/* ---- events.c: the broker's events, to its log and the collector ---- */
+/* After the privilege drop: the spool in state_dir is the broker user's. */
+int broker_events_start(struct broker *b, char *err, size_t errlen);
+void broker_event(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void broker_events_stop(void);
 
 /* ---- control.c: the control socket and the CLI ---- */
 int broker_control_open(struct broker *b, char *err, size_t errlen);

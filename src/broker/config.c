@@ -25,7 +25,7 @@
 static const char *const broker_keys[] = {
 	"listen", "keys_file", "vm_dir", "endpoint", "module_dir", "control_socket",
 	"pid_file", "user", "max_incoming", "moves_per_hour", "retry_after", "max_clients",
-	"client_timeout", NULL
+	"client_timeout", "collector", "collector_key_file", "state_dir", "hostname", NULL
 };
 /* what a VM's file may hold besides its endpoint's keys */
 static const char *const broker_vm_keys[] = {
@@ -95,13 +95,16 @@ broker_config_settings(struct broker *b, const char *conf_path, char *err, size_
 	b->max_clients = 256;
 	b->retry_after = 30;
 	b->client_timeout = 30;
+	b->state_dir = VMM_LOCALSTATEDIR "/lib/vmmanage-broker";
 	if ((b->conf = conf_read(conf_path, err, errlen)) == NULL || broker_check_keys(b->conf, err, errlen) < 0)
 		return -1;
 	struct { const char *key; const char **out; } strs[] = {
 		{ "listen", &listen }, { "keys_file", &b->keys_file }, { "vm_dir", &b->vm_dir },
 		{ "endpoint", &b->endpoint }, { "module_dir", &b->module_dir },
 		{ "control_socket", &b->control_socket }, { "pid_file", &b->pid_file },
-		{ "user", &b->user },
+		{ "user", &b->user }, { "collector", &b->collector },
+		{ "collector_key_file", &b->collector_key_file }, { "state_dir", &b->state_dir },
+		{ "hostname", &b->hostname },
 	};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		if (conf_string(b->conf, strs[i].key, strs[i].out, err, errlen) < 0)

@@ -104,6 +104,8 @@ broker_run(struct broker *b, int foreground, int debug)
 	if (!foreground && pidfile_create(b->pid_file, err, sizeof(err)) < 0)
 		fatalx("%s", err);
 	broker_drop_privileges(b);
+	if (broker_events_start(b, err, sizeof(err)) < 0)
+		fatalx("collector: %s", err);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -119,6 +121,7 @@ broker_run(struct broker *b, int foreground, int debug)
 	log_info("broker: exiting");
 	broker_vm_stop(b);
 	broker_server_stop(b);
+	broker_events_stop();
 	broker_control_close(b);
 	if (!foreground)
 		unlink(b->pid_file);

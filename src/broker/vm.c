@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <pthread.h>
+#include <syslog.h>
 
 #include "agent/worker.h"
 #include "broker/broker.h"
@@ -89,7 +90,8 @@ vm_move_done(void *arg)
 		snprintf(vm->location, sizeof(vm->location), "%s", r->location);
 	snprintf(a.host, sizeof(a.host), "%s", wire_host_valid(r->location, strlen(r->location)) ? r->location : "");
 	snprintf(a.text, sizeof(a.text), "%s", r->detail);
-	log_info("broker: %s: move to %s %s in %.3f s%s%s%s%s", vm->name, vm->target,
+	broker_event(r->outcome == VMM_MOVE_FAILED ? LOG_WARNING : LOG_INFO,
+	    "%s: move to %s %s in %.3f s%s%s%s%s", vm->name, vm->target,
 	    vm_outcome_words[r->outcome <= VMM_MOVE_FAILED ? r->outcome : VMM_MOVE_FAILED], a.duration,
 	    r->location[0] ? ", on " : "", r->location, r->detail[0] ? ": " : "", r->detail);
 	vm->target[0] = '\0';
@@ -182,7 +184,7 @@ vm_move(struct broker *b, struct broker_vm *vm, struct broker_conn *c, uint64_t 
 	};
 
 	if (admit_move(&in, why, sizeof(why), &retry) < 0) {
-		log_warnx("broker: %s: %s to %s refused: %s (retry after %.0f s)", vm->name,
+		broker_event(LOG_WARNING, "%s: %s to %s refused: %s (retry after %.0f s)", vm->name,
 		    vmm_action_name((enum vmm_action)rq->action), rq->target, why, retry);
 		vm_refuse(c, seq, why, retry);
 		return;
@@ -200,7 +202,7 @@ vm_move(struct broker *b, struct broker_vm *vm, struct broker_conn *c, uint64_t 
 	if (h != NULL)
 		h->incoming++;
 	admit_record(vm->starts, &vm->nstarts, in.now);
-	log_info("broker: %s: %s to %s admitted (asked from %s)", vm->name,
+	broker_event(LOG_INFO, "%s: %s to %s admitted (asked from %s)", vm->name,
 	    vmm_action_name((enum vmm_action)rq->action), rq->target, peer);
 }
 
