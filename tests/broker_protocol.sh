@@ -85,6 +85,14 @@ wait_for 10 grep -qE "^$STAMP_RE broker1: vm1: move to h2 confirmed in [0-9.]+ s
 wait_for 10 grep -qE "^$STAMP_RE vm1: Move to h2 confirmed in [0-9.]+ s" "$T/out/central.log" \
 	&& ok "and the agent's own" || fail "agent event at the collector: $(grep vm1: "$T/out/central.log" | tail -2)"
 check "and its admission" grep -qE "^$STAMP_RE broker1: vm1: move to h2 admitted \(asked from 127.0.0.1\)" "$T/out/central.log"
+# refused: the agent logs the broker's reason and retry-after, as a refusal
+bctl drain h1 >/dev/null
+wait_for 10 vmm move >/dev/null || fail "vmm move accepted"
+wait_for 15 grep -qE 'Move to h1 failed \(refused\): the broker refused: h1 is being drained for maintenance \(retry after 7 s\)' "$T/vmmanage.log" \
+	&& ok "a refused move: the agent logs it as refused, with the broker's reason and retry-after" \
+	|| fail "refused in the agent: $(grep Move "$T/vmmanage.log" | tail -2)"
+bctl undrain h1 >/dev/null
+check "nothing ran for it" test "$(cat "$T/moves.vm1")" = "move h2"
 agent_stop
 
 # ---- a wrong key: refused, nothing moves ----
@@ -221,7 +229,7 @@ wait_for 15 grep -q 'Cannot ask the endpoint where the VM runs: broker 127.0.0.1
 	&& ok "at start: the locate gives up after broker_connect_timeout, with a log line" || fail "locate timeout: $(tail -2 "$T/vmmanage.log")"
 t0=$(date +%s)
 wait_for 10 vmm move >/dev/null || fail "vmm move accepted"
-wait_for 15 grep -qE 'Move to h[12] failed.*no challenge' "$T/vmmanage.log" \
+wait_for 15 grep -qE 'Move to h[12] failed \(timeout\): broker 127.0.0.1:[0-9]+: no challenge' "$T/vmmanage.log" \
 	&& ok "a broker that never answers: the move fails after broker_connect_timeout ($(( $(date +%s) - t0 )) s)" \
 	|| fail "dead broker: $(grep -E 'Move|broker' "$T/vmmanage.log" | tail -2)"
 check "the agent still answers" sh -c "'$VMMANAGE' -c '$T/vmm.conf' status >/dev/null"

@@ -49,7 +49,16 @@ struct bk_conn {
 	uint64_t seq;
 	char in[WIRE_MAX_LINE + WIRE_BROKER_MAX_PAYLOAD];
 	size_t inlen;
+	enum vmm_failure fail;       /* why the last step failed */
 };
+
+/* A failed read or write: the deadline passed, or the broker went away. */
+static int
+bk_io_failed(struct bk_conn *c)
+{
+	c->fail = errno == ETIMEDOUT ? VMM_FAIL_TIMEOUT : VMM_FAIL_UNREACHABLE;
+	return -1;
+}
 
 static const char *const bk_keys[] = { "broker_address", "broker_key_file",
 	"broker_connect_timeout", "endpoint_timeout", NULL };
@@ -180,8 +189,9 @@ static int
 bk_connect(struct bk_conn *c, double deadline, char *err, size_t errlen)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
-	int rc = getaddrinfo(c->e->node, c->e->service, &hints, &res);
+	int rc = getaddrinfo(c->e->node, c->e->service, &hints, &res), last = 0;
 
+	c->fail = VMM_FAIL_UNREACHABLE;
 	if (rc != 0)
 		return snprintf(err, errlen, "%s: %s", c->e->node, gai_strerror(rc)), -1;
 	snprintf(err, errlen, "no address");
@@ -198,6 +208,7 @@ bk_connect(struct bk_conn *c, double deadline, char *err, size_t errlen)
 		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
 			soerr = errno;
 		if (soerr != 0) {
+			last = soerr;
 			snprintf(err, errlen, "%s", soerr == ETIMEDOUT ? "no answer (timeout)" : strerror(soerr));
 			close(fd);
 			continue;
@@ -205,6 +216,7 @@ bk_connect(struct bk_conn *c, double deadline, char *err, size_t errlen)
 		c->fd = fd;
 	}
 	freeaddrinfo(res);
+	c->fail = last == ETIMEDOUT ? VMM_FAIL_TIMEOUT : VMM_FAIL_UNREACHABLE;
 	return c->fd < 0 ? -1 : 0;
 }
 
@@ -219,7 +231,7 @@ bk_send(struct bk_conn *c, const char *buf, size_t len, double deadline)
 			off += (size_t)n;
 		else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 			if (bk_wait(c->fd, POLLOUT, deadline) <= 0)
-				return -1;
+				return errno = ETIMEDOUT, -1;
 		} else
 			return -1;
 	}
@@ -277,7 +289,8 @@ bk_handshake(struct bk_conn *c, double deadline, char *err, size_t errlen)
 	randombytes_buf(c->ss.cnonce, sizeof(c->ss.cnonce));
 	if (bk_send(c, line, wire_bhello_format(line, sizeof(line), &c->ss), deadline) < 0 ||
 	    (n = bk_fill(c, 0, deadline)) < 0)
-		return snprintf(err, errlen, "no challenge: %s", strerror(errno)), -1;
+		return snprintf(err, errlen, "no challenge: %s", strerror(errno)), bk_io_failed(c);
+	c->fail = VMM_FAIL_OTHER;
 	if (wire_breply_parse(c->in, (size_t)n, &r, e2, sizeof(e2)) < 0 || r.kind != WIRE_REPLY_CHALLENGE)
 		return snprintf(err, errlen, "%.*s", r.kind == WIRE_REPLY_ERR ? (int)r.whylen : (int)sizeof(e2),
 		    r.kind == WIRE_REPLY_ERR ? r.why : e2), -1;
@@ -286,7 +299,9 @@ bk_handshake(struct bk_conn *c, double deadline, char *err, size_t errlen)
 	wire_bmac(mac, c->e->key, WIRE_BMAC_AUTH, &c->ss, 0, NULL, 0);
 	if (bk_send(c, line, wire_auth_format(line, sizeof(line), mac), deadline) < 0 ||
 	    (n = bk_fill(c, 0, deadline)) < 0)
-		return snprintf(err, errlen, "no answer to AUTH: %s", strerror(errno)), -1;
+		return snprintf(err, errlen, "no answer to AUTH: %s", strerror(errno)), bk_io_failed(c);
+	/* a broker that refuses this VM's key will refuse it next time too */
+	c->fail = VMM_FAIL_CONFIG;
 	if (wire_breply_parse(c->in, (size_t)n, &r, e2, sizeof(e2)) < 0 || r.kind != WIRE_REPLY_OK) {
 		return snprintf(err, errlen, "%.*s", r.kind == WIRE_REPLY_ERR ? (int)r.whylen : (int)sizeof(e2),
 		    r.kind == WIRE_REPLY_ERR ? r.why : e2), -1;
@@ -343,7 +358,8 @@ bk_ask(struct bk_conn *c, const struct wire_breq *rq, double wait, char *out, si
 	if (bk_send(c, hdr, wire_bframe_format(hdr, sizeof(hdr), 'Q', c->seq, plen, mac), deadline) < 0 ||
 	    bk_send(c, payload, plen, deadline) < 0 || (n = bk_fill(c, 0, deadline)) < 0)
 		return snprintf(err, errlen, "broker %s:%s: no answer: %s", c->e->node, c->e->service,
-		    errno == ETIMEDOUT ? "timeout" : strerror(errno)), -1;
+		    errno == ETIMEDOUT ? "timeout" : strerror(errno)), bk_io_failed(c);
+	c->fail = VMM_FAIL_OTHER;
 	if (wire_breply_parse(c->in, (size_t)n, &r, e2, sizeof(e2)) == 0 && r.kind == WIRE_REPLY_ERR)
 		return snprintf(err, errlen, "broker %s:%s: %.*s", c->e->node, c->e->service,
 		    (int)r.whylen, r.why), -1;
@@ -352,7 +368,8 @@ bk_ask(struct bk_conn *c, const struct wire_breq *rq, double wait, char *out, si
 		return snprintf(err, errlen, "broker %s:%s: bad answer: %s", c->e->node, c->e->service, e2), -1;
 	bk_consume(c, (size_t)n + 1);
 	if (bk_fill(c, f.len, deadline) < 0)
-		return snprintf(err, errlen, "broker %s:%s: answer cut short", c->e->node, c->e->service), -1;
+		return snprintf(err, errlen, "broker %s:%s: answer cut short", c->e->node, c->e->service),
+		    bk_io_failed(c);
 	if (!wire_bmac_check(f.mac, c->e->key, WIRE_BMAC_REP, &c->ss, f.seq, c->in, f.len))
 		return snprintf(err, errlen, "broker %s:%s: bad answer MAC", c->e->node, c->e->service), -1;
 	memcpy(out, c->in, f.len);
@@ -391,9 +408,8 @@ bk_move(void *state, const struct vmm_move_request *req, struct vmm_move_result 
 	    bk_answer(out, &a, err, sizeof(err)) < 0) {
 		bk_close(&c);
 		e->host->log(VMM_LOG_WARNING, "broker: %s", err);
-		res->failure = strstr(err, "timeout") ? VMM_FAIL_TIMEOUT :
-		    strstr(err, "authentication") ? VMM_FAIL_CONFIG : VMM_FAIL_UNREACHABLE;
-		res->permanent = res->failure == VMM_FAIL_CONFIG;
+		res->failure = c.fail;
+		res->permanent = c.fail == VMM_FAIL_CONFIG;
 		snprintf(res->detail, sizeof(res->detail), "%s", err);
 		return;
 	}
