@@ -24,7 +24,7 @@ cport=$(free_port)
 collector_dirs
 write_conf "$T/collector.conf" "$cport"
 start_collector "$T/collector.conf" "$T/out/central.log"
-broker_conf 'endpoint = "exec"' 'max_incoming = 1' 'retry_after = 7' \
+broker_conf 'endpoint = "exec"' 'max_incoming = 1' 'retry_after = 7' 'client_timeout = 3' \
 	"collector = \"127.0.0.1:$cport\"" 'hostname = "broker1"' "state_dir = \"$T/bstate\""
 
 # ---- -t ----
@@ -181,6 +181,19 @@ check_fails_with "drain of a host nobody uses" 1 "error: h7 is no host of any VM
 bctl undrain h1 >/dev/null
 out=$(peer vm2 "MOVE move h1 0")
 check "after undrain, admitted ($out)" grep -q '^DONE confirmed 0 0 [0-9.]* h1' <<<"$out"
+# ---- a peer that trickles its handshake a byte a second: closed after client_timeout ----
+t0=$(date +%s)
+python3 -c "import socket, sys, time
+s = socket.create_connection(('127.0.0.1', $BROKER_PORT))
+try:
+    for b in b'VMB1 HELLO vm1 b1 ' + b'0' * 64:
+        s.sendall(bytes([b])); time.sleep(1)
+    print('never closed')
+except OSError:
+    print('closed')" > "$T/trickle" 2>&1
+check "closed within client_timeout of the connect, not kept alive by each byte ($(cat "$T/trickle"), $(( $(date +%s) - t0 )) s)" \
+	sh -c "grep -qx closed '$T/trickle' && [ $(( $(date +%s) - t0 )) -le 10 ]"
+
 # ---- a flood of wrong keys: logged once per episode, with a count ----
 n0=$(count_lines 'authentication as vm1 failed' "$T/broker.log")
 for i in $(seq 30); do

@@ -304,7 +304,9 @@ conn_io(int fd, int revents, void *arg)
 		return;
 	}
 	c->inlen += (size_t)n;
-	if (c->timer != NULL)
+	/* the handshake must end within client_timeout of the connect, however slowly its
+	 * bytes trickle in: an unauthenticated peer cannot hold a slot for long */
+	if (c->timer != NULL && c->state == CONN_READY)
 		ev_timer_set(c->timer, c->b->client_timeout);
 	if (conn_input(c) < 0)
 		return;
