@@ -11,7 +11,8 @@ SBIN=$ROOT/sbin
 init_install() {
 	need_cmd make
 	mkdir -p "$SBIN"
-	cp "$top_builddir/src/agent/vmmanage" "$top_builddir/src/collector/vmmanage-collector" "$SBIN/" ||
+	cp "$top_builddir/src/agent/vmmanage" "$top_builddir/src/collector/vmmanage-collector" \
+		"$top_builddir/src/broker/vmmanage-broker" "$SBIN/" ||
 		die "no daemons to copy from $top_builddir"
 	on_exit kill_copies
 	# a make of its own, not a job of the make running the tests

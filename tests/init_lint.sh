@@ -12,7 +12,8 @@
 init_install
 SCRIPTS=("$ROOT/etc/init.d/vmmanage" "$ROOT/etc/init.d/vmmanage-collector")
 DEFAULTS=("$ROOT/etc/default/vmmanage" "$ROOT/etc/default/vmmanage-collector")
-UNITS=("$ROOT/lib/systemd/system/vmmanage.service" "$ROOT/lib/systemd/system/vmmanage-collector.service")
+UNITS=("$ROOT/lib/systemd/system/vmmanage.service" "$ROOT/lib/systemd/system/vmmanage-collector.service"
+	"$ROOT/lib/systemd/system/vmmanage-broker.service")
 LOGROTATE=$ROOT/etc/logrotate.d/vmmanage
 ALL=("${SCRIPTS[@]}" "${DEFAULTS[@]}" "${UNITS[@]}" "$LOGROTATE")
 
@@ -33,6 +34,7 @@ check "the units name the installed daemons, run in the foreground" \
 check "the collector's unit too" grep -q "^ExecStart=$SBIN/vmmanage-collector -f -c" "${UNITS[1]}"
 check "both are Type=notify (the daemons speak sd_notify)" \
 	sh -c "grep -qx 'Type=notify' '${UNITS[0]}' && grep -qx 'Type=notify' '${UNITS[1]}'"
+check "and the broker's" grep -q "^ExecStart=$SBIN/vmmanage-broker -c" "${UNITS[2]}"
 check "the logrotate file names the installed logs" grep -q "^$ROOT/var/log/vmmanage/vmmanage.log " "$LOGROTATE"
 
 for f in "${SCRIPTS[@]}"; do
@@ -96,7 +98,7 @@ D=$T/dest
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" install-initscripts DESTDIR="$D" \
 	>"$T/dinstall.out" 2>&1
 check "make install-initscripts DESTDIR=... ($(tail -c 300 "$T/dinstall.out"))" test "$?" = 0
-check "installs 7 files" test "$(find "$D" -type f | wc -l)" = 7
+check "installs 8 files" test "$(find "$D" -type f | wc -l)" = 8
 check "the scripts name the configured directories, not DESTDIR" sh -c "! grep -rq '$D' '$D'"
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" uninstall-initscripts DESTDIR="$D" \
 	>"$T/duninstall.out" 2>&1

@@ -15,7 +15,7 @@
 #include "core/host.h"
 #include "logship/logship.h"
 #include "core/setup.h"
-#include "agent/worker.h"
+#include "common/worker.h"
 
 void
 agent_save(struct agent *a)

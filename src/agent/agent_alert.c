@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "agent/agent_priv.h"
-#include "agent/worker.h"
+#include "common/worker.h"
 #include "common/ev.h"
 #include "common/log.h"
 #include "core/host.h"

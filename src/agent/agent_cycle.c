@@ -12,7 +12,7 @@
 #include "common/ev.h"
 #include "core/host.h"
 #include "core/setup.h"
-#include "agent/worker.h"
+#include "common/worker.h"
 
 static struct decide_input
 agent_input(struct agent *a, const struct vmm_sample *s)

@@ -13,7 +13,7 @@
 #include "agent/agent_priv.h"
 #include "common/ev.h"
 #include "core/setup.h"
-#include "agent/worker.h"
+#include "common/worker.h"
 
 /* The thesis's location test: the broadcast address of an interface equals the home
  * array's. 1, 0, or -1 when the interfaces cannot be read. */

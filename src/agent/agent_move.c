@@ -10,7 +10,7 @@
 #include "common/log.h"
 #include "common/ev.h"
 #include "core/setup.h"
-#include "agent/worker.h"
+#include "common/worker.h"
 
 static const char *
 agent_outcome_name(enum vmm_move_outcome o)

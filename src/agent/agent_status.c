@@ -13,7 +13,7 @@
 #include "common/localtime.h"
 #include "core/host.h"
 #include "core/setup.h"
-#include "agent/worker.h"
+#include "common/worker.h"
 
 _Static_assert(AGENT_STATUS_SAMPLES >= AGENT_RECENT, "status holds every recent sample");
 

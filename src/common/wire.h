@@ -121,4 +121,90 @@ int wire_mac_check(const uint8_t mac[WIRE_MAC_BYTES], const uint8_t key[WIRE_KEY
     enum wire_mac_kind kind, const struct wire_session *ss, uint64_t seq, int64_t epoch,
     const char *payload, size_t len);
 
+/* ---- the broker protocol (vmmanage-broker(8), BROKER PROTOCOL): the agent's `broker`
+ * endpoint asks vmmanage-broker to move its VM. The same session binding as VMM2, with
+ * its own magic and MAC inputs, so that no MAC of one protocol is valid in the other:
+ *   agent   VMB1 HELLO VM BOOT CNONCE
+ *   broker  VMB1 CHALLENGE SNONCE
+ *   agent   AUTH MAC(AUTH)
+ *   broker  VMB1 OK MAC(OK)                (the broker knows the key too)
+ *   agent   Q SEQ LEN MAC(Q)\n PAYLOAD       (SEQ rises by one per request: 1, 2, ...)
+ *   broker  R SEQ LEN MAC(R)\n PAYLOAD       (the answer to request SEQ)
+ *   either  VMB1 ERR why                   (then the connection closes)
+ * MACs: HMAC-SHA-512-256 with the VM's key over
+ *   "VMB1 KIND VM BOOT CNONCE SNONCE[ SEQ LEN]\n"[ PAYLOAD], KIND AUTH, OK, Q or R.
+ * Requests: "MOVE ACTION TARGET CROSS" (CROSS 0 or 1), "WHERE", "HOSTS".
+ * Answers: "DONE OUTCOME FAILURE PERMANENT DURATION LOCATION DETAIL",
+ *   "REFUSED RETRY_AFTER REASON", "HERE HOST DRAINING", "HOST NAME FREE_BYTES CPU_IDLE"
+ *   lines (one per host, none at all possible; HOSTS answers "HOSTS N" first),
+ *   "ERR REASON". ---- */
+#define WIRE_BROKER_MAX_PAYLOAD 8192
+enum wire_bmac_kind { WIRE_BMAC_AUTH, WIRE_BMAC_OK, WIRE_BMAC_REQ, WIRE_BMAC_REP };
+size_t wire_bhello_format(char *out, size_t cap, const struct wire_session *ss);
+/* "VMB1 HELLO vm boot cnonce" (without the LF). 0, or -1 with err. */
+int wire_bhello_parse(const char *line, size_t len, struct wire_session *ss, char *err,
+    size_t errlen);
+size_t wire_bchallenge_format(char *out, size_t cap, const uint8_t snonce[WIRE_NONCE_BYTES]);
+size_t wire_bok_format(char *out, size_t cap, const uint8_t mac[WIRE_MAC_BYTES]);
+size_t wire_berr_format(char *out, size_t cap, const char *why);
+/* A broker's handshake line: CHALLENGE (snonce), OK (mac) or ERR (why, into line). */
+struct wire_breply {
+	enum wire_reply_kind kind;
+	uint8_t mac[WIRE_MAC_BYTES];
+	uint8_t snonce[WIRE_NONCE_BYTES];
+	const char *why;
+	size_t whylen;
+};
+int wire_breply_parse(const char *line, size_t len, struct wire_breply *r, char *err,
+    size_t errlen);
+/* "Q seq len mac\n" (kind 'Q') or "R seq len mac\n" (kind 'R'). */
+size_t wire_bframe_format(char *out, size_t cap, char kind, uint64_t seq, size_t len,
+    const uint8_t mac[WIRE_MAC_BYTES]);
+struct wire_bframe {
+	uint64_t seq;
+	size_t len;                /* up to WIRE_BROKER_MAX_PAYLOAD */
+	uint8_t mac[WIRE_MAC_BYTES];
+};
+/* A frame header of that kind (without the LF). 0, or -1 with err. */
+int wire_bframe_parse(const char *line, size_t len, char kind, struct wire_bframe *f,
+    char *err, size_t errlen);
+void wire_bmac(uint8_t mac[WIRE_MAC_BYTES], const uint8_t key[WIRE_KEY_BYTES],
+    enum wire_bmac_kind kind, const struct wire_session *ss, uint64_t seq,
+    const char *payload, size_t len);
+int wire_bmac_check(const uint8_t mac[WIRE_MAC_BYTES], const uint8_t key[WIRE_KEY_BYTES],
+    enum wire_bmac_kind kind, const struct wire_session *ss, uint64_t seq,
+    const char *payload, size_t len);
+
+enum wire_breq_kind { WIRE_BREQ_MOVE = 1, WIRE_BREQ_WHERE, WIRE_BREQ_HOSTS };
+struct wire_breq {
+	enum wire_breq_kind kind;
+	int action;                      /* enum vmm_action, 1.. (MOVE) */
+	char target[WIRE_MAX_HOST + 1];  /* MOVE */
+	int cross_site;
+};
+/* A request payload. action names are vmm_action_name's. 0, or -1 with err. */
+int wire_breq_parse(const char *p, size_t len, struct wire_breq *rq, char *err, size_t errlen);
+size_t wire_breq_format(char *out, size_t cap, const struct wire_breq *rq);
+/* One answer line (the first line of a payload). */
+enum wire_bans_kind { WIRE_BANS_DONE = 1, WIRE_BANS_REFUSED, WIRE_BANS_HERE, WIRE_BANS_HOSTS,
+	WIRE_BANS_HOST, WIRE_BANS_ERR };
+struct wire_bans {
+	enum wire_bans_kind kind;
+	int outcome;                     /* DONE: enum vmm_move_outcome */
+	int failure;                     /* DONE: enum vmm_failure */
+	int permanent;
+	double duration;                 /* DONE, seconds; -1 unknown */
+	double retry_after;              /* REFUSED, seconds */
+	char host[WIRE_MAX_HOST + 1];    /* DONE location ("" unknown), HERE, HOST */
+	int draining;                    /* HERE */
+	uint64_t count;                  /* HOSTS */
+	int64_t free_memory;             /* HOST, -1 unknown */
+	double cpu_idle;                 /* HOST, -1 unknown */
+	char text[512];                  /* DONE detail, REFUSED and ERR reason */
+};
+/* Parses the line [p, p+len) (no LF). 0, or -1 with err. */
+int wire_bans_parse(const char *p, size_t len, struct wire_bans *a, char *err, size_t errlen);
+/* Formats one answer line, LF included; text is cut to fit and its LFs become spaces. */
+size_t wire_bans_format(char *out, size_t cap, const struct wire_bans *a);
+
 #endif

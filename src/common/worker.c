@@ -15,7 +15,7 @@
 
 #include "common/ev.h"
 #include "common/log.h"
-#include "agent/worker.h"
+#include "common/worker.h"
 
 struct worker {
 	struct ev_loop *loop;

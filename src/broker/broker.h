@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: ISC */
+/* vmmanage-broker: the provider's side of a move. Its settings, its VMs and hosts, the
+ * admission rules, the agent connections and the endpoint module it hosts. */
+#ifndef VMM_BROKER_H
+#define VMM_BROKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vmmanage/endpoint.h>
+
+#include "common/wire.h"
+
+#define BROKER_DEFAULT_PORT 31100
+#define BROKER_MAX_VMS 4096
+#define BROKER_MAX_HOSTS 1024
+#define BROKER_MAX_BUDGET 64          /* moves per hour: the window keeps this many starts */
+
+struct ev_loop;
+struct worker;
+struct module;
+struct vmm_conf;
+struct broker_conn;
+
+/* A host that some VM may use. */
+struct broker_host {
+	char *name;
+	int incoming;                /* migrations to it in flight */
+	int draining;
+};
+
+struct broker_vm {
+	char *name;                  /* as the agent authenticates: its keys_file name */
+	struct vmm_conf *conf;       /* vm_dir/NAME.conf: the endpoint's settings */
+	void *ep;                    /* the endpoint's state for this VM */
+	uint8_t key[WIRE_KEY_BYTES];
+	int has_key;
+	char **allowed;              /* hosts, base, home, away of its file: its hosts */
+	size_t nallowed;
+	int64_t budget;              /* moves per hour; 0: no limit */
+	double starts[BROKER_MAX_BUDGET];  /* monotonic times of its last moves */
+	size_t nstarts;
+	struct worker *w;            /* its endpoint calls, one at a time */
+	char location[128];          /* "" unknown */
+	char target[WIRE_MAX_HOST + 1];  /* the move in flight, "" none */
+	struct broker_conn *waiting; /* the connection the running job answers, or NULL */
+	uint64_t waiting_seq;
+	/* the job's own copy of its request and result */
+	struct wire_breq job_rq;
+	struct vmm_move_result job_res;
+	int job_rc;
+	char job_err[256];
+	double job_started;
+};
+
+struct broker {
+	/* settings */
+	struct vmm_conf *conf;
+	const char *conf_path;
+	char *listen_host, *listen_port;
+	const char *keys_file, *vm_dir, *endpoint, *module_dir;
+	const char *control_socket, *pid_file, *user;
+	const char *collector, *collector_key_file, *state_dir, *hostname;
+	int64_t max_incoming, moves_per_hour, max_clients;
+	double retry_after, client_timeout;
+	/* state */
+	struct module *mod;
+	const struct vmm_endpoint_ops *ops;
+	struct broker_vm *vms;
+	size_t nvms;
+	struct broker_host *hosts;
+	size_t nhosts;
+	struct ev_loop *loop;
+	int listen_fd, control_fd;
+	size_t nclients;
+	struct broker_conn *conns;   /* every agent connection, for the end */
+};
+
+/* ---- config.c ---- */
+/* The broker's own file (conf_path), then its keys_file and each VM's file in vm_dir,
+ * loading the endpoint module. 0, or -1 with err naming file and line. */
+int broker_config_load(struct broker *b, const char *conf_path, char *err, size_t errlen);
+/* Only the settings the CLI needs (control_socket). */
+int broker_config_settings(struct broker *b, const char *conf_path, char *err, size_t errlen);
+void broker_config_free(struct broker *b);
+struct broker_vm *broker_vm_find(struct broker *b, const char *name);
+struct broker_host *broker_host_find(struct broker *b, const char *name);
+int broker_vm_allows(const struct broker_vm *vm, const char *host);
+
+/* ---- admit.c: the provider's rules, pure (no clock, no I/O) ---- */
+struct admit_input {
+	int allowed;                 /* the target is one of the VM's hosts */
+	int vm_busy;                 /* a request of this VM is in progress */
+	int draining;                /* the target is being drained */
+	int incoming, max_incoming;  /* migrations to the target in flight, and the cap */
+	const double *starts;        /* the VM's last move starts */
+	size_t nstarts;
+	int64_t budget;              /* moves per hour, 0: none */
+	double now, retry_after;
+	const char *target;
+};
+/* 0 when admitted; -1 with why and the seconds after which asking again makes sense. */
+int admit_move(const struct admit_input *in, char *why, size_t whylen, double *retry);
+/* Records a start in a VM's window of starts (the oldest falls out). */
+void admit_record(double *starts, size_t *nstarts, double now);
+
+/* ---- server.c: agents over TCP ---- */
+int broker_listen(struct broker *b, char *err, size_t errlen);
+void broker_server_start(struct broker *b);
+/* Closes every connection and the listening socket. */
+void broker_server_stop(struct broker *b);
+/* A job of vm ended: answer its connection (if still there). */
+void broker_conn_answer(struct broker *b, struct broker_conn *c, uint64_t seq,
+    const char *payload, size_t len);
+void broker_conn_detach(struct broker_conn *c);
+
+/* ---- vm.c: the endpoint's calls, on each VM's worker ---- */
+/* What the authenticated VM asks; answers through broker_conn_answer, now or later. */
+void broker_vm_request(struct broker *b, struct broker_vm *vm, struct broker_conn *c,
+    uint64_t seq, const struct wire_breq *rq, const char *peer);
+/* Before the first request: the loop the workers report to. */
+void broker_vm_init(struct broker *b);
+void broker_vm_stop(struct broker *b);
+
+/* ---- events.c: the broker's events, to its log and the collector ---- */
+/* After the privilege drop: the spool in state_dir is the broker user's. */
+int broker_events_start(struct broker *b, char *err, size_t errlen);
+void broker_event(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void broker_events_stop(void);
+
+/* ---- control.c: the control socket and the CLI ---- */
+int broker_control_open(struct broker *b, char *err, size_t errlen);
+void broker_control_close(struct broker *b);
+/* CLI: send `line`, print the answer. Exit status. */
+int broker_control_client(const char *path, const char *line);
+
+#endif

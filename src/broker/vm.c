@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: ISC */
+/* The endpoint module at work for one VM: each request an authenticated VM makes is
+ * admitted (or refused, with why and when to ask again), then run on that VM's worker
+ * thread, since a migration blocks for seconds or minutes; the answer goes back on the
+ * loop thread. The VM is the one its key named: a request never names another. */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <pthread.h>
+#include <syslog.h>
+
+#include "common/worker.h"
+#include "broker/broker.h"
+#include "common/ev.h"
+#include "common/log.h"
+
+static struct broker *vm_broker;
+
+static void
+vm_answer(struct broker_vm *vm, const struct wire_bans *a)
+{
+	char out[WIRE_MAX_LINE + 512];
+	size_t n = wire_bans_format(out, sizeof(out), a);
+
+	if (vm->waiting != NULL)
+		broker_conn_answer(vm_broker, vm->waiting, vm->waiting_seq, out, n);
+	vm->waiting = NULL;
+}
+
+/* Refused at once: answered to c, never to the connection a running job answers. */
+static void
+vm_refuse(struct broker_conn *c, uint64_t seq, const char *why, double retry)
+{
+	struct wire_bans a = { .kind = WIRE_BANS_REFUSED, .retry_after = retry };
+	char out[WIRE_MAX_LINE + 512];
+
+	snprintf(a.text, sizeof(a.text), "%s", why);
+	broker_conn_answer(vm_broker, c, seq, out, wire_bans_format(out, sizeof(out), &a));
+}
+
+/* ---- on the worker thread ---- */
+
+static void
+vm_job_move(void *arg)
+{
+	struct broker_vm *vm = arg;
+	struct vmm_move_request rq = {
+		.action = (enum vmm_action)vm->job_rq.action, .source = vm->location,
+		.target = vm->job_rq.target, .cross_site = vm->job_rq.cross_site,
+	};
+
+	memset(&vm->job_res, 0, sizeof(vm->job_res));
+	vm->job_res.duration = -1;
+	vm_broker->ops->move(vm->ep, &rq, &vm->job_res);
+}
+
+static void
+vm_job_locate(void *arg)
+{
+	struct broker_vm *vm = arg;
+
+	vm->job_err[0] = '\0';
+	vm->job_rc = vm_broker->ops->locate == NULL ? -1 :
+	    vm_broker->ops->locate(vm->ep, vm->job_res.location, sizeof(vm->job_res.location),
+	    vm->job_err, sizeof(vm->job_err));
+	if (vm_broker->ops->locate == NULL)
+		snprintf(vm->job_err, sizeof(vm->job_err), "the %s endpoint cannot locate", vm_broker->endpoint);
+}
+
+/* ---- back on the loop ---- */
+
+static const char *const vm_outcome_words[] = { "confirmed", "unconfirmed", "failed" };
+
+static void
+vm_move_done(void *arg)
+{
+	struct broker_vm *vm = arg;
+	struct vmm_move_result *r = &vm->job_res;
+	struct broker_host *h = broker_host_find(vm_broker, vm->target);
+	struct wire_bans a = { .kind = WIRE_BANS_DONE, .outcome = (int)r->outcome,
+		.failure = (int)r->failure, .permanent = r->permanent, .duration = r->duration };
+
+	if (h != NULL && h->incoming > 0)
+		h->incoming--;
+	if (r->duration < 0)
+		a.duration = ev_now() - vm->job_started;
+	if (r->location[0] != '\0')
+		snprintf(vm->location, sizeof(vm->location), "%s", r->location);
+	snprintf(a.host, sizeof(a.host), "%s", wire_host_valid(r->location, strlen(r->location)) ? r->location : "");
+	snprintf(a.text, sizeof(a.text), "%s", r->detail);
+	broker_event(r->outcome == VMM_MOVE_FAILED ? LOG_WARNING : LOG_INFO,
+	    "%s: move to %s %s in %.3f s%s%s%s%s", vm->name, vm->target,
+	    vm_outcome_words[r->outcome <= VMM_MOVE_FAILED ? r->outcome : VMM_MOVE_FAILED], a.duration,
+	    r->location[0] ? ", on " : "", r->location, r->detail[0] ? ": " : "", r->detail);
+	vm->target[0] = '\0';
+	vm_answer(vm, &a);
+}
+
+static void
+vm_where_done(void *arg)
+{
+	struct broker_vm *vm = arg;
+	struct broker_host *h;
+	struct wire_bans a = { .kind = WIRE_BANS_HERE };
+
+	if (vm->job_rc < 0) {
+		a.kind = WIRE_BANS_ERR;
+		snprintf(a.text, sizeof(a.text), "cannot tell where the VM runs: %s", vm->job_err);
+		log_warnx("broker: %s: locate: %s", vm->name, vm->job_err);
+	} else {
+		snprintf(vm->location, sizeof(vm->location), "%s", vm->job_res.location);
+		snprintf(a.host, sizeof(a.host), "%s", vm->location);
+		a.draining = (h = broker_host_find(vm_broker, vm->location)) != NULL && h->draining;
+	}
+	vm_answer(vm, &a);
+}
+
+/* HOSTS: what the endpoint learnt of the VM's hosts at the locate just made. */
+static void
+vm_hosts_done(void *arg)
+{
+	struct broker_vm *vm = arg;
+	struct vmm_host_hint hints[64];
+	char out[WIRE_BROKER_MAX_PAYLOAD], line[WIRE_MAX_LINE];
+	size_t n = 0, len, count = 0;
+
+	if (vm_broker->ops->hints != NULL)
+		n = vm_broker->ops->hints(vm->ep, hints, sizeof(hints) / sizeof(hints[0]));
+	for (size_t i = 0; i < n; i++)
+		count += broker_vm_allows(vm, hints[i].host);
+	struct wire_bans a = { .kind = WIRE_BANS_HOSTS, .count = count };
+	len = wire_bans_format(out, sizeof(out), &a);
+	for (size_t i = 0; i < n; i++) {
+		if (!broker_vm_allows(vm, hints[i].host))
+			continue;
+		struct wire_bans h = { .kind = WIRE_BANS_HOST, .free_memory = hints[i].free_memory,
+			.cpu_idle = hints[i].cpu_idle };
+		snprintf(h.host, sizeof(h.host), "%s", hints[i].host);
+		size_t l = wire_bans_format(line, sizeof(line), &h);
+		if (len + l <= sizeof(out)) {
+			memcpy(out + len, line, l);
+			len += l;
+		}
+	}
+	if (vm->waiting != NULL)
+		broker_conn_answer(vm_broker, vm->waiting, vm->waiting_seq, out, len);
+	vm->waiting = NULL;
+}
+
+/* A VM's worker thread, started at its first request: a broker with thousands of VMs
+ * runs threads only for those that ask. Signals stay with the loop thread. */
+static struct worker *
+vm_worker(struct broker_vm *vm)
+{
+	sigset_t all, old;
+
+	if (vm->w != NULL)
+		return vm->w;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	vm->w = worker_new(vm_broker->loop, vm->name);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (vm->w == NULL)
+		log_warnx("broker: %s: cannot start a worker thread", vm->name);
+	return vm->w;
+}
+
+static void
+vm_move(struct broker *b, struct broker_vm *vm, struct broker_conn *c, uint64_t seq,
+    const struct wire_breq *rq, const char *peer)
+{
+	struct broker_host *h = broker_host_find(b, rq->target);
+	struct worker *w = vm_worker(vm);
+	char why[256];
+	double retry;
+	struct admit_input in = {
+		.allowed = h != NULL && broker_vm_allows(vm, rq->target), .vm_busy = w == NULL || worker_busy(w),
+		.draining = h != NULL && h->draining, .incoming = h != NULL ? h->incoming : 0,
+		.max_incoming = (int)b->max_incoming, .starts = vm->starts, .nstarts = vm->nstarts,
+		.budget = vm->budget, .now = ev_now(), .retry_after = b->retry_after,
+		.target = rq->target,
+	};
+
+	if (admit_move(&in, why, sizeof(why), &retry) < 0) {
+		broker_event(LOG_WARNING, "%s: %s to %s refused: %s (retry after %.0f s)", vm->name,
+		    vmm_action_name((enum vmm_action)rq->action), rq->target, why, retry);
+		vm_refuse(c, seq, why, retry);
+		return;
+	}
+	vm->job_rq = *rq;
+	vm->job_started = in.now;
+	snprintf(vm->target, sizeof(vm->target), "%s", rq->target);
+	if (worker_submit(w, vm_job_move, vm_move_done, vm) < 0) {
+		vm->target[0] = '\0';
+		vm_refuse(c, seq, "a request of this VM is in progress", b->retry_after);
+		return;
+	}
+	vm->waiting = c;
+	vm->waiting_seq = seq;
+	if (h != NULL)
+		h->incoming++;
+	admit_record(vm->starts, &vm->nstarts, in.now);
+	broker_event(LOG_INFO, "%s: %s to %s admitted (asked from %s)", vm->name,
+	    vmm_action_name((enum vmm_action)rq->action), rq->target, peer);
+}
+
+void
+broker_vm_request(struct broker *b, struct broker_vm *vm, struct broker_conn *c, uint64_t seq,
+    const struct wire_breq *rq, const char *peer)
+{
+	if (rq->kind == WIRE_BREQ_MOVE) {
+		vm_move(b, vm, c, seq, rq, peer);
+		return;
+	}
+	struct worker *w = vm_worker(vm);
+	if (w == NULL || worker_submit(w, vm_job_locate, rq->kind == WIRE_BREQ_WHERE ?
+	    vm_where_done : vm_hosts_done, vm) < 0) {
+		/* the VM's own move is in progress: the agent asks again after it */
+		vm_refuse(c, seq, "a request of this VM is in progress", b->retry_after);
+		return;
+	}
+	vm->waiting = c;
+	vm->waiting_seq = seq;
+}
+
+void
+broker_vm_init(struct broker *b)
+{
+	vm_broker = b;
+}
+
+void
+broker_vm_stop(struct broker *b)
+{
+	for (size_t i = 0; i < b->nvms; i++)
+		if (b->vms[i].w != NULL) {
+			worker_free(b->vms[i].w);
+			b->vms[i].w = NULL;
+		}
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: ISC */
+/* Unit tests of the broker protocol (common/wire.c) and the broker's admission rules
+ * (src/broker/admit.c): MACs bound to one session, one direction and one protocol;
+ * requests and answers read back as written; each rule refuses with its reason. */
+#include "config.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "broker/broker.h"
+#include "common/wire.h"
+#include "tap.h"
+
+static void
+test_macs(void)
+{
+	struct wire_session ss = { .version = WIRE_V2 }, other;
+	uint8_t key[WIRE_KEY_BYTES], key2[WIRE_KEY_BYTES], mac[WIRE_MAC_BYTES], vmm2[WIRE_MAC_BYTES];
+	const char *p = "MOVE move h2 0\n";
+
+	randombytes_buf(key, sizeof(key));
+	randombytes_buf(key2, sizeof(key2));
+	snprintf(ss.host, sizeof(ss.host), "vm1");
+	snprintf(ss.boot, sizeof(ss.boot), "b1");
+	randombytes_buf(ss.cnonce, sizeof(ss.cnonce));
+	randombytes_buf(ss.snonce, sizeof(ss.snonce));
+	other = ss;
+	randombytes_buf(other.snonce, sizeof(other.snonce));
+
+	wire_bmac(mac, key, WIRE_BMAC_REQ, &ss, 1, p, strlen(p));
+	TAP_OK(wire_bmac_check(mac, key, WIRE_BMAC_REQ, &ss, 1, p, strlen(p)), "a request's MAC checks");
+	TAP_OK(!wire_bmac_check(mac, key2, WIRE_BMAC_REQ, &ss, 1, p, strlen(p)), "not with another key");
+	TAP_OK(!wire_bmac_check(mac, key, WIRE_BMAC_REQ, &other, 1, p, strlen(p)),
+	    "not on another connection (another snonce): a recorded request is worthless");
+	TAP_OK(!wire_bmac_check(mac, key, WIRE_BMAC_REQ, &ss, 2, p, strlen(p)), "not as another sequence number");
+	TAP_OK(!wire_bmac_check(mac, key, WIRE_BMAC_REP, &ss, 1, p, strlen(p)), "not as an answer");
+	TAP_OK(!wire_bmac_check(mac, key, WIRE_BMAC_REQ, &ss, 1, "MOVE move h3 0\n", 15), "not for another payload");
+	wire_bmac(mac, key, WIRE_BMAC_AUTH, &ss, 0, NULL, 0);
+	wire_mac(vmm2, key, WIRE_MAC_AUTH, &ss, 0, 0, NULL, 0);
+	TAP_OK(memcmp(mac, vmm2, sizeof(mac)) != 0, "a broker AUTH is no collector AUTH with the same key and nonces");
+}
+
+static void
+test_lines(void)
+{
+	struct wire_session ss = { .version = WIRE_V2 }, back;
+	struct wire_bframe f;
+	uint8_t mac[WIRE_MAC_BYTES] = { 1, 2, 3 };
+	char line[WIRE_MAX_LINE], err[128];
+	size_t n;
+
+	snprintf(ss.host, sizeof(ss.host), "web1");
+	snprintf(ss.boot, sizeof(ss.boot), "b42");
+	randombytes_buf(ss.cnonce, sizeof(ss.cnonce));
+	n = wire_bhello_format(line, sizeof(line), &ss);
+	TAP_OK(n > 0 && wire_bhello_parse(line, n - 1, &back, err, sizeof(err)) == 0 &&
+	    strcmp(back.host, "web1") == 0 && memcmp(back.cnonce, ss.cnonce, sizeof(ss.cnonce)) == 0,
+	    "HELLO reads back");
+	TAP_OK(wire_bhello_parse("VMM2 HELLO web1 b1 00", 21, &back, err, sizeof(err)) < 0,
+	    "a collector's HELLO is no broker HELLO");
+	n = wire_bframe_format(line, sizeof(line), 'Q', 7, 15, mac);
+	TAP_OK(wire_bframe_parse(line, n - 1, 'Q', &f, err, sizeof(err)) == 0 && f.seq == 7 && f.len == 15 &&
+	    memcmp(f.mac, mac, sizeof(mac)) == 0, "a request header reads back");
+	TAP_OK(wire_bframe_parse(line, n - 1, 'R', &f, err, sizeof(err)) < 0, "a request header is no answer header");
+	n = (size_t)snprintf(line, sizeof(line), "Q 1 %d %064d", WIRE_BROKER_MAX_PAYLOAD + 1, 0);
+	TAP_OK(wire_bframe_parse(line, n, 'Q', &f, err, sizeof(err)) < 0, "a payload above the limit is refused: %s", err);
+}
+
+static void
+test_payloads(void)
+{
+	struct wire_breq rq;
+	struct wire_bans a = { .kind = WIRE_BANS_DONE, .outcome = 0, .duration = 2.5 }, back;
+	char out[WIRE_MAX_LINE], err[128];
+	size_t n;
+
+	TAP_OK(wire_breq_parse("MOVE move_to_base cheap1 0\n", 27, &rq, err, sizeof(err)) == 0 &&
+	    rq.kind == WIRE_BREQ_MOVE && rq.action == VMM_ACT_MOVE_TO_BASE && strcmp(rq.target, "cheap1") == 0,
+	    "MOVE move_to_base cheap1");
+	TAP_OK(wire_breq_parse("MOVE none h1 0", 14, &rq, err, sizeof(err)) < 0, "MOVE none is refused");
+	TAP_OK(wire_breq_parse("MOVE move h1/x 0", 16, &rq, err, sizeof(err)) < 0, "a bad host name is refused");
+	TAP_OK(wire_breq_parse("MOVE move h1 0 extra", 20, &rq, err, sizeof(err)) < 0, "trailing words are refused");
+	TAP_OK(wire_breq_parse("WHERE", 5, &rq, err, sizeof(err)) == 0 && rq.kind == WIRE_BREQ_WHERE, "WHERE");
+	snprintf(a.host, sizeof(a.host), "h2");
+	snprintf(a.text, sizeof(a.text), "live migration\nh1 -> h2");
+	n = wire_bans_format(out, sizeof(out), &a);
+	TAP_OK(wire_bans_parse(out, n - 1, &back, err, sizeof(err)) == 0 && back.kind == WIRE_BANS_DONE &&
+	    back.duration == 2.5 && strcmp(back.host, "h2") == 0 &&
+	    strcmp(back.text, "live migration h1 -> h2") == 0, "DONE reads back, its LF flattened: %s", out);
+	TAP_OK(wire_bans_parse("REFUSED 30 h2 is being drained", 30, &back, err, sizeof(err)) == 0 &&
+	    back.retry_after == 30 && strcmp(back.text, "h2 is being drained") == 0, "REFUSED");
+	TAP_OK(wire_bans_parse("HOST h1 -5 0.5", 14, &back, err, sizeof(err)) < 0, "a negative free memory is refused");
+}
+
+static void
+test_admission(void)
+{
+	double starts[BROKER_MAX_BUDGET], retry;
+	size_t n = 0;
+	char why[256];
+	struct admit_input in = { .allowed = 1, .max_incoming = 1, .budget = 2, .now = 10000,
+		.retry_after = 30, .target = "h2", .starts = starts };
+
+	TAP_OK(admit_move(&in, why, sizeof(why), &retry) == 0, "a first move is admitted");
+	in.allowed = 0;
+	TAP_OK(admit_move(&in, why, sizeof(why), &retry) < 0 && retry == 3600, "not one of its hosts: %s", why);
+	in.allowed = 1;
+	in.draining = 1;
+	TAP_OK(admit_move(&in, why, sizeof(why), &retry) < 0 && retry == 30, "draining: %s", why);
+	in.draining = 0;
+	in.incoming = 1;
+	TAP_OK(admit_move(&in, why, sizeof(why), &retry) < 0 && strstr(why, "max_incoming 1"), "the cap: %s", why);
+	in.incoming = 0;
+	admit_record(starts, &n, 7000);
+	admit_record(starts, &n, 9000);
+	in.nstarts = n;
+	TAP_OK(admit_move(&in, why, sizeof(why), &retry) < 0 && retry == 600,
+	    "two moves this hour, budget 2: retry when the older leaves the hour (%.0f s): %s", retry, why);
+	in.now = 10601;
+	TAP_OK(admit_move(&in, why, sizeof(why), &retry) == 0, "an hour after the older, admitted");
+	for (int i = 0; i < BROKER_MAX_BUDGET + 5; i++)
+		admit_record(starts, &n, 20000 + i);
+	TAP_OK(n == BROKER_MAX_BUDGET && starts[n - 1] == 20000 + BROKER_MAX_BUDGET + 4,
+	    "the window keeps the newest %d starts", BROKER_MAX_BUDGET);
+}
+
+int
+main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	test_macs();
+	test_lines();
+	test_payloads();
+	test_admission();
+	return tap_done();
+}
