@@ -5,7 +5,6 @@
  * broker, not the guest, says which domain a VM is and where it may go. */
 #include "config.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -16,8 +15,8 @@
 #include <sodium.h>
 
 #include "broker/broker.h"
+#include "common/keyfile.h"
 #include "common/log.h"
-#include "common/secret.h"
 #include "core/conf.h"
 #include "core/conf_priv.h"
 #include "core/host.h"
@@ -119,57 +118,30 @@ broker_config_settings(struct broker *b, const char *conf_path, char *err, size_
 	return broker_split_listen(b, listen, err, errlen);
 }
 
+/* One key from keys_file to its VM: a key without a VM file is ignored, said once. */
 static int
-broker_key_line(struct broker *b, char *line, int lineno, char *err, size_t errlen)
+broker_key_add(void *arg, const char *folded, const uint8_t key[WIRE_KEY_BYTES], int lineno,
+    char *err, size_t errlen)
 {
-	char name[WIRE_MAX_HOST + 2], hex[2 * WIRE_KEY_BYTES + 2], folded[WIRE_MAX_HOST + 1];
-	uint8_t key[WIRE_KEY_BYTES];
-	size_t binlen;
-	struct broker_vm *vm;
+	struct broker *b = arg;
+	struct broker_vm *vm = broker_vm_find(b, folded);
 
-	while (isspace((unsigned char)*line))
-		line++;
-	if (*line == '#' || *line == '\0')
-		return 0;
-	if (sscanf(line, "%256s %65s", name, hex) != 2 || !wire_host_valid(name, strlen(name)) ||
-	    strlen(hex) != 2 * WIRE_KEY_BYTES ||
-	    sodium_hex2bin(key, sizeof(key), hex, strlen(hex), NULL, &binlen, NULL) != 0 ||
-	    binlen != sizeof(key))
-		return snprintf(err, errlen, "%s:%d: expected \"VM KEY\" with KEY as %d hex digits",
-		    b->keys_file, lineno, 2 * WIRE_KEY_BYTES), -1;
-	wire_host_fold(name, strlen(name), folded);
-	if ((vm = broker_vm_find(b, folded)) == NULL) {
+	if (vm == NULL) {
 		log_warnx("%s:%d: %s has a key but no %s/%s.conf; ignored",
 		    b->keys_file, lineno, folded, b->vm_dir, folded);
-	} else if (vm->has_key) {
-		return snprintf(err, errlen, "%s:%d: a second key for %s", b->keys_file, lineno, folded), -1;
-	} else {
-		memcpy(vm->key, key, sizeof(key));
-		vm->has_key = 1;
+		return 0;
 	}
-	sodium_memzero(key, sizeof(key));
-	sodium_memzero(hex, sizeof(hex));
+	if (vm->has_key)
+		return snprintf(err, errlen, "%s:%d: a second key for %s", b->keys_file, lineno, folded), -1;
+	memcpy(vm->key, key, WIRE_KEY_BYTES);
+	vm->has_key = 1;
 	return 0;
 }
 
 static int
 broker_keys_load(struct broker *b, char *err, size_t errlen)
 {
-	char line[1024];
-	int lineno = 0, fd, rc = 0;
-	FILE *f;
-
-	if ((fd = secret_open(b->keys_file, "keys_file", err, errlen)) < 0)
-		return -1;
-	if ((f = fdopen(fd, "r")) == NULL) {
-		close(fd);
-		return snprintf(err, errlen, "keys_file %s: %s", b->keys_file, strerror(errno)), -1;
-	}
-	while (rc == 0 && fgets(line, sizeof(line), f) != NULL)
-		rc = broker_key_line(b, line, ++lineno, err, errlen);
-	sodium_memzero(line, sizeof(line));
-	fclose(f);
-	return rc;
+	return keyfile_read(b->keys_file, "VM", broker_key_add, b, err, errlen);
 }
 
 struct broker_host *

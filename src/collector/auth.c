@@ -3,19 +3,17 @@
  * every frame with it (libsodium crypto_auth, HMAC-SHA-512-256; the MACs themselves are
  * in common/wire.c), so a guest cannot write as another guest. Names are kept folded, so
  * "VM1" or "vm1." is vm1 and no look-alike of a keyed name gets past the lookup. */
+#include "common/keyfile.h"
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
 #include "collector.h"
-#include "common/secret.h"
 
 struct collector_key {
 	uint8_t k[crypto_auth_KEYBYTES];
@@ -23,46 +21,23 @@ struct collector_key {
 
 struct collector_keys {
 	struct collector_htab *h;
+	const char *file;          /* while loading, for the errors */
 };
 
-/* "host hexkey" -> table; err says file:line. */
+/* One key from keys_file into the table; a second key for a folded name is an error. */
 static int
-collector_keys_line(struct collector_keys *k, char *line, const char *file, int lineno,
+collector_keys_add(void *arg, const char *folded, const uint8_t key[WIRE_KEY_BYTES], int lineno,
     char *err, size_t errlen)
 {
-	char host[COLLECTOR_MAX_HOST + 2], hex[2 * crypto_auth_KEYBYTES + 2];
-	size_t binlen;
+	struct collector_keys *k = arg;
 	struct collector_key *e;
 
-	while (isspace((unsigned char)*line))
-		line++;
-	if (*line == '#' || *line == '\0')
-		return 0;
-	uint8_t key[crypto_auth_KEYBYTES];
-	char canon[COLLECTOR_MAX_HOST + 1];
-	if (sscanf(line, "%256s %65s", host, hex) != 2 || !collector_host_valid(host, strlen(host)) ||
-	    strlen(hex) != 2 * crypto_auth_KEYBYTES ||
-	    sodium_hex2bin(key, sizeof(key), hex, strlen(hex), NULL, &binlen, NULL) != 0 ||
-	    binlen != sizeof(key)) {
-		snprintf(err, errlen, "%s:%d: expected \"HOST KEY\" with KEY as %d hex digits",
-		    file, lineno, 2 * crypto_auth_KEYBYTES);
-		return -1;
-	}
-	if (wire_host_fold(host, strlen(host), canon) == 0) {
-		snprintf(err, errlen, "%s:%d: \"%s\" is no host name", file, lineno, host);
-		return -1;
-	}
-	if (collector_htab_get(k->h, canon, 0) != NULL) {
-		snprintf(err, errlen, "%s:%d: a second key for %s (names are compared without case "
-		    "and trailing dots)", file, lineno, canon);
-		return -1;
-	}
-	if ((e = collector_htab_get(k->h, canon, 1)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	memcpy(e->k, key, sizeof(key));
-	sodium_memzero(key, sizeof(key));
+	if (collector_htab_get(k->h, folded, 0) != NULL)
+		return snprintf(err, errlen, "%s:%d: a second key for %s (names are compared without case "
+		    "and trailing dots)", k->file, lineno, folded), -1;
+	if ((e = collector_htab_get(k->h, folded, 1)) == NULL)
+		return snprintf(err, errlen, "out of memory"), -1;
+	memcpy(e->k, key, WIRE_KEY_BYTES);
 	return 0;
 }
 
@@ -70,37 +45,18 @@ struct collector_keys *
 collector_keys_load(const char *file, char *err, size_t errlen)
 {
 	struct collector_keys *k;
-	char line[1024];
-	int lineno = 0, fd;
-	FILE *f;
 
-	if (sodium_init() < 0) {
-		snprintf(err, errlen, "libsodium failed to initialise");
-		return NULL;
-	}
-	/* The same rule as the agent's key: the opened file, not its name, is checked. */
-	if ((fd = secret_open(file, "keys_file", err, errlen)) < 0)
-		return NULL;
-	if ((f = fdopen(fd, "r")) == NULL) {
-		snprintf(err, errlen, "keys_file %s: %s", file, strerror(errno));
-		close(fd);
-		return NULL;
-	}
 	if ((k = calloc(1, sizeof(*k))) == NULL || (k->h = collector_htab_new(sizeof(struct collector_key))) == NULL) {
 		free(k);
-		fclose(f);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		if (collector_keys_line(k, line, file, lineno, err, errlen) < 0) {
-			fclose(f);
-			collector_keys_free(k);
-			return NULL;
-		}
+	k->file = file;
+	if (keyfile_read(file, "HOST", collector_keys_add, k, err, errlen) < 0) {
+		collector_keys_free(k);
+		return NULL;
 	}
-	fclose(f);
+	k->file = NULL;
 	return k;
 }
 
