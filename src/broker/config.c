@@ -18,7 +18,6 @@
 #include "common/keyfile.h"
 #include "common/log.h"
 #include "core/conf.h"
-#include "core/conf_priv.h"
 #include "core/host.h"
 
 static const char *const broker_keys[] = {
@@ -30,28 +29,6 @@ static const char *const broker_keys[] = {
 static const char *const broker_vm_keys[] = {
 	"hosts", "base", "home", "away", "min_range", "max_range", "moves_per_hour", NULL
 };
-
-/* Unknown keys in the broker's own file are errors, naming file and line. */
-static int
-broker_check_keys(const struct vmm_conf *c, char *err, size_t errlen)
-{
-	config_setting_t *root = config_root_setting(&c->cf);
-	char at[512];
-
-	for (int i = 0; i < config_setting_length(root); i++) {
-		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
-		const char *key = config_setting_name(s);
-		int known = 0;
-		for (const char *const *k = broker_keys; *k && !known; k++)
-			known = strcmp(*k, key) == 0;
-		if (!known) {
-			snprintf(err, errlen, "%s: unknown key '%s' (see vmmanage-broker(8))",
-			    conf_at(c, s, at, sizeof(at)), key);
-			return -1;
-		}
-	}
-	return 0;
-}
 
 static int
 broker_split_listen(struct broker *b, const char *listen, char *err, size_t errlen)
@@ -95,7 +72,8 @@ broker_config_settings(struct broker *b, const char *conf_path, char *err, size_
 	b->retry_after = 30;
 	b->client_timeout = 30;
 	b->state_dir = VMM_LOCALSTATEDIR "/lib/vmmanage-broker";
-	if ((b->conf = conf_read(conf_path, err, errlen)) == NULL || broker_check_keys(b->conf, err, errlen) < 0)
+	if ((b->conf = conf_read(conf_path, err, errlen)) == NULL ||
+	    conf_check_only(b->conf, broker_keys, "vmmanage-broker(8)", err, errlen) < 0)
 		return -1;
 	struct { const char *key; const char **out; } strs[] = {
 		{ "listen", &listen }, { "keys_file", &b->keys_file }, { "vm_dir", &b->vm_dir },

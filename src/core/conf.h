@@ -67,6 +67,11 @@ size_t conf_keys_unread(const struct vmm_conf *c, const struct conf_keyreg *r);
 int conf_check_keys(const struct vmm_conf *c, const struct conf_keyreg *r,
     void (*warn)(const char *msg), char *err, size_t errlen);
 
+/* A file read by another program (the broker's): any key not in keys is an error naming
+ * file and line, the nearest known key and the manual page. 0, or -1 with err. */
+int conf_check_only(const struct vmm_conf *c, const char *const *keys, const char *manual, char *err,
+    size_t errlen);
+
 /* Check a file that holds a secret at load time (vmmanage -t sees it): the rule of
  * secret_open in common/secret.h. 0, or -1 with err saying how to mend (chown, chmod). */
 int conf_check_private(const char *path, const char *what, char *err, size_t errlen);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/secret.h"
+#include "common/strutil.h"
 #include "core/conf_priv.h"
 
 size_t
@@ -50,4 +51,28 @@ int
 conf_check_private(const char *path, const char *what, char *err, size_t errlen)
 {
 	return secret_check(path, what, err, errlen);
+}
+
+/* A file of another program's keys (the broker's own): only these, no core ones. */
+int
+conf_check_only(const struct vmm_conf *c, const char *const *keys, const char *manual, char *err,
+    size_t errlen)
+{
+	config_setting_t *root = config_root_setting(&c->cf);
+	char at[512];
+
+	for (int i = 0; i < config_setting_length(root); i++) {
+		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const char *key = config_setting_name(s), *near = NULL;
+		size_t bestd = 3;
+		if (vmm_str_in(key, keys))
+			continue;
+		for (const char *const *k = keys; *k != NULL; k++)
+			if (vmm_edit_distance(key, *k) < bestd)
+				near = *k, bestd = vmm_edit_distance(key, *k);
+		snprintf(err, errlen, "%s: unknown key '%s'%s%s%s (see %s)", conf_at(c, s, at, sizeof(at)),
+		    key, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "", manual);
+		return -1;
+	}
+	return 0;
 }
