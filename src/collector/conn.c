@@ -550,7 +550,8 @@ collector_agent_frame(struct collector *s, struct collector_conn *c, const struc
 	if (gap > 0) {
 		s->st.gaps++;
 		log_warnx("conn %s: agent %s boot %s: %" PRIu64 " sequence numbers missing before %"
-		    PRIu64 " (dropped by the agent)", c->peer, c->host, c->boot, gap, m->seq);
+		    PRIu64 " (dropped by the agent, or sent to another collector of its list)", c->peer,
+		    c->host, c->boot, gap, m->seq);
 	}
 	collector_conn_queue_ack(s, c, m->seq);
 	return FEED_OK;
