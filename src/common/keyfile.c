@@ -66,3 +66,32 @@ keyfile_read(const char *file, const char *what, keyfile_each each, void *arg, c
 	fclose(f);
 	return rc;
 }
+
+int
+keyfile_read_one(const char *file, const char *what, uint8_t key[WIRE_KEY_BYTES], char *err,
+    size_t errlen)
+{
+	char hex[160];
+	size_t binlen;
+	int fd = secret_open(file, what, err, errlen);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+
+	if (f == NULL) {
+		if (fd >= 0) {
+			snprintf(err, errlen, "%s %s: %s", what, file, strerror(errno));
+			close(fd);
+		}
+		return -1;
+	}
+	if (fgets(hex, sizeof(hex), f) == NULL)
+		hex[0] = '\0';
+	fclose(f);
+	hex[strcspn(hex, " \t\r\n")] = '\0';
+	int bad = sodium_hex2bin(key, WIRE_KEY_BYTES, hex, strlen(hex), NULL, &binlen, NULL) != 0 ||
+	    binlen != WIRE_KEY_BYTES;
+	sodium_memzero(hex, sizeof(hex));
+	if (bad)
+		return snprintf(err, errlen, "%s %s: expected %d hex digits", what, file,
+		    2 * WIRE_KEY_BYTES), -1;
+	return 0;
+}

@@ -19,8 +19,8 @@
 
 #include <vmmanage/endpoint.h>
 
+#include "common/keyfile.h"
 #include "common/clock.h"
-#include "common/secret.h"
 #include "common/wire.h"
 
 #define BK_MAX_HOSTS 64
@@ -66,29 +66,7 @@ static const char *const bk_keys[] = { "broker_address", "broker_key_file",
 static int
 bk_load_key(struct bk_endpoint *e, const char *file, char *err, size_t errlen)
 {
-	char hex[160];
-	size_t binlen;
-	int fd = secret_open(file, "broker_key_file", err, errlen);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
-
-	if (f == NULL) {
-		if (fd >= 0) {
-			snprintf(err, errlen, "broker_key_file %s: %s", file, strerror(errno));
-			close(fd);
-		}
-		return -1;
-	}
-	if (fgets(hex, sizeof(hex), f) == NULL)
-		hex[0] = '\0';
-	fclose(f);
-	hex[strcspn(hex, " \t\r\n")] = '\0';
-	int bad = sodium_hex2bin(e->key, sizeof(e->key), hex, strlen(hex), NULL, &binlen, NULL) != 0 ||
-	    binlen != sizeof(e->key);
-	sodium_memzero(hex, sizeof(hex));
-	if (bad)
-		return snprintf(err, errlen, "broker_key_file %s: expected %d hex digits", file,
-		    2 * WIRE_KEY_BYTES), -1;
-	return 0;
+	return keyfile_read_one(file, "broker_key_file", e->key, err, errlen);
 }
 
 /* "host:port", "[v6]:port" or "host" (port 31100). */

@@ -15,7 +15,7 @@
 
 #include <sodium.h>
 
-#include "common/secret.h"
+#include "common/keyfile.h"
 #include "logship/logship_priv.h"
 
 /* ---- the collectors in turn ---- */
@@ -187,29 +187,8 @@ ls_parse_targets(struct logship *ls, const struct logship_conf *conf, char *err,
 static int
 ls_load_key(struct logship *ls, const char *file, char *err, size_t errlen)
 {
-	char hex[160];
-	size_t binlen;
-	int fd = secret_open(file, "collector_key_file", err, errlen);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
-
-	if (f == NULL) {
-		if (fd >= 0) {
-			snprintf(err, errlen, "collector_key_file %s: %s", file, strerror(errno));
-			close(fd);
-		}
+	if (keyfile_read_one(file, "collector_key_file", ls->key, err, errlen) < 0)
 		return -1;
-	}
-	if (fgets(hex, sizeof(hex), f) == NULL)
-		hex[0] = '\0';
-	fclose(f);
-	hex[strcspn(hex, " \t\r\n")] = '\0';
-	if (sodium_hex2bin(ls->key, sizeof(ls->key), hex, strlen(hex), NULL, &binlen, NULL) != 0 ||
-	    binlen != sizeof(ls->key)) {
-		snprintf(err, errlen, "collector_key_file %s: expected %d hex digits", file,
-		    2 * crypto_auth_KEYBYTES);
-		return -1;
-	}
-	sodium_memzero(hex, sizeof(hex));
 	ls->has_key = 1;
 	return 0;
 }
