@@ -30,7 +30,7 @@ PORT=$(free_port) RP=$(free_port)
 collector_dirs
 OUT="$T/out/central.log"
 write_conf "$T/c.conf" "$PORT" "forward_relp = \"127.0.0.1:$RP\";" "forward_retry_max = 1;" \
-	"forward_timeout = 5;"
+	"forward_timeout = 8;"
 
 # rsyslog as the operator's pipeline: imrelp into a file, with direct queues so that what
 # imrelp acknowledges is in the file (rsyslog's own queues are its side of the promise)
@@ -165,9 +165,16 @@ check "relp.pos ends at OUTPUT's end" wait_for 30 caught_up
 check "each outage logged once: 7 stops, 5 resumes" \
 	[ "$(grep -c "forwarding to .* stopped" "$T/collector.err")" = 7 -a \
 	  "$(grep -c "forwarding to .* resumed" "$T/collector.err")" = 5 ]
+# a frozen rsyslog does not hold the collector's stop for long
+kill -STOP "$RPID"
+send 10 last
+t0=$(date +%s)
 kill "$CPID"
 rc=0
 wait "$CPID" || rc=$?
+check "with rsyslog frozen the collector stops within 5 s ($(($(date +%s) - t0)) s)" \
+	[ $(($(date +%s) - t0)) -le 5 ]
+kill -CONT "$RPID"
 check "the collector exits 0 at SIGTERM (exit $rc), with no sanitizer report" \
 	sh -c '[ "$1" = 0 ] && ! grep -qE "Sanitizer|runtime error" "$2"' _ "$rc" "$T/collector.err"
 grep "forwarding" "$T/collector.err" | sed 's/^/# /'
