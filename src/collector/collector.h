@@ -63,6 +63,10 @@ struct collector_conf {
 	/* bounds on what unauthenticated peers can make the collector hold */
 	size_t max_agent_hosts;  /* hosts kept in seq.state, least recently seen forgotten */
 	size_t max_partial;      /* bytes held in unfinished frames, all connections */
+	/* forwarding to rsyslog over RELP (forward.c); off when forward_relp is NULL */
+	char *forward_relp;
+	double forward_timeout;
+	double forward_retry_max;
 };
 void collector_conf_defaults(struct collector_conf *c);
 /* Loads FILE over the defaults; err names the file, the line and the key. */
@@ -157,6 +161,10 @@ int collector_output_commit_rest(struct collector_output *o, int durable, char *
     size_t errlen);
 int collector_output_reopen(struct collector_output *o, char *err, size_t errlen);
 int collector_output_fd(const struct collector_output *o);
+/* fn is told OUTPUT's identity and end each time lines are in it for good (written, and
+ * synced when they were to be), and at once; forward.c reads up to there. */
+typedef void (*collector_output_watch_fn)(void *arg, uint64_t dev, uint64_t ino, uint64_t end);
+void collector_output_watch(struct collector_output *o, collector_output_watch_fn fn, void *arg);
 void collector_output_close(struct collector_output *o);
 
 /* ---- seqdb.c: last (boot, seq) per agent host, persisted atomically ---- */
@@ -202,6 +210,28 @@ void collector_rate_free(struct collector_rate *r);
 int collector_addr_parse(const char *s, struct sockaddr_storage *ss, socklen_t *sslen,
     char *err, size_t errlen);
 int collector_listen(const char *spec, char *err, size_t errlen);
+
+/* ---- fwdpos.c: the pure parts of RELP forwarding ---- */
+#define COLLECTOR_FWD_DEFAULT_PORT "2514"
+/* "HOST:PORT", "[V6]:PORT" or "HOST" (port 2514) -> host and port strings. */
+int collector_fwd_addr_parse(const char *s, char *host, size_t hostcap, char *port,
+    size_t portcap, char *err, size_t errlen);
+/* Where forwarding stands: OUTPUT's file (st_dev, st_ino) and the offset up to which
+ * every line has been acknowledged by rsyslog. */
+struct collector_fwdpos {
+	uint64_t dev, ino, off;
+};
+int collector_fwdpos_parse(const char *buf, size_t len, struct collector_fwdpos *pos);
+/* The file's text; its length, or -1 when cap is too small. */
+int collector_fwdpos_format(const struct collector_fwdpos *pos, char *out, size_t cap);
+
+/* ---- forward.c: every line of OUTPUT to rsyslog over RELP, from a thread ---- */
+struct collector_forward;
+/* Starts forwarding from where state_dir's relp.pos says; NULL and err on failure. */
+struct collector_forward *collector_forward_start(const struct collector_conf *conf,
+    struct collector_output *out, char *err, size_t errlen);
+/* Stops the thread; what it had not had acknowledged is sent again at the next start. */
+void collector_forward_stop(struct collector_forward *f);
 
 /* ---- server.c / conn.c: the server ---- */
 struct collector;

@@ -34,6 +34,8 @@ collector_conf_defaults(struct collector_conf *c)
 	c->rate_burst = 10000;
 	c->max_agent_hosts = 10000;
 	c->max_partial = 64 * 1024 * 1024;
+	c->forward_timeout = 10;
+	c->forward_retry_max = 30;
 	char err[64];
 	collector_acl_add(&c->acl, "127.0.0.0/8", err, sizeof(err));
 	collector_acl_add(&c->acl, "::1/128", err, sizeof(err));
@@ -82,6 +84,21 @@ collector_conf_str(const config_setting_t *s, const char **out, char *err, size_
 		return -1;
 	}
 	*out = config_setting_get_string(s);
+	return 0;
+}
+
+/* The string keys with a form of their own. */
+static int
+collector_conf_check_str(const config_setting_t *s, const char *v, char *err, size_t errlen,
+    const char *file)
+{
+	char host[256], port[8], e[256];
+
+	if (strcmp(config_setting_name(s), "forward_relp") == 0 && *v != '\0' &&
+	    collector_fwd_addr_parse(v, host, sizeof(host), port, sizeof(port), e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "%s:%d: forward_relp: %s", file, config_setting_source_line(s), e);
+		return -1;
+	}
 	return 0;
 }
 
@@ -173,6 +190,7 @@ collector_conf_key(struct collector_conf *c, const config_setting_t *s, char *er
 		{ "user", offsetof(struct collector_conf, user) },
 		{ "pid_file", offsetof(struct collector_conf, pid_file) },
 		{ "keys_file", offsetof(struct collector_conf, keys_file) },
+		{ "forward_relp", offsetof(struct collector_conf, forward_relp) },
 	};
 	static const struct { const char *name; size_t off; double min, max; } nums[] = {
 		{ "idle_timeout", offsetof(struct collector_conf, idle_timeout), 1, 86400 },
@@ -180,13 +198,16 @@ collector_conf_key(struct collector_conf *c, const config_setting_t *s, char *er
 		{ "rate_limit", offsetof(struct collector_conf, rate_limit), 0, 1e9 },
 		{ "rate_burst", offsetof(struct collector_conf, rate_burst), 1, 1e9 },
 		{ "max_clock_skew", offsetof(struct collector_conf, max_clock_skew), 0, 1e9 },
+		{ "forward_timeout", offsetof(struct collector_conf, forward_timeout), 1, 3600 },
+		{ "forward_retry_max", offsetof(struct collector_conf, forward_retry_max), 1, 86400 },
 	};
 	const char *name = config_setting_name(s), *sv;
 	double d;
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		if (strcmp(name, strs[i].name) == 0) {
-			if (collector_conf_str(s, &sv, err, errlen, file) < 0)
+			if (collector_conf_str(s, &sv, err, errlen, file) < 0 ||
+			    collector_conf_check_str(s, sv, err, errlen, file) < 0)
 				return -1;
 			collector_conf_setstr((char **)((char *)c + strs[i].off), sv);
 			return 0;
@@ -270,6 +291,7 @@ collector_conf_free(struct collector_conf *c)
 	free(c->user);
 	free(c->pid_file);
 	free(c->keys_file);
+	free(c->forward_relp);
 	collector_acl_free(&c->acl);
 	memset(c, 0, sizeof(*c));
 }

@@ -271,10 +271,16 @@ main(int argc, char **argv)
 	collector_write_pid(conf.pid_file);
 	collector_drop_privileges(&conf);
 	struct collector *s = collector_setup_user(&conf, fds, &out, &db, keys);
+	struct collector_forward *fwd = NULL;
+	char err[1024] = "";
+	if (conf.forward_relp != NULL &&
+	    (fwd = collector_forward_start(&conf, out, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
 	signal(SIGPIPE, SIG_IGN);
 	daemonize_ready(ready);
 	log_info("listening on %zu address(es), writing %s", conf.nlisten, conf.output);
 	int rc = collector_run(s);
+	collector_forward_stop(fwd);
 	collector_free(s);
 	collector_output_close(out);
 	collector_seqdb_free(db);

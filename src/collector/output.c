@@ -30,7 +30,28 @@ struct collector_output {
 	time_t stamp_t;
 	char stamp[128];
 	size_t stamp_len;
+	collector_output_watch_fn watch;
+	void *watch_arg;
 };
+
+/* OUTPUT's lines so far are there for good: tell the watcher where it ends. */
+static void
+collector_output_notify(struct collector_output *o)
+{
+	struct stat st;
+
+	if (o->watch != NULL && fstat(o->fd, &st) == 0)
+		o->watch(o->watch_arg, (uint64_t)st.st_dev, (uint64_t)st.st_ino,
+		    (uint64_t)st.st_size);
+}
+
+void
+collector_output_watch(struct collector_output *o, collector_output_watch_fn fn, void *arg)
+{
+	o->watch = fn;
+	o->watch_arg = arg;
+	collector_output_notify(o);
+}
 
 static int
 collector_open_append(const char *path, char *err, size_t errlen)
@@ -209,6 +230,8 @@ collector_write_all(int fd, struct vmm_buf *b)
 int
 collector_output_commit_acked(struct collector_output *o, int durable, char *err, size_t errlen)
 {
+	int wrote = o->ab.len > 0;
+
 	if (o->ab.len > 0 && collector_write_all(o->fd, &o->ab) < 0) {
 		snprintf(err, errlen, "%s: write: %s", o->path, strerror(errno));
 		return -1;
@@ -217,6 +240,9 @@ collector_output_commit_acked(struct collector_output *o, int durable, char *err
 		snprintf(err, errlen, "%s: fdatasync: %s", o->path, strerror(errno));
 		return -1;
 	}
+	/* only now: a batch cut short by a crash is taken off OUTPUT again (seqdb.c) */
+	if (wrote)
+		collector_output_notify(o);
 	return 0;
 }
 
@@ -254,9 +280,12 @@ collector_output_commit_rest(struct collector_output *o, int durable, char *err,
 		snprintf(err, errlen, "%s: agent lines still pending", o->path);
 		return -1;
 	}
-	if (o->b.len > 0 && collector_write_all(o->fd, &o->b) < 0) {
-		snprintf(err, errlen, "%s: write: %s", o->path, strerror(errno));
-		return -1;
+	if (o->b.len > 0) {
+		if (collector_write_all(o->fd, &o->b) < 0) {
+			snprintf(err, errlen, "%s: write: %s", o->path, strerror(errno));
+			return -1;
+		}
+		collector_output_notify(o);
 	}
 	collector_output_json_commit(o, durable);
 	return 0;
@@ -281,6 +310,8 @@ collector_output_reopen(struct collector_output *o, char *err, size_t errlen)
 	if (o->jfd >= 0)
 		close(o->jfd);
 	o->jfd = jfd;
+	/* after the old file's last line: the watcher may finish it and move on */
+	collector_output_notify(o);
 	return 0;
 }
 
