@@ -3,7 +3,9 @@
  * C connections, each from a source address of 127.0.0.0/8 (-A per address), each
  * authenticated as its own host with the VMM2 handshake and key (HELLO, CHALLENGE, AUTH,
  * OK), then signed frames at a steady pace: one cycle line per connection per -r
- * minutes' worth, plus -E events per cycle line, spread evenly over time. Measures each
+ * minutes' worth, plus -E events per cycle line, spread evenly over time (-F N: the
+ * frames of a fleet of N agents, over fewer connections when the open files limit
+ * does not allow N). Measures each
  * frame's acknowledgement latency (write to the ack that covers it) and reads the
  * collector's VmRSS and VmHWM (-P PID) once all are connected and after the run.
  *   collector_scale -K FILE -c C                 writes the keys_file for C hosts
@@ -402,14 +404,16 @@ main(int argc, char **argv)
 	const char *addr = "127.0.0.1", *keys = NULL;
 	int port = 31000, pid = 0, ch;
 	double seconds = 60, per_min = 1, events = 0.1, settle = 2;
+	long fleet = 0;
 
-	while ((ch = getopt(argc, argv, "a:A:c:d:E:K:p:P:r:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:A:c:d:E:F:K:p:P:r:s:")) != -1) {
 		switch (ch) {
 		case 'a': addr = optarg; break;
 		case 'A': per_addr = atoi(optarg); break;
 		case 'c': nconns = atoi(optarg); break;
 		case 'd': seconds = atof(optarg); break;
 		case 'E': events = atof(optarg); break;
+		case 'F': fleet = atol(optarg); break;
 		case 'K': keys = optarg; break;
 		case 'p': port = atoi(optarg); break;
 		case 'P': pid = atoi(optarg); break;
@@ -418,7 +422,7 @@ main(int argc, char **argv)
 		default:
 			fprintf(stderr, "usage: collector_scale -K KEYSFILE -c CONNS\n"
 			    "       collector_scale [-a ADDR] -p PORT -c CONNS -P COLLECTOR_PID [-A PER_ADDR] "
-			    "[-d SECONDS] [-r CYCLES_PER_MIN] [-E EVENTS_PER_CYCLE] [-s SETTLE]\n");
+			    "[-d SECONDS] [-r CYCLES_PER_MIN] [-E EVENTS_PER_CYCLE] [-F FLEET] [-s SETTLE]\n");
 			return 2;
 		}
 	}
@@ -448,7 +452,8 @@ main(int argc, char **argv)
 		sc_events(ep, 100);
 	sc_rss(pid, &rss1, &hwm1);
 	int held = ready;
-	double rate = (double)ready * per_min / 60 * (1 + events), t0 = sc_now();
+	/* -F: the frames a fleet of that many agents sends, over the connections held */
+	double rate = (double)(fleet > 0 ? fleet : ready) * per_min / 60 * (1 + events), t0 = sc_now();
 	sc_run(ep, seconds, rate, events);
 	double dt = sc_now() - t0;
 	sc_rss(pid, &rss2, &hwm2);
