@@ -8,6 +8,8 @@
 # or names at their longest, or each host a name twice, is over it).
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/collector_lib.sh"
+# built with AddressSanitizer (VMM_SANITIZE, or the binary says so)
+asan() { [ "${VMM_SANITIZE:-no}" = yes ] || ldd "$COLLECTOR" 2>/dev/null | grep -q libasan; }
 need_root
 SCALE="$top_builddir/bench/collector_scale"
 [ -x "$SCALE" ] || skip "collector_scale is not built"
@@ -37,6 +39,11 @@ check "every acknowledged frame written" [ "$(grep -c ' sc[0-9]*: vmmanage\[' "$
 base=$(val rss_base_kib) end=$(val rss_end_kib)
 per=$(awk -v a="$base" -v b="$end" -v n="$N" 'BEGIN { printf "%.2f", (b - a) / n }')
 echo "# RSS $base KiB before, $(val rss_conn_kib) KiB connected, $end KiB after the frames: $per KiB a connection"
-check "RSS grows by under 1.3 KiB a connection ($per KiB)" \
-	awk -v p="$per" -v b="$base" 'BEGIN { exit !(b > 0 && p > 0 && p < 1.3) }'
+# AddressSanitizer's redzones and quarantine say nothing of what the collector holds
+if asan; then
+	echo "# the RSS bound is not checked under AddressSanitizer"
+else
+	check "RSS grows by under 1.3 KiB a connection ($per KiB)" \
+		awk -v p="$per" -v b="$base" 'BEGIN { exit !(b > 0 && p > 0 && p < 1.3) }'
+fi
 finish
