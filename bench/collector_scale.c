@@ -387,8 +387,8 @@ sc_run(int ep, double seconds, double rate, double events)
 		double wait = ((double)(sent + 1) / rate - (now - t0)) * 1000;
 		sc_events(ep, wait < 1 ? 0 : wait > 50 ? 50 : (int)wait);
 	}
-	/* the last frames' acks */
-	for (double t = sc_now(); sc_now() - t < 5;) {
+	/* the last frames' acks (a loaded machine may take a while) */
+	for (double t = sc_now(); sc_now() - t < 30;) {
 		int out = 0;
 		for (int i = 0; i < nconns && !out; i++)
 			out = conns[i].state == SC_READY && conns[i].nout > 0;
