@@ -23,6 +23,8 @@ write_conf "$T/c.conf" "$PORT" "keys_file = \"$T/keys\";" "max_clients = $((N + 
 	"max_agent_hosts = $((N + 100));"
 OUT="$T/out/central.log"
 start_collector "$T/c.conf" "$OUT"
+# RSS before: once it has read the keys (it listens first)
+wait_for 10 grep -q "listening on" "$T/collector.err" || die "collector did not say it is ready"
 
 # -r 6 -d 10: every connection sends at least one frame in the 10 s
 "$SCALE" -p "$PORT" -c "$N" -P "$CPID" -d 10 -r 6 -s 1 > "$T/scale.out" 2> "$T/scale.err"
