@@ -522,7 +522,7 @@ collector_feed_hello(struct collector *s, struct collector_conn *c, const char *
 {
 	ssize_t n = collector_handshake_line(s, c, p, len);
 	char err[128], line[WIRE_MAX_LINE], folded[COLLECTOR_MAX_HOST + 1];
-	struct wire_session ss;
+	struct wire_session ss = { .version = WIRE_V2 };  /* VMM1 leaves the nonce unset */
 
 	if (n <= 0)
 		return n;
