@@ -21,6 +21,9 @@
 
 /* How much one wake-up reads from one client. */
 #define COLLECTOR_READ_CHUNK 65536
+/* Replies held for a client whose socket is full: an ERR, or the newest ack (acks are
+ * cumulative, so no more than one is ever held). */
+#define COLLECTOR_REPLY_MAX 256
 
 enum { FEED_PAUSE = 0, FEED_OK = 1, FEED_CLOSE = -1 };
 
@@ -102,6 +105,7 @@ collector_conn_new(struct collector *s, int fd, const struct sockaddr_storage *s
 		return -1;
 	c->s = s;
 	c->fd = fd;
+	c->host = c->boot = c->said = "";
 	collector_peer_name(ss, c->peer, sizeof(c->peer));
 	/* acks are small and must not wait for Nagle; dead agents are found by keepalive */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -180,6 +184,8 @@ collector_conn_flush_out(struct collector_conn *c)
 		memmove(c->out, c->out + n, c->outlen - (size_t)n);
 		c->outlen -= (size_t)n;
 	}
+	free(c->out);
+	c->out = NULL;
 	return 0;
 }
 
@@ -190,19 +196,63 @@ collector_conn_reply(struct collector *s, struct collector_conn *c, const char *
 static int
 collector_conn_reply(struct collector *s, struct collector_conn *c, const char *fmt, ...)
 {
+	char line[COLLECTOR_REPLY_MAX];
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(c->out + c->outlen, sizeof(c->out) - c->outlen, fmt, ap);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(c->out) - c->outlen)
+	if (n < 0 || (size_t)n >= sizeof(line) - c->outlen)
 		return -1;
+	/* the reply buffer is made only when the socket takes less than the whole line */
+	if (c->out == NULL && (c->out = malloc(COLLECTOR_REPLY_MAX)) == NULL)
+		return -1;
+	memcpy(c->out + c->outlen, line, (size_t)n);
 	c->outlen += (size_t)n;
 	int r = collector_conn_flush_out(c);
 	if (r > 0)
 		collector_conn_want_out(s, c, 1);
 	return r < 0 ? -1 : 0;
+}
+
+/* The session as the MACs cover it, rebuilt from the connection's compact copy. */
+static void
+collector_conn_session(const struct collector_conn *c, struct wire_session *ss)
+{
+	ss->version = c->version;
+	snprintf(ss->host, sizeof(ss->host), "%s", c->said);
+	snprintf(ss->boot, sizeof(ss->boot), "%s", c->boot);
+	memcpy(ss->cnonce, c->cnonce, sizeof(ss->cnonce));
+	memcpy(ss->snonce, c->snonce, sizeof(ss->snonce));
+}
+
+/* Keeps the names of the greeting in one allocation sized to them: the host as said
+ * (for the MACs), the host written (folded when keyed, often the same) and the boot. */
+static int
+collector_conn_names(struct collector_conn *c, const struct wire_session *ss, const char *host)
+{
+	size_t sl = strlen(ss->host) + 1, hl = strlen(host) + 1, bl = strlen(ss->boot) + 1;
+	int same = strcmp(ss->host, host) == 0;
+	char *n = malloc((same ? 0 : sl) + hl + bl);
+
+	if (n == NULL)
+		return -1;
+	free(c->names);
+	c->names = n;
+	memcpy(n, host, hl);
+	c->host = n;
+	n += hl;
+	if (!same) {
+		memcpy(n, ss->host, sl);
+		c->said = n;
+		n += sl;
+	} else
+		c->said = c->host;
+	memcpy(n, ss->boot, bl);
+	c->boot = n;
+	memcpy(c->cnonce, ss->cnonce, sizeof(c->cnonce));
+	return 0;
 }
 
 /* A client that reads no acks only keeps its own latest ack waiting: acks are
@@ -219,8 +269,11 @@ collector_conn_send_ack(struct collector *s, struct collector_conn *c)
 	c->ack_sent = c->ack_want;
 	char line[WIRE_MAX_LINE];
 	uint8_t mac[WIRE_MAC_BYTES];
-	if (c->key != NULL)
-		wire_mac(mac, c->key, WIRE_MAC_ACK, &c->ss, c->ack_want, 0, NULL, 0);
+	struct wire_session ss;
+	if (c->key != NULL) {
+		collector_conn_session(c, &ss);
+		wire_mac(mac, c->key, WIRE_MAC_ACK, &ss, c->ack_want, 0, NULL, 0);
+	}
 	if (wire_ack_format(line, sizeof(line), c->ack_want, c->key != NULL ? mac : NULL) > 0)
 		collector_conn_reply(s, c, "%s", line);
 }
@@ -446,16 +499,18 @@ collector_agent_ready(struct collector *s, struct collector_conn *c, ssize_t use
 {
 	char line[WIRE_MAX_LINE];
 	uint8_t mac[WIRE_MAC_BYTES];
+	struct wire_session ss;
 
-	memcpy(c->boot, c->ss.boot, sizeof(c->boot));
 	c->hello = 1;
 	c->challenged = 0;
 	uint64_t last = collector_seqdb_last(s->db, c->host, c->boot);
 	c->ack_sent = c->ack_want = last;
 	log_debug("conn %s: agent %s boot %s (VMM%d%s), last seq %" PRIu64, c->peer, c->host,
 	    c->boot, (int)c->version, c->key != NULL ? ", authenticated" : "", last);
-	if (c->key != NULL)
-		wire_mac(mac, c->key, WIRE_MAC_OK, &c->ss, last, 0, NULL, 0);
+	if (c->key != NULL) {
+		collector_conn_session(c, &ss);
+		wire_mac(mac, c->key, WIRE_MAC_OK, &ss, last, 0, NULL, 0);
+	}
 	if (wire_ok_format(line, sizeof(line), c->version, last, c->key != NULL ? mac : NULL) == 0 ||
 	    collector_conn_reply(s, c, "%s", line) < 0)
 		return FEED_CLOSE;
@@ -466,20 +521,24 @@ static ssize_t
 collector_feed_hello(struct collector *s, struct collector_conn *c, const char *p, size_t len)
 {
 	ssize_t n = collector_handshake_line(s, c, p, len);
-	char err[128], line[WIRE_MAX_LINE];
+	char err[128], line[WIRE_MAX_LINE], folded[COLLECTOR_MAX_HOST + 1];
+	struct wire_session ss = { .version = WIRE_V2 };  /* VMM1 leaves the nonce unset */
 
 	if (n <= 0)
 		return n;
 	c->version = p[3] == '1' ? WIRE_V1 : WIRE_V2;
-	if (wire_hello_parse(p, (size_t)n - 1, &c->ss, err, sizeof(err)) < 0) {
+	if (wire_hello_parse(p, (size_t)n - 1, &ss, err, sizeof(err)) < 0) {
 		collector_conn_error(s, c, err);
 		return FEED_CLOSE;
 	}
 	if (s->keys == NULL) {
-		memcpy(c->host, c->ss.host, sizeof(c->host));
+		if (collector_conn_names(c, &ss, ss.host) < 0)
+			return FEED_CLOSE;
 		return collector_agent_ready(s, c, n);
 	}
-	c->key = collector_keys_find(s->keys, c->ss.host, strlen(c->ss.host), c->host);
+	c->key = collector_keys_find(s->keys, ss.host, strlen(ss.host), folded);
+	if (collector_conn_names(c, &ss, folded) < 0)
+		return FEED_CLOSE;
 	if (c->key == NULL) {
 		collector_conn_error(s, c, "no key for this host in keys_file");
 		return FEED_CLOSE;
@@ -492,9 +551,9 @@ collector_feed_hello(struct collector *s, struct collector_conn *c, const char *
 		return FEED_CLOSE;
 	}
 	/* nothing about the host (its boot id, its LAST) before it proves the key */
-	randombytes_buf(c->ss.snonce, sizeof(c->ss.snonce));
+	randombytes_buf(c->snonce, sizeof(c->snonce));
 	c->challenged = 1;
-	if (wire_challenge_format(line, sizeof(line), c->ss.snonce) == 0 ||
+	if (wire_challenge_format(line, sizeof(line), c->snonce) == 0 ||
 	    collector_conn_reply(s, c, "%s", line) < 0)
 		return FEED_CLOSE;
 	return n;
@@ -506,6 +565,7 @@ collector_feed_auth(struct collector *s, struct collector_conn *c, const char *p
 	ssize_t n = collector_handshake_line(s, c, p, len);
 	uint8_t mac[WIRE_MAC_BYTES];
 	char err[128];
+	struct wire_session ss;
 
 	if (n <= 0)
 		return n;
@@ -513,7 +573,8 @@ collector_feed_auth(struct collector *s, struct collector_conn *c, const char *p
 		collector_conn_error(s, c, err);
 		return FEED_CLOSE;
 	}
-	if (!wire_mac_check(mac, c->key, WIRE_MAC_AUTH, &c->ss, 0, 0, NULL, 0)) {
+	collector_conn_session(c, &ss);
+	if (!wire_mac_check(mac, c->key, WIRE_MAC_AUTH, &ss, 0, 0, NULL, 0)) {
 		s->st.unauth++;
 		collector_conn_error(s, c, "bad AUTH: not signed with this host's key");
 		return FEED_CLOSE;
@@ -526,12 +587,15 @@ collector_agent_frame(struct collector *s, struct collector_conn *c, const struc
     const char *payload)
 {
 	struct collector_meta meta = { .proto = "agent", .seq = m->seq, .boot = c->boot };
+	struct wire_session ss;
 	uint64_t gap;
 	int r;
 
+	if (s->keys != NULL)
+		collector_conn_session(c, &ss);
 	/* the nonces in the MAC: a frame captured on another connection never verifies */
 	if (s->keys != NULL && (c->key == NULL || !m->has_mac || !wire_mac_check(m->mac, c->key,
-	    WIRE_MAC_FRAME, &c->ss, m->seq, m->epoch, payload, m->len))) {
+	    WIRE_MAC_FRAME, &ss, m->seq, m->epoch, payload, m->len))) {
 		s->st.unauth++;
 		collector_conn_error(s, c, m->has_mac ? "bad mac" : "frames must carry a mac");
 		return FEED_CLOSE;
@@ -750,6 +814,12 @@ collector_conn_close(struct collector *s, struct collector_conn *c, const char *
 	free(c->buf);
 	c->buf = NULL;
 	c->len = 0;
+	free(c->out);
+	c->out = NULL;
+	c->outlen = 0;
+	free(c->names);
+	c->names = NULL;
+	c->host = c->boot = c->said = "";
 	s->nconns--;
 	if (!c->in_ackq && !c->paused)
 		free(c);

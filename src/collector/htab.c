@@ -2,16 +2,19 @@
 /* A string-keyed hash table with chaining, for per-host state (seq, rate, keys). */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "collector.h"
 
+/* One allocation per entry: the header, the value, then the key's bytes (a table of a
+ * hundred thousand hosts pays one malloc header each, not two). */
 struct collector_hent {
 	struct collector_hent *next;
 	uint64_t hash;
-	char *key;
+	char *key;                 /* into the same allocation, after the value */
 	/* the value follows, aligned */
 	max_align_t val[];
 };
@@ -80,11 +83,11 @@ collector_htab_get(struct collector_htab *h, const char *key, int create)
 			return e->val;
 	if (!create)
 		return NULL;
-	e = calloc(1, sizeof(*e) + h->valsize);
-	if (e == NULL || (e->key = strdup(key)) == NULL) {
-		free(e);
+	size_t kl = strlen(key) + 1;
+	if ((e = calloc(1, sizeof(*e) + h->valsize + kl)) == NULL)
 		return NULL;
-	}
+	e->key = (char *)e->val + h->valsize;
+	memcpy(e->key, key, kl);
 	e->hash = hash;
 	e->next = h->b[hash & (h->nb - 1)];
 	h->b[hash & (h->nb - 1)] = e;
@@ -103,12 +106,19 @@ collector_htab_del(struct collector_htab *h, const char *key)
 		struct collector_hent *e = *pp;
 		if (e->hash == hash && strcmp(e->key, key) == 0) {
 			*pp = e->next;
-			free(e->key);
 			free(e);
 			h->n--;
 			return;
 		}
 	}
+}
+
+const char *
+collector_htab_key(const void *val)
+{
+	const char *p = (const char *)val - offsetof(struct collector_hent, val);
+
+	return ((const struct collector_hent *)(const void *)p)->key;
 }
 
 size_t
@@ -126,7 +136,6 @@ collector_htab_each(struct collector_htab *h, int (*fn)(const char *, void *, vo
 			struct collector_hent *e = *pp;
 			if (fn(e->key, e->val, arg)) {
 				*pp = e->next;
-				free(e->key);
 				free(e);
 				h->n--;
 			} else
@@ -144,7 +153,6 @@ collector_htab_free(struct collector_htab *h)
 		struct collector_hent *e = h->b[i], *next;
 		for (; e != NULL; e = next) {
 			next = e->next;
-			free(e->key);
 			free(e);
 		}
 	}

@@ -47,7 +47,7 @@
 #define SEQDB_LINE_MAX (COLLECTOR_MAX_HOST + 2 * COLLECTOR_MAX_BOOT + 2 * 20 + 8)
 
 struct collector_seqent {
-	char host[COLLECTOR_MAX_HOST + 1];
+	const char *host;          /* the table's key: a host is held once */
 	char boot[COLLECTOR_MAX_BOOT + 1];
 	uint64_t seq;
 	char prev_boot[COLLECTOR_MAX_BOOT + 1];
@@ -111,7 +111,7 @@ seqdb_get(struct collector_seqdb *db, const char *host, int create)
 		return e;
 	if ((e = collector_htab_get(db->h, host, 1)) == NULL)
 		return NULL;
-	snprintf(e->host, sizeof(e->host), "%s", host);
+	e->host = collector_htab_key(e);
 	seqdb_touch(db, e);
 	return e;
 }
@@ -122,7 +122,7 @@ seqdb_forget(struct collector_seqdb *db, struct collector_seqent *e)
 	char host[COLLECTOR_MAX_HOST + 1];
 
 	seqdb_unlink(db, e);
-	memcpy(host, e->host, sizeof(host));
+	snprintf(host, sizeof(host), "%s", e->host);
 	collector_htab_del(db->h, host);
 }
 

@@ -34,19 +34,22 @@ struct collector_conn {
 	double last;               /* last activity, for the idle timeouts */
 	int lru, in_lru;
 	struct collector_conn *prev, *next;
-	/* the agent protocol */
+	/* the agent protocol; a collector holds many idle agents, so what each costs is
+	 * kept small: names are sized to fit, the reply buffer exists only while needed */
 	int hello;                 /* 1 once frames may come (after AUTH, with keys) */
 	int challenged;            /* VMM2 with keys: CHALLENGE sent, AUTH awaited */
-	enum wire_version version; /* of the greeting, for ERR replies */
-	struct wire_session ss;    /* as the agent said it, and the nonces: what MACs cover */
+	enum wire_version version; /* of the greeting, for ERR replies and MACs */
+	char *names;               /* one allocation that said, host and boot point into */
+	const char *said;          /* the host as the agent said it: what MACs cover */
+	const char *host;          /* the name written (folded when keyed); "" before HELLO */
+	const char *boot;
+	uint8_t cnonce[WIRE_NONCE_BYTES], snonce[WIRE_NONCE_BYTES];
 	const uint8_t *key;        /* the host's, with keys_file */
-	char host[COLLECTOR_MAX_HOST + 1];   /* the name written (folded when keyed) */
-	char boot[COLLECTOR_MAX_BOOT + 1];
 	struct collector_skew skew;  /* its agent's clock against ours */
 	uint64_t ack_want, ack_sent;
 	int in_ackq;
 	struct collector_conn *ack_next;
-	char out[256];             /* a reply not yet written whole */
+	char *out;                 /* a reply not yet written whole (COLLECTOR_REPLY_MAX) */
 	size_t outlen;
 	int want_out;              /* POLLOUT is on */
 	/* the rate limit */
