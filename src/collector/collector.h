@@ -63,6 +63,13 @@ struct collector_conf {
 	/* bounds on what unauthenticated peers can make the collector hold */
 	size_t max_agent_hosts;  /* hosts kept in seq.state, least recently seen forgotten */
 	size_t max_partial;      /* bytes held in unfinished frames, all connections */
+	/* the fleet view, status and metrics */
+	char *control_socket;    /* default STATE_DIR/control */
+	char *metrics_listen;    /* "ADDRESS:PORT", NULL: no /metrics */
+	double silent_after;     /* seconds without a word before a VM is silent; 0: never */
+	char **alert_command;    /* argv, NULL: none */
+	size_t nalert_command;
+	double alert_timeout;
 };
 void collector_conf_defaults(struct collector_conf *c);
 /* Loads FILE over the defaults; err names the file, the line and the key. */
@@ -157,6 +164,9 @@ int collector_output_commit_rest(struct collector_output *o, int durable, char *
     size_t errlen);
 int collector_output_reopen(struct collector_output *o, char *err, size_t errlen);
 int collector_output_fd(const struct collector_output *o);
+/* Bytes written to OUTPUT and to the JSON copy, and JSON bytes dropped, since the start. */
+void collector_output_counts(const struct collector_output *o, uint64_t *written,
+    uint64_t *json_written, uint64_t *json_dropped);
 void collector_output_close(struct collector_output *o);
 
 /* ---- seqdb.c: last (boot, seq) per agent host, persisted atomically ---- */
@@ -213,5 +223,7 @@ int collector_add_listener(struct collector *s, int fd, char *err, size_t errlen
 int collector_run(struct collector *s);
 void collector_free(struct collector *s);
 double collector_now(void);
+/* The CLI: line to the control socket, the answer to stdout. Exit status. */
+int collector_control_client(const char *path, const char *line);
 
 #endif

@@ -225,11 +225,11 @@ metrics_http_start(struct ev_loop *loop, int fd, metrics_render_fn fn, void *arg
 	m->lfd = fd;
 	m->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 	    metrics_handler, m,
+	    MHD_OPTION_EXTERNAL_LOGGER, metrics_logger, NULL,   /* first, or MHD says so */
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_HTTP_MAX_CONNS,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)METRICS_HTTP_MAX_PER_IP,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_HTTP_TIMEOUT,
-	    MHD_OPTION_EXTERNAL_LOGGER, metrics_logger, NULL,
 	    MHD_OPTION_END);
 	if (m->d == NULL || (info = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_EPOLL_FD)) == NULL) {
 		snprintf(err, errlen, "metrics_listen: cannot start the HTTP server");
