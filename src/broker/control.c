@@ -48,6 +48,8 @@ control_dispatch(struct broker *b, char *line, char *out, size_t cap)
 	line[strcspn(line, "\r\n")] = '\0';
 	if (strcmp(line, "status") == 0)
 		return control_status(b, out, cap);
+	if (strcmp(line, "status --json") == 0)
+		return broker_status_json(b, out, cap);
 	int drain = strncmp(line, "drain ", 6) == 0;
 	if (drain || strncmp(line, "undrain ", 8) == 0) {
 		const char *name = line + (drain ? 6 : 8);
@@ -58,7 +60,7 @@ control_dispatch(struct broker *b, char *line, char *out, size_t cap)
 		    drain ? "no moves to it until undrain" : "moves to it allowed again");
 		return (size_t)snprintf(out, cap, "%s %s\n", drain ? "draining" : "undrained", name);
 	}
-	return (size_t)snprintf(out, cap, "error: unknown command (status, drain HOST, undrain HOST)\n");
+	return (size_t)snprintf(out, cap, "error: unknown command (status [--json], drain HOST, undrain HOST)\n");
 }
 
 static void

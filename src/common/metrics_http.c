@@ -142,12 +142,10 @@ metrics_handler(void *cls, struct MHD_Connection *conn, const char *url, const c
 
 	(void)version;
 	(void)upload;
-	/* the first call only announces the request; a body (none is wanted) is not read */
-	if (*state == NULL) {
-		*state = m;
-		return MHD_YES;
-	}
-	*uplen = 0;
+	(void)uplen;
+	/* answered at the first call, before any body is read: none is wanted, and a
+	 * refused request with a body is closed rather than drained */
+	(void)state;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return metrics_reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET /metrics\n");
 	if (strcmp(url, "/metrics") != 0)
