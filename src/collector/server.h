@@ -143,6 +143,12 @@ struct collector {
 	double started;
 };
 
+/* fleet_file.c: the lines of fleet.state */
+#define FLEET_MAGIC "vmmanage-collector fleet 1"
+struct vmm_buf;
+void fleet_format_vm(struct vmm_buf *b, const struct collector_vm *vm);
+/* line (modified) into vm: 0, or -1 when it is not a line fleet_format_vm writes. */
+int fleet_parse_line(char *line, struct collector_vm *vm);
 /* fleet.c */
 struct collector_vm *fleet_heard(struct collector *s, const char *host, const char *peer);
 void fleet_message(struct collector *s, const char *host, const char *peer, const char *msg,
