@@ -209,7 +209,8 @@ fleet_check_one(const char *key, void *val, void *arg)
 	struct collector_vm *vm = val;
 
 	(void)key;
-	if (!vm->silent && (double)(s->wall - vm->last_seen) >= s->conf->silent_after)
+	if (!vm->silent && s->conf->silent_after > 0 &&
+	    (double)(s->wall - vm->last_seen) >= s->conf->silent_after)
 		fleet_silent(s, vm, 1);
 	s->fleet.nsilent += vm->silent;
 	return 0;
