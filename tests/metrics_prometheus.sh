@@ -72,6 +72,27 @@ cpid=$(ss -Hltnp "sport = :$cmport" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -
 check "the collector serves /metrics as its service user ($(ps -o user= -p "${cpid:-0}"))" \
 	test "$(ps -o user= -p "${cpid:-0}")" = nobody
 
+# ---- scrapers are bounded: 4 connections from one address, the rest closed ----
+cat > "$T/hold.py" <<'PY'
+import socket, sys, time
+conns = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(10)]
+time.sleep(2)
+open_ = 0
+for c in conns:
+    c.setblocking(False)
+    try:
+        open_ += c.recv(1, socket.MSG_PEEK) != b""
+    except BlockingIOError:
+        open_ += 1
+    except OSError:
+        pass
+print(open_)
+PY
+held=$(python3 "$T/hold.py" "$cmport")
+check "10 idle connections from one address: 4 kept, the rest closed ($held)" test "$held" = 4
+check "and once they are gone, a scrape works" \
+	sh -c "curl -s -m 5 'http://127.0.0.1:$cmport/metrics' | grep -q '^vmmanage_collector_connections '"
+
 # ---- broker status --json ----
 bctl status --json > "$T/bstatus.json"
 check "broker status --json parses and agrees: admitted 1, refused not_allowed 1, confirmed 1, vm1 on h2" \
