@@ -20,8 +20,16 @@ cp "$top_srcdir/conf/prometheus-vmmanage.yml" "$top_srcdir/conf/vmmanage-alerts.
 check "promtool check config conf/prometheus-vmmanage.yml (with its rules)" \
 	sh -c "cd '$T/conf' && promtool check config prometheus-vmmanage.yml > '$T/config.out' 2>&1"
 
-# ---- a collector and a broker, each with metrics_listen ----
+# ---- a bad metrics_listen is an error naming file and line ----
 collector_dirs
+write_conf "$T/bad.conf" 1 'metrics_listen = "localhost:9465";'
+check_fails_with "collector -t: metrics_listen must be numeric" 1 "bad.conf:[0-9]+: metrics_listen \"localhost:9465\": .*numeric" \
+	"$COLLECTOR" -t -c "$T/bad.conf" -o "$T/out/x.log"
+write_conf "$T/bad.conf" 1 'metrics_listen = "127.0.0.1";'
+check_fails_with "collector -t: metrics_listen needs a port" 1 "bad.conf:[0-9]+: metrics_listen \"127.0.0.1\": expected ADDRESS:PORT" \
+	"$COLLECTOR" -t -c "$T/bad.conf" -o "$T/out/x.log"
+
+# ---- a collector and a broker, each with metrics_listen ----
 cport=$(free_port)
 cmport=$(free_port)
 write_conf "$T/c.conf" "$cport" "metrics_listen = \"127.0.0.1:$cmport\";"
