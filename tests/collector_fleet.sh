@@ -74,6 +74,8 @@ check "and vm2: on h7, connected ($(grep '^vm2' "$T/status.txt"))" \
 check "status --json parses: 2 VMs known ($(sfield vms_known))" test "$(sfield vms_known)" = 2
 check "4 agent lines counted, acks sent" \
 	python3 -c "import json; s=json.load(open('$T/snap.json')); assert s['lines_by_protocol']['agent'] == 4 and s['counters']['acks'] >= 2"
+check "by kind: 2 cycles, 1 request, 1 confirmed ($(sfield agent_messages_by_kind))" \
+	python3 -c "import json; k=json.load(open('$T/snap.json'))['agent_messages_by_kind']; assert (k['cycle'], k['request'], k['confirmed'], k['failed']) == (2, 1, 1, 0), k"
 check "vm1: location h2 ($(sfield vm1 location))" test "$(sfield vm1 location)" = h2
 check "vm1: last move confirmed to h2, one in the last hour and day" \
 	test "$(sfield vm1 last_outcome) $(sfield vm1 last_target) $(sfield vm1 moves_last_hour) $(sfield vm1 moves_last_day)" = "confirmed h2 1 1"

@@ -68,6 +68,8 @@ for d in collector broker; do
 		sh -c "! grep -Eq '^[a-z_]+(\{[^}]*\})? [^ ]+ [0-9]+\$' '$T/$d.prom'"
 done
 check "collector: 3 agent messages" grep -qx 'vmmanage_collector_messages_total{protocol="agent"} 3' "$T/collector.prom"
+check "collector: by kind, 1 cycle and 2 notes" \
+	sh -c "grep -qx 'vmmanage_collector_agent_messages_total{kind=\"cycle\"} 1' '$T/collector.prom' && grep -qx 'vmmanage_collector_agent_messages_total{kind=\"note\"} 2' '$T/collector.prom'"
 check "collector: vm1's last-seen age" grep -Eq '^vmmanage_collector_vm_last_seen_seconds\{vm="vm1"\} [0-9]+$' "$T/collector.prom"
 check "broker: refused for not_allowed 1" grep -qx 'vmmanage_broker_refused_total{reason="not_allowed"} 1' "$T/broker.prom"
 check "broker: confirmed 1, in the duration histogram" \

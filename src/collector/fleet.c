@@ -148,6 +148,8 @@ fleet_message(struct collector *s, const char *host, const char *peer, const cha
 		return;
 	vm->messages++;
 	journal_parse(msg, len, &p);
+	if ((size_t)p.kind < sizeof(s->st.agent_kinds) / sizeof(s->st.agent_kinds[0]))
+		s->st.agent_kinds[p.kind]++;
 	switch (p.kind) {
 	case JOURNAL_CYCLE:
 		vm->last_cycle = (int64_t)s->wall;

@@ -73,6 +73,7 @@ struct collector_stats {
 	uint64_t lines_by_proto[COLLECTOR_PROTO_AGENT + 1], acks, blocked_episodes,
 	    rate_paused, syncs;
 	uint64_t sync_buckets[8];   /* fdatasync latency, by COLLECTOR_SYNC_BUCKETS */
+	uint64_t agent_kinds[32];   /* new agent messages by enum journal_kind (< 32) */
 	double sync_seconds;
 };
 #define COLLECTOR_SYNC_BUCKETS { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1 }

@@ -21,6 +21,7 @@
 #include "common/buf.h"
 #include "common/metrics_http.h"
 #include "common/strutil.h"
+#include "core/journal.h"
 #include "server.h"
 
 #define CONTROL_TIMEOUT_MS 2000
@@ -69,6 +70,31 @@ fleet_list(struct collector *s, struct fleet_list *l)
 }
 
 /* ---- status ---- */
+
+/* New agent messages by the journal's name of their kind (two kinds may share a name:
+ * "start", "request"), in the journal's order. */
+struct kind_count {
+	const char *name;
+	uint64_t n;
+};
+
+static size_t
+status_kinds(const struct collector *s, struct kind_count *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (int k = 0; k < JOURNAL__N && k < 32; k++) {
+		const char *name = journal_name(&(struct journal_event){ .kind = (enum journal_kind)k });
+		size_t i = 0;
+		while (i < n && strcmp(out[i].name, name) != 0)
+			i++;
+		if (i == n && n < cap)
+			out[n++] = (struct kind_count){ name, 0 };
+		if (i < n)
+			out[i].n += s->st.agent_kinds[k];
+	}
+	return n;
+}
 
 /* s as a JSON string, escaped by the tree's one escape (common/strutil.c). */
 static void
@@ -179,6 +205,11 @@ status_json(struct collector *s, struct vmm_buf *b)
 	for (int p = COLLECTOR_PROTO_THESIS; p <= COLLECTOR_PROTO_AGENT; p++)
 		vmm_buf_printf(b, "%s\"%s\": %" PRIu64, p > COLLECTOR_PROTO_THESIS ? ", " : "",
 		    proto_names[p], s->st.lines_by_proto[p]);
+	struct kind_count kc[32];
+	size_t nk = status_kinds(s, kc, 32);
+	vmm_buf_printf(b, "},\n  \"agent_messages_by_kind\": {");
+	for (size_t i = 0; i < nk; i++)
+		vmm_buf_printf(b, "%s\"%s\": %" PRIu64, i ? ", " : "", kc[i].name, kc[i].n);
 	vmm_buf_printf(b, "},\n  \"counters\": {");
 	for (size_t i = 0; i < n; i++)
 		vmm_buf_printf(b, "%s\"%s\": %" PRIu64, i ? ", " : "", c[i].json, c[i].v);
@@ -389,6 +420,12 @@ metrics_render(struct vmm_buf *b, void *arg)
 	for (int p = COLLECTOR_PROTO_THESIS; p <= COLLECTOR_PROTO_AGENT; p++)
 		metrics_sample1(b, "vmmanage_collector_messages_total", "protocol", proto_names[p],
 		    (double)s->st.lines_by_proto[p]);
+	struct kind_count kc[32];
+	size_t nk = status_kinds(s, kc, 32);
+	metrics_family(b, "vmmanage_collector_agent_messages_total", "counter",
+	    "New agent messages, by the kind of event they say (vmmanage's journal: cycle, request, confirmed...).");
+	for (size_t i = 0; i < nk; i++)
+		metrics_sample1(b, "vmmanage_collector_agent_messages_total", "kind", kc[i].name, (double)kc[i].n);
 	for (size_t i = 0; i < n; i++)
 		if (c[i].metric != NULL) {
 			metrics_family(b, c[i].metric, "counter", c[i].help);
