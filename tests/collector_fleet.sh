@@ -5,7 +5,7 @@
 # over the agent protocol with its last message and cycle, its place and last move, and
 # whether it is connected; a VM that says nothing for silent_after goes silent, which
 # alert_command hears once ("silent firing") and once more when the VM speaks again
-# ("silent resolved"); the view survives a restart; a corrupt fleet.state is said and
+# ("silent resolved"); the view survives a crash and a restart; a corrupt fleet.state is said and
 # the collector starts with an empty view; a link at its name is never followed; the
 # control socket is the service user's alone.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
@@ -93,17 +93,19 @@ check "alert_command: 'silent firing vm1', after its own arguments" \
 check "said in the log" grep -q 'fleet: vm1 is silent' "$T/collector.err"
 check "vm2, connected but silent too, is also said" wait_for 10 grep -q 'silent firing vm2' "$T/out/alerts"
 
-# the view survives a restart, silence included
-kill "$CPID"
+# the view survives a crash, silence included: written within seconds of the change
+_saved_silent() { grep -q "^vm1	[0-9]*	[0-9]*	1	h2	" "$T/state/fleet.state"; }
+check "fleet.state has vm1 silent on h2 within 15 s" wait_for 15 _saved_silent
+kill -9 "$CPID"
 wait "$CPID" 2>/dev/null
 check "fleet.state is the service user's, 0600" test "$(stat -c '%U %a' "$T/state/fleet.state")" = "nobody 600"
 start_collector "$T/c.conf" "$T/out/central.log"
-check "after a restart: vm1 still known, on h2, silent, its move remembered" \
+check "after a crash and a restart: vm1 still known, on h2, silent, its move remembered" \
 	test "$(field vm1 location) $(field vm1 silent) $(field vm1 last_outcome) $(field vm1 moves_last_hour)" = "h2 True confirmed 1"
 until_t=$(( $(date +%s) + 7 ))
 _past() { [ "$(date +%s)" -ge "$until_t" ]; }
 wait_for 10 _past
-check "still fired once only, across the restart ($(alerts 'silent firing vm1'))" test "$(alerts 'silent firing vm1')" = 1
+check "still fired once only, across the crash ($(alerts 'silent firing vm1'))" test "$(alerts 'silent firing vm1')" = 1
 
 # vm1 speaks again: resolved, once
 agent vm1 00000000000000b1 'cycle mysql_slow=12 count=0 threshold=50 action=none location=h2'

@@ -5,7 +5,8 @@
  * and once when it speaks again). Bounded: at most max_agent_hosts VMs (with keys_file,
  * never more than its keys), the least recently heard forgotten past it (said once per
  * episode). Kept across restarts in state_dir/fleet.state, rewritten whole (temporary
- * file, fsync, rename) every few seconds while it changes; read back as the service
+ * file, fsync, rename) 5 s after a change of place or silence, a minute after mere
+ * receipt times changed, and at exit; read back as the service
  * user without following a link. A file that cannot be read whole is said and the
  * view starts empty: it is a convenience, never a reason not to collect.
  *
@@ -19,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +33,11 @@
 
 #define FLEET_FILE "fleet.state"
 #define FLEET_TMP "fleet.state.tmp"
-#define FLEET_SAVE_EVERY 5.0      /* seconds between rewrites while it changes */
+/* Seconds between rewrites: soon after a VM comes, goes silent, moves or speaks again
+ * (a crash then loses no episode), rarely when only the times of messages changed. */
+#define FLEET_SAVE_CHANGED 5.0
+#define FLEET_SAVE_TIMES 60.0
+enum { FLEET_CLEAN, FLEET_TIMES, FLEET_CHANGED };
 #define FLEET_MAX_FILE (64u << 20)
 
 static struct collector_vm *
@@ -45,8 +51,10 @@ fleet_get(struct collector *s, const char *host, int create)
 		return vm;
 	if (collector_htab_count(s->fleet.t) >= s->conf->max_agent_hosts)
 		fleet_evict(s);
-	if ((vm = collector_htab_get(s->fleet.t, host, 1)) != NULL)
+	if ((vm = collector_htab_get(s->fleet.t, host, 1)) != NULL) {
 		snprintf(vm->host, sizeof(vm->host), "%s", host);
+		s->fleet.dirty = FLEET_CHANGED;
+	}
 	return vm;
 }
 
@@ -95,7 +103,7 @@ fleet_silent(struct collector *s, struct collector_vm *vm, int silent)
 	char msg[256];
 
 	vm->silent = silent;
-	s->fleet.dirty = 1;
+	s->fleet.dirty = FLEET_CHANGED;
 	if (silent) {
 		s->fleet.silent_episodes++;
 		snprintf(msg, sizeof(msg), "nothing from %s for %.0f s (silent_after %g s), last on %s",
@@ -121,7 +129,8 @@ fleet_heard(struct collector *s, const char *host, const char *peer)
 	snprintf(vm->peer, sizeof(vm->peer), "%s", peer);
 	if (vm->silent)
 		fleet_silent(s, vm, 0);
-	s->fleet.dirty = 1;
+	if (s->fleet.dirty == FLEET_CLEAN)
+		s->fleet.dirty = FLEET_TIMES;
 	return vm;
 }
 
@@ -150,14 +159,20 @@ fleet_message(struct collector *s, const char *host, const char *peer, const cha
 	journal_parse(msg, len, &p);
 	if ((size_t)p.kind < sizeof(s->st.agent_kinds) / sizeof(s->st.agent_kinds[0]))
 		s->st.agent_kinds[p.kind]++;
+	char was[sizeof(vm->location)];
+	memcpy(was, vm->location, sizeof(was));
 	switch (p.kind) {
 	case JOURNAL_CYCLE:
 		vm->last_cycle = (int64_t)s->wall;
 		if (p.target.n > 0 && !(p.target.n == 7 && memcmp(p.target.p, "unknown", 7) == 0))
 			fleet_span(vm->location, sizeof(vm->location), &p.target);
+		if (strcmp(was, vm->location) == 0)
+			return;
 		break;
 	case JOURNAL_LOCATION:
 		fleet_span(vm->location, sizeof(vm->location), &p.target);
+		if (strcmp(was, vm->location) == 0)
+			return;
 		break;
 	case JOURNAL_REQUEST:
 		fleet_span(vm->last_target, sizeof(vm->last_target), &p.target);
@@ -180,8 +195,9 @@ fleet_message(struct collector *s, const char *host, const char *peer, const cha
 		    p.kind == JOURNAL_FAILED ? "failed" : "unconfirmed");
 		break;
 	default:
-		break;
+		return;
 	}
+	s->fleet.dirty = FLEET_CHANGED;
 }
 
 void
@@ -230,7 +246,8 @@ fleet_tick(struct collector *s)
 		log_info("fleet: %" PRIu64 " VMs were forgotten for max_agent_hosts", s->fleet.evicted);
 		s->fleet.evicting = 0;
 	}
-	if (s->fleet.dirty && s->now - s->fleet.saved >= FLEET_SAVE_EVERY)
+	if (s->now - s->fleet.saved >= (s->fleet.dirty == FLEET_CHANGED ? FLEET_SAVE_CHANGED :
+	    s->fleet.dirty == FLEET_TIMES ? FLEET_SAVE_TIMES : INFINITY))
 		fleet_save(s);
 }
 
@@ -289,7 +306,7 @@ fleet_save(struct collector *s)
 		s->fleet.save_failed = 1;
 	} else {
 		s->fleet.save_failed = 0;
-		s->fleet.dirty = 0;
+		s->fleet.dirty = FLEET_CLEAN;
 	}
 	if (dirfd >= 0)
 		close(dirfd);

@@ -93,7 +93,8 @@ struct collector_vm {
 };
 struct collector_fleet {
 	struct collector_htab *t;        /* host -> struct collector_vm */
-	int dirty, evicting, save_failed;
+	int dirty;                       /* FLEET_TIMES: only times changed; FLEET_CHANGED */
+	int evicting, save_failed;
 	double saved;
 	uint64_t evicted, silent_episodes;
 	size_t nsilent;
