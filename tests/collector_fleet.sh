@@ -6,8 +6,8 @@
 # whether it is connected; a VM that says nothing for silent_after goes silent, which
 # alert_command hears once ("silent firing") and once more when the VM speaks again
 # ("silent resolved"); the view survives a crash and a restart; a corrupt fleet.state is said and
-# the collector starts with an empty view; a link at its name is never followed; the
-# control socket is the service user's alone.
+# the collector starts with an empty view; a link at its name is never followed; at
+# most max_agent_hosts VMs are kept; the control socket is the service user's alone.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/collector_lib.sh"
 need_cmd python3 nc
@@ -148,4 +148,29 @@ wait "$CPID" 2>/dev/null
 check "its target is untouched" test "$(cat "$T/elsewhere")" = secret
 check "the link is replaced by the file, which has vm3" \
 	sh -c "[ ! -L '$T/state/fleet.state' ] && grep -q '^vm3	' '$T/state/fleet.state'"
+
+# bounded: max_agent_hosts VMs at most, the least recently heard forgotten, said once
+echo 'max_agent_hosts = 16;' >> "$T/c.conf"
+start_collector "$T/c.conf" "$T/out/central.log"
+python3 - "$port" <<'PY'
+import socket, sys, time
+for i in range(20):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(b"VMM1 HELLO many%02d 00000000000000d1\n" % i)
+    f = s.makefile("rb")
+    seq = int(f.readline().split()[2]) + 1
+    m = b"cycle x=1 count=0 threshold=5 action=none location=h1"
+    s.sendall(b"M %d %d %d\n" % (seq, int(time.time()), len(m)) + m + b"\n")
+    f.readline()
+    s.close()
+PY
+snap
+check "20 VMs with max_agent_hosts 16: 16 kept ($(sfield vms_known)), 5 forgotten (vm3 and the 4 oldest)" \
+	python3 -c "
+import json; s = json.load(open('$T/snap.json'))
+names = [v['vm'] for v in s['vms']]
+assert s['vms_known'] == 16 and s['counters']['fleet_evicted'] == 5, s['counters']
+assert names == ['many%02d' % i for i in range(4, 20)], names"
+check "said once ($(count_lines 'fleet: more than max_agent_hosts' "$T/collector.err"))" \
+	test "$(count_lines 'fleet: more than max_agent_hosts' "$T/collector.err")" = 1
 finish

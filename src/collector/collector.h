@@ -128,6 +128,8 @@ struct collector_htab *collector_htab_new(size_t valsize);
 /* The entry of key, created zeroed when create is set; NULL when absent or on ENOMEM. */
 void *collector_htab_get(struct collector_htab *h, const char *key, int create);
 void collector_htab_del(struct collector_htab *h, const char *key);
+/* The key of an entry, from the pointer collector_htab_get gave: valid while it lives. */
+const char *collector_htab_key(const void *val);
 size_t collector_htab_count(const struct collector_htab *h);
 /* Calls fn for each entry; fn returns 1 to delete the entry. */
 void collector_htab_each(struct collector_htab *h,

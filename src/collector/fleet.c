@@ -40,6 +40,53 @@
 enum { FLEET_CLEAN, FLEET_TIMES, FLEET_CHANGED };
 #define FLEET_MAX_FILE (64u << 20)
 
+/* The list of VMs by when they were last heard from: the oldest goes first. */
+static void
+fleet_unlink(struct collector *s, struct collector_vm *vm)
+{
+	if (vm->older != NULL)
+		vm->older->newer = vm->newer;
+	else
+		s->fleet.oldest = vm->newer;
+	if (vm->newer != NULL)
+		vm->newer->older = vm->older;
+	else
+		s->fleet.newest = vm->older;
+	vm->older = vm->newer = NULL;
+}
+
+static void
+fleet_append(struct collector *s, struct collector_vm *vm)
+{
+	vm->older = s->fleet.newest;
+	vm->newer = NULL;
+	if (s->fleet.newest != NULL)
+		s->fleet.newest->newer = vm;
+	else
+		s->fleet.oldest = vm;
+	s->fleet.newest = vm;
+}
+
+/* The least recently heard VM makes room; said once per episode. */
+static void
+fleet_evict(struct collector *s)
+{
+	struct collector_vm *vm = s->fleet.oldest;
+	char host[COLLECTOR_MAX_HOST + 1];
+
+	if (vm == NULL)
+		return;
+	snprintf(host, sizeof(host), "%s", vm->host);
+	if (!s->fleet.evicting)
+		log_warnx("fleet: more than max_agent_hosts (%zu) VMs; forgetting the least recently "
+		    "heard (%s, and others without a word until the fleet is smaller again)",
+		    s->conf->max_agent_hosts, host);
+	s->fleet.evicting = 1;
+	s->fleet.evicted++;
+	fleet_unlink(s, vm);
+	collector_htab_del(s->fleet.t, host);
+}
+
 static struct collector_vm *
 fleet_get(struct collector *s, const char *host, int create)
 {
@@ -52,48 +99,11 @@ fleet_get(struct collector *s, const char *host, int create)
 	if (collector_htab_count(s->fleet.t) >= s->conf->max_agent_hosts)
 		fleet_evict(s);
 	if ((vm = collector_htab_get(s->fleet.t, host, 1)) != NULL) {
-		snprintf(vm->host, sizeof(vm->host), "%s", host);
+		vm->host = collector_htab_key(vm);
+		fleet_append(s, vm);
 		s->fleet.dirty = FLEET_CHANGED;
 	}
 	return vm;
-}
-
-struct fleet_oldest {
-	const char *key;
-	int64_t seen;
-};
-
-static int
-fleet_find_oldest(const char *key, void *val, void *arg)
-{
-	struct collector_vm *vm = val;
-	struct fleet_oldest *o = arg;
-
-	if (o->key == NULL || vm->last_seen < o->seen) {
-		o->key = key;
-		o->seen = vm->last_seen;
-	}
-	return 0;
-}
-
-/* The least recently heard VM makes room; said once per episode. */
-void
-fleet_evict(struct collector *s)
-{
-	struct fleet_oldest o = { NULL, 0 };
-	char host[COLLECTOR_MAX_HOST + 1];
-
-	collector_htab_each(s->fleet.t, fleet_find_oldest, &o);
-	if (o.key == NULL)
-		return;
-	snprintf(host, sizeof(host), "%s", o.key);
-	if (!s->fleet.evicting)
-		log_warnx("fleet: more than max_agent_hosts (%zu) VMs; forgetting the least recently "
-		    "heard (%s, and others without a word until the fleet is smaller again)",
-		    s->conf->max_agent_hosts, host);
-	s->fleet.evicting = 1;
-	s->fleet.evicted++;
-	collector_htab_del(s->fleet.t, host);
 }
 
 /* An episode of silence starts or ends: the log, the count, alert_command. */
@@ -126,6 +136,8 @@ fleet_heard(struct collector *s, const char *host, const char *peer)
 	if (vm == NULL)
 		return NULL;
 	vm->last_seen = (int64_t)s->wall;
+	fleet_unlink(s, vm);
+	fleet_append(s, vm);
 	snprintf(vm->peer, sizeof(vm->peer), "%s", peer);
 	if (vm->silent)
 		fleet_silent(s, vm, 0);
@@ -254,14 +266,6 @@ fleet_tick(struct collector *s)
 /* ---- the file ---- */
 
 static int
-fleet_put(const char *key, void *val, void *arg)
-{
-	(void)key;
-	fleet_format_vm(arg, val);
-	return 0;
-}
-
-static int
 fleet_write(int dirfd, const char *p, size_t len)
 {
 	int fd = openat(dirfd, FLEET_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -296,8 +300,9 @@ fleet_save(struct collector *s)
 	s->fleet.saved = s->now;
 	vmm_buf_init(&b, 4096, FLEET_MAX_FILE);
 	vmm_buf_printf(&b, FLEET_MAGIC "\n");
-	if (s->fleet.t != NULL)
-		collector_htab_each(s->fleet.t, fleet_put, &b);
+	/* least recently heard first: read back in this order, the list is the same */
+	for (const struct collector_vm *vm = s->fleet.oldest; vm != NULL; vm = vm->newer)
+		fleet_format_vm(&b, vm);
 	dirfd = open(s->conf->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (b.p == NULL || dirfd < 0 || fleet_write(dirfd, b.p, b.len) < 0) {
 		if (!s->fleet.save_failed)
@@ -318,6 +323,7 @@ static int
 fleet_parse(struct collector *s, char *buf, int *lineno)
 {
 	char *save, *line = strtok_r(buf, "\n", &save);
+	char host[COLLECTOR_MAX_HOST + 1];
 	struct collector_vm vm, *e;
 
 	*lineno = 1;
@@ -325,10 +331,12 @@ fleet_parse(struct collector *s, char *buf, int *lineno)
 		return -1;
 	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
 		++*lineno;
-		if (fleet_parse_line(line, &vm) < 0)
+		if (fleet_parse_line(line, &vm, host) < 0 || (e = fleet_get(s, host, 1)) == NULL)
 			return -1;
-		if ((e = fleet_get(s, vm.host, 1)) == NULL)
-			return -1;
+		/* the table's own: its name and its place in the list */
+		vm.host = e->host;
+		vm.older = e->older;
+		vm.newer = e->newer;
 		*e = vm;
 	}
 	return 0;
@@ -361,6 +369,7 @@ fleet_load(struct collector *s)
 			    path, lineno);
 			collector_htab_free(s->fleet.t);
 			s->fleet.t = collector_htab_new(sizeof(struct collector_vm));
+			s->fleet.oldest = s->fleet.newest = NULL;
 		}
 	}
 	free(buf);

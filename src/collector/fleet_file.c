@@ -70,7 +70,7 @@ fleet_parse_moves(struct collector_vm *vm, char *f)
 
 /* One line into vm; -1 when it is not one this file could hold. */
 int
-fleet_parse_line(char *line, struct collector_vm *vm)
+fleet_parse_line(char *line, struct collector_vm *vm, char host[COLLECTOR_MAX_HOST + 1])
 {
 	char *f[8], *save;
 	size_t n = 0;
@@ -82,7 +82,7 @@ fleet_parse_line(char *line, struct collector_vm *vm)
 		else
 			return -1;
 	memset(vm, 0, sizeof(*vm));
-	if (n != 8 || !collector_host_valid(f[0], strlen(f[0])) || strlen(f[0]) >= sizeof(vm->host) ||
+	if (n != 8 || !collector_host_valid(f[0], strlen(f[0])) || strlen(f[0]) > COLLECTOR_MAX_HOST ||
 	    fleet_field_int(f[1], &vm->last_seen) < 0 || fleet_field_int(f[2], &vm->last_cycle) < 0 ||
 	    fleet_field_int(f[3], &silent) < 0 || silent > 1 ||
 	    fleet_field_text(vm->location, sizeof(vm->location), f[4]) < 0 ||
@@ -90,7 +90,8 @@ fleet_parse_line(char *line, struct collector_vm *vm)
 	    fleet_field_text(vm->last_outcome, sizeof(vm->last_outcome), f[6]) < 0 ||
 	    fleet_parse_moves(vm, f[7]) < 0)
 		return -1;
-	strcpy(vm->host, f[0]);
+	strcpy(host, f[0]);
+	vm->host = host;
 	vm->silent = (int)silent;
 	return 0;
 }

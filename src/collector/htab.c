@@ -111,6 +111,13 @@ collector_htab_del(struct collector_htab *h, const char *key)
 	}
 }
 
+const char *
+collector_htab_key(const void *val)
+{
+	return ((const struct collector_hent *)(const void *)((const char *)val -
+	    offsetof(struct collector_hent, val)))->key;
+}
+
 size_t
 collector_htab_count(const struct collector_htab *h)
 {

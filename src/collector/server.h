@@ -81,7 +81,8 @@ struct collector_stats {
 /* ---- fleet.c: the VMs heard from ---- */
 #define FLEET_MOVES 16     /* confirmed moves remembered per VM, for "last hour/day" */
 struct collector_vm {
-	char host[COLLECTOR_MAX_HOST + 1];
+	const char *host;                /* its key in the table */
+	struct collector_vm *older, *newer;  /* heard from: the least recently first */
 	char peer[INET6_ADDRSTRLEN];     /* the address it last spoke from */
 	char location[64];               /* as its last cycle, location or move said */
 	char last_target[64], last_outcome[16];
@@ -93,6 +94,7 @@ struct collector_vm {
 };
 struct collector_fleet {
 	struct collector_htab *t;        /* host -> struct collector_vm */
+	struct collector_vm *oldest, *newest;
 	int dirty;                       /* FLEET_TIMES: only times changed; FLEET_CHANGED */
 	int evicting, save_failed;
 	double saved;
@@ -150,7 +152,7 @@ struct collector {
 struct vmm_buf;
 void fleet_format_vm(struct vmm_buf *b, const struct collector_vm *vm);
 /* line (modified) into vm: 0, or -1 when it is not a line fleet_format_vm writes. */
-int fleet_parse_line(char *line, struct collector_vm *vm);
+int fleet_parse_line(char *line, struct collector_vm *vm, char host[COLLECTOR_MAX_HOST + 1]);
 /* fleet.c */
 struct collector_vm *fleet_heard(struct collector *s, const char *host, const char *peer);
 void fleet_message(struct collector *s, const char *host, const char *peer, const char *msg,
@@ -158,7 +160,6 @@ void fleet_message(struct collector *s, const char *host, const char *peer, cons
 void fleet_connected(struct collector *s, const char *host, int delta);
 unsigned fleet_moves_within(const struct collector *s, const struct collector_vm *vm,
     int64_t within);
-void fleet_evict(struct collector *s);
 void fleet_tick(struct collector *s);
 void fleet_save(struct collector *s);
 void fleet_load(struct collector *s);

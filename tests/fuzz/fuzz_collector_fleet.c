@@ -20,6 +20,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct collector_vm vm, again;
+	char host[COLLECTOR_MAX_HOST + 1], host2[COLLECTOR_MAX_HOST + 1];
 	struct vmm_buf b;
 	char *line;
 
@@ -27,13 +28,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(line, data, size);
 	line[size] = '\0';
-	if (memchr(line, '\n', size) == NULL && fleet_parse_line(line, &vm) == 0) {
+	if (memchr(line, '\n', size) == NULL && fleet_parse_line(line, &vm, host) == 0) {
 		vmm_buf_init(&b, 256, 65536);
 		fleet_format_vm(&b, &vm);
 		if (b.p == NULL || b.len == 0 || b.p[b.len - 1] != '\n')
 			abort();
 		b.p[--b.len] = '\0';
-		if (fleet_parse_line(b.p, &again) != 0 || memcmp(&vm, &again, sizeof(vm)) != 0)
+		if (fleet_parse_line(b.p, &again, host2) != 0 || strcmp(host, host2) != 0)
+			abort();
+		again.host = vm.host;
+		if (memcmp(&vm, &again, sizeof(vm)) != 0)
 			abort();
 		vmm_buf_free(&b);
 	}
