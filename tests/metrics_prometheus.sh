@@ -103,6 +103,29 @@ check "10 idle connections from one address: 4 kept, the rest closed ($held)" te
 check "and once they are gone, a scrape works" \
 	sh -c "curl -s -m 5 'http://127.0.0.1:$cmport/metrics' | grep -q '^vmmanage_collector_connections '"
 
+# ---- a port below 1024: bound as root, served as the service user ----
+if [ "$(id -u)" = 0 ]; then
+	lowport=$(python3 -c '
+import socket
+for p in range(990, 900, -1):
+    try:
+        s = socket.socket(); s.bind(("127.0.0.1", p)); s.close(); print(p); break
+    except OSError:
+        pass')
+	cport2=$(free_port)
+	mkdir -p "$T/state2"
+	chown nobody "$T/state2"
+	printf 'listen = ["127.0.0.1:%s"];\nstate_dir = "%s";\nuser = "nobody";\nmetrics_listen = "127.0.0.1:%s";\n' \
+		"$cport2" "$T/state2" "$lowport" > "$T/c2.conf"
+	"$COLLECTOR" -f -c "$T/c2.conf" -o "$T/out/c2.log" 2>"$T/c2.err" &
+	c2pid=$!
+	on_exit "kill $c2pid"
+	_low_up() { curl -s "http://127.0.0.1:$lowport/metrics" | grep -q '^vmmanage_collector_info'; }
+	check "metrics_listen on port $lowport (below 1024) serves /metrics" wait_for 10 _low_up
+	check "as nobody, not root ($(ps -o user= -p "$c2pid"))" test "$(ps -o user= -p "$c2pid")" = nobody
+	kill "$c2pid"
+fi
+
 # ---- broker status --json ----
 bctl status --json > "$T/bstatus.json"
 check "broker status --json parses and agrees: admitted 1, refused not_allowed 1, confirmed 1, vm1 on h2" \
