@@ -16,6 +16,8 @@
 #include "logship/logship.h"
 #include "core/setup.h"
 #include "common/worker.h"
+#include "common/alertq.h"
+#include "core/subproc.h"
 
 void
 agent_save(struct agent *a)
@@ -305,7 +307,7 @@ agent_new(struct ev_loop *loop, struct setup *su, const char *config_path, char 
 	if (agent_open(a, err, errlen) < 0 || agent_ship_update(a, err, errlen) < 0 ||
 	    (a->sensor_w = worker_new(a->loop, "sensor")) == NULL ||
 	    (a->endpoint_w = worker_new(a->loop, "endpoint")) == NULL ||
-	    (a->alert_w = worker_new(a->loop, "alert")) == NULL ||
+	    (a->alerts.q = alertq_new(a->loop, spawn_alert, agent_alert_done, a)) == NULL ||
 	    (a->tick = ev_timer_add(a->loop, 0, agent_tick, a)) == NULL) {
 		if (!*err)
 			snprintf(err, errlen, "cannot start the workers");
@@ -330,9 +332,7 @@ agent_free(struct agent *a)
 	}
 	worker_free(a->sensor_w);
 	worker_free(a->endpoint_w);
-	worker_free(a->alert_w);
-	for (size_t i = 0; a->alerts.job.argv[i] != NULL; i++) /* a call cut short at exit */
-		free((char *)(uintptr_t)a->alerts.job.argv[i]);
+	alertq_free(a->alerts.q);
 	logship_free(a->logging.ship);
 	free(a->logging.ship_fp);
 	ev_timer_del(a->tick);

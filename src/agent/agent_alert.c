@@ -3,7 +3,8 @@
  * an episode: the command is run once when it starts ("firing") and once when it ends
  * ("resolved"), as Monit and Alertmanager do. The command gets its arguments in argv
  * (never a shell) and runs on a thread of its own, one call at a time, so a slow mail
- * relay never holds up a cycle; calls wait in a bounded queue. */
+ * relay never holds up a cycle; calls wait in a bounded queue (common/alertq.c, which
+ * the collector's alert_command uses too). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -12,12 +13,11 @@
 #include <string.h>
 
 #include "agent/agent_priv.h"
-#include "common/worker.h"
+#include "common/alertq.h"
 #include "common/ev.h"
 #include "common/log.h"
 #include "core/host.h"
 #include "core/setup.h"
-#include "core/subproc.h"
 #include "logship/logship.h"
 
 static const char *const alert_names[ALERT__N] = {
@@ -27,102 +27,30 @@ static const char *const alert_names[ALERT__N] = {
 	[ALERT_SPOOL] = "spool",
 };
 
-/* Worker thread: the command, to its end or its deadline. */
-static void
-alert_job(void *arg)
+void
+agent_alert_done(void *arg, int ok, const char *argv0, const char *err)
 {
-	struct agent_alert_job *j = arg;
-	struct vmm_run_result res;
-
-	j->rc = spawn_run(j->argv, NULL, j->timeout, 4096, &res);
-	j->status = res.status;
-	snprintf(j->err, sizeof(j->err), "%s", res.err);
-	spawn_result_free(&res);
-}
-
-static void alert_next(struct agent *a);
-
-static void
-alert_done(void *arg)
-{
-	struct agent_alert_job *j = arg;
-	struct agent *a = AGENT_OF(j, alerts.job);
+	struct agent *a = arg;
 	char msg[256];
 
-	if (j->rc < 0 || j->status != 0) {
-		snprintf(msg, sizeof(msg), "alert_command %s failed: %s", j->argv[0],
-		    j->rc < 0 ? j->err : "it exited non-zero");
+	if (!ok) {
+		snprintf(msg, sizeof(msg), "alert_command %s failed: %s", argv0, err);
 		agent_episode(a, &a->alerts.ep_command, "alert", msg);
 	} else
 		agent_episode_end(a, &a->alerts.ep_command);
-	for (size_t i = 0; j->argv[i] != NULL; i++)
-		free((char *)(uintptr_t)j->argv[i]);
-	memset(j->argv, 0, sizeof(j->argv));
-	alert_next(a);
 }
 
-/* argv: the configured command, then KIND STATE HOST MESSAGE; copied, so that a reload
- * while it runs changes nothing under it. */
-static int
-alert_argv(struct agent *a, const struct agent_alert_call *c, struct agent_alert_job *j)
-{
-	const struct alert_conf *ac = &a->su->set.alert;
-	const char *tail[] = { alert_names[c->kind], c->firing ? "firing" : "resolved",
-		host_hostname(), c->msg };
-	size_t n = 0;
-
-	for (size_t i = 0; i < ac->ncommand && n < AGENT_ALERT_ARGV - 5; i++)
-		if ((j->argv[n++] = strdup(ac->command[i])) == NULL)
-			return -1;
-	for (size_t i = 0; i < 4; i++)
-		if ((j->argv[n++] = strdup(tail[i])) == NULL)
-			return -1;
-	j->argv[n] = NULL;
-	j->timeout = ac->timeout;
-	return 0;
-}
-
-static void
-alert_next(struct agent *a)
-{
-	struct agent_alerts *al = &a->alerts;
-
-	while (al->nqueued > 0 && !worker_busy(a->alert_w) && a->su->set.alert.command != NULL) {
-		struct agent_alert_call *c = &al->queue[al->head];
-		al->head = (al->head + 1) % AGENT_ALERT_QUEUE;
-		al->nqueued--;
-		if (alert_argv(a, c, &al->job) < 0 ||
-		    worker_submit(a->alert_w, alert_job, alert_done, &al->job) < 0) {
-			for (size_t i = 0; al->job.argv[i] != NULL; i++)
-				free((char *)(uintptr_t)al->job.argv[i]);
-			memset(al->job.argv, 0, sizeof(al->job.argv));
-			log_warnx("alert_command: cannot start it (out of memory)");
-		}
-	}
-}
-
-/* The episode starts or ends: log it, and queue the call (the oldest waiting one makes
- * room when the queue is full, counted). */
+/* The episode starts or ends: log it, and queue the call. */
 static void
 alert_change(struct agent *a, enum agent_alert_kind k, int firing, const char *msg)
 {
-	struct agent_alerts *al = &a->alerts;
+	const struct alert_conf *ac = &a->su->set.alert;
 
-	al->firing[k] = firing;
+	a->alerts.firing[k] = firing;
 	agent_note(a, "alert", "Alert %s %s: %s", alert_names[k], firing ? "firing" : "resolved", msg);
-	if (a->su->set.alert.command == NULL)
-		return;
-	if (al->nqueued == AGENT_ALERT_QUEUE) {
-		al->head = (al->head + 1) % AGENT_ALERT_QUEUE;
-		al->nqueued--;
-		al->dropped++;
-		log_warnx("alert_command: %" PRIu64 " calls dropped, the command is slower than the alerts", al->dropped);
-	}
-	struct agent_alert_call *c = &al->queue[(al->head + al->nqueued++) % AGENT_ALERT_QUEUE];
-	c->kind = k;
-	c->firing = firing;
-	snprintf(c->msg, sizeof(c->msg), "%s", msg);
-	alert_next(a);
+	if (ac->command != NULL)
+		alertq_push(a->alerts.q, ac->command, ac->ncommand, ac->timeout, alert_names[k],
+		    firing, host_hostname(), msg);
 }
 
 static void

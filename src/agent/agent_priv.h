@@ -135,29 +135,12 @@ struct agent_locate_job {
 /* alert_command: each condition's episode, and the calls waiting for the alert worker. */
 enum agent_alert_kind { ALERT_BREAKER, ALERT_MOVES_FAILING, ALERT_INDICATOR_UNKNOWN, ALERT_SPOOL,
 	ALERT__N };
-#define AGENT_ALERT_QUEUE 16
-#define AGENT_ALERT_ARGV 40
 
-struct agent_alert_call {
-	enum agent_alert_kind kind;
-	int firing;
-	char msg[256];
-};
-
-struct agent_alert_job {
-	const char *argv[AGENT_ALERT_ARGV]; /* its own copies, NULL-terminated */
-	double timeout;
-	int rc, status;
-	char err[256];
-};
-
+struct alertq;
 struct agent_alerts {
 	int firing[ALERT__N];
 	uint64_t seen_confirmed, seen_bad, bad_run;
-	struct agent_alert_call queue[AGENT_ALERT_QUEUE];
-	size_t head, nqueued;
-	uint64_t dropped;
-	struct agent_alert_job job;
+	struct alertq *q;                /* the calls and their thread (common/alertq.c) */
 	struct agent_episode ep_command; /* "alert_command ... failed" */
 };
 
@@ -175,7 +158,7 @@ struct agent {
 	char *config_path;
 	struct guard guard;
 	struct agent_state st;
-	struct worker *sensor_w, *endpoint_w, *alert_w;
+	struct worker *sensor_w, *endpoint_w;
 	struct ev_timer *tick;
 	struct agent_sampling sampling;
 	struct agent_moving moving;
@@ -212,6 +195,8 @@ int agent_ship_update(struct agent *a, char *err, size_t errlen);
 void agent_metrics_write(struct agent *a);
 /* agent_alert.c: alert_command's episodes, looked at after each cycle and move */
 void agent_alerts_check(struct agent *a);
+/* alertq's report of a call: a failing command is an episode of its own */
+void agent_alert_done(void *arg, int ok, const char *argv0, const char *err);
 
 /* agent_cycle.c: sample -> decide -> carry out */
 double agent_tick(void *arg);

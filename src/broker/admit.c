@@ -10,6 +10,20 @@
 
 #define ADMIT_HOUR 3600.0
 
+const char *const admit_reason_names[ADMIT__N] = {
+	[ADMIT_OK] = "admitted", [ADMIT_NOT_ALLOWED] = "not_allowed", [ADMIT_DRAINING] = "draining",
+	[ADMIT_BUSY] = "busy", [ADMIT_MAX_INCOMING] = "max_incoming",
+	[ADMIT_MOVES_PER_HOUR] = "moves_per_hour",
+};
+
+static int
+admit_refuse(const struct admit_input *in, enum admit_reason r)
+{
+	if (in->reason != NULL)
+		*in->reason = r;
+	return -1;
+}
+
 /* Starts within the last hour, and the oldest of them. */
 static size_t
 admit_window(const struct admit_input *in, double *oldest)
@@ -33,23 +47,25 @@ admit_move(const struct admit_input *in, char *why, size_t whylen, double *retry
 	size_t used;
 
 	*retry = in->retry_after;
+	if (in->reason != NULL)
+		*in->reason = ADMIT_OK;
 	if (!in->allowed) {
 		snprintf(why, whylen, "%s is not one of this VM's hosts", in->target);
 		*retry = ADMIT_HOUR;
-		return -1;
+		return admit_refuse(in, ADMIT_NOT_ALLOWED);
 	}
 	if (in->draining) {
 		snprintf(why, whylen, "%s is being drained for maintenance", in->target);
-		return -1;
+		return admit_refuse(in, ADMIT_DRAINING);
 	}
 	if (in->vm_busy) {
 		snprintf(why, whylen, "a request of this VM is in progress");
-		return -1;
+		return admit_refuse(in, ADMIT_BUSY);
 	}
 	if (in->max_incoming > 0 && in->incoming >= in->max_incoming) {
 		snprintf(why, whylen, "%s already takes %d incoming migration%s (max_incoming %d)",
 		    in->target, in->incoming, in->incoming == 1 ? "" : "s", in->max_incoming);
-		return -1;
+		return admit_refuse(in, ADMIT_MAX_INCOMING);
 	}
 	used = admit_window(in, &oldest);
 	if (in->budget > 0 && (int64_t)used >= in->budget) {
@@ -58,7 +74,7 @@ admit_move(const struct admit_input *in, char *why, size_t whylen, double *retry
 		*retry = oldest + ADMIT_HOUR - in->now;
 		if (*retry < 1)
 			*retry = 1;
-		return -1;
+		return admit_refuse(in, ADMIT_MOVES_PER_HOUR);
 	}
 	return 0;
 }

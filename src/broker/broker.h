@@ -21,6 +21,7 @@ struct worker;
 struct module;
 struct vmm_conf;
 struct broker_conn;
+struct metrics_http;
 
 /* A host that some VM may use. */
 struct broker_host {
@@ -53,6 +54,23 @@ struct broker_vm {
 	double job_started;
 };
 
+/* Why a move is refused, as vmmanage_broker_refused_total's reason label says it. */
+enum admit_reason { ADMIT_OK, ADMIT_NOT_ALLOWED, ADMIT_DRAINING, ADMIT_BUSY,
+	ADMIT_MAX_INCOMING, ADMIT_MOVES_PER_HOUR, ADMIT__N };
+extern const char *const admit_reason_names[ADMIT__N];
+
+/* What /metrics and status --json count (metrics.c renders them). */
+#define BROKER_MOVE_BUCKETS { 1, 5, 10, 30, 60, 120, 300, 600 }
+struct broker_stats {
+	uint64_t requests[4];        /* by enum wire_breq_kind */
+	uint64_t admitted;
+	uint64_t refused[ADMIT__N];  /* by enum admit_reason */
+	uint64_t outcomes[3];        /* by enum vmm_move_outcome: confirmed, unconfirmed, failed */
+	uint64_t duration_buckets[8], duration_count;
+	double duration_sum;
+	uint64_t peers_refused;      /* bad handshakes, MACs, replays, max_clients */
+};
+
 struct broker {
 	/* settings */
 	struct vmm_conf *conf;
@@ -74,6 +92,11 @@ struct broker {
 	int listen_fd, control_fd;
 	size_t nclients;
 	struct broker_conn *conns;   /* every agent connection, for the end */
+	const char *metrics_listen;  /* "ADDRESS:PORT", NULL: no /metrics */
+	int metrics_fd;
+	struct metrics_http *metrics;
+	struct broker_stats st;
+	double started;
 };
 
 /* ---- config.c ---- */
@@ -98,6 +121,7 @@ struct admit_input {
 	int64_t budget;              /* moves per hour, 0: none */
 	double now, retry_after;
 	const char *target;
+	enum admit_reason *reason;   /* when not NULL: gets why (ADMIT_OK when admitted) */
 };
 /* 0 when admitted; -1 with why and the seconds after which asking again makes sense. */
 int admit_move(const struct admit_input *in, char *why, size_t whylen, double *retry);
@@ -127,6 +151,13 @@ void broker_vm_stop(struct broker *b);
 int broker_events_start(struct broker *b, char *err, size_t errlen);
 void broker_event(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void broker_events_stop(void);
+
+/* ---- metrics.c: /metrics and status --json ---- */
+int broker_metrics_start(struct broker *b, char *err, size_t errlen);
+/* The move that ended after `seconds`, for the duration histogram. */
+void broker_metrics_move(struct broker *b, int outcome, double seconds);
+/* status --json, into out (cap bytes); its length. */
+size_t broker_status_json(struct broker *b, char *out, size_t cap);
 
 /* ---- control.c: the control socket and the CLI ---- */
 int broker_control_open(struct broker *b, char *err, size_t errlen);

@@ -17,13 +17,15 @@
 #include "broker/broker.h"
 #include "common/keyfile.h"
 #include "common/log.h"
+#include "common/metrics_http.h"
 #include "core/conf.h"
 #include "core/host.h"
 
 static const char *const broker_keys[] = {
 	"listen", "keys_file", "vm_dir", "endpoint", "module_dir", "control_socket",
 	"pid_file", "user", "max_incoming", "moves_per_hour", "retry_after", "max_clients",
-	"client_timeout", "collector", "collector_key_file", "state_dir", "hostname", NULL
+	"client_timeout", "collector", "collector_key_file", "state_dir", "hostname",
+	"metrics_listen", NULL
 };
 /* what a VM's file may hold besides its endpoint's keys */
 static const char *const broker_vm_keys[] = {
@@ -81,7 +83,7 @@ broker_config_settings(struct broker *b, const char *conf_path, char *err, size_
 		{ "control_socket", &b->control_socket }, { "pid_file", &b->pid_file },
 		{ "user", &b->user }, { "collector", &b->collector },
 		{ "collector_key_file", &b->collector_key_file }, { "state_dir", &b->state_dir },
-		{ "hostname", &b->hostname },
+		{ "hostname", &b->hostname }, { "metrics_listen", &b->metrics_listen },
 	};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		if (conf_string(b->conf, strs[i].key, strs[i].out, err, errlen) < 0)
@@ -93,6 +95,8 @@ broker_config_settings(struct broker *b, const char *conf_path, char *err, size_
 	    conf_number(b->conf, "client_timeout", &b->client_timeout, err, errlen) < 0)
 		return -1;
 	(void)v;
+	if (b->metrics_listen != NULL && metrics_http_parse(b->metrics_listen, err, errlen) < 0)
+		return -1;
 	return broker_split_listen(b, listen, err, errlen);
 }
 

@@ -18,6 +18,8 @@
 #include "common/log.h"
 
 #define CONTROL_TIMEOUT_MS 2000
+/* status --json of BROKER_MAX_VMS VMs and BROKER_MAX_HOSTS hosts fits */
+#define CONTROL_MAX_ANSWER (2u << 20)
 
 static size_t
 control_status(struct broker *b, char *out, size_t cap)
@@ -48,6 +50,8 @@ control_dispatch(struct broker *b, char *line, char *out, size_t cap)
 	line[strcspn(line, "\r\n")] = '\0';
 	if (strcmp(line, "status") == 0)
 		return control_status(b, out, cap);
+	if (strcmp(line, "status --json") == 0)
+		return broker_status_json(b, out, cap);
 	int drain = strncmp(line, "drain ", 6) == 0;
 	if (drain || strncmp(line, "undrain ", 8) == 0) {
 		const char *name = line + (drain ? 6 : 8);
@@ -58,14 +62,34 @@ control_dispatch(struct broker *b, char *line, char *out, size_t cap)
 		    drain ? "no moves to it until undrain" : "moves to it allowed again");
 		return (size_t)snprintf(out, cap, "%s %s\n", drain ? "draining" : "undrained", name);
 	}
-	return (size_t)snprintf(out, cap, "error: unknown command (status, drain HOST, undrain HOST)\n");
+	return (size_t)snprintf(out, cap, "error: unknown command (status [--json], drain HOST, undrain HOST)\n");
+}
+
+/* The whole answer, however long; a CLI that stops reading costs CONTROL_TIMEOUT_MS. */
+static void
+control_send(int fd, const char *p, size_t len)
+{
+	struct timeval tv = { .tv_sec = CONTROL_TIMEOUT_MS / 1000 };
+	size_t off = 0;
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (off < len) {
+		ssize_t r = send(fd, p + off, len - off, MSG_NOSIGNAL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			log_warn("broker: control socket");
+			return;
+		}
+		off += (size_t)r;
+	}
 }
 
 static void
 control_accept(int lfd, int revents, void *arg)
 {
 	struct broker *b = arg;
-	char line[512], out[65536];
+	char line[512], *out;
 	struct pollfd p;
 	size_t n = 0;
 	int fd;
@@ -85,10 +109,10 @@ control_accept(int lfd, int revents, void *arg)
 			break;
 	}
 	line[n] = '\0';
-	if (memchr(line, '\n', n) != NULL) {
-		size_t len = control_dispatch(b, line, out, sizeof(out));
-		if (send(fd, out, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-			log_warn("broker: control socket");
+	if (memchr(line, '\n', n) != NULL && (out = malloc(CONTROL_MAX_ANSWER)) != NULL) {
+		size_t len = control_dispatch(b, line, out, CONTROL_MAX_ANSWER);
+		control_send(fd, out, len);
+		free(out);
 	}
 	close(fd);
 }

@@ -15,6 +15,7 @@
 #include "common/daemonize.h"
 #include "common/ev.h"
 #include "common/log.h"
+#include "common/metrics_http.h"
 
 #define BROKER_DEFAULT_CONF VMM_SYSCONFDIR "/vmmanage/broker.conf"
 
@@ -39,7 +40,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: vmmanage-broker [-dft] [-c file]\n"
-	    "       vmmanage-broker [-c file] status | drain HOST | undrain HOST\n");
+	    "       vmmanage-broker [-c file] status [--json] | drain HOST | undrain HOST\n");
 	exit(2);
 }
 
@@ -63,7 +64,7 @@ broker_drop_privileges(struct broker *b)
 static int
 broker_cli(const char *conf, int argc, char **argv)
 {
-	struct broker b = { .control_fd = -1, .listen_fd = -1 };
+	struct broker b = { .control_fd = -1, .listen_fd = -1, .metrics_fd = -1 };
 	char err[1024], line[512];
 	int rc;
 
@@ -74,6 +75,8 @@ broker_cli(const char *conf, int argc, char **argv)
 	}
 	if (strcmp(argv[0], "status") == 0 && argc == 1)
 		snprintf(line, sizeof(line), "status");
+	else if (strcmp(argv[0], "status") == 0 && argc == 2 && strcmp(argv[1], "--json") == 0)
+		snprintf(line, sizeof(line), "status --json");
 	else if ((strcmp(argv[0], "drain") == 0 || strcmp(argv[0], "undrain") == 0) && argc == 2 &&
 	    wire_host_valid(argv[1], strlen(argv[1])))
 		snprintf(line, sizeof(line), "%s %s", argv[0], argv[1]);
@@ -93,6 +96,10 @@ broker_run(struct broker *b, int foreground, int debug)
 
 	if (broker_listen(b, err, sizeof(err)) < 0)
 		fatalx("%s", err);
+	/* bound as root (a port below 1024), served only after the privilege drop */
+	if (b->metrics_listen != NULL &&
+	    (b->metrics_fd = metrics_http_bind(b->metrics_listen, err, sizeof(err))) < 0)
+		fatalx("%s", err);
 	if ((b->loop = ev_loop_new()) == NULL || broker_control_open(b, err, sizeof(err)) < 0)
 		fatalx("%s", b->loop ? err : "out of memory");
 	if (!foreground && (ready = daemonize(b->pid_file)) < 0)
@@ -111,6 +118,8 @@ broker_run(struct broker *b, int foreground, int debug)
 	signal(SIGPIPE, SIG_IGN);
 	broker_vm_init(b);
 	broker_server_start(b);
+	if (broker_metrics_start(b, err, sizeof(err)) < 0)
+		fatalx("%s", err);
 	ev_timer_add(b->loop, 0.1, broker_check_quit, b->loop);
 	log_info("broker: listening on %s:%s for %zu VM%s, endpoint %s", b->listen_host,
 	    b->listen_port, b->nvms, b->nvms == 1 ? "" : "s", b->endpoint);
@@ -119,6 +128,7 @@ broker_run(struct broker *b, int foreground, int debug)
 	if (ev_run(b->loop) < 0)
 		log_warn("broker: event loop");
 	log_info("broker: exiting");
+	metrics_http_stop(b->metrics);
 	broker_vm_stop(b);
 	broker_server_stop(b);
 	broker_events_stop();
@@ -132,10 +142,10 @@ main(int argc, char **argv)
 {
 	const char *conf = BROKER_DEFAULT_CONF;
 	int ch, foreground = 0, check = 0, debug = 0;
-	struct broker b = { .control_fd = -1, .listen_fd = -1 };
+	struct broker b = { .control_fd = -1, .listen_fd = -1, .metrics_fd = -1 };
 	char err[1024];
 
-	while ((ch = getopt(argc, argv, "c:dft")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:dft")) != -1) {
 		switch (ch) {
 		case 'c': conf = optarg; break;
 		case 'd': debug = 1; break;

@@ -71,6 +71,7 @@ refused(struct broker *b, const char *fmt, ...)
 {
 	va_list ap;
 
+	b->st.peers_refused++;
 	va_start(ap, fmt);
 	vsnprintf(refusals.last, sizeof(refusals.last), fmt, ap);
 	va_end(ap);

@@ -86,6 +86,7 @@ vm_move_done(void *arg)
 		h->incoming--;
 	if (r->duration < 0)
 		a.duration = ev_now() - vm->job_started;
+	broker_metrics_move(vm_broker, (int)r->outcome, ev_now() - vm->job_started);
 	if (r->location[0] != '\0')
 		snprintf(vm->location, sizeof(vm->location), "%s", r->location);
 	snprintf(a.host, sizeof(a.host), "%s", wire_host_valid(r->location, strlen(r->location)) ? r->location : "");
@@ -175,15 +176,17 @@ vm_move(struct broker *b, struct broker_vm *vm, struct broker_conn *c, uint64_t 
 	struct worker *w = vm_worker(vm);
 	char why[256];
 	double retry;
+	enum admit_reason reason;
 	struct admit_input in = {
 		.allowed = h != NULL && broker_vm_allows(vm, rq->target), .vm_busy = w == NULL || worker_busy(w),
 		.draining = h != NULL && h->draining, .incoming = h != NULL ? h->incoming : 0,
 		.max_incoming = (int)b->max_incoming, .starts = vm->starts, .nstarts = vm->nstarts,
 		.budget = vm->budget, .now = ev_now(), .retry_after = b->retry_after,
-		.target = rq->target,
+		.target = rq->target, .reason = &reason,
 	};
 
 	if (admit_move(&in, why, sizeof(why), &retry) < 0) {
+		b->st.refused[reason]++;
 		broker_event(LOG_WARNING, "%s: %s to %s refused: %s (retry after %.0f s)", vm->name,
 		    vmm_action_name((enum vmm_action)rq->action), rq->target, why, retry);
 		vm_refuse(c, seq, why, retry);
@@ -194,11 +197,13 @@ vm_move(struct broker *b, struct broker_vm *vm, struct broker_conn *c, uint64_t 
 	snprintf(vm->target, sizeof(vm->target), "%s", rq->target);
 	if (worker_submit(w, vm_job_move, vm_move_done, vm) < 0) {
 		vm->target[0] = '\0';
+		b->st.refused[ADMIT_BUSY]++;
 		vm_refuse(c, seq, "a request of this VM is in progress", b->retry_after);
 		return;
 	}
 	vm->waiting = c;
 	vm->waiting_seq = seq;
+	b->st.admitted++;
 	if (h != NULL)
 		h->incoming++;
 	admit_record(vm->starts, &vm->nstarts, in.now);
@@ -210,6 +215,8 @@ void
 broker_vm_request(struct broker *b, struct broker_vm *vm, struct broker_conn *c, uint64_t seq,
     const struct wire_breq *rq, const char *peer)
 {
+	if (rq->kind >= WIRE_BREQ_MOVE && rq->kind <= WIRE_BREQ_HOSTS)
+		b->st.requests[rq->kind]++;
 	if (rq->kind == WIRE_BREQ_MOVE) {
 		vm_move(b, vm, c, seq, rq, peer);
 		return;
@@ -218,6 +225,7 @@ broker_vm_request(struct broker *b, struct broker_vm *vm, struct broker_conn *c,
 	if (w == NULL || worker_submit(w, vm_job_locate, rq->kind == WIRE_BREQ_WHERE ?
 	    vm_where_done : vm_hosts_done, vm) < 0) {
 		/* the VM's own move is in progress: the agent asks again after it */
+		b->st.refused[ADMIT_BUSY]++;
 		vm_refuse(c, seq, "a request of this VM is in progress", b->retry_after);
 		return;
 	}

@@ -67,6 +67,13 @@ struct collector_conf {
 	char *forward_relp;
 	double forward_timeout;
 	double forward_retry_max;
+	/* the fleet view, status and metrics */
+	char *control_socket;    /* default STATE_DIR/control */
+	char *metrics_listen;    /* "ADDRESS:PORT", NULL: no /metrics */
+	double silent_after;     /* seconds without a word before a VM is silent; 0: never */
+	char **alert_command;    /* argv, NULL: none */
+	size_t nalert_command;
+	double alert_timeout;
 };
 void collector_conf_defaults(struct collector_conf *c);
 /* Loads FILE over the defaults; err names the file, the line and the key. */
@@ -167,6 +174,9 @@ int collector_output_fd(const struct collector_output *o);
  * synced when they were to be), and at once; forward.c reads up to there. */
 typedef void (*collector_output_watch_fn)(void *arg, uint64_t dev, uint64_t ino, uint64_t end);
 void collector_output_watch(struct collector_output *o, collector_output_watch_fn fn, void *arg);
+/* Bytes written to OUTPUT and to the JSON copy, and JSON bytes dropped, since the start. */
+void collector_output_counts(const struct collector_output *o, uint64_t *written,
+    uint64_t *json_written, uint64_t *json_dropped);
 void collector_output_close(struct collector_output *o);
 
 /* ---- seqdb.c: last (boot, seq) per agent host, persisted atomically ---- */
@@ -245,5 +255,7 @@ int collector_add_listener(struct collector *s, int fd, char *err, size_t errlen
 int collector_run(struct collector *s);
 void collector_free(struct collector *s);
 double collector_now(void);
+/* The CLI: line to the control socket, the answer to stdout. Exit status. */
+int collector_control_client(const char *path, const char *line);
 
 #endif

@@ -11,6 +11,8 @@
 #include <libconfig.h>
 
 #include "collector.h"
+#include "common/alertq.h"
+#include "common/metrics_http.h"
 
 #ifndef VMM_LOCALSTATEDIR
 #define VMM_LOCALSTATEDIR "/var"
@@ -36,6 +38,8 @@ collector_conf_defaults(struct collector_conf *c)
 	c->max_partial = 64 * 1024 * 1024;
 	c->forward_timeout = 10;
 	c->forward_retry_max = 30;
+	c->silent_after = 180;
+	c->alert_timeout = 30;
 	char err[64];
 	collector_acl_add(&c->acl, "127.0.0.0/8", err, sizeof(err));
 	collector_acl_add(&c->acl, "::1/128", err, sizeof(err));
@@ -131,6 +135,16 @@ collector_conf_strlist(const config_setting_t *s, const char **v, size_t max, si
 	return 0;
 }
 
+static void
+collector_conf_free_alert(struct collector_conf *c)
+{
+	for (size_t i = 0; i < c->nalert_command; i++)
+		free(c->alert_command[i]);
+	free(c->alert_command);
+	c->alert_command = NULL;
+	c->nalert_command = 0;
+}
+
 static int
 collector_conf_listen(struct collector_conf *c, const config_setting_t *s, char *err,
     size_t errlen, const char *file)
@@ -178,6 +192,32 @@ collector_conf_allow(struct collector_conf *c, const config_setting_t *s, char *
 	return 0;
 }
 
+/* alert_command = ["program", "arg", ...]: argv, never a shell. */
+static int
+collector_conf_alert(struct collector_conf *c, const config_setting_t *s, char *err,
+    size_t errlen, const char *file)
+{
+	const char *v[ALERTQ_ARGV - 5];
+	size_t n;
+
+	if (collector_conf_strlist(s, v, ALERTQ_ARGV - 5, &n, err, errlen, file) < 0)
+		return -1;
+	if (n > 0 && v[0][0] == '\0') {
+		snprintf(err, errlen, "%s:%d: alert_command: the program is empty", file,
+		    config_setting_source_line(s));
+		return -1;
+	}
+	collector_conf_free_alert(c);
+	if (n == 0)
+		return 0;
+	if ((c->alert_command = calloc(n, sizeof(char *))) == NULL)
+		return snprintf(err, errlen, "out of memory"), -1;
+	for (size_t i = 0; i < n; i++)
+		if ((c->alert_command[c->nalert_command++] = strdup(v[i])) == NULL)
+			return snprintf(err, errlen, "out of memory"), -1;
+	return 0;
+}
+
 /* One top-level key. */
 static int
 collector_conf_key(struct collector_conf *c, const config_setting_t *s, char *err, size_t errlen,
@@ -191,6 +231,8 @@ collector_conf_key(struct collector_conf *c, const config_setting_t *s, char *er
 		{ "pid_file", offsetof(struct collector_conf, pid_file) },
 		{ "keys_file", offsetof(struct collector_conf, keys_file) },
 		{ "forward_relp", offsetof(struct collector_conf, forward_relp) },
+		{ "control_socket", offsetof(struct collector_conf, control_socket) },
+		{ "metrics_listen", offsetof(struct collector_conf, metrics_listen) },
 	};
 	static const struct { const char *name; size_t off; double min, max; } nums[] = {
 		{ "idle_timeout", offsetof(struct collector_conf, idle_timeout), 1, 86400 },
@@ -200,8 +242,11 @@ collector_conf_key(struct collector_conf *c, const config_setting_t *s, char *er
 		{ "max_clock_skew", offsetof(struct collector_conf, max_clock_skew), 0, 1e9 },
 		{ "forward_timeout", offsetof(struct collector_conf, forward_timeout), 1, 3600 },
 		{ "forward_retry_max", offsetof(struct collector_conf, forward_retry_max), 1, 86400 },
+		{ "silent_after", offsetof(struct collector_conf, silent_after), 0, 1e9 },
+		{ "alert_timeout", offsetof(struct collector_conf, alert_timeout), 1, 3600 },
 	};
 	const char *name = config_setting_name(s), *sv;
+	char e[256];
 	double d;
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
@@ -209,6 +254,11 @@ collector_conf_key(struct collector_conf *c, const config_setting_t *s, char *er
 			if (collector_conf_str(s, &sv, err, errlen, file) < 0 ||
 			    collector_conf_check_str(s, sv, err, errlen, file) < 0)
 				return -1;
+			if (strcmp(name, "metrics_listen") == 0 && *sv != '\0' &&
+			    metrics_http_parse(sv, e, sizeof(e)) < 0) {
+				snprintf(err, errlen, "%s:%d: %s", file, config_setting_source_line(s), e);
+				return -1;
+			}
 			collector_conf_setstr((char **)((char *)c + strs[i].off), sv);
 			return 0;
 		}
@@ -244,6 +294,8 @@ collector_conf_key(struct collector_conf *c, const config_setting_t *s, char *er
 		return collector_conf_listen(c, s, err, errlen, file);
 	if (strcmp(name, "allow") == 0)
 		return collector_conf_allow(c, s, err, errlen, file);
+	if (strcmp(name, "alert_command") == 0)
+		return collector_conf_alert(c, s, err, errlen, file);
 	snprintf(err, errlen, "%s:%d: unknown key \"%s\" (see vmmanage-collector(8))", file,
 	    config_setting_source_line(s), name);
 	return -1;
@@ -292,6 +344,9 @@ collector_conf_free(struct collector_conf *c)
 	free(c->pid_file);
 	free(c->keys_file);
 	free(c->forward_relp);
+	free(c->control_socket);
+	free(c->metrics_listen);
+	collector_conf_free_alert(c);
 	collector_acl_free(&c->acl);
 	memset(c, 0, sizeof(*c));
 }

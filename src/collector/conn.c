@@ -267,6 +267,7 @@ collector_conn_send_ack(struct collector *s, struct collector_conn *c)
 		return;
 	}
 	c->ack_sent = c->ack_want;
+	s->st.acks++;
 	char line[WIRE_MAX_LINE];
 	uint8_t mac[WIRE_MAC_BYTES];
 	struct wire_session ss;
@@ -322,6 +323,7 @@ collector_emit(struct collector *s, struct collector_conn *c, time_t t, const ch
 
 	snprintf(key, sizeof(key), "%.*s", (int)hostlen, host);
 	if (!collector_rate_take(s->rate, key, s->now)) {
+		s->st.rate_paused++;
 		collector_conn_pause(s, c);
 		return FEED_PAUSE;
 	}
@@ -338,6 +340,7 @@ collector_emit(struct collector *s, struct collector_conn *c, time_t t, const ch
 		return FEED_CLOSE;
 	}
 	s->st.lines++;
+	s->st.lines_by_proto[c->proto]++;
 	return FEED_OK;
 }
 
@@ -502,6 +505,8 @@ collector_agent_ready(struct collector *s, struct collector_conn *c, ssize_t use
 	struct wire_session ss;
 
 	c->hello = 1;
+	fleet_heard(s, c->host, c->peer);
+	fleet_connected(s, c->host, 1);
 	c->challenged = 0;
 	uint64_t last = collector_seqdb_last(s->db, c->host, c->boot);
 	c->ack_sent = c->ack_want = last;
@@ -602,6 +607,7 @@ collector_agent_frame(struct collector *s, struct collector_conn *c, const struc
 	}
 	if (collector_seqdb_last(s->db, c->host, c->boot) >= m->seq) {
 		s->st.dups++;
+		fleet_heard(s, c->host, c->peer);
 		collector_conn_queue_ack(s, c, m->seq);
 		return FEED_OK;
 	}
@@ -609,6 +615,7 @@ collector_agent_frame(struct collector *s, struct collector_conn *c, const struc
 	    &meta)) != FEED_OK)
 		return r;
 	collector_skew_note(s, c, m->epoch);
+	fleet_message(s, c->host, c->peer, payload, m->len);
 	if (collector_seqdb_accept(s->db, c->host, c->boot, m->seq, &gap) < 0)
 		return FEED_CLOSE;
 	if (gap > 0) {
@@ -810,6 +817,8 @@ collector_conn_close(struct collector *s, struct collector_conn *c, const char *
 	close(c->fd);
 	c->fd = -1;
 	collector_lru_remove(s, c);
+	if (c->proto == COLLECTOR_PROTO_AGENT && c->hello)
+		fleet_connected(s, c->host, -1);
 	s->partial -= c->len;
 	free(c->buf);
 	c->buf = NULL;

@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "server.h"
 #include "common/daemonize.h"
+#include "common/metrics_http.h"
 
 #ifndef VMM_SYSCONFDIR
 #define VMM_SYSCONFDIR "/etc"
@@ -28,19 +30,22 @@ collector_usage(int rc)
 {
 	fprintf(rc ? stderr : stdout,
 	    "usage: vmmanage-collector [-dfhtV] [-c FILE] [-j JSON] [-o OUTPUT]\n"
+	    "       vmmanage-collector [-c FILE] status [--json]\n"
 	    "  -c FILE    configuration file (default " COLLECTOR_DEFAULT_CONF ")\n"
 	    "  -o OUTPUT  the log file, one line per message (overrides output)\n"
 	    "  -j JSON    also write JSON lines to this file (overrides json_output)\n"
 	    "  -f         stay in the foreground and log to stderr\n"
 	    "  -d         debug messages\n"
 	    "  -t         check the configuration and exit\n"
-	    "  -V         print the version\n");
+	    "  -V         print the version\n"
+	    "  status     the running collector's counters and fleet view (--json: as JSON)\n");
 	exit(rc);
 }
 
 struct collector_opts {
 	const char *conf, *output, *json;
 	int foreground, debug, check, conf_given;
+	int status, status_json;   /* the CLI: status [--json] */
 };
 
 static void
@@ -50,7 +55,8 @@ collector_parse_args(int argc, char **argv, struct collector_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->conf = COLLECTOR_DEFAULT_CONF;
-	while ((ch = getopt(argc, argv, "c:dfhj:o:tV")) != -1) {
+	/* "+": options end at the command (status --json) */
+	while ((ch = getopt(argc, argv, "+c:dfhj:o:tV")) != -1) {
 		switch (ch) {
 		case 'c': o->conf = optarg; o->conf_given = 1; break;
 		case 'd': o->debug = 1; break;
@@ -61,6 +67,13 @@ collector_parse_args(int argc, char **argv, struct collector_opts *o)
 		case 't': o->check = 1; break;
 		case 'V': printf("vmmanage-collector %s\n", PACKAGE_VERSION); exit(0);
 		default: collector_usage(2);
+		}
+	}
+	if (optind < argc && strcmp(argv[optind], "status") == 0) {
+		o->status = 1;
+		if (++optind < argc && strcmp(argv[optind], "--json") == 0) {
+			o->status_json = 1;
+			optind++;
 		}
 	}
 	if (optind != argc)
@@ -99,13 +112,19 @@ collector_load_conf(const struct collector_opts *o, struct collector_conf *conf)
 		free(conf->json_output);
 		conf->json_output = strdup(o->json);
 	}
+	collector_abspath(&conf->state_dir);
+	if (conf->control_socket == NULL && asprintf(&conf->control_socket, "%s/control",
+	    conf->state_dir) < 0)
+		fatalx("out of memory");
+	if (o->status)
+		return;
 	if (conf->output == NULL)
 		fatalx("no output file: give -o OUTPUT or set output in %s", o->conf);
 	/* the files are opened after the daemon has changed to / */
 	collector_abspath(&conf->output);
 	collector_abspath(&conf->json_output);
-	collector_abspath(&conf->state_dir);
 	collector_abspath(&conf->pid_file);
+	collector_abspath(&conf->control_socket);
 }
 
 /* -t: the verdict, always on stdout (an error has gone to stderr already, with exit 1).
@@ -204,15 +223,22 @@ collector_write_pid(const char *path)
 }
 
 /* What needs root, before the fork (so that its errors reach the caller at once): the
- * listening sockets and the keys file (root's, in /etc). */
+ * listening sockets and the keys file (root's, in /etc). The metrics socket is bound
+ * here too (a port below 1024 needs root), but its HTTP server starts only after the
+ * privilege drop: no request is parsed as root. */
 static void
-collector_setup_root(const struct collector_conf *conf, int *fds, struct collector_keys **keys)
+collector_setup_root(const struct collector_conf *conf, int *fds, int *mfd,
+    struct collector_keys **keys)
 {
 	char err[1024];
 
 	for (size_t i = 0; i < conf->nlisten; i++)
 		if ((fds[i] = collector_listen(conf->listen[i], err, sizeof(err))) < 0)
 			fatalx("listen %s", err);
+	*mfd = -1;
+	if (conf->metrics_listen != NULL &&
+	    (*mfd = metrics_http_bind(conf->metrics_listen, err, sizeof(err))) < 0)
+		fatalx("%s", err);
 	*keys = NULL;
 	if (conf->keys_file != NULL && (*keys = collector_keys_load(conf->keys_file, err, sizeof(err))) == NULL)
 		fatalx("keys_file: %s", err);
@@ -220,8 +246,8 @@ collector_setup_root(const struct collector_conf *conf, int *fds, struct collect
 
 /* As the service user: the output first, then the sequence state reconciled with it. */
 static struct collector *
-collector_setup_user(struct collector_conf *conf, const int *fds, struct collector_output **out,
-    struct collector_seqdb **db, struct collector_keys *keys)
+collector_setup_user(struct collector_conf *conf, const int *fds, int mfd,
+    struct collector_output **out, struct collector_seqdb **db, struct collector_keys *keys)
 {
 	char err[1024];
 	struct collector *s;
@@ -239,6 +265,11 @@ collector_setup_user(struct collector_conf *conf, const int *fds, struct collect
 	for (size_t i = 0; i < conf->nlisten; i++)
 		if (collector_add_listener(s, fds[i], err, sizeof(err)) < 0)
 			fatalx("listen %s", err);
+	/* the fleet view, the control socket and /metrics: the service user's too */
+	fleet_load(s);
+	if (collector_control_open(s, err, sizeof(err)) < 0 ||
+	    collector_metrics_start(s, mfd, err, sizeof(err)) < 0)
+		fatalx("%s", err);
 	return s;
 }
 
@@ -254,12 +285,18 @@ main(int argc, char **argv)
 	collector_parse_args(argc, argv, &o);
 	log_init("vmmanage-collector", 1, o.debug);
 	collector_load_conf(&o, &conf);
+	if (o.status) {
+		int rc = collector_control_client(conf.control_socket,
+		    o.status_json ? "status --json" : "status");
+		collector_conf_free(&conf);
+		return rc;
+	}
 	if (o.check)
 		collector_check(&o, &conf);
 	tzset();
 	collector_raise_nofile(conf.max_clients);
-	int fds[COLLECTOR_MAX_LISTEN];
-	collector_setup_root(&conf, fds, &keys);
+	int fds[COLLECTOR_MAX_LISTEN], mfd;
+	collector_setup_root(&conf, fds, &mfd, &keys);
 	int ready = -1;
 	/* the parent returns only when the daemon is ready (pid file written, privileges
 	 * dropped) or with the reason it is not: an init script that sees 0 can trust it */
@@ -270,7 +307,7 @@ main(int argc, char **argv)
 	}
 	collector_write_pid(conf.pid_file);
 	collector_drop_privileges(&conf);
-	struct collector *s = collector_setup_user(&conf, fds, &out, &db, keys);
+	struct collector *s = collector_setup_user(&conf, fds, mfd, &out, &db, keys);
 	struct collector_forward *fwd = NULL;
 	char err[1024] = "";
 	if (conf.forward_relp != NULL &&

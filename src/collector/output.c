@@ -26,7 +26,8 @@ struct collector_output {
 	/* OUTPUT's lines of agent frames (ab), written first, and the others (b) */
 	struct vmm_buf ab, b, jb;
 	int json_failing;
-	uint64_t json_dropped;
+	uint64_t json_dropped, json_dropped_total;
+	uint64_t written, json_written;   /* bytes, since the start */
 	time_t stamp_t;
 	char stamp[128];
 	size_t stamp_len;
@@ -197,7 +198,7 @@ collector_output_position(struct collector_output *o, uint64_t *dev, uint64_t *i
 }
 
 static int
-collector_write_all(int fd, struct vmm_buf *b)
+collector_write_all(int fd, struct vmm_buf *b, uint64_t *written)
 {
 	size_t off = 0;
 
@@ -222,6 +223,7 @@ collector_write_all(int fd, struct vmm_buf *b)
 			return -1;
 		}
 		off += (size_t)n;
+		*written += (uint64_t)n;
 	}
 	vmm_buf_reset(b);
 	return 0;
@@ -232,7 +234,7 @@ collector_output_commit_acked(struct collector_output *o, int durable, char *err
 {
 	int wrote = o->ab.len > 0;
 
-	if (o->ab.len > 0 && collector_write_all(o->fd, &o->ab) < 0) {
+	if (o->ab.len > 0 && collector_write_all(o->fd, &o->ab, &o->written) < 0) {
 		snprintf(err, errlen, "%s: write: %s", o->path, strerror(errno));
 		return -1;
 	}
@@ -252,7 +254,7 @@ collector_output_json_commit(struct collector_output *o, int durable)
 {
 	if (o->jfd < 0 || o->jb.len == 0)
 		return;
-	if (collector_write_all(o->jfd, &o->jb) < 0) {
+	if (collector_write_all(o->jfd, &o->jb, &o->json_written) < 0) {
 		if (!o->json_failing) {
 			log_warn("%s: write (JSON lines are dropped until it works again)",
 			    o->json_path);
@@ -260,6 +262,7 @@ collector_output_json_commit(struct collector_output *o, int durable)
 			o->json_dropped = 0;
 		}
 		o->json_dropped += o->jb.len;
+		o->json_dropped_total += o->jb.len;
 		vmm_buf_reset(&o->jb);
 		return;
 	}
@@ -281,7 +284,7 @@ collector_output_commit_rest(struct collector_output *o, int durable, char *err,
 		return -1;
 	}
 	if (o->b.len > 0) {
-		if (collector_write_all(o->fd, &o->b) < 0) {
+		if (collector_write_all(o->fd, &o->b, &o->written) < 0) {
 			snprintf(err, errlen, "%s: write: %s", o->path, strerror(errno));
 			return -1;
 		}
@@ -313,6 +316,15 @@ collector_output_reopen(struct collector_output *o, char *err, size_t errlen)
 	/* after the old file's last line: the watcher may finish it and move on */
 	collector_output_notify(o);
 	return 0;
+}
+
+void
+collector_output_counts(const struct collector_output *o, uint64_t *written,
+    uint64_t *json_written, uint64_t *json_dropped)
+{
+	*written = o->written;
+	*json_written = o->json_written;
+	*json_dropped = o->json_dropped_total;
 }
 
 int

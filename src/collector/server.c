@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/metrics_http.h"
 #include "common/notify.h"
 #include "common/clock.h"
 #include "server.h"
@@ -89,7 +90,10 @@ collector_new(struct collector_conf *conf, struct collector_output *out, struct 
 	s->rate = collector_rate_new(conf->rate_limit, conf->rate_burst);
 	s->now = s->last_sweep = s->last_resume = collector_now();
 	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (s->loop == NULL || s->conns < 0 || collector_signals(s) < 0 ||
+	s->control_fd = -1;
+	s->started = s->now;
+	s->fleet.t = collector_htab_new(sizeof(struct collector_vm));
+	if (s->loop == NULL || s->fleet.t == NULL || s->conns < 0 || collector_signals(s) < 0 ||
 	    s->scratch == NULL || s->compose == NULL || s->rate == NULL) {
 		snprintf(err, errlen, "cannot set up the event loop: %s", strerror(errno));
 		collector_free(s);
@@ -233,10 +237,12 @@ static void
 collector_write_failed(struct collector *s, const char *err)
 {
 	s->write_fails++;
+	s->write_fails_total++;
 	s->retry_at = s->now + COLLECTOR_RETRY_INTERVAL;
 	if (s->blocked)
 		return;
 	s->blocked = 1;
+	s->st.blocked_episodes++;
 	s->blocked_since = s->now;
 	s->write_fails = 1;
 	ev_group_mute(s->loop, s->conns, 1);
@@ -259,6 +265,21 @@ collector_write_ok(struct collector *s)
 	    s->now - s->blocked_since, s->write_fails);
 }
 
+/* For vmmanage_collector_fsync_seconds. */
+static void
+collector_sync_observe(struct collector *s, double took)
+{
+	static const double le[] = COLLECTOR_SYNC_BUCKETS;
+	size_t i = 0;
+
+	while (i < sizeof(le) / sizeof(le[0]) && took > le[i])
+		i++;
+	if (i < sizeof(le) / sizeof(le[0]))
+		s->st.sync_buckets[i]++;
+	s->st.syncs++;
+	s->st.sync_seconds += took;
+}
+
 /* The agent lines of this turn, made durable with their seq.state record first. */
 static int
 collector_commit_acked(struct collector *s, int durable, char *err, size_t errlen)
@@ -277,12 +298,15 @@ collector_commit_acked(struct collector *s, int durable, char *err, size_t errle
 			return -1;
 		}
 	}
+	double t0 = collector_now();
 	if (collector_output_commit_acked(s->out, durable, e, sizeof(e)) < 0) {
 		snprintf(err, errlen, "output: %s", e);
 		return -1;
 	}
-	if (durable)
+	if (durable) {
+		collector_sync_observe(s, collector_now() - t0);
 		collector_seqdb_commit(s->db);
+	}
 	return 0;
 }
 
@@ -430,6 +454,7 @@ collector_before_wait(void *arg)
 			collector_sweep(s);
 		collector_accept_check(s);
 		collector_partial_end(s);
+		fleet_tick(s);
 	}
 	return collector_wait_timeout(s);
 }
@@ -478,6 +503,12 @@ collector_free(struct collector *s)
 	collector_resume_paused(s);
 	for (size_t i = 0; i < s->nlisteners; i++)
 		close(s->listeners[i].fd);
+	if (s->fleet.dirty)
+		fleet_save(s);
+	collector_htab_free(s->fleet.t);
+	collector_control_close(s);
+	metrics_http_stop(s->metrics);
+	alertq_free(s->alerts);
 	ev_loop_free(s->loop);
 	if (s->spare_fd >= 0)
 		close(s->spare_fd);

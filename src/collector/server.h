@@ -7,7 +7,10 @@
 #include <stdint.h>
 
 #include "collector.h"
+#include "common/alertq.h"
 #include "common/ev.h"
+
+struct metrics_http;
 
 enum { COLLECTOR_LRU_SHORT, COLLECTOR_LRU_LONG, COLLECTOR_LRU_N };
 
@@ -69,6 +72,37 @@ struct collector_lru {
 struct collector_stats {
 	uint64_t accepted, refused_acl, refused_full, lines, truncated, dups, bad, idle_closed,
 	    unauth, gaps, skewed;
+	/* for /metrics */
+	uint64_t lines_by_proto[COLLECTOR_PROTO_AGENT + 1], acks, blocked_episodes,
+	    rate_paused, syncs;
+	uint64_t sync_buckets[8];   /* fdatasync latency, by COLLECTOR_SYNC_BUCKETS */
+	uint64_t agent_kinds[32];   /* new agent messages by enum journal_kind (< 32) */
+	double sync_seconds;
+};
+#define COLLECTOR_SYNC_BUCKETS { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1 }
+
+/* ---- fleet.c: the VMs heard from ---- */
+#define FLEET_MOVES 16     /* confirmed moves remembered per VM, for "last hour/day" */
+struct collector_vm {
+	const char *host;                /* its key in the table */
+	struct collector_vm *older, *newer;  /* heard from: the least recently first */
+	char peer[INET6_ADDRSTRLEN];     /* the address it last spoke from */
+	char location[64];               /* as its last cycle, location or move said */
+	char last_target[64], last_outcome[16];
+	int64_t last_seen, last_cycle;   /* receipt times (our wall clock) */
+	int64_t moves[FLEET_MOVES];      /* receipt times of its last confirmed moves */
+	unsigned nmoves;
+	int connections, silent;
+	uint64_t messages;               /* new messages since the collector started */
+};
+struct collector_fleet {
+	struct collector_htab *t;        /* host -> struct collector_vm */
+	struct collector_vm *oldest, *newest;
+	int dirty;                       /* FLEET_TIMES: only times changed; FLEET_CHANGED */
+	int evicting, save_failed;
+	double saved;
+	uint64_t evicted, silent_episodes;
+	size_t nsilent;
 };
 
 struct collector {
@@ -102,11 +136,44 @@ struct collector {
 	size_t partial;
 	int partial_episode;
 	uint64_t partial_closed;
+	struct collector_fleet fleet;
+	/* the control socket and /metrics (status.c) */
+	int control_fd;
+	struct metrics_http *metrics;
+	/* alert_command (alert.c) */
+	struct alertq *alerts;           /* made at the first alert */
+	int alert_failing;
 	/* cannot write (disk full...): conns is muted, nothing is read, retried on a timer */
 	int blocked;
 	double blocked_since, retry_at;
-	uint64_t write_fails;
+	uint64_t write_fails, write_fails_total;
+	double started;
 };
+
+/* fleet_file.c: the lines of fleet.state */
+#define FLEET_MAGIC "vmmanage-collector fleet 1"
+struct vmm_buf;
+void fleet_format_vm(struct vmm_buf *b, const struct collector_vm *vm);
+/* line (modified) into vm: 0, or -1 when it is not a line fleet_format_vm writes. */
+int fleet_parse_line(char *line, struct collector_vm *vm, char host[COLLECTOR_MAX_HOST + 1]);
+/* fleet.c */
+struct collector_vm *fleet_heard(struct collector *s, const char *host, const char *peer);
+void fleet_message(struct collector *s, const char *host, const char *peer, const char *msg,
+    size_t len);
+void fleet_connected(struct collector *s, const char *host, int delta);
+unsigned fleet_moves_within(const struct collector *s, const struct collector_vm *vm,
+    int64_t within);
+void fleet_tick(struct collector *s);
+void fleet_save(struct collector *s);
+void fleet_load(struct collector *s);
+
+/* status.c: the control socket (status, status --json) and /metrics */
+int collector_control_open(struct collector *s, char *err, size_t errlen);
+void collector_control_close(struct collector *s);
+int collector_metrics_start(struct collector *s, int fd, char *err, size_t errlen);
+/* alert.c: alert_command, KIND STATE HOST MESSAGE */
+void collector_alert(struct collector *s, const char *kind, int firing, const char *host,
+    const char *msg);
 
 /* skew.c */
 void collector_skew_note(struct collector *s, struct collector_conn *c, int64_t epoch);

@@ -243,3 +243,18 @@ spawn_result_free(struct vmm_run_result *res)
 	free(res->out);
 	res->out = NULL;
 }
+
+int
+spawn_alert(const char *const argv[], double timeout_s, char *err, size_t errlen)
+{
+	struct vmm_run_result res;
+	int rc = spawn_run(argv, NULL, timeout_s, 4096, &res);
+
+	if (rc < 0)
+		snprintf(err, errlen, "%s", res.err);
+	else if (res.status != 0)
+		snprintf(err, errlen, "it exited with status %d", res.status);
+	int failed = rc < 0 || res.status != 0;
+	spawn_result_free(&res);
+	return failed ? -1 : 0;
+}

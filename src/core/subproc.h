@@ -11,5 +11,8 @@
 int spawn_run(const char *const argv[], const char *stdin_data, double timeout_s,
     size_t out_cap, struct vmm_run_result *res);
 void spawn_result_free(struct vmm_run_result *res);
+/* An alert_command call (common/alertq.h's run function): argv to its end or timeout_s,
+ * its output read and dropped. 0 when it exited 0, else -1 with err. */
+int spawn_alert(const char *const argv[], double timeout_s, char *err, size_t errlen);
 
 #endif
