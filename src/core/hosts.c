@@ -258,6 +258,20 @@ hosts_promise(const struct host_table *t, const char *host, double now, int *kno
 	return b + (last - b) * hosts_decay(t, 24 * (now - h->last_seen));
 }
 
+double
+hosts_recall(const struct host_table *t, const char *host, double now, double *level)
+{
+	const struct host_info *h = hosts_find(t, host);
+	int lower = t->direction == VMM_LOWER_IS_WORSE;
+
+	*level = 0;
+	if (h == NULL || !(h->weight > 0))
+		return 0;
+	*level = (lower ? h->recent < h->mean : h->recent > h->mean) ? h->recent : h->mean;
+	/* no staleness here: a host last seen a day ago is not unknown, its memory fades */
+	return hosts_decay(t, now - h->last_seen);
+}
+
 static long
 hosts_pair_index(const struct host_table *t, const char *from, const char *to)
 {

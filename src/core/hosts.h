@@ -108,6 +108,13 @@ int hosts_held(const struct host_table *t, const char *host, double now, char *w
  * and must not make it look best again at once. known as hosts_badness. */
 double hosts_promise(const struct host_table *t, const char *host, double now, int *known);
 
+/* What the VM remembers of a host it may have left because it got bad there, for the
+ * base's admission: level is the worse of its mean and its last samples there, in the
+ * indicator's units; returns how much of it still counts, exp(-age / memory) since the
+ * last sample there (no staleness: a host left a day ago is not unknown here), or 0 when
+ * nothing is known. */
+double hosts_recall(const struct host_table *t, const char *host, double now, double *level);
+
 /* A move took seconds; returns the pair's record (NULL when out of memory or bad input). */
 struct move_time *hosts_move_time(struct host_table *t, const char *from, const char *to,
     double seconds);

@@ -233,6 +233,25 @@ target_near_best(const struct target_knowledge *k, const char *const *ok, size_t
 	return n < 2 ? best : near[target_draw(k->seed, k->now) % n];
 }
 
+/* Every other host was just left. Going back to the one left last is the A->B->A the
+ * hold is there to stop: with more than one held, it is passed over. */
+static void
+target_held_fallback(const struct target_knowledge *k, const char *const *back, size_t nback,
+    const char **ok, size_t *nok)
+{
+	size_t last = 0;
+
+	for (size_t i = 1; i < nback; i++) {
+		const struct host_info *a = hosts_find(k->known, back[i]);
+		const struct host_info *b = hosts_find(k->known, back[last]);
+		if (a != NULL && b != NULL && a->left_at > b->left_at)
+			last = i;
+	}
+	for (size_t i = 0; i < nback; i++)
+		if (nback < 2 || i != last)
+			ok[(*nok)++] = back[i];
+}
+
 /* `move` with what was learned: among the other hosts of the array that are not backing
  * off, nor ruled out by the endpoint's view, nor (learned) just left, walking from the one after
  * current (the thesis's order breaks ties). A host just left is taken only when nothing
@@ -262,8 +281,7 @@ target_move_known(const struct target_knowledge *k, const char *const *list, siz
 		ok[nok++] = h;
 	}
 	if (nok == 0)
-		for (size_t i = 0; i < nback; i++)
-			ok[nok++] = back[i];
+		target_held_fallback(k, back, nback, ok, &nok);
 	for (size_t i = 0; i < nok; i++) {
 		if (best == NULL || (k->choice == TARGET_LEARNED && target_better(k, ok[i], best)))
 			best = ok[i];
