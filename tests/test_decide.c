@@ -246,6 +246,11 @@ test_base_admit(void)
 		hosts_sample(&r.known, "base", 100, 60.0 * i, 60);
 	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_CONFIRMED, .from = "base",
 	    .target = "h1", .mono = 2000, .wall = 2000 }, &o);
+	in.wall = in.mono = 2100;
+	decide_cycle(&r.d, &in, &res);
+	TAP_OK(res.kind == DECIDE_SUPPRESSED, "within pingpong_hold of leaving it: not back (%d)", res.kind);
+	TAP_CONTAINS(res.why, "base was left 100 s ago: pingpong_hold 600 s", "the hold says so");
+	in.wall = in.mono = 4000;
 	decide_cycle(&r.d, &in, &res);
 	TAP_OK(res.kind == DECIDE_SUPPRESSED && res.action == VMM_ACT_MOVE_TO_BASE,
 	    "idle on h1 2000 s after the base got bad: no move to the base (%d)", res.kind);
@@ -260,6 +265,18 @@ test_base_admit(void)
 	decide_cycle(&r.d, &in, &res);
 	TAP_OK(res.kind == DECIDE_REQUEST, "base_admit 0: it goes (%d %s)", res.kind, res.why);
 	rules.base_admit = 0.5;
+	/* the array was as bad for the VM: the base's bad hour is no reason to stay away */
+	for (int i = 0; i < 5; i++)
+		hosts_sample(&r.known, "h2", 120, 2100 + 60.0 * i, 60);
+	decide_cycle(&r.d, &in, &res);
+	TAP_OK(res.kind == DECIDE_REQUEST && strcmp(res.target, "base") == 0,
+	    "h2 was worse than the base: it goes (%d %s)", res.kind, res.why);
+	hosts_free(&r.known);
+	hosts_init(&r.known, 3600, 60, 240, VMM_HIGHER_IS_WORSE);
+	for (int i = 0; i < 30; i++)
+		hosts_sample(&r.known, "base", 0, 60.0 * i, 60);
+	for (int i = 30; i < 33; i++)
+		hosts_sample(&r.known, "base", 100, 60.0 * i, 60);
 	in.wall = 2000 + 4 * 3600;
 	in.mono = in.wall;
 	decide_cycle(&r.d, &in, &res);

@@ -215,6 +215,14 @@ test_all_held(void)
 	TAP_OK(strcmp(target, "h2") != 0, "all held: not back to h2, left last (%s)", target);
 	TAP_STR(target, "h4", "the best of the others, h4");
 	TAP_CONTAINS(msg, "h2 was left 10 s ago", "the choice says h2 was held");
+	/* h4 was left for h3, where the VM is: back there is a ping-pong too */
+	hosts_left_for(&t, "h4", "h3");
+	pick(&k, VMM_ACT_MOVE, "h3", target, msg);
+	TAP_STR(target, "h5", "not back to h4 either, left for h3: h5");
+	hosts_left_for(&t, "h1", "h3");
+	hosts_left_for(&t, "h5", "h3");
+	pick(&k, VMM_ACT_MOVE, "h3", target, msg);
+	TAP_STR(target, "h4", "every one left for h3: the best but the one left last, h4");
 	hosts_free(&t);
 }
 

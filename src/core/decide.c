@@ -196,9 +196,11 @@ decide_moved(struct decider *d, const struct decide_move *m, struct decide_moved
 			hosts_succeeded(d->known, out->location);
 			hosts_move_time(d->known, m->from, out->location, m->took);
 			/* the site policy's trips are its design: no hold on the way back */
-			if (d->rules != NULL && m->from[0] != '\0' && strcmp(m->from, out->location) != 0)
+			if (d->rules != NULL && m->from[0] != '\0' && strcmp(m->from, out->location) != 0) {
 				hosts_left(d->known, m->from, m->wall, m->cross_site ? 0 :
 				    d->rules->pingpong_hold, d->rules->pingpong_hold_max);
+				hosts_left_for(d->known, m->from, out->location);
+			}
 		}
 	} else if (m->outcome == VMM_MOVE_FAILED)
 		decide_moved_failed(d, m, out);
@@ -229,9 +231,22 @@ decide_base_refused(const struct decider *d, const struct decide_input *in,
 	if (admit <= 0 || d->known == NULL || d->base == NULL || !out->counters.has_low ||
 	    out->counters.resting || strcmp(in->location, d->base) == 0)
 		return 0;
+	if (hosts_held(d->known, d->base, in->wall, out->why, sizeof(out->why))) {
+		out->action = VMM_ACT_MOVE_TO_BASE;
+		out->kind = DECIDE_SUPPRESSED;
+		return 1;
+	}
 	if ((fade = hosts_recall(d->known, d->base, in->wall, &level)) <= 0)
 		return 0;
 	double at = lower ? thr / admit : thr * admit;
+	/* where the array has been as bad for the VM (a learned mean), the base's bad hour
+	 * is no reason to stay away: every host is loaded, and the base is the cheap one */
+	for (size_t i = 0; i < d->topo.nhosts; i++) {
+		int known;
+		double b = hosts_badness(d->known, d->topo.hosts[i], in->wall, &known);
+		if (known)
+			at = lower ? fmin(at, -b) : fmax(at, b);
+	}
 	/* how many times too bad it was; a lower-is-worse level of 0 counts as 20 times */
 	ratio = lower ? at / fmax(level, at / 20) : level / at;
 	if (!(ratio * fade > 1))

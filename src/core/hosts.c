@@ -230,6 +230,15 @@ hosts_left(struct host_table *t, const char *host, double now, double hold, doub
 	return hold;
 }
 
+void
+hosts_left_for(struct host_table *t, const char *host, const char *to)
+{
+	struct host_info *h = hosts_get(t, host);
+
+	if (h != NULL)
+		snprintf(h->left_for, sizeof(h->left_for), "%s", to != NULL ? to : "");
+}
+
 int
 hosts_held(const struct host_table *t, const char *host, double now, char *why, size_t len)
 {
