@@ -10,8 +10,11 @@
 
 # h1: 60 (bad) -> h2 (unknown); h2: 10 10 70 -> h3 (still unknown);
 # h3: 80 -> h1 had 60, h2 had a mean of 30: learned picks h2 where round robin says h1
+# (both were just left: pingpong_gain 0.5 lets h2, better by more than half, be chosen;
+# at the default 0, h2, left last, would be passed over)
 agent_conf 'policy = "threshold"' 'threshold = 50' 'tarry = 1' 'daemon_interval = 0.3' \
-	'cooldown = 0.5' 'max_moves_per_hour = 0' 'hosts = ["h1", "h2", "h3"]' 'location = "h1"'
+	'cooldown = 0.5' 'max_moves_per_hour = 0' 'hosts = ["h1", "h2", "h3"]' 'location = "h1"' \
+	'pingpong_gain = 0.5'
 values 60 10 10 70 80 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10
 agent_start
 wait_for 30 sh -c "[ \$(wc -l < '$T/moves' 2>/dev/null || echo 0) -ge 3 ] && grep -q 'Move to h2 confirmed.*' '$T/vmmanage.log'" ||

@@ -6,11 +6,15 @@
 #    about the 14 requests an hour of section 5.4, during the afternoon peaks only.
 #  - Scenario 2 (Figures 4.4-4.6): nii3 (base policy) is at the base every night; nii5
 #    (schedule) asks for nothing outside working hours but the move to the base.
+#    The thesis's nightly rest is replayed with base_admit = 0: by default a VM that
+#    left a base overloaded by day does not rest there again until that fades (a day
+#    or two; tests/sim_base_admit.sh), and nii3 overloads its base every afternoon.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/sim_lib.sh"
 
 sim_copy "$SIMDATA" scenario1.sim threshold20.conf threshold50.conf scenario2.sim nii3.conf nii5.conf
 cd "$T" || die "no $T"
+echo "base_admit = 0" >> nii3.conf
 for th in 20 50; do
 	sed "s/\"CONF\"/\"threshold$th.conf\"/" scenario1.sim > s1-$th.sim
 	"$SIM" --thesis -q -o out$th s1-$th.sim > sim$th.out 2>&1 || { cat sim$th.out; die "scenario 1, threshold $th"; }

@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "core/decide.h"
 #include "tap.h"
@@ -191,6 +193,98 @@ test_hold(void)
 	    "a VM's seed is its name's");
 }
 
+/* A policy that is idle every cycle: it asks for the base, as the base policy does after
+ * lowtarry idle cycles (resting: as the schedule outside working hours). */
+static int idle_resting;
+
+static void
+idle_evaluate(void *state, const struct vmm_policy_input *in, struct vmm_decision *out)
+{
+	(void)state;
+	(void)in;
+	memset(out, 0, sizeof(*out));
+	out->action = VMM_ACT_MOVE_TO_BASE;
+	snprintf(out->reason, sizeof(out->reason), "idle");
+}
+
+static void
+idle_counters(const void *state, struct vmm_policy_counters *out)
+{
+	(void)state;
+	*out = (struct vmm_policy_counters){ .threshold = 20, .has_low = 1, .lowthreshold = 1,
+		.resting = idle_resting };
+}
+
+static const struct vmm_policy_ops idle_policy = { .name = "idle", .evaluate = idle_evaluate,
+	.counters = idle_counters };
+
+/* base_admit: a VM that left the base because it got bad there does not go back as soon as
+ * it is idle on a roomy host; when that has faded (host_memory), it does. */
+static void
+test_base_admit(void)
+{
+	static const char *const two[] = { "h1", "h2", NULL };
+	struct target_rules rules = { .pingpong_hold = 600, .pingpong_hold_max = 2400,
+		.base_admit = 0.5 };
+	struct rig r;
+	struct decide_moved o;
+	struct decide_result res;
+	struct decide_input in = { .sample = { .known = 1, .value = 0 }, .location = "h1",
+		.at_home = 1, .mono = 4000, .wall = 4000 };
+
+	rig_init(&r, 1);
+	r.d.damp = NULL;
+	r.d.policy = &idle_policy;
+	r.d.base = "base";
+	r.d.topo = (struct topology){ .hosts = two, .nhosts = 2, .base = "base" };
+	r.d.choice = TARGET_LEARNED;
+	r.d.rules = &rules;
+	/* a night idle at the base, then the morning: 3 samples over the threshold */
+	for (int i = 0; i < 30; i++)
+		hosts_sample(&r.known, "base", 0, 60.0 * i, 60);
+	for (int i = 30; i < 33; i++)
+		hosts_sample(&r.known, "base", 100, 60.0 * i, 60);
+	rig_move(&r, &(struct decide_move){ .outcome = VMM_MOVE_CONFIRMED, .from = "base",
+	    .target = "h1", .mono = 2000, .wall = 2000 }, &o);
+	in.wall = in.mono = 2100;
+	decide_cycle(&r.d, &in, &res);
+	TAP_OK(res.kind == DECIDE_SUPPRESSED, "within pingpong_hold of leaving it: not back (%d)", res.kind);
+	TAP_CONTAINS(res.why, "base was left 100 s ago: pingpong_hold 600 s", "the hold says so");
+	in.wall = in.mono = 4000;
+	decide_cycle(&r.d, &in, &res);
+	TAP_OK(res.kind == DECIDE_SUPPRESSED && res.action == VMM_ACT_MOVE_TO_BASE,
+	    "idle on h1 2000 s after the base got bad: no move to the base (%d)", res.kind);
+	TAP_CONTAINS(res.why, "base_admit: staying, base was ", "the why names the rule");
+	TAP_CONTAINS(res.why, "over 10 (50% of threshold 20)", "and the level");
+	idle_resting = 1;
+	decide_cycle(&r.d, &in, &res);
+	TAP_OK(res.kind == DECIDE_REQUEST && strcmp(res.target, "base") == 0,
+	    "the schedule's rest is the clock's: it goes (%d %s)", res.kind, res.why);
+	idle_resting = 0;
+	rules.base_admit = 0;
+	decide_cycle(&r.d, &in, &res);
+	TAP_OK(res.kind == DECIDE_REQUEST, "base_admit 0: it goes (%d %s)", res.kind, res.why);
+	rules.base_admit = 0.5;
+	/* the array was as bad for the VM: the base's bad hour is no reason to stay away */
+	for (int i = 0; i < 5; i++)
+		hosts_sample(&r.known, "h2", 120, 2100 + 60.0 * i, 60);
+	decide_cycle(&r.d, &in, &res);
+	TAP_OK(res.kind == DECIDE_REQUEST && strcmp(res.target, "base") == 0,
+	    "h2 was worse than the base: it goes (%d %s)", res.kind, res.why);
+	hosts_free(&r.known);
+	hosts_init(&r.known, 3600, 60, 240, VMM_HIGHER_IS_WORSE);
+	for (int i = 0; i < 30; i++)
+		hosts_sample(&r.known, "base", 0, 60.0 * i, 60);
+	for (int i = 30; i < 33; i++)
+		hosts_sample(&r.known, "base", 100, 60.0 * i, 60);
+	in.wall = 2000 + 4 * 3600;
+	in.mono = in.wall;
+	decide_cycle(&r.d, &in, &res);
+	TAP_OK(res.kind == DECIDE_REQUEST && strcmp(res.target, "base") == 0,
+	    "four host_memory later the bad hour has faded: it goes (%d %s)", res.kind, res.why);
+	hosts_free(&r.known);
+}
+
 /* The thesis's mode in the simulator: no learning, the guard only. */
 static void
 test_thesis(void)
@@ -216,6 +310,7 @@ main(void)
 	test_failed();
 	test_pingpong();
 	test_hold();
+	test_base_admit();
 	test_thesis();
 	return tap_done();
 }

@@ -196,6 +196,36 @@ test_hold(void)
 	hosts_free(&t);
 }
 
+/* Every other host held (a VM that tried them all while every host was loaded): not back
+ * to the one it left last, the A->B->A the hold is for, even when that one looks best. */
+static void
+test_all_held(void)
+{
+	struct host_table t;
+	char target[64], msg[1024];
+
+	fleet_known(&t);
+	struct target_knowledge k = { .known = &t, .choice = TARGET_LEARNED, .now = 1100 };
+	hosts_sample(&t, "h3", 35, 1100, 60);
+	hosts_left(&t, "h1", 1010, 1800, 7200);
+	hosts_left(&t, "h4", 1020, 1800, 7200);
+	hosts_left(&t, "h5", 1030, 1800, 7200);
+	hosts_left(&t, "h2", 1090, 1800, 7200); /* the best known, and the one left last */
+	pick(&k, VMM_ACT_MOVE, "h3", target, msg);
+	TAP_OK(strcmp(target, "h2") != 0, "all held: not back to h2, left last (%s)", target);
+	TAP_STR(target, "h4", "the best of the others, h4");
+	TAP_CONTAINS(msg, "h2 was left 10 s ago", "the choice says h2 was held");
+	/* h4 was left for h3, where the VM is: back there is a ping-pong too */
+	hosts_left_for(&t, "h4", "h3");
+	pick(&k, VMM_ACT_MOVE, "h3", target, msg);
+	TAP_STR(target, "h5", "not back to h4 either, left for h3: h5");
+	hosts_left_for(&t, "h1", "h3");
+	hosts_left_for(&t, "h5", "h3");
+	pick(&k, VMM_ACT_MOVE, "h3", target, msg);
+	TAP_STR(target, "h4", "every one left for h3: the best but the one left last, h4");
+	hosts_free(&t);
+}
+
 int
 main(void)
 {
@@ -203,6 +233,7 @@ main(void)
 	test_incoming();
 	test_memory();
 	test_hold();
+	test_all_held();
 
 	expect(VMM_ACT_MOVE, "h1", 1, TARGET_CHOSEN, "h2");
 	expect(VMM_ACT_MOVE, "h3", 1, TARGET_CHOSEN, "h1");          /* wraps */

@@ -196,9 +196,11 @@ decide_moved(struct decider *d, const struct decide_move *m, struct decide_moved
 			hosts_succeeded(d->known, out->location);
 			hosts_move_time(d->known, m->from, out->location, m->took);
 			/* the site policy's trips are its design: no hold on the way back */
-			if (d->rules != NULL && m->from[0] != '\0' && strcmp(m->from, out->location) != 0)
+			if (d->rules != NULL && m->from[0] != '\0' && strcmp(m->from, out->location) != 0) {
 				hosts_left(d->known, m->from, m->wall, m->cross_site ? 0 :
 				    d->rules->pingpong_hold, d->rules->pingpong_hold_max);
+				hosts_left_for(d->known, m->from, out->location);
+			}
 		}
 	} else if (m->outcome == VMM_MOVE_FAILED)
 		decide_moved_failed(d, m, out);
@@ -211,6 +213,54 @@ decide_action(struct decider *d, enum vmm_action act, const struct decide_input 
 {
 	memset(out, 0, sizeof(*out));
 	decide_target(d, act, in, out);
+}
+
+/* base_admit: an idle VM goes back to the base only when the base did not make it leave
+ * lately. Idle on a roomy host says nothing of the base: the worse of its mean and its
+ * last samples there, the more faded the longer ago (host_memory), must be within
+ * base_admit of the threshold (for an indicator where lower is worse, the threshold
+ * over base_admit). The schedule's rest is the clock's, not the indicator's: it goes. */
+static int
+decide_base_refused(const struct decider *d, const struct decide_input *in,
+    struct decide_result *out)
+{
+	double admit = d->rules ? d->rules->base_admit : 0, thr = out->counters.threshold;
+	double level, fade, ratio;
+	int lower = d->direction == VMM_LOWER_IS_WORSE;
+
+	if (admit <= 0 || d->known == NULL || d->base == NULL || !out->counters.has_low ||
+	    out->counters.resting || strcmp(in->location, d->base) == 0)
+		return 0;
+	if (hosts_held(d->known, d->base, in->wall, out->why, sizeof(out->why))) {
+		out->action = VMM_ACT_MOVE_TO_BASE;
+		out->kind = DECIDE_SUPPRESSED;
+		return 1;
+	}
+	if ((fade = hosts_recall(d->known, d->base, in->wall, &level)) <= 0)
+		return 0;
+	double at = lower ? thr / admit : thr * admit;
+	/* where the array has been as bad for the VM (a learned mean), the base's bad hour
+	 * is no reason to stay away: every host is loaded, and the base is the cheap one */
+	for (size_t i = 0; i < d->topo.nhosts; i++) {
+		int known;
+		double b = hosts_badness(d->known, d->topo.hosts[i], in->wall, &known);
+		if (known)
+			at = lower ? fmin(at, -b) : fmax(at, b);
+	}
+	/* how many times too bad it was; a lower-is-worse level of 0 counts as 20 times */
+	ratio = lower ? at / fmax(level, at / 20) : level / at;
+	if (!(ratio * fade > 1))
+		return 0;
+	out->action = VMM_ACT_MOVE_TO_BASE;
+	out->kind = DECIDE_SUPPRESSED;
+	double ago = (in->wall - hosts_find(d->known, d->base)->last_seen) / 60;
+	if (lower)
+		snprintf(out->why, sizeof(out->why), "base_admit: staying, %s was %.3g when last there %.0f min ago, under %.3g (threshold %g over base_admit %g) until that fades",
+		    d->base, level, ago, at, thr, admit);
+	else
+		snprintf(out->why, sizeof(out->why), "base_admit: staying, %s was %.3g when last there %.0f min ago, over %.3g (%.0f%% of threshold %g) until that fades",
+		    d->base, level, ago, at, admit * 100, thr);
+	return 1;
 }
 
 /* The schedule asks for the base once per rest period; if that request was refused or
@@ -261,6 +311,8 @@ decide_cycle(struct decider *d, const struct decide_input *in, struct decide_res
 		snprintf(out->reason, sizeof(out->reason), "resting away from the base: asking again");
 	}
 	if (act == VMM_ACT_NONE)
+		return;
+	if (act == VMM_ACT_MOVE_TO_BASE && decide_base_refused(d, in, out))
 		return;
 	decide_target(d, act, in, out);
 }

@@ -230,6 +230,15 @@ hosts_left(struct host_table *t, const char *host, double now, double hold, doub
 	return hold;
 }
 
+void
+hosts_left_for(struct host_table *t, const char *host, const char *to)
+{
+	struct host_info *h = hosts_get(t, host);
+
+	if (h != NULL)
+		snprintf(h->left_for, sizeof(h->left_for), "%s", to != NULL ? to : "");
+}
+
 int
 hosts_held(const struct host_table *t, const char *host, double now, char *why, size_t len)
 {
@@ -256,6 +265,20 @@ hosts_promise(const struct host_table *t, const char *host, double now, int *kno
 	if (last <= b)
 		return b;
 	return b + (last - b) * hosts_decay(t, 24 * (now - h->last_seen));
+}
+
+double
+hosts_recall(const struct host_table *t, const char *host, double now, double *level)
+{
+	const struct host_info *h = hosts_find(t, host);
+	int lower = t->direction == VMM_LOWER_IS_WORSE;
+
+	*level = 0;
+	if (h == NULL || !(h->weight > 0))
+		return 0;
+	*level = (lower ? h->recent < h->mean : h->recent > h->mean) ? h->recent : h->mean;
+	/* no staleness here: a host last seen a day ago is not unknown, its memory fades */
+	return hosts_decay(t, now - h->last_seen);
 }
 
 static long

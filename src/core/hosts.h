@@ -32,6 +32,7 @@ struct host_info {
 	int incoming;        /* migrations arriving there; -1 unknown */
 	/* the VM left this host: not a target again before hold_until (pingpong_hold) */
 	double left_at;      /* 0: never left */
+	char left_for[128];  /* where it went then ("": not known) */
 	double hold;         /* the last hold, seconds: doubled when the VM leaves again soon */
 	double hold_until;
 };
@@ -99,6 +100,8 @@ void hosts_hint_incoming(struct host_table *t, const char *host, int incoming);
  * the hold. */
 double hosts_left(struct host_table *t, const char *host, double now, double hold,
     double hold_max);
+/* Where the VM went when it last left host: a way back there from to is a ping-pong. */
+void hosts_left_for(struct host_table *t, const char *host, const char *to);
 /* 1 when host is held at now (why: "h1 was left 2 min ago ... until 14:05:00 UTC"). */
 int hosts_held(const struct host_table *t, const char *host, double now, char *why,
     size_t len);
@@ -107,6 +110,13 @@ int hosts_held(const struct host_table *t, const char *host, double now, char *w
  * them. The VM left a host because it got bad: its mean still holds the good hours before,
  * and must not make it look best again at once. known as hosts_badness. */
 double hosts_promise(const struct host_table *t, const char *host, double now, int *known);
+
+/* What the VM remembers of a host it may have left because it got bad there, for the
+ * base's admission: level is the worse of its mean and its last samples there, in the
+ * indicator's units; returns how much of it still counts, exp(-age / memory) since the
+ * last sample there (no staleness: a host left a day ago is not unknown here), or 0 when
+ * nothing is known. */
+double hosts_recall(const struct host_table *t, const char *host, double now, double *level);
 
 /* A move took seconds; returns the pair's record (NULL when out of memory or bad input). */
 struct move_time *hosts_move_time(struct host_table *t, const char *from, const char *to,

@@ -56,6 +56,7 @@ const char *const conf_core_keys[] = {
 	"pingpong_hold",
 	"pingpong_hold_max",
 	"pingpong_gain",
+	"base_admit",
 	"mode",
 	"warmup",
 	"min_stay",

@@ -156,7 +156,8 @@ setup_target_rules(const struct vmm_conf *c, struct target_rules *r, char *err, 
 		    r->pingpong_hold);
 		return -1;
 	}
-	TRY(setup_fraction(c, "pingpong_gain", 0.5, &r->pingpong_gain, err, errlen));
+	TRY(setup_fraction(c, "pingpong_gain", 0, &r->pingpong_gain, err, errlen));
+	TRY(setup_fraction(c, "base_admit", 0.25, &r->base_admit, err, errlen));
 	return 0;
 }
 

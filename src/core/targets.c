@@ -233,6 +233,32 @@ target_near_best(const struct target_knowledge *k, const char *const *ok, size_t
 	return n < 2 ? best : near[target_draw(k->seed, k->now) % n];
 }
 
+/* Every other host was just left. Going back to the one left last, or to one the VM left
+ * for the host it is on, is the A->B->A the hold is there to stop: such hosts are passed
+ * over while another is left. */
+static void
+target_held_fallback(const struct target_knowledge *k, const char *here,
+    const char *const *back, size_t nback, const char **ok, size_t *nok)
+{
+	size_t last = 0;
+	int strict;
+
+	for (size_t i = 1; i < nback; i++) {
+		const struct host_info *a = hosts_find(k->known, back[i]);
+		const struct host_info *b = hosts_find(k->known, back[last]);
+		if (a != NULL && b != NULL && a->left_at > b->left_at)
+			last = i;
+	}
+	for (strict = 2; strict >= 0 && *nok == 0; strict--)
+		for (size_t i = 0; i < nback; i++) {
+			const struct host_info *h = hosts_find(k->known, back[i]);
+			int to_here = here != NULL && h != NULL && strcmp(h->left_for, here) == 0;
+			if ((strict >= 1 && nback > 1 && i == last) || (strict == 2 && to_here))
+				continue;
+			ok[(*nok)++] = back[i];
+		}
+}
+
 /* `move` with what was learned: among the other hosts of the array that are not backing
  * off, nor ruled out by the endpoint's view, nor (learned) just left, walking from the one after
  * current (the thesis's order breaks ties). A host just left is taken only when nothing
@@ -262,8 +288,7 @@ target_move_known(const struct target_knowledge *k, const char *const *list, siz
 		ok[nok++] = h;
 	}
 	if (nok == 0)
-		for (size_t i = 0; i < nback; i++)
-			ok[nok++] = back[i];
+		target_held_fallback(k, here, back, nback, ok, &nok);
 	for (size_t i = 0; i < nok; i++) {
 		if (best == NULL || (k->choice == TARGET_LEARNED && target_better(k, ok[i], best)))
 			best = ok[i];

@@ -54,7 +54,7 @@ struct target_knowledge {
 };
 
 /* The fleet rules as configured (vmmanage.conf(5): near_best, max_incoming,
- * memory_headroom, pingpong_hold, pingpong_hold_max, pingpong_gain). */
+ * memory_headroom, pingpong_hold, pingpong_hold_max, pingpong_gain, base_admit). */
 struct target_rules {
 	double near_best;
 	int max_incoming;           /* 0: no cap */
@@ -62,6 +62,9 @@ struct target_rules {
 	int64_t memory_headroom;    /* bytes */
 	double pingpong_hold, pingpong_hold_max; /* seconds; 0: no hold */
 	double pingpong_gain;
+	double base_admit;          /* an idle VM goes back to the base only when what it
+	                             * remembers of the base is within this fraction of the
+	                             * threshold; 0: always */
 };
 
 /* How old an endpoint's hint may be and still rule a host out: the agent asks where the VM
