@@ -8,6 +8,18 @@
 
 #include "core/decide.h"
 
+/* snprintf("%s")'s result, without printf: this runs every cycle of every simulated VM. */
+static void
+decide_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* Is v so bad that min_stay gives way? */
 static int
 decide_hard(const struct decider *d, const struct decide_input *in)
@@ -255,7 +267,7 @@ decide_cycle(struct decider *d, const struct decide_input *in, struct decide_res
 	if (pin.sample.known && d->eff != NULL && (out->measured = efficacy_sample(d->eff, in->sample.value)))
 		out->efficacy = d->eff->done[d->eff->ndone - 1];
 	enum vmm_action act = out->decision.action;
-	snprintf(out->reason, sizeof(out->reason), "%s", out->decision.reason);
+	decide_copy(out->reason, sizeof(out->reason), out->decision.reason);
 	if (act == VMM_ACT_NONE && decide_base_overdue(d, in, out)) {
 		act = VMM_ACT_MOVE_TO_BASE;
 		snprintf(out->reason, sizeof(out->reason), "resting away from the base: asking again");
