@@ -40,18 +40,64 @@ hosts_free(struct host_table *t)
 {
 	free(t->hosts);
 	free(t->pairs);
+	free(t->keys);
 	t->hosts = NULL;
 	t->pairs = NULL;
-	t->nhosts = t->npairs = 0;
+	t->keys = NULL;
+	t->nhosts = t->npairs = t->nkeys = 0;
+}
+
+/* strcmp(a, b) == 0 inline: host names are short and differ early, and this runs a few
+ * times each cycle of every simulated VM, where libc's call cost more than the loop. */
+static inline int
+hosts_same(const char *a, const char *b)
+{
+	while (*a != '\0' && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
 }
 
 static long
 hosts_index(const struct host_table *t, const char *name)
 {
-	for (size_t i = 0; name != NULL && i < t->nhosts; i++)
-		if (strcmp(t->hosts[i].name, name) == 0)
+	if (name == NULL)
+		return -1;
+	size_t len = strlen(name);
+	int keyed = t->nkeys == t->nhosts;
+	if (keyed && len > 0 && len < sizeof(t->keys->name)) {
+		/* a short name can only be a short key's: compared whole, zeros after it */
+		struct host_key q;
+		memset(&q, 0, sizeof(q));
+		memcpy(q.name, name, len);
+		for (size_t i = 0; i < t->nhosts; i++)
+			if (memcmp(&t->keys[i], &q, sizeof(q)) == 0)
+				return (long)i;
+		return -1;
+	}
+	for (size_t i = 0; i < t->nhosts; i++)
+		if ((!keyed || t->keys[i].name[0] == '\0') && hosts_same(t->hosts[i].name, name))
 			return (long)i;
 	return -1;
+}
+
+/* The key of the record just appended (hosts_get only appends; nothing removes or
+ * reorders records). Without memory for it the keys are no longer used. */
+static void
+hosts_key_new(struct host_table *t, const char *name)
+{
+	struct host_key *k;
+
+	if (t->nkeys + 1 != t->nhosts)
+		return;
+	if ((k = realloc(t->keys, t->nhosts * sizeof(*k))) == NULL)
+		return;
+	t->keys = k;
+	k = &t->keys[t->nkeys++];
+	memset(k, 0, sizeof(*k));
+	if (strlen(name) < sizeof(k->name))
+		memcpy(k->name, name, strlen(name));
 }
 
 const struct host_info *
@@ -83,6 +129,7 @@ hosts_get(struct host_table *t, const char *name)
 	h->free_memory = -1;
 	h->cpu_idle = -1;
 	h->incoming = -1;
+	hosts_key_new(t, name);
 	return h;
 }
 

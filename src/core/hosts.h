@@ -53,6 +53,14 @@ struct host_table {
 	double backoff_max;
 	enum vmm_direction direction;
 	int64_t vm_memory;   /* bytes the VM itself uses, when the endpoint says; -1 unknown */
+	/* each record's name again when short, side by side: a look-up reads these, not
+	 * every record (a simulated fleet's tables are far from the cache) */
+	struct host_key *keys;
+	size_t nkeys;        /* in step with nhosts, or not used */
+};
+
+struct host_key {
+	char name[16];       /* "": the name is longer, see the record */
 };
 
 void hosts_init(struct host_table *t, double memory, double backoff, double backoff_max,
