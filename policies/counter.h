@@ -237,8 +237,12 @@ struct counter_text {
 static inline void
 counter_text_str(struct counter_text *t, const char *s)
 {
-	while (*s != '\0' && t->len + 1 < t->cap)
-		t->p[t->len++] = *s++;
+	size_t n = strlen(s), room = t->cap - 1 - t->len;
+
+	if (n > room)
+		n = room;
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
 	t->p[t->len] = '\0';
 }
 
