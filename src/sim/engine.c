@@ -91,6 +91,7 @@ sim_vm_where(struct sim *s, size_t i)
 
 	s->vm_host[i] = v->down ? -1 : v->sc->host[v->loc];
 	s->vm_d[i] = v->d;
+	sim_vm_move_where(s, i);
 }
 
 static void

@@ -69,31 +69,42 @@ vm_admit(struct sim *s, struct vm *v, double t)
 	}
 }
 
+/* What sim_arrivals needs of VM i, in the dense arrays: set after its step and after it
+ * is admitted, so that the serial count does not read every VM's struct. */
+void
+sim_vm_move_where(struct sim *s, size_t i)
+{
+	const struct vm *v = &s->vms[i];
+
+	s->vm_at[i] = v->sc->host[v->loc];
+	s->vm_to[i] = v->mv_active && !v->mv_fail && !v->mv_pending ? v->sc->host[v->mv_target] : -1;
+	s->vm_pend[i] = v->mv_active && v->mv_pending;
+}
+
 void
 sim_arrivals(struct sim *s)
 {
 	for (size_t h = 0; h < s->sf->nhosts; h++)
 		s->incoming[h] = 0;
-	for (size_t i = 0; i < s->nvms; i++) {
-		const struct vm *v = &s->vms[i];
-		if (v->mv_active && !v->mv_fail && !v->mv_pending)
-			s->incoming[v->sc->host[v->mv_target]]++;
-	}
 	for (size_t i = 0; i < s->nvms; i++)
-		if (s->vms[i].mv_active && s->vms[i].mv_pending)
+		if (s->vm_to[i] >= 0)
+			s->incoming[s->vm_to[i]]++;
+	for (size_t i = 0; i < s->nvms; i++)
+		if (s->vm_pend[i]) {
 			vm_admit(s, &s->vms[i], s->cur.t);
+			sim_vm_move_where(s, i);
+		}
 	for (size_t h = 0; h < s->sf->nhosts; h++) {
 		if (s->incoming[h] > s->incoming_peak[h])
 			s->incoming_peak[h] = s->incoming[h];
 		s->mem_used[h] = 0;
 	}
 	/* an arriving VM's memory is taken on its target already (libvirt allocates it there
-	 * when the migration starts), and still on its source */
-	for (size_t i = 0; i < s->nvms; i++) {
-		const struct vm *v = &s->vms[i];
-		s->mem_used[v->sc->host[v->loc]] += v->spec->memory;
-		if (v->mv_active && !v->mv_fail && !v->mv_pending)
-			s->mem_used[v->sc->host[v->mv_target]] += v->spec->memory;
+	 * when the migration starts), and still on its source; adding 0 changes nothing */
+	for (size_t i = 0; s->any_memory && i < s->nvms; i++) {
+		s->mem_used[s->vm_at[i]] += s->vm_mem[i];
+		if (s->vm_to[i] >= 0)
+			s->mem_used[s->vm_to[i]] += s->vm_mem[i];
 	}
 }
 

@@ -176,10 +176,15 @@ sim_hosts(struct sim *s, char *err, size_t errlen)
 	s->mload = calloc(sf->nhosts, sizeof(*s->mload));
 	s->vm_host = calloc(s->nvms, sizeof(*s->vm_host));
 	s->vm_d = calloc(s->nvms, sizeof(*s->vm_d));
+	s->vm_at = calloc(s->nvms, sizeof(*s->vm_at));
+	s->vm_to = calloc(s->nvms, sizeof(*s->vm_to));
+	s->vm_pend = calloc(s->nvms, sizeof(*s->vm_pend));
+	s->vm_mem = calloc(s->nvms, sizeof(*s->vm_mem));
 	if (s->bg == NULL || s->bgrng == NULL || s->load == NULL || s->util == NULL ||
 	    s->incoming == NULL || s->incoming_peak == NULL || s->mem_used == NULL ||
 	    s->events == NULL || s->log == NULL || s->ltc == NULL || s->started == NULL ||
-	    s->arrivals_at == NULL || s->mload == NULL || s->vm_host == NULL || s->vm_d == NULL) {
+	    s->arrivals_at == NULL || s->mload == NULL || s->vm_host == NULL || s->vm_d == NULL ||
+	    s->vm_at == NULL || s->vm_to == NULL || s->vm_pend == NULL || s->vm_mem == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -191,6 +196,10 @@ sim_hosts(struct sim *s, char *err, size_t errlen)
 	}
 	for (size_t h = 0; h < sf->nhosts; h++)
 		s->arrivals_at[h].minute = INT64_MIN;
+	for (size_t i = 0; i < s->nvms; i++) {
+		s->vm_mem[i] = s->vms[i].spec->memory;
+		s->any_memory |= s->vm_mem[i] != 0;
+	}
 	for (size_t i = 0; i < s->nconfs; i++)
 		if (s->confs[i].base >= 0)
 			s->arrivals_at[s->confs[i].host[s->confs[i].base]].a.base = 1;
@@ -249,4 +258,8 @@ sim_free(struct sim *s)
 	free(s->hint_util);
 	free(s->vm_host);
 	free(s->vm_d);
+	free(s->vm_at);
+	free(s->vm_to);
+	free(s->vm_pend);
+	free(s->vm_mem);
 }
