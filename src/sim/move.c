@@ -67,6 +67,9 @@ vm_admit(struct sim *s, struct vm *v, double t)
 		s->incoming[h]++;
 		v->mv_end = t + v->mv_dur;
 	}
+	/* it starts now, or (refused) never arrives */
+	if (v->mv_failure != VMM_FAIL_REFUSED)
+		sim_note_start(s, v, v->mv_target, t, v->mv_end);
 }
 
 /* What sim_arrivals needs of VM i, in the dense arrays: set after its step and after it
@@ -151,7 +154,9 @@ vm_start_move(struct sim *s, struct vm *v, int target, enum vmm_action act, int 
 			v->next_sample = INFINITY;
 		}
 	}
-	sim_note_start(s, v, target, t, v->mv_end);
+	/* a move waiting for a slot is noted when it gets one (vm_admit) */
+	if (!v->mv_pending)
+		sim_note_start(s, v, target, t, v->mv_end);
 }
 
 /* After a cold move the agent starts again: a new policy instance and guard; what it
