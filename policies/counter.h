@@ -343,7 +343,10 @@ counter_eval_pair(struct counter_pair *p, double v, struct vmm_decision *out)
 	int idle = counter_idle(p->direction, v, p->low.threshold);
 	struct counter_text t;
 
-	counter_eval_high(&p->high, p->direction, v, out);
+	if (!idle)
+		counter_eval_high(&p->high, p->direction, v, out);
+	else if (counter_step(&p->high, counter_worse(p->direction, v, p->high.threshold)))
+		out->action = VMM_ACT_MOVE; /* the low side's reason follows: not the high's */
 	if (counter_step(&p->low, idle)) {
 		out->action = VMM_ACT_MOVE_TO_BASE;
 		t = counter_text_start(out, v, counter_side(p->direction, 0), p->low.threshold);
