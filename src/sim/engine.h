@@ -112,6 +112,8 @@ struct sim {
 	struct simconf *confs;
 	size_t nconfs;
 	struct vm *vms;
+	struct guard *guards;       /* each VM's, out of line (vm.guard) */
+	size_t vms_len, guards_len; /* bytes mapped (sim_huge) */
 	size_t nvms, nhours, nsteps;
 	double step;
 	struct gen_state *bg;
