@@ -25,6 +25,7 @@ hosts_configure(struct host_table *t, double memory, double backoff, double back
     enum vmm_direction direction)
 {
 	t->memory = memory > 0 ? memory : 86400;
+	t->decay = 0; /* hosts_sample's exp was for the old memory */
 	t->backoff = backoff > 0 ? backoff : 60;
 	t->backoff_max = backoff_max >= t->backoff ? backoff_max : t->backoff;
 	if (direction != t->direction)
@@ -108,14 +109,27 @@ hosts_find(const struct host_table *t, const char *name)
 	return i < 0 ? NULL : &t->hosts[i];
 }
 
+/* name is the record's at i (its short key, or its name when the keys do not say) */
+static int
+hosts_is(const struct host_table *t, size_t i, const char *name)
+{
+	if (i >= t->nhosts || name == NULL)
+		return 0;
+	if (t->nkeys == t->nhosts && t->keys[i].name[0] != '\0')
+		return strcmp(t->keys[i].name, name) == 0;
+	return hosts_same(t->hosts[i].name, name);
+}
+
 struct host_info *
 hosts_get(struct host_table *t, const char *name)
 {
-	long i = hosts_index(t, name);
+	long i = hosts_is(t, t->last, name) ? (long)t->last : hosts_index(t, name);
 	struct host_info *h;
 
-	if (i >= 0)
+	if (i >= 0) {
+		t->last = (size_t)i;
 		return &t->hosts[i];
+	}
 	if (name == NULL || *name == '\0')
 		return NULL;
 	/* grows one at a time: a table holds the configured hosts, a handful */
@@ -151,8 +165,15 @@ hosts_sample(struct host_table *t, const char *host, double value, double now, d
 		h->recent = value;
 	else
 		h->recent += 0.3 * (value - h->recent);
-	if (h->weight > 0)
-		h->weight *= hosts_decay(t, now - h->last_seen);
+	if (h->weight > 0) {
+		/* the same age each cycle: exp once (the same value, exp is a function) */
+		double age = now - h->last_seen;
+		if (!(age == t->decay_age && t->decay > 0)) {
+			t->decay_age = age;
+			t->decay = hosts_decay(t, age);
+		}
+		h->weight *= t->decay;
+	}
 	h->weight += 1;
 	h->mean += (value - h->mean) / h->weight;
 	h->seconds += interval;

@@ -57,6 +57,8 @@ struct host_table {
 	 * every record (a simulated fleet's tables are far from the cache) */
 	struct host_key *keys;
 	size_t nkeys;        /* in step with nhosts, or not used */
+	size_t last;         /* hosts_get's last record: asked again most often */
+	double decay_age, decay; /* hosts_sample's last exp(-age / memory), for that age */
 };
 
 struct host_key {
