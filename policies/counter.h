@@ -62,7 +62,7 @@ counter_idle(enum vmm_direction d, double v, double lowthreshold)
 static inline const char *
 counter_side(enum vmm_direction d, int worse)
 {
-	return (d == VMM_LOWER_IS_WORSE) == !!worse ? "below" : "above";
+	return (d == VMM_LOWER_IS_WORSE) == !!worse ? " below " : " above ";
 }
 
 /* Count a hit or restart on a miss; 1 when tarry hits in a row are reached, and then the
@@ -226,27 +226,113 @@ counter_conf_pair(const struct vmm_host *host, const struct vmm_conf *conf,
 	return counter_check_sides(host, conf, p, err, errlen);
 }
 
+/* A reason is written every cycle and read rarely (a request, a log line): printf's %g
+ * cost more than the rest of a simulated cycle. The reason is put together here instead,
+ * to the same text snprintf gives, truncation included. */
+struct counter_text {
+	char *p;
+	size_t len, cap;    /* cap >= 1 */
+};
+
+static inline void
+counter_text_str(struct counter_text *t, const char *s)
+{
+	size_t n = strlen(s), room = t->cap - 1 - t->len;
+
+	if (n > room)
+		n = room;
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+	t->p[t->len] = '\0';
+}
+
+static inline void
+counter_text_int(struct counter_text *t, long long v)
+{
+	char d[24], *e = d + sizeof(d) - 1;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	*e = '\0';
+	do
+		*--e = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--e = '-';
+	counter_text_str(t, e);
+}
+
+/* %g: a whole number below 10^6 is its digits (%g's six significant digits hold it
+ * exactly); anything else (and -0) goes to snprintf. */
+static inline void
+counter_text_g(struct counter_text *t, double v)
+{
+	char g[32];
+
+	if (fabs(v) < 1e6 && v == (double)(long long)v && !(v == 0 && signbit(v))) {
+		counter_text_int(t, (long long)v);
+		return;
+	}
+	snprintf(g, sizeof(g), "%g", v);
+	counter_text_str(t, g);
+}
+
+/* "indicator V SIDE THRESHOLD": every reason of a counter starts so. */
+static inline struct counter_text
+counter_text_start(struct vmm_decision *out, double v, const char *side, double threshold)
+{
+	struct counter_text t = { .p = out->reason, .cap = sizeof(out->reason) };
+
+	counter_text_str(&t, "indicator ");
+	counter_text_g(&t, v);
+	counter_text_str(&t, side);
+	counter_text_g(&t, threshold);
+	return t;
+}
+
+/* "..., COUNT of TARRY cycles" */
+static inline void
+counter_text_of(struct counter_text *t, int64_t count, int64_t tarry)
+{
+	counter_text_str(t, ", ");
+	counter_text_int(t, (long long)count);
+	counter_text_str(t, " of ");
+	counter_text_int(t, (long long)tarry);
+	counter_text_str(t, " cycles");
+}
+
+/* "... for TARRY cycles" */
+static inline void
+counter_text_for(struct counter_text *t, int64_t tarry)
+{
+	counter_text_str(t, " for ");
+	counter_text_int(t, (long long)tarry);
+	counter_text_str(t, " cycles");
+}
+
 /* One sample through the high side alone (threshold policy). Unknown samples are skipped
  * by the caller: they must neither advance nor reset anything. */
 static inline void
 counter_eval_high(struct counter *c, enum vmm_direction d, double v, struct vmm_decision *out)
 {
 	int worse = counter_worse(d, v, c->threshold);
+	struct counter_text t;
 
 	if (counter_step(c, worse)) {
 		out->action = VMM_ACT_MOVE;
-		if (c->within_y > 0)
-			snprintf(out->reason, sizeof(out->reason), "indicator %g %s %g in %lld of the last %lld cycles",
-			    v, counter_side(d, 1), c->threshold, (long long)c->within_x, (long long)c->within_y);
-		else
-			snprintf(out->reason, sizeof(out->reason), "indicator %g %s %g for %lld cycles",
-			    v, counter_side(d, 1), c->threshold, (long long)c->tarry);
-	} else if (worse)
-		snprintf(out->reason, sizeof(out->reason), "indicator %g %s %g, %lld of %lld cycles",
-		    v, counter_side(d, 1), c->threshold, (long long)c->count, (long long)c->tarry);
-	else
-		snprintf(out->reason, sizeof(out->reason), "indicator %g within threshold %g",
-		    v, c->threshold);
+		t = counter_text_start(out, v, counter_side(d, 1), c->threshold);
+		if (c->within_y > 0) {
+			counter_text_str(&t, " in ");
+			counter_text_int(&t, (long long)c->within_x);
+			counter_text_str(&t, " of the last ");
+			counter_text_int(&t, (long long)c->within_y);
+			counter_text_str(&t, " cycles");
+		} else
+			counter_text_for(&t, c->tarry);
+	} else if (worse) {
+		t = counter_text_start(out, v, counter_side(d, 1), c->threshold);
+		counter_text_of(&t, c->count, c->tarry);
+	} else
+		counter_text_start(out, v, " within threshold ", c->threshold);
 }
 
 /* One sample through both sides (script C.1: high first, then low). With the sides checked
@@ -255,16 +341,20 @@ static inline void
 counter_eval_pair(struct counter_pair *p, double v, struct vmm_decision *out)
 {
 	int idle = counter_idle(p->direction, v, p->low.threshold);
+	struct counter_text t;
 
-	counter_eval_high(&p->high, p->direction, v, out);
+	if (!idle)
+		counter_eval_high(&p->high, p->direction, v, out);
+	else if (counter_step(&p->high, counter_worse(p->direction, v, p->high.threshold)))
+		out->action = VMM_ACT_MOVE; /* the low side's reason follows: not the high's */
 	if (counter_step(&p->low, idle)) {
 		out->action = VMM_ACT_MOVE_TO_BASE;
-		snprintf(out->reason, sizeof(out->reason), "indicator %g %s %g for %lld cycles",
-		    v, counter_side(p->direction, 0), p->low.threshold, (long long)p->low.tarry);
-	} else if (idle)
-		snprintf(out->reason, sizeof(out->reason), "indicator %g %s %g, %lld of %lld cycles",
-		    v, counter_side(p->direction, 0), p->low.threshold, (long long)p->low.count,
-		    (long long)p->low.tarry);
+		t = counter_text_start(out, v, counter_side(p->direction, 0), p->low.threshold);
+		counter_text_for(&t, p->low.tarry);
+	} else if (idle) {
+		t = counter_text_start(out, v, counter_side(p->direction, 0), p->low.threshold);
+		counter_text_of(&t, p->low.count, p->low.tarry);
+	}
 }
 
 static inline void

@@ -186,8 +186,11 @@ static void
 schedule_rest(struct schedule_state *s, struct vmm_decision *out)
 {
 	if (s->resting) {
-		snprintf(out->reason, sizeof(out->reason), "resting until working hours %s%s",
-		    s->win.text, s->rest_monitoring ? "" : ", not monitoring");
+		/* every cycle of the rest period: without printf (counter.h) */
+		struct counter_text t = { .p = out->reason, .cap = sizeof(out->reason) };
+		counter_text_str(&t, "resting until working hours ");
+		counter_text_str(&t, s->win.text);
+		counter_text_str(&t, s->rest_monitoring ? "" : ", not monitoring");
 		return;
 	}
 	s->resting = 1;

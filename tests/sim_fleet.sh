@@ -40,6 +40,29 @@ check "the same arrivals with one thread as with two" \
 check "an arrivals line for the other hosts, both modes" \
 	test "$(grep -cE '^arrivals at the hosts \((thesis|ours)\): [0-9]+ moves; per host at most [0-9]+ under way at once \(f[0-9]+, ' fleet.out)" -eq 2
 
+# ours, with the hosts' cap on arriving migrations (migration.max_incoming, as Nova's
+# max_concurrent_live_migrations) and the schedule's edge splayed over 10 minutes: no host
+# and not the base ever has more than the cap arriving at once, and the base is not
+# flooded at 16:00 (twice the even share of 250 VMs over 10 minutes at most, in any
+# minute of the window); the figures of both come from the simulator's own output
+sed 's/^migration = { \(.*\) };$/migration = { \1 max_incoming = 2; };/; s/fleet-schedule.conf/splay.conf/' fleet.sim > capped.sim
+cp fleet-schedule.conf splay.conf && echo 'splay = 600' >> splay.conf
+check "the cap and the splay are in" grep -q 'max_incoming = 2; };$' capped.sim
+timeout 300 "$SIM" -j2 -d 1 -o capped capped.sim > capped.out 2>&1 || { cat capped.out; die "capped.sim"; }
+grep '^arrivals' capped.out | sed 's/^/# capped: /'
+for where in "the hosts" "a base"; do
+	line=$(grep -E "^arrivals at $where \(ours\): " capped.out)
+	most=$(sed -nE 's/.*per host at most ([0-9]+) under way at once.*/\1/p' <<<"$line")
+	check "capped: at most 2 arriving at once at $where (${most:-none})" test -n "$most" -a "${most:-9}" -le 2
+done
+edge=$(awk -F, 'NR == 2 { print int($1) + 16 * 3600; exit }' capped/events.csv)
+read -r first busiest < <(awk -F, -v e="$edge" '$2 == "ours" && $4 == "request" && $5 == "move_to_base" &&
+	$1 >= e && $1 < e + 600 { m = int(($1 - e) / 60); c[m]++ }
+	END { for (m = 0; m < 10; m++) if (c[m] > mx) mx = c[m]; print c[0] + 0, mx + 0 }' capped/events.csv)
+check "splayed: the schedule's edge sends $first VMs to the base in its first minute (<= 25)" \
+	test "${first:-99}" -le 25
+check "splayed: at most 50 in any minute of the splay window ($busiest)" test "${busiest:-99}" -le 50
+
 # hindsight: thesis, ours, best single host, lower bound
 read -r th ou hs lb < <(sed -nE 's/^hindsight: SLA violation, minutes: thesis ([0-9]+), ours ([0-9]+), each VM on its best single host ([0-9]+), lower bound ([0-9]+)$/\1 \2 \3 \4/p' fleet.out)
 check "a hindsight line" test -n "${lb:-}"

@@ -26,6 +26,38 @@ choose(const struct host_table *t, enum target_choice c, double now, enum vmm_ac
 	return target_for(&topo, &k, a, cur, 1, target, 64, &cross, msg, 1024);
 }
 
+/* Names are looked up in short keys beside the table: every length must find its own
+ * record, and only it. */
+static void
+test_names(void)
+{
+	static const char *const names[] = { "h1", "h10", "h1x", "a-host-name-15c", "a-host-name-16ch",
+		"a-host-name-15d", "a-host-name-16ci", "h2", "h3", "h4", "h5", "h6", "h7",
+		"a-name-of-127-characters-------------------------------------------------------"
+		"-----------------------------------------------", NULL };
+	struct host_table t;
+	size_t n = 0, bad = 0;
+
+	hosts_init(&t, 86400, 60, 300, VMM_HIGHER_IS_WORSE);
+	for (const char *const *p = names; *p != NULL; p++, n++) {
+		struct host_info *h = hosts_get(&t, *p);
+		bad += h == NULL || strcmp(h->name, *p) != 0;
+		h->seconds = (double)n;
+	}
+	TAP_OK(bad == 0 && t.nhosts == n, "%zu names, %zu records (%zu wrong)", n, t.nhosts, bad);
+	bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct host_info *h = hosts_find(&t, names[i]);
+		bad += h == NULL || h->seconds != (double)i || hosts_get(&t, names[i]) != h;
+	}
+	TAP_OK(bad == 0 && t.nhosts == n, "each found again, as itself (%zu wrong, %zu records)", bad, t.nhosts);
+	TAP_OK(hosts_find(&t, "h") == NULL && hosts_find(&t, "h1y") == NULL && hosts_find(&t, "") == NULL &&
+	    hosts_find(&t, "a-host-name-16c") == NULL && hosts_find(&t, "a-host-name-16chx") == NULL &&
+	    hosts_find(&t, "a-host-name-15") == NULL && hosts_find(&t, NULL) == NULL,
+	    "no prefix, extension or other name finds one");
+	hosts_free(&t);
+}
+
 static void
 test_backoff(void)
 {
@@ -238,6 +270,7 @@ test_file(void)
 int
 main(void)
 {
+	test_names();
 	test_backoff();
 	test_learning();
 	test_choice();

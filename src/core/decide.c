@@ -3,10 +3,21 @@
 #include "config.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/decide.h"
+
+/* The policy's reason as the result's: what snprintf("%s") gave, by a copy of fixed
+ * size (this runs every cycle of every simulated VM; the string ends within it). */
+static void
+decide_reason(struct decide_result *out)
+{
+	_Static_assert(sizeof(out->reason) >= sizeof(out->decision.reason), "the reason fits");
+	memcpy(out->reason, out->decision.reason, sizeof(out->decision.reason));
+	out->reason[sizeof(out->decision.reason) - 1] = '\0';
+}
 
 /* Is v so bad that min_stay gives way? */
 static int
@@ -281,6 +292,32 @@ decide_base_overdue(struct decider *d, const struct decide_input *in,
 	    !damper_staying(d->damp, in->mono, why, sizeof(why)));
 }
 
+/* memset(out, 0, sizeof(*out)) as a reader sees it, with the texts (1.3 KiB of the
+ * result) emptied by their first byte: every cycle of every simulated VM clears one.
+ * The asserts hold the texts' run together: a field added among them must be cleared
+ * here (before reason or from warming on, it is). */
+#define DECIDE_AFTER(a, b) (offsetof(struct decide_result, b) == \
+	offsetof(struct decide_result, a) + sizeof(((struct decide_result *)0)->a))
+_Static_assert(DECIDE_AFTER(reason, target) && DECIDE_AFTER(target, cross_site) &&
+    DECIDE_AFTER(cross_site, choice) && DECIDE_AFTER(choice, why) && DECIDE_AFTER(why, held) &&
+    DECIDE_AFTER(held, through) && offsetof(struct decide_result, warming) -
+    offsetof(struct decide_result, through) < sizeof(((struct decide_result *)0)->through) +
+    _Alignof(double), "decide_clear clears every field");
+
+static void
+decide_clear(struct decide_result *out)
+{
+	memset(out, 0, offsetof(struct decide_result, reason));
+	out->reason[0] = '\0';
+	out->target[0] = '\0';
+	out->cross_site = 0;
+	out->choice[0] = '\0';
+	out->why[0] = '\0';
+	out->held = 0;
+	out->through[0] = '\0';
+	memset(&out->warming, 0, sizeof(*out) - offsetof(struct decide_result, warming));
+}
+
 void
 decide_cycle(struct decider *d, const struct decide_input *in, struct decide_result *out)
 {
@@ -288,7 +325,7 @@ decide_cycle(struct decider *d, const struct decide_input *in, struct decide_res
 		.at_base = d->base != NULL && strcmp(in->location, d->base) == 0,
 		.local = in->local };
 
-	memset(out, 0, sizeof(*out));
+	decide_clear(out);
 	out->decision.action = VMM_ACT_NONE;
 	/* a freshly moved service looks worse than it is: its samples do not count */
 	out->warming = d->damp ? damper_warming(d->damp, in->mono) : 0;
@@ -305,7 +342,7 @@ decide_cycle(struct decider *d, const struct decide_input *in, struct decide_res
 	if (pin.sample.known && d->eff != NULL && (out->measured = efficacy_sample(d->eff, in->sample.value)))
 		out->efficacy = d->eff->done[d->eff->ndone - 1];
 	enum vmm_action act = out->decision.action;
-	snprintf(out->reason, sizeof(out->reason), "%s", out->decision.reason);
+	decide_reason(out);
 	if (act == VMM_ACT_NONE && decide_base_overdue(d, in, out)) {
 		act = VMM_ACT_MOVE_TO_BASE;
 		snprintf(out->reason, sizeof(out->reason), "resting away from the base: asking again");

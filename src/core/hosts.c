@@ -25,6 +25,7 @@ hosts_configure(struct host_table *t, double memory, double backoff, double back
     enum vmm_direction direction)
 {
 	t->memory = memory > 0 ? memory : 86400;
+	t->decay = 0; /* hosts_sample's exp was for the old memory */
 	t->backoff = backoff > 0 ? backoff : 60;
 	t->backoff_max = backoff_max >= t->backoff ? backoff_max : t->backoff;
 	if (direction != t->direction)
@@ -40,18 +41,64 @@ hosts_free(struct host_table *t)
 {
 	free(t->hosts);
 	free(t->pairs);
+	free(t->keys);
 	t->hosts = NULL;
 	t->pairs = NULL;
-	t->nhosts = t->npairs = 0;
+	t->keys = NULL;
+	t->nhosts = t->npairs = t->nkeys = 0;
+}
+
+/* strcmp(a, b) == 0 inline: host names are short and differ early, and this runs a few
+ * times each cycle of every simulated VM, where libc's call cost more than the loop. */
+static inline int
+hosts_same(const char *a, const char *b)
+{
+	while (*a != '\0' && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
 }
 
 static long
 hosts_index(const struct host_table *t, const char *name)
 {
-	for (size_t i = 0; name != NULL && i < t->nhosts; i++)
-		if (strcmp(t->hosts[i].name, name) == 0)
+	if (name == NULL)
+		return -1;
+	size_t len = strlen(name);
+	int keyed = t->nkeys == t->nhosts;
+	if (keyed && len > 0 && len < sizeof(t->keys->name)) {
+		/* a short name can only be a short key's: compared whole, zeros after it */
+		struct host_key q;
+		memset(&q, 0, sizeof(q));
+		memcpy(q.name, name, len);
+		for (size_t i = 0; i < t->nhosts; i++)
+			if (memcmp(&t->keys[i], &q, sizeof(q)) == 0)
+				return (long)i;
+		return -1;
+	}
+	for (size_t i = 0; i < t->nhosts; i++)
+		if ((!keyed || t->keys[i].name[0] == '\0') && hosts_same(t->hosts[i].name, name))
 			return (long)i;
 	return -1;
+}
+
+/* The key of the record just appended (hosts_get only appends; nothing removes or
+ * reorders records). Without memory for it the keys are no longer used. */
+static void
+hosts_key_new(struct host_table *t, const char *name)
+{
+	struct host_key *k;
+
+	if (t->nkeys + 1 != t->nhosts)
+		return;
+	if ((k = realloc(t->keys, t->nhosts * sizeof(*k))) == NULL)
+		return;
+	t->keys = k;
+	k = &t->keys[t->nkeys++];
+	memset(k, 0, sizeof(*k));
+	if (strlen(name) < sizeof(k->name))
+		memcpy(k->name, name, strlen(name));
 }
 
 const struct host_info *
@@ -62,14 +109,27 @@ hosts_find(const struct host_table *t, const char *name)
 	return i < 0 ? NULL : &t->hosts[i];
 }
 
+/* name is the record's at i (its short key, or its name when the keys do not say) */
+static int
+hosts_is(const struct host_table *t, size_t i, const char *name)
+{
+	if (i >= t->nhosts || name == NULL)
+		return 0;
+	if (t->nkeys == t->nhosts && t->keys[i].name[0] != '\0')
+		return strcmp(t->keys[i].name, name) == 0;
+	return hosts_same(t->hosts[i].name, name);
+}
+
 struct host_info *
 hosts_get(struct host_table *t, const char *name)
 {
-	long i = hosts_index(t, name);
+	long i = hosts_is(t, t->last, name) ? (long)t->last : hosts_index(t, name);
 	struct host_info *h;
 
-	if (i >= 0)
+	if (i >= 0) {
+		t->last = (size_t)i;
 		return &t->hosts[i];
+	}
 	if (name == NULL || *name == '\0')
 		return NULL;
 	/* grows one at a time: a table holds the configured hosts, a handful */
@@ -83,6 +143,7 @@ hosts_get(struct host_table *t, const char *name)
 	h->free_memory = -1;
 	h->cpu_idle = -1;
 	h->incoming = -1;
+	hosts_key_new(t, name);
 	return h;
 }
 
@@ -104,8 +165,15 @@ hosts_sample(struct host_table *t, const char *host, double value, double now, d
 		h->recent = value;
 	else
 		h->recent += 0.3 * (value - h->recent);
-	if (h->weight > 0)
-		h->weight *= hosts_decay(t, now - h->last_seen);
+	if (h->weight > 0) {
+		/* the same age each cycle: exp once (the same value, exp is a function) */
+		double age = now - h->last_seen;
+		if (!(age == t->decay_age && t->decay > 0)) {
+			t->decay_age = age;
+			t->decay = hosts_decay(t, age);
+		}
+		h->weight *= t->decay;
+	}
 	h->weight += 1;
 	h->mean += (value - h->mean) / h->weight;
 	h->seconds += interval;

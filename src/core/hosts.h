@@ -54,6 +54,16 @@ struct host_table {
 	double backoff_max;
 	enum vmm_direction direction;
 	int64_t vm_memory;   /* bytes the VM itself uses, when the endpoint says; -1 unknown */
+	/* each record's name again when short, side by side: a look-up reads these, not
+	 * every record (a simulated fleet's tables are far from the cache) */
+	struct host_key *keys;
+	size_t nkeys;        /* in step with nhosts, or not used */
+	size_t last;         /* hosts_get's last record: asked again most often */
+	double decay_age, decay; /* hosts_sample's last exp(-age / memory), for that age */
+};
+
+struct host_key {
+	char name[16];       /* "": the name is longer, see the record */
 };
 
 void hosts_init(struct host_table *t, double memory, double backoff, double backoff_max,

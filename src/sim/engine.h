@@ -112,6 +112,8 @@ struct sim {
 	struct simconf *confs;
 	size_t nconfs;
 	struct vm *vms;
+	struct guard *guards;       /* each VM's, out of line (vm.guard) */
+	size_t vms_len, guards_len; /* bytes mapped (sim_huge) */
 	size_t nvms, nhours, nsteps;
 	double step;
 	struct gen_state *bg;
@@ -122,6 +124,13 @@ struct sim {
 	double *mem_used;           /* per host, GiB: the VMs there and arriving, at the step's start */
 	int *vm_host;               /* per VM, as the step left it: its host, -1 down */
 	double *vm_d;               /* and its demand for the next step */
+	/* the same for the serial count of the moves (sim_arrivals), which read each VM's
+	 * struct three times a step before */
+	int *vm_at;                 /* its host, down or not */
+	int *vm_to;                 /* the host its move holds a slot at; -1: none */
+	unsigned char *vm_pend;     /* its move waits for a slot (max_incoming) */
+	double *vm_mem;             /* its memory */
+	int any_memory;             /* some VM's memory is modelled */
 	int *endpoint_down;         /* per step */
 	struct stepinfo cur, next;
 	/* threads */
@@ -186,6 +195,7 @@ void vm_finish_move(struct sim *s, int tid, struct vm *v);
  * max_incoming) the moves asked for in the last step given a slot, in VM order, or
  * refused. */
 void sim_arrivals(struct sim *s);
+void sim_vm_move_where(struct sim *s, size_t i);
 
 /* engine.c: the local time in the simulation's timezone, as vmm_local_time_of says it */
 void sim_local_time(struct sim *s, int tid, int64_t t, struct vmm_local_time *out);

@@ -67,6 +67,21 @@ vm_admit(struct sim *s, struct vm *v, double t)
 		s->incoming[h]++;
 		v->mv_end = t + v->mv_dur;
 	}
+	/* it starts now, or (refused) never arrives */
+	if (v->mv_failure != VMM_FAIL_REFUSED)
+		sim_note_start(s, v, v->mv_target, t, v->mv_end);
+}
+
+/* What sim_arrivals needs of VM i, in the dense arrays: set after its step and after it
+ * is admitted, so that the serial count does not read every VM's struct. */
+void
+sim_vm_move_where(struct sim *s, size_t i)
+{
+	const struct vm *v = &s->vms[i];
+
+	s->vm_at[i] = v->sc->host[v->loc];
+	s->vm_to[i] = v->mv_active && !v->mv_fail && !v->mv_pending ? v->sc->host[v->mv_target] : -1;
+	s->vm_pend[i] = v->mv_active && v->mv_pending;
 }
 
 void
@@ -74,26 +89,25 @@ sim_arrivals(struct sim *s)
 {
 	for (size_t h = 0; h < s->sf->nhosts; h++)
 		s->incoming[h] = 0;
-	for (size_t i = 0; i < s->nvms; i++) {
-		const struct vm *v = &s->vms[i];
-		if (v->mv_active && !v->mv_fail && !v->mv_pending)
-			s->incoming[v->sc->host[v->mv_target]]++;
-	}
 	for (size_t i = 0; i < s->nvms; i++)
-		if (s->vms[i].mv_active && s->vms[i].mv_pending)
+		if (s->vm_to[i] >= 0)
+			s->incoming[s->vm_to[i]]++;
+	for (size_t i = 0; i < s->nvms; i++)
+		if (s->vm_pend[i]) {
 			vm_admit(s, &s->vms[i], s->cur.t);
+			sim_vm_move_where(s, i);
+		}
 	for (size_t h = 0; h < s->sf->nhosts; h++) {
 		if (s->incoming[h] > s->incoming_peak[h])
 			s->incoming_peak[h] = s->incoming[h];
 		s->mem_used[h] = 0;
 	}
 	/* an arriving VM's memory is taken on its target already (libvirt allocates it there
-	 * when the migration starts), and still on its source */
-	for (size_t i = 0; i < s->nvms; i++) {
-		const struct vm *v = &s->vms[i];
-		s->mem_used[v->sc->host[v->loc]] += v->spec->memory;
-		if (v->mv_active && !v->mv_fail && !v->mv_pending)
-			s->mem_used[v->sc->host[v->mv_target]] += v->spec->memory;
+	 * when the migration starts), and still on its source; adding 0 changes nothing */
+	for (size_t i = 0; s->any_memory && i < s->nvms; i++) {
+		s->mem_used[s->vm_at[i]] += s->vm_mem[i];
+		if (s->vm_to[i] >= 0)
+			s->mem_used[s->vm_to[i]] += s->vm_mem[i];
 	}
 }
 
@@ -140,7 +154,9 @@ vm_start_move(struct sim *s, struct vm *v, int target, enum vmm_action act, int 
 			v->next_sample = INFINITY;
 		}
 	}
-	sim_note_start(s, v, target, t, v->mv_end);
+	/* a move waiting for a slot is noted when it gets one (vm_admit) */
+	if (!v->mv_pending)
+		sim_note_start(s, v, target, t, v->mv_end);
 }
 
 /* After a cold move the agent starts again: a new policy instance and guard; what it

@@ -129,8 +129,9 @@ vm_look(struct sim *s, struct vm *v, double t)
 		const char *name = vm_host_name(s, v, (int)i);
 		const struct sim_host *h = &s->sf->hosts[sc->host[i]];
 		double free_gib = h->memory - s->mem_used[sc->host[i]];
-		/* the idle CPU is hint_age's to tell (vm_hints): keep what it said */
-		const struct host_info *seen = hosts_find(&v->known, name);
+		/* the idle CPU is hint_age's to tell (vm_hints): keep what it said; without
+		 * hint_age nothing says it, and the look-up is saved */
+		const struct host_info *seen = s->hint_util != NULL ? hosts_find(&v->known, name) : NULL;
 		hosts_hint(&v->known, name, h->memory > 0 ? (int64_t)(fmax(free_gib, 0) * (1 << 30)) : -1,
 		    seen != NULL && seen->hint_time > 0 ? seen->cpu_idle : -1, wall);
 		hosts_hint_incoming(&v->known, name, s->incoming[sc->host[i]]);

@@ -101,10 +101,7 @@ vm_init(struct sim *s, struct vm *v, const struct sim_vmspec *spec, size_t copy,
 	if (gen_state_init(&v->demand, &spec->demand, &bursts, s->sf->duration) < 0 ||
 	    vm_start_host(s, v, err, errlen) < 0)
 		return -1;
-	if ((v->guard = malloc(sizeof(*v->guard))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	v->guard = &s->guards[v - s->vms];
 	e[0] = '\0';
 	if (setup_policy(v->sc->su)->init(&vmm_host_api, v->sc->su->conf, &v->sc->env, &v->pstate,
 	    e, sizeof(e)) < 0) {
@@ -154,7 +151,6 @@ vm_free(struct vm *v)
 	if (v->dec.known != NULL)
 		hosts_free(&v->known);
 	gen_state_free(&v->demand);
-	free(v->guard);
 	free(v->name);
 	free(v->st.res);
 	free(v->st.hour_req);
