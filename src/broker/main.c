@@ -106,10 +106,13 @@ broker_run(struct broker *b, int foreground, int debug)
 	broker_drop_privileges(b);
 	if (broker_events_start(b, err, sizeof(err)) < 0)
 		fatalx("collector: %s", err);
+	if (broker_moves_open(b, err, sizeof(err)) < 0)
+		fatalx("%s", err);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	broker_vm_init(b);
+	broker_vm_recover(b);
 	broker_server_start(b);
 	ev_timer_add(b->loop, 0.1, broker_check_quit, b->loop);
 	log_info("broker: listening on %s:%s for %zu VM%s, endpoint %s", b->listen_host,
@@ -120,6 +123,7 @@ broker_run(struct broker *b, int foreground, int debug)
 		log_warn("broker: event loop");
 	log_info("broker: exiting");
 	broker_vm_stop(b);
+	broker_moves_close(b);
 	broker_server_stop(b);
 	broker_events_stop();
 	broker_control_close(b);

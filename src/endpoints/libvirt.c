@@ -22,6 +22,7 @@ struct lv_endpoint {
 	struct lv_conf conf;
 	int looped; /* holds a reference on the event loop */
 	struct lv_hint *hints; /* one per configured host */
+	int recover_abort;     /* lv_recover: the deadline passed, abort the job */
 };
 
 /* Where the domain is on one host, as far as that host says. */
@@ -542,6 +543,98 @@ lv_move(void *state, const struct vmm_move_request *req, struct vmm_move_result 
 	lv_probes_free(pr, e->conf.nhosts);
 }
 
+/* ---- after a restart: a move asked for earlier, found again ---- */
+
+/* The host where a job of the domain runs (a migration, out or in), or -1. Past the
+ * deadline (recover_abort), the source's job is aborted: the domain stays there. */
+static int
+lv_job_host(struct lv_endpoint *e, struct lv_probe *pr, virDomainJobInfo *ji)
+{
+	for (size_t i = 0; i < e->conf.nhosts; i++) {
+		if (pr[i].conn == NULL || pr[i].presence < LV_ACTIVE)
+			continue;
+		virDomainPtr d = lv_lookup(pr[i].conn, &e->conf);
+		int r = d != NULL && virDomainGetJobInfo(d, ji) == 0 && ji->type != VIR_DOMAIN_JOB_NONE;
+		if (r && e->recover_abort && pr[i].presence == LV_RUNNING && virDomainAbortJob(d) == 0)
+			e->host->log(VMM_LOG_WARNING, "libvirt: the migration found again on %s outlasted endpoint_timeout: aborted",
+			    pr[i].host->name);
+		if (d != NULL)
+			virDomainFree(d);
+		if (r)
+			return (int)i;
+	}
+	return -1;
+}
+
+static void
+lv_recover_outcome(struct lv_endpoint *e, struct lv_probe *pr, const struct lv_host *target,
+    struct vmm_move_result *res)
+{
+	struct lv_probe *dst = &pr[target - e->conf.hosts];
+	struct lv_where w;
+	char downtime[64];
+
+	memset(&w, 0, sizeof(w));
+	lv_where_pick(e, pr, &w);
+	if (w.index >= 0 && &pr[w.index] == dst && dst->presence == LV_RUNNING) {
+		res->outcome = VMM_MOVE_CONFIRMED;
+		lv_downtime(e, dst, downtime, sizeof(downtime));
+		snprintf(res->location, sizeof(res->location), "%s", target->name);
+		snprintf(res->detail, sizeof(res->detail), "found again after a restart: the migration ended%s; %s runs it, no other host does",
+		    downtime, target->name);
+		return;
+	}
+	if (w.index >= 0) {
+		snprintf(res->location, sizeof(res->location), "%s", pr[w.index].host->name);
+		lv_fail(res, VMM_FAIL_OTHER, 0, "found again after a restart: the migration ended without moving it; %s runs it",
+		    pr[w.index].host->name);
+		return;
+	}
+	lv_fail(res, w.failure, w.permanent, "found again after a restart: %s", w.text);
+}
+
+/* Waits while a job of the domain runs on any host (the migration goes on without the
+ * program that asked for it: peer to peer, the source's libvirtd drives it), aborting it
+ * at endpoint_timeout from now; then asks where the domain runs. Never migrates. */
+static void
+lv_recover(void *state, const struct vmm_move_request *req, struct vmm_move_result *res)
+{
+	struct lv_endpoint *e = state;
+	const struct lv_host *target = lv_conf_host(&e->conf, req->target);
+	double deadline = vmm_mono_now() + e->conf.timeout;
+	struct lv_where w;
+	virDomainJobInfo ji;
+	char err[256];
+	int said = 0, job;
+
+	if (target == NULL) {
+		lv_fail(res, VMM_FAIL_CONFIG, 1, "'%s' is none of the configured hosts", req->target);
+		return;
+	}
+	if (lv_ready(e, err, sizeof(err)) < 0) {
+		lv_fail(res, VMM_FAIL_OTHER, 0, "%s", err);
+		return;
+	}
+	for (;;) {
+		struct lv_probe *pr = lv_where_is(e, &w);
+		if (pr == NULL) {
+			lv_fail(res, w.failure, 0, "%s", w.text);
+			return;
+		}
+		e->recover_abort = vmm_mono_now() >= deadline;
+		if ((job = lv_job_host(e, pr, &ji)) < 0) {
+			lv_recover_outcome(e, pr, target, res);
+			lv_probes_free(pr, e->conf.nhosts);
+			return;
+		}
+		if (!said++)
+			e->host->log(VMM_LOG_INFO, "libvirt: found again: a migration job of %s runs on %s (%llu of %llu MiB sent); waiting for its end",
+			    e->conf.domain, pr[job].host->name, ji.memProcessed >> 20, ji.memTotal >> 20);
+		lv_probes_free(pr, e->conf.nhosts);
+		nanosleep(&(struct timespec){ .tv_nsec = 500000000 }, NULL);
+	}
+}
+
 /* ---- life ---- */
 
 static int
@@ -607,6 +700,7 @@ static const struct vmm_endpoint_ops lv_ops = {
 	.locate = lv_locate,
 	.fini = lv_fini,
 	.hints = lv_hints,
+	.recover = lv_recover,
 };
 
 const struct vmm_endpoint_ops *
