@@ -58,6 +58,8 @@ static const char *const lv_keys[] = { "libvirt_domain", "libvirt_uri_template",
 	"libvirt_migrate_uri_template", "libvirt_bandwidth", "libvirt_max_downtime",
 	"libvirt_auto_converge", "libvirt_stall_timeout", "libvirt_persist",
 	"libvirt_undefine_source", "libvirt_cross_site", "libvirt_keepalive", "endpoint_timeout",
+	"libvirt_max_downtime_steps", "libvirt_max_downtime_step_interval", "libvirt_postcopy",
+	"libvirt_postcopy_after", "libvirt_timeout_per_gib", "libvirt_tls", "libvirt_site_link_encrypted",
 	"hosts", "min_range", "max_range", "base", "home", "away", NULL };
 
 /* ---- connections ---- */
@@ -320,6 +322,10 @@ lv_flags(const struct lv_conf *lc, int cross_site)
 		f |= VIR_MIGRATE_UNDEFINE_SOURCE;
 	if (lc->auto_converge)
 		f |= VIR_MIGRATE_AUTO_CONVERGE;
+	if (lc->postcopy)
+		f |= VIR_MIGRATE_POSTCOPY;
+	if (lc->tls == LV_TLS_ALWAYS || (lc->tls == LV_TLS_BETWEEN_SITES && cross_site))
+		f |= VIR_MIGRATE_TLS;
 	return f;
 }
 
@@ -359,10 +365,20 @@ lv_migrate(struct lv_endpoint *e, const struct lv_probe *src, const struct lv_ho
 			virDomainFree(d);
 		return;
 	}
+	/* a bigger guest may take longer: endpoint_timeout plus libvirt_timeout_per_gib */
+	virDomainInfo info;
+	double gib = virDomainGetInfo(d, &info) == 0 ? (double)info.maxMem / (1024.0 * 1024.0) : 0;
 	struct lv_watch_conf wc = { .uri = src->host->uri, .uuid = uuid,
-		.deadline = call->started + e->conf.timeout, .stall = e->conf.stall,
-		.max_downtime = e->conf.max_downtime, .keepalive = e->conf.keepalive,
+		.deadline = call->started + e->conf.timeout + e->conf.timeout_per_gib * gib,
+		.stall = e->conf.stall, .max_downtime = e->conf.max_downtime,
+		.downtime_steps = e->conf.downtime_steps, .ndowntime_steps = e->conf.ndowntime_steps,
+		.step_interval = e->conf.downtime_step_interval,
+		.postcopy_after = e->conf.postcopy ? e->conf.postcopy_after : 0,
+		.started = call->started, .host = e->host, .keepalive = e->conf.keepalive,
 		.connect_timeout = e->conf.connect_timeout };
+	if (e->conf.timeout_per_gib > 0)
+		e->host->log(VMM_LOG_DEBUG, "libvirt: deadline %.0f s: %.0f s and %.0f s per GiB of %.2f GiB",
+		    wc.deadline - call->started, e->conf.timeout, e->conf.timeout_per_gib, gib);
 	struct lv_watch *w = lv_watch_start(&wc, err, sizeof(err));
 	if (w == NULL)
 		snprintf(call->why, sizeof(call->why), "%s", err);
@@ -517,6 +533,11 @@ lv_move(void *state, const struct vmm_move_request *req, struct vmm_move_result 
 
 	if (target == NULL) {
 		lv_fail(res, VMM_FAIL_CONFIG, 1, "'%s' is none of the configured hosts", req->target);
+		return;
+	}
+	/* the guest's memory, in the clear over a link between sites: never by default */
+	if (req->cross_site && !(lv_flags(&e->conf, 1) & VIR_MIGRATE_TLS) && !e->conf.site_link_encrypted) {
+		lv_fail(res, VMM_FAIL_CONFIG, 1, "a move between sites must be encrypted: libvirt_tls = \"never\" leaves the migration stream in the clear; set libvirt_tls = \"between_sites\" (the hosts need libvirt's migration certificates), or libvirt_site_link_encrypted = true when the link between the sites is encrypted otherwise");
 		return;
 	}
 	if (lv_ready(e, err, sizeof(err)) < 0) {
