@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
-# time-limit: 600
+# time-limit: 900
 # Migrations that do not converge, on real libvirt hosts through the broker (the link to
 # the target crawls, so each migration runs long enough to be looked at):
 #   - the maximum downtime raised in steps (virsh migrate-getmaxdowntime sees 50, then

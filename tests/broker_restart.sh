@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
-# time-limit: 600
+# time-limit: 900
 # A restart of the broker loses no request. The broker is killed (kill -9) while a move
 # it admitted migrates on real libvirt hosts (the link to the target crawls, so the
 # job is seen running by virsh domjobinfo first). Restarted, it reads its record of

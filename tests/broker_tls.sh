@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
-# time-limit: 600
+# time-limit: 900
 # A TLS migration (libvirt_tls) on real libvirt hosts through the broker. Without
 # certificates the hosts cannot migrate with TLS: the move fails and the guest stays.
 # With a CA, a server and a client certificate (made here with openssl) in each host's
