@@ -5,6 +5,7 @@
 #   broker_vm VM LINES...        $T/vms/VM.conf: the VM's settings in the broker
 #   broker_conf LINES...         $T/broker.conf (listen on BROKER_PORT, keys, vm_dir, ...)
 #   broker_start / broker_stop   run it in the foreground, logging to $T/broker.log
+#                                (state_dir $T/bstate unless the lines give one)
 #   bctl ARGS...                 the broker's CLI with this config
 #   peer VM ARGS...              tests/broker_peer.py as VM with its key
 BROKER="$top_builddir/src/broker/vmmanage-broker"
@@ -35,6 +36,7 @@ broker_conf() {
 		echo "module_dir = \"$MODULE_DIR\""
 		echo "control_socket = \"$T/broker.sock\""
 		echo "pid_file = \"$T/broker.pid\""
+		case "$*" in *state_dir*) ;; *) echo "state_dir = \"$T/bstate\"" ;; esac
 		for line; do echo "$line"; done
 	} > "$T/broker.conf"
 }

@@ -10,12 +10,14 @@
 . "$top_srcdir/tests/init_lib.sh"
 
 init_install
-SCRIPTS=("$ROOT/etc/init.d/vmmanage" "$ROOT/etc/init.d/vmmanage-collector")
-DEFAULTS=("$ROOT/etc/default/vmmanage" "$ROOT/etc/default/vmmanage-collector")
+SCRIPTS=("$ROOT/etc/init.d/vmmanage" "$ROOT/etc/init.d/vmmanage-collector" "$ROOT/etc/init.d/vmmanage-broker")
+DEFAULTS=("$ROOT/etc/default/vmmanage" "$ROOT/etc/default/vmmanage-collector" "$ROOT/etc/default/vmmanage-broker")
 UNITS=("$ROOT/lib/systemd/system/vmmanage.service" "$ROOT/lib/systemd/system/vmmanage-collector.service"
 	"$ROOT/lib/systemd/system/vmmanage-broker.service")
 LOGROTATE=$ROOT/etc/logrotate.d/vmmanage
-ALL=("${SCRIPTS[@]}" "${DEFAULTS[@]}" "${UNITS[@]}" "$LOGROTATE")
+BLOGROTATE=$ROOT/etc/logrotate.d/vmmanage-broker
+RSYSLOG=$ROOT/etc/rsyslog.d/vmmanage-broker.conf
+ALL=("${SCRIPTS[@]}" "${DEFAULTS[@]}" "${UNITS[@]}" "$LOGROTATE" "$BLOGROTATE" "$RSYSLOG")
 
 # A check that needs a tool: in CI the tool must be there.
 have() {
@@ -28,7 +30,7 @@ for f in "${ALL[@]}"; do
 	check "installed: ${f#"$ROOT"/}" test -s "$f"
 	check "${f##*/}: every @dir@ substituted" sh -c "! grep -n '@[a-z_]*@' '$f'"
 done
-check "the init scripts are executable" test -x "${SCRIPTS[0]}" -a -x "${SCRIPTS[1]}"
+check "the init scripts are executable" test -x "${SCRIPTS[0]}" -a -x "${SCRIPTS[1]}" -a -x "${SCRIPTS[2]}"
 check "the units name the installed daemons, run in the foreground" \
 	grep -q "^ExecStart=$SBIN/vmmanage -f -c" "${UNITS[0]}"
 check "the collector's unit too" grep -q "^ExecStart=$SBIN/vmmanage-collector -f -c" "${UNITS[1]}"
@@ -91,6 +93,19 @@ if have logrotate "the logrotate file"; then
 	check "without an error or a warning" sh -c "! grep -iE '^(error|warning)' '$T/logrotate.out' | grep -v 'in debug mode'"
 	check "it rotates the agent's and the collector's logs" \
 		sh -c "grep -q 'vmmanage/vmmanage.json' '$T/logrotate.out' && grep -q 'vmmanage/central.json' '$T/logrotate.out'"
+	logrotate -d -s "$T/logrotate.state" "$BLOGROTATE" >"$T/blogrotate.out" 2>&1
+	rc=$?
+	check "logrotate -d accepts the broker's ($rc)" test "$rc" = 0
+	check "without an error or a warning" sh -c "! grep -iE '^(error|warning)' '$T/blogrotate.out' | grep -v 'in debug mode'"
+	check "it rotates the broker's log" grep -q "$ROOT/var/log/vmmanage/broker.log" "$T/blogrotate.out"
+fi
+check "the rsyslog snippet writes the broker's lines to that log" \
+	grep -q "file=\"$ROOT/var/log/vmmanage/broker.log\"" "$RSYSLOG"
+if have rsyslogd "the rsyslog snippet"; then
+	printf 'module(load="imuxsock" SysSock.Use="off")\ninclude(file="%s")\n' "$RSYSLOG" > "$T/rsyslog.conf"
+	rsyslogd -N1 -f "$T/rsyslog.conf" >"$T/rsyslog.out" 2>&1
+	check "rsyslogd -N1 accepts it ($(grep -iE 'error|warning' "$T/rsyslog.out" | head -2))" \
+		sh -c "! grep -qiE 'error|warning' '$T/rsyslog.out'"
 fi
 
 # ---- the install rules: DESTDIR, uninstall
@@ -98,7 +113,7 @@ D=$T/dest
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" install-initscripts DESTDIR="$D" \
 	>"$T/dinstall.out" 2>&1
 check "make install-initscripts DESTDIR=... ($(tail -c 300 "$T/dinstall.out"))" test "$?" = 0
-check "installs 8 files" test "$(find "$D" -type f | wc -l)" = 8
+check "installs 12 files" test "$(find "$D" -type f | wc -l)" = 12
 check "the scripts name the configured directories, not DESTDIR" sh -c "! grep -rq '$D' '$D'"
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" uninstall-initscripts DESTDIR="$D" \
 	>"$T/duninstall.out" 2>&1

@@ -16,7 +16,8 @@ check "home and away are on different subnets: $(lv_addr h1) / $(lv_addr aws1)" 
 	test "${LV_NET}.$(lv_index h1)" != "${LV_NET}.$(lv_index aws1)"
 lv_agent_conf 'policy = "site"' 'threshold = 2' 'bigjobs = "grade a"' 'daemon_interval = 0.5' \
 	'cooldown = 3' 'max_moves_per_hour = 0' 'endpoint_timeout = 60' \
-	'home = ["h1", "h2"]' 'away = ["aws1"]'
+	'home = ["h1", "h2"]' 'away = ["aws1"]' \
+	'libvirt_tls = "never"' 'libvirt_site_link_encrypted = true' # no certificates here
 #     1 big job: process at home; 3: move away; then 5 for a while: process away
 values 1 3 $(yes 5 | head -500)
 agent_start

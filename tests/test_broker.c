@@ -93,6 +93,39 @@ test_payloads(void)
 	TAP_OK(wire_bans_parse("HOST h1 -5 0.5", 14, &back, err, sizeof(err)) < 0, "a negative free memory is refused");
 }
 
+/* A move's ID: across connections and restarts, its answer is asked for, never the move. */
+static void
+test_request_ids(void)
+{
+	struct wire_breq rq = { .kind = WIRE_BREQ_MOVE, .action = VMM_ACT_MOVE, .id = 0x0123456789abcdefULL }, back;
+	struct wire_bans a;
+	char out[WIRE_MAX_LINE], err[128];
+	size_t n;
+
+	snprintf(rq.target, sizeof(rq.target), "h2");
+	n = wire_breq_format(out, sizeof(out), &rq);
+	TAP_OK(strcmp(out, "MOVE move h2 0 0123456789abcdef\n") == 0, "MOVE with its ID: %s", out);
+	TAP_OK(wire_breq_parse(out, n, &back, err, sizeof(err)) == 0 && back.id == rq.id &&
+	    strcmp(back.target, "h2") == 0, "reads back with the ID");
+	TAP_OK(wire_breq_parse("MOVE move h2 0", 14, &back, err, sizeof(err)) == 0 && back.id == 0,
+	    "a MOVE without an ID still parses (ID 0)");
+	TAP_OK(wire_breq_parse("MOVE move h2 0 0000000000000000", 31, &back, err, sizeof(err)) < 0,
+	    "ID 0 is refused");
+	TAP_OK(wire_breq_parse("MOVE move h2 0 0123456789ABCDEF", 31, &back, err, sizeof(err)) < 0,
+	    "upper-case hex is refused");
+	TAP_OK(wire_breq_parse("MOVE move h2 0 0123456789abcde", 30, &back, err, sizeof(err)) < 0,
+	    "15 digits are refused");
+	rq = (struct wire_breq){ .kind = WIRE_BREQ_OUTCOME, .id = 42 };
+	n = wire_breq_format(out, sizeof(out), &rq);
+	TAP_OK(strcmp(out, "OUTCOME 000000000000002a\n") == 0 &&
+	    wire_breq_parse(out, n, &back, err, sizeof(err)) == 0 && back.kind == WIRE_BREQ_OUTCOME &&
+	    back.id == 42, "OUTCOME ID: %s", out);
+	TAP_OK(wire_breq_parse("OUTCOME", 7, &back, err, sizeof(err)) < 0, "OUTCOME without an ID is refused");
+	TAP_OK(wire_bans_parse("UNKNOWN", 7, &a, err, sizeof(err)) == 0 && a.kind == WIRE_BANS_UNKNOWN,
+	    "UNKNOWN");
+	TAP_OK(wire_bans_parse("UNKNOWN x", 9, &a, err, sizeof(err)) < 0, "UNKNOWN takes nothing after it");
+}
+
 static void
 test_admission(void)
 {
@@ -133,6 +166,7 @@ main(void)
 	test_macs();
 	test_lines();
 	test_payloads();
+	test_request_ids();
 	test_admission();
 	return tap_done();
 }

@@ -69,6 +69,10 @@ struct vmm_endpoint_ops {
 	/* Optional (NULL): what the hosts offered at the last locate or move, from memory,
 	 * without asking them again (it runs on the loop thread). Returns how many filled. */
 	size_t (*hints)(void *state, struct vmm_host_hint *out, size_t max);
+	/* Optional (NULL): a move asked for before the caller restarted (req: its target;
+	 * source "") may still be under way: wait for its end, never start one, and say how
+	 * it ended, as move does. Blocking; runs off the event loop. */
+	void (*recover)(void *state, const struct vmm_move_request *req, struct vmm_move_result *res);
 };
 
 const struct vmm_endpoint_ops *vmm_endpoint_entry(void);

@@ -30,6 +30,18 @@ struct broker_host {
 	int draining;
 };
 
+#define BROKER_MOVES_KEPT 8           /* each VM's last moves in the record */
+
+/* An admitted move, as the record keeps it (moves.c). */
+struct broker_move {
+	uint64_t id;                 /* the agent's ID for it; 0: none given */
+	int action, cross_site;
+	char target[WIRE_MAX_HOST + 1];
+	int64_t started;             /* wall clock, seconds */
+	int done;
+	struct wire_bans ans;        /* once done: its answer */
+};
+
 struct broker_vm {
 	char *name;                  /* as the agent authenticates: its keys_file name */
 	struct vmm_conf *conf;       /* vm_dir/NAME.conf: the endpoint's settings */
@@ -52,6 +64,10 @@ struct broker_vm {
 	int job_rc;
 	char job_err[256];
 	double job_started;
+	uint64_t job_id;             /* the move in flight's ID (0: none given) */
+	int job_recovering;          /* it was in flight at the last stop: looked for */
+	struct broker_move *moves;   /* its last moves, oldest first (moves.c) */
+	size_t nmoves;
 };
 
 /* Why a move is refused, as vmmanage_broker_refused_total's reason label says it. */
@@ -144,7 +160,24 @@ void broker_vm_request(struct broker *b, struct broker_vm *vm, struct broker_con
     uint64_t seq, const struct wire_breq *rq, const char *peer);
 /* Before the first request: the loop the workers report to. */
 void broker_vm_init(struct broker *b);
+/* After broker_moves_open, before agents are heard: a move the record holds unfinished
+ * was in flight when the broker stopped; each is looked for in the endpoint, and its
+ * outcome kept for the agent that asks (OUTCOME, or its MOVE again). */
+void broker_vm_recover(struct broker *b);
 void broker_vm_stop(struct broker *b);
+
+/* ---- moves.c: the record of admitted moves in state_dir, read back at start ---- */
+/* After the privilege drop: opens state_dir (the broker user's) and reads each VM's
+ * record. 0, or -1 with err. */
+int broker_moves_open(struct broker *b, char *err, size_t errlen);
+void broker_moves_close(struct broker *b);
+struct broker_move *broker_moves_find(struct broker_vm *vm, uint64_t id);
+struct broker_move *broker_moves_add(struct broker_vm *vm, const struct broker_move *m);
+/* Before the move starts: recorded unfinished (written, synced). 0, or -1. */
+int broker_moves_begin(struct broker_vm *vm, const struct wire_breq *rq);
+/* When it ended: its answer in the record. */
+void broker_moves_end(struct broker_vm *vm, uint64_t id, const char *target,
+    const struct wire_bans *a);
 
 /* ---- events.c: the broker's events, to its log and the collector ---- */
 /* After the privilege drop: the spool in state_dir is the broker user's. */

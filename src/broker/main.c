@@ -113,10 +113,13 @@ broker_run(struct broker *b, int foreground, int debug)
 	broker_drop_privileges(b);
 	if (broker_events_start(b, err, sizeof(err)) < 0)
 		fatalx("collector: %s", err);
+	if (broker_moves_open(b, err, sizeof(err)) < 0)
+		fatalx("%s", err);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	broker_vm_init(b);
+	broker_vm_recover(b);
 	broker_server_start(b);
 	if (broker_metrics_start(b, err, sizeof(err)) < 0)
 		fatalx("%s", err);
@@ -130,6 +133,7 @@ broker_run(struct broker *b, int foreground, int debug)
 	log_info("broker: exiting");
 	metrics_http_stop(b->metrics);
 	broker_vm_stop(b);
+	broker_moves_close(b);
 	broker_server_stop(b);
 	broker_events_stop();
 	broker_control_close(b);

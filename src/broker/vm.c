@@ -5,11 +5,13 @@
  * loop thread. The VM is the one its key named: a request never names another. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <pthread.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "common/worker.h"
 #include "broker/broker.h"
@@ -56,6 +58,35 @@ vm_job_move(void *arg)
 	vm_broker->ops->move(vm->ep, &rq, &vm->job_res);
 }
 
+/* A move that was in flight when the broker stopped: the endpoint looks for it, never
+ * starts it again. One without a recover call can only say where the VM runs now. */
+static void
+vm_job_recover(void *arg)
+{
+	struct broker_vm *vm = arg;
+	struct vmm_move_request rq = {
+		.action = (enum vmm_action)vm->job_rq.action, .source = "",
+		.target = vm->job_rq.target, .cross_site = vm->job_rq.cross_site,
+	};
+	struct vmm_move_result *r = &vm->job_res;
+	char err[256];
+
+	memset(r, 0, sizeof(*r));
+	r->duration = -1;
+	if (vm_broker->ops->recover != NULL) {
+		vm_broker->ops->recover(vm->ep, &rq, r);
+		return;
+	}
+	r->outcome = VMM_MOVE_UNCONFIRMED;
+	if (vm_broker->ops->locate == NULL ||
+	    vm_broker->ops->locate(vm->ep, r->location, sizeof(r->location), err, sizeof(err)) < 0)
+		r->location[0] = '\0';
+	else if (strcmp(r->location, rq.target) == 0)
+		r->outcome = VMM_MOVE_CONFIRMED;
+	snprintf(r->detail, sizeof(r->detail), "the broker restarted during the move; the VM runs on %s now",
+	    r->location[0] ? r->location : "a host the endpoint cannot tell");
+}
+
 static void
 vm_job_locate(void *arg)
 {
@@ -95,7 +126,9 @@ vm_move_done(void *arg)
 	    "%s: move to %s %s in %.3f s%s%s%s%s", vm->name, vm->target,
 	    vm_outcome_words[r->outcome <= VMM_MOVE_FAILED ? r->outcome : VMM_MOVE_FAILED], a.duration,
 	    r->location[0] ? ", on " : "", r->location, r->detail[0] ? ": " : "", r->detail);
+	broker_moves_end(vm, vm->job_id, vm->target, &a);
 	vm->target[0] = '\0';
+	vm->job_recovering = 0;
 	vm_answer(vm, &a);
 }
 
@@ -168,6 +201,25 @@ vm_worker(struct broker_vm *vm)
 	return vm->w;
 }
 
+/* A request the record holds (its MOVE again, or OUTCOME): its answer if it ended, or
+ * the answer when it ends. Never run twice. */
+static void
+vm_from_record(struct broker_vm *vm, struct broker_conn *c, uint64_t seq, const struct broker_move *m)
+{
+	char out[WIRE_MAX_LINE + 512];
+
+	if (m->done) {
+		broker_event(LOG_INFO, "%s: request %016" PRIx64 " (move to %s) asked again: answered from the record, not run again",
+		    vm->name, m->id, m->target);
+		broker_conn_answer(vm_broker, c, seq, out, wire_bans_format(out, sizeof(out), &m->ans));
+		return;
+	}
+	log_info("broker: %s: request %016" PRIx64 " (move to %s) asked again while it runs: answered when it ends",
+	    vm->name, m->id, m->target);
+	vm->waiting = c;   /* an earlier connection for it is gone, or gives up */
+	vm->waiting_seq = seq;
+}
+
 static void
 vm_move(struct broker *b, struct broker_vm *vm, struct broker_conn *c, uint64_t seq,
     const struct wire_breq *rq, const char *peer)
@@ -185,6 +237,11 @@ vm_move(struct broker *b, struct broker_vm *vm, struct broker_conn *c, uint64_t 
 		.target = rq->target, .reason = &reason,
 	};
 
+	struct broker_move *m = broker_moves_find(vm, rq->id);
+	if (m != NULL) {
+		vm_from_record(vm, c, seq, m);
+		return;
+	}
 	if (admit_move(&in, why, sizeof(why), &retry) < 0) {
 		b->st.refused[reason]++;
 		broker_event(LOG_WARNING, "%s: %s to %s refused: %s (retry after %.0f s)", vm->name,
@@ -193,9 +250,14 @@ vm_move(struct broker *b, struct broker_vm *vm, struct broker_conn *c, uint64_t 
 		return;
 	}
 	vm->job_rq = *rq;
+	vm->job_id = rq->id;
 	vm->job_started = in.now;
 	snprintf(vm->target, sizeof(vm->target), "%s", rq->target);
-	if (worker_submit(w, vm_job_move, vm_move_done, vm) < 0) {
+	/* recorded before it starts: a broker killed from here on finds it again */
+	if (broker_moves_begin(vm, rq) < 0 || worker_submit(w, vm_job_move, vm_move_done, vm) < 0) {
+		struct wire_bans no = { .kind = WIRE_BANS_DONE, .outcome = VMM_MOVE_FAILED,
+			.failure = VMM_FAIL_OTHER, .duration = -1, .text = "not started" };
+		broker_moves_end(vm, rq->id, rq->target, &no);
 		vm->target[0] = '\0';
 		b->st.refused[ADMIT_BUSY]++;
 		vm_refuse(c, seq, "a request of this VM is in progress", b->retry_after);
@@ -221,6 +283,16 @@ broker_vm_request(struct broker *b, struct broker_vm *vm, struct broker_conn *c,
 		vm_move(b, vm, c, seq, rq, peer);
 		return;
 	}
+	if (rq->kind == WIRE_BREQ_OUTCOME) {
+		struct broker_move *m = broker_moves_find(vm, rq->id);
+		struct wire_bans none = { .kind = WIRE_BANS_UNKNOWN };
+		char out[64];
+		if (m != NULL)
+			vm_from_record(vm, c, seq, m);
+		else
+			broker_conn_answer(b, c, seq, out, wire_bans_format(out, sizeof(out), &none));
+		return;
+	}
 	struct worker *w = vm_worker(vm);
 	if (w == NULL || worker_submit(w, vm_job_locate, rq->kind == WIRE_BREQ_WHERE ?
 	    vm_where_done : vm_hosts_done, vm) < 0) {
@@ -237,6 +309,58 @@ void
 broker_vm_init(struct broker *b)
 {
 	vm_broker = b;
+}
+
+static void
+vm_recover_one(struct broker *b, struct broker_vm *vm, const struct broker_move *m)
+{
+	struct worker *w = vm_worker(vm);
+	struct broker_host *h = broker_host_find(b, m->target);
+	double ago = difftime(time(NULL), (time_t)m->started);
+
+	vm->job_rq = (struct wire_breq){ .kind = WIRE_BREQ_MOVE, .action = m->action,
+		.cross_site = m->cross_site, .id = m->id };
+	snprintf(vm->job_rq.target, sizeof(vm->job_rq.target), "%s", m->target);
+	snprintf(vm->target, sizeof(vm->target), "%s", m->target);
+	vm->job_id = m->id;
+	vm->job_started = ev_now() - (ago > 0 ? ago : 0);
+	vm->job_recovering = 1;
+	broker_event(LOG_NOTICE, "%s: the move to %s (request %016" PRIx64 ") was in flight when the broker stopped, %.0f s ago: looking for it",
+	    vm->name, m->target, m->id, ago);
+	if (w == NULL || worker_submit(w, vm_job_recover, vm_move_done, vm) < 0) {
+		struct wire_bans no = { .kind = WIRE_BANS_DONE, .outcome = VMM_MOVE_UNCONFIRMED,
+			.failure = VMM_FAIL_OTHER, .duration = -1,
+			.text = "the broker restarted during the move and cannot look for it" };
+		broker_moves_end(vm, m->id, m->target, &no);
+		vm->target[0] = '\0';
+		vm->job_recovering = 0;
+		return;
+	}
+	if (h != NULL)
+		h->incoming++;
+	admit_record(vm->starts, &vm->nstarts, vm->job_started);
+}
+
+void
+broker_vm_recover(struct broker *b)
+{
+	for (size_t i = 0; i < b->nvms; i++) {
+		struct broker_vm *vm = &b->vms[i];
+		struct broker_move *last = NULL;
+		for (size_t j = 0; j < vm->nmoves; j++) {
+			if (vm->moves[j].done)
+				continue;
+			if (last != NULL) {  /* stopped twice: a later move followed this one */
+				last->done = 1;
+				last->ans = (struct wire_bans){ .kind = WIRE_BANS_DONE,
+					.outcome = VMM_MOVE_UNCONFIRMED, .failure = VMM_FAIL_OTHER,
+					.duration = -1, .text = "the broker stopped during the move; a later one followed" };
+			}
+			last = &vm->moves[j];
+		}
+		if (last != NULL)
+			vm_recover_one(b, vm, last);
+	}
 }
 
 void

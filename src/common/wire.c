@@ -567,6 +567,22 @@ wire_is(const char *t, size_t tl, const char *word)
 	return tl == strlen(word) && memcmp(t, word, tl) == 0;
 }
 
+/* A move's ID: exactly 16 lowercase hex digits. */
+static int
+wire_hex_id(const char *t, size_t tl, uint64_t *id)
+{
+	*id = 0;
+	if (tl != 16)
+		return -1;
+	for (size_t i = 0; i < tl; i++) {
+		int v = t[i] >= '0' && t[i] <= '9' ? t[i] - '0' : t[i] >= 'a' && t[i] <= 'f' ? t[i] - 'a' + 10 : -1;
+		if (v < 0)
+			return -1;
+		*id = *id << 4 | (uint64_t)v;
+	}
+	return 0;
+}
+
 int
 wire_breq_parse(const char *p, size_t len, struct wire_breq *rq, char *err, size_t errlen)
 {
@@ -584,8 +600,15 @@ wire_breq_parse(const char *p, size_t len, struct wire_breq *rq, char *err, size
 			return snprintf(err, errlen, "trailing bytes after %.*s", (int)tl, t), -1;
 		return 0;
 	}
+	if (wire_is(t, tl, "OUTCOME")) {
+		rq->kind = WIRE_BREQ_OUTCOME;
+		if (wire_token(&p, end, &t, &tl) < 0 || wire_hex_id(t, tl, &rq->id) < 0 || rq->id == 0 ||
+		    p != end || t + tl != end)
+			return snprintf(err, errlen, "OUTCOME: expected \"OUTCOME ID\" (16 hex digits)"), -1;
+		return 0;
+	}
 	if (!wire_is(t, tl, "MOVE"))
-		return snprintf(err, errlen, "unknown request (MOVE, WHERE or HOSTS)"), -1;
+		return snprintf(err, errlen, "unknown request (MOVE, OUTCOME, WHERE or HOSTS)"), -1;
 	rq->kind = WIRE_BREQ_MOVE;
 	if (wire_token(&p, end, &t, &tl) < 0)
 		return snprintf(err, errlen, "MOVE without an action"), -1;
@@ -597,10 +620,14 @@ wire_breq_parse(const char *p, size_t len, struct wire_breq *rq, char *err, size
 	if (wire_token(&p, end, &t, &tl) < 0 || !wire_host_valid(t, tl))
 		return snprintf(err, errlen, "MOVE: bad target host name"), -1;
 	memcpy(rq->target, t, tl);
-	if (wire_token(&p, end, &t, &tl) < 0 || tl != 1 || (t[0] != '0' && t[0] != '1') ||
-	    p != end || t + tl != end)
-		return snprintf(err, errlen, "MOVE: expected \"MOVE ACTION TARGET 0|1\""), -1;
+	if (wire_token(&p, end, &t, &tl) < 0 || tl != 1 || (t[0] != '0' && t[0] != '1'))
+		return snprintf(err, errlen, "MOVE: expected \"MOVE ACTION TARGET 0|1 [ID]\""), -1;
 	rq->cross_site = t[0] == '1';
+	if (p == end && t + tl == end)
+		return 0;
+	if (wire_token(&p, end, &t, &tl) < 0 || wire_hex_id(t, tl, &rq->id) < 0 || rq->id == 0 ||
+	    p != end || t + tl != end)
+		return snprintf(err, errlen, "MOVE: expected \"MOVE ACTION TARGET 0|1 [ID]\" (ID: 16 hex digits)"), -1;
 	return 0;
 }
 
@@ -611,6 +638,12 @@ wire_breq_format(char *out, size_t cap, const struct wire_breq *rq)
 		return wire_fit(snprintf(out, cap, "WHERE\n"), cap);
 	if (rq->kind == WIRE_BREQ_HOSTS)
 		return wire_fit(snprintf(out, cap, "HOSTS\n"), cap);
+	if (rq->kind == WIRE_BREQ_OUTCOME)
+		return wire_fit(snprintf(out, cap, "OUTCOME %016" PRIx64 "\n", rq->id), cap);
+	if (rq->id != 0)
+		return wire_fit(snprintf(out, cap, "MOVE %s %s %d %016" PRIx64 "\n",
+		    vmm_action_name((enum vmm_action)rq->action), rq->target, rq->cross_site ? 1 : 0,
+		    rq->id), cap);
 	return wire_fit(snprintf(out, cap, "MOVE %s %s %d\n",
 	    vmm_action_name((enum vmm_action)rq->action), rq->target, rq->cross_site ? 1 : 0), cap);
 }
@@ -728,6 +761,8 @@ wire_bans_body(const char *p, const char *end, const char *t, size_t tl, struct 
 	}
 	if (wire_is(t, tl, "ERR"))
 		return a->kind = WIRE_BANS_ERR, wire_rest(p, end, a->text, sizeof(a->text)), 0;
+	if (wire_is(t, tl, "UNKNOWN"))
+		return a->kind = WIRE_BANS_UNKNOWN, p == end ? 0 : -1;
 	return -1;
 }
 
@@ -782,6 +817,8 @@ wire_bans_format(char *out, size_t cap, const struct wire_bans *a)
 		return wire_fit(snprintf(out, cap, "HOST %s %" PRId64 " %.3f\n", host,
 		    a->free_memory < 0 ? (int64_t)-1 : a->free_memory,
 		    a->cpu_idle < 0 ? -1.0 : a->cpu_idle), cap);
+	case WIRE_BANS_UNKNOWN:
+		return wire_fit(snprintf(out, cap, "UNKNOWN\n"), cap);
 	default:
 		return wire_fit(snprintf(out, cap, "ERR %s\n", text), cap);
 	}

@@ -133,8 +133,12 @@ int wire_mac_check(const uint8_t mac[WIRE_MAC_BYTES], const uint8_t key[WIRE_KEY
  *   either  VMB1 ERR why                   (then the connection closes)
  * MACs: HMAC-SHA-512-256 with the VM's key over
  *   "VMB1 KIND VM BOOT CNONCE SNONCE[ SEQ LEN]\n"[ PAYLOAD], KIND AUTH, OK, Q or R.
- * Requests: "MOVE ACTION TARGET CROSS" (CROSS 0 or 1), "WHERE", "HOSTS".
+ * Requests: "MOVE ACTION TARGET CROSS [ID]" (CROSS 0 or 1; ID, 16 hex digits, names the
+ *   move across connections and restarts: a MOVE with an ID the broker has seen is
+ *   answered from its record, never run again), "OUTCOME ID" (the answer to that move,
+ *   waiting for its end if it runs), "WHERE", "HOSTS".
  * Answers: "DONE OUTCOME FAILURE PERMANENT DURATION LOCATION DETAIL",
+ *   "UNKNOWN" (OUTCOME: no move with that ID was admitted, so none ran),
  *   "REFUSED RETRY_AFTER REASON", "HERE HOST DRAINING", "HOST NAME FREE_BYTES CPU_IDLE"
  *   lines (one per host, none at all possible; HOSTS answers "HOSTS N" first),
  *   "ERR REASON". ---- */
@@ -175,19 +179,20 @@ int wire_bmac_check(const uint8_t mac[WIRE_MAC_BYTES], const uint8_t key[WIRE_KE
     enum wire_bmac_kind kind, const struct wire_session *ss, uint64_t seq,
     const char *payload, size_t len);
 
-enum wire_breq_kind { WIRE_BREQ_MOVE = 1, WIRE_BREQ_WHERE, WIRE_BREQ_HOSTS };
+enum wire_breq_kind { WIRE_BREQ_MOVE = 1, WIRE_BREQ_WHERE, WIRE_BREQ_HOSTS, WIRE_BREQ_OUTCOME };
 struct wire_breq {
 	enum wire_breq_kind kind;
 	int action;                      /* enum vmm_action, 1.. (MOVE) */
 	char target[WIRE_MAX_HOST + 1];  /* MOVE */
 	int cross_site;
+	uint64_t id;                     /* MOVE (0: none given), OUTCOME (never 0) */
 };
 /* A request payload. action names are vmm_action_name's. 0, or -1 with err. */
 int wire_breq_parse(const char *p, size_t len, struct wire_breq *rq, char *err, size_t errlen);
 size_t wire_breq_format(char *out, size_t cap, const struct wire_breq *rq);
 /* One answer line (the first line of a payload). */
 enum wire_bans_kind { WIRE_BANS_DONE = 1, WIRE_BANS_REFUSED, WIRE_BANS_HERE, WIRE_BANS_HOSTS,
-	WIRE_BANS_HOST, WIRE_BANS_ERR };
+	WIRE_BANS_HOST, WIRE_BANS_ERR, WIRE_BANS_UNKNOWN };
 struct wire_bans {
 	enum wire_bans_kind kind;
 	int outcome;                     /* DONE: enum vmm_move_outcome */

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -367,6 +369,58 @@ bk_answer(const char *payload, struct wire_bans *a, char *err, size_t errlen)
 	return 0;
 }
 
+/* The answer to a MOVE (or OUTCOME) as the agent's result. */
+static void
+bk_result(struct bk_endpoint *e, const struct wire_bans *a, struct vmm_move_result *res)
+{
+	if (a->kind == WIRE_BANS_DONE) {
+		res->outcome = (enum vmm_move_outcome)a->outcome;
+		res->failure = (enum vmm_failure)a->failure;
+		res->permanent = a->permanent;
+		res->duration = a->duration;
+		snprintf(res->location, sizeof(res->location), "%s", a->host);
+		snprintf(res->detail, sizeof(res->detail), "through the broker: %s", a->text);
+	} else if (a->kind == WIRE_BANS_REFUSED) {
+		res->failure = VMM_FAIL_REFUSED;
+		snprintf(res->detail, sizeof(res->detail), "the broker refused: %s (retry after %.0f s)",
+		    a->text, a->retry_after);
+		e->host->log(VMM_LOG_WARNING, "broker: %s", res->detail);
+	} else if (a->kind == WIRE_BANS_UNKNOWN) {
+		/* it was never admitted, so it never ran: safe to ask again later */
+		res->failure = VMM_FAIL_UNREACHABLE;
+		snprintf(res->detail, sizeof(res->detail), "the broker has no record of the request: it did not run");
+	} else {
+		res->failure = VMM_FAIL_OTHER;
+		snprintf(res->detail, sizeof(res->detail), "the broker: %s", a->kind == WIRE_BANS_ERR ? a->text : "unexpected answer");
+	}
+}
+
+/* The connection broke with the move asked: the broker may have taken it (and may have
+ * restarted since). Reconnect and ask for the outcome of request `id` until `deadline`,
+ * never the move again: the broker answers from its record, or when the move ends. */
+static int
+bk_outcome(struct bk_endpoint *e, uint64_t id, double deadline, struct wire_bans *a, char *err,
+    size_t errlen)
+{
+	struct wire_breq rq = { .kind = WIRE_BREQ_OUTCOME, .id = id };
+	char out[WIRE_BROKER_MAX_PAYLOAD + 1], why[512];
+	struct bk_conn c;
+
+	while (vmm_mono_now() < deadline) {
+		nanosleep(&(struct timespec){ .tv_sec = 1 }, NULL);
+		if (bk_open(e, &c, why, sizeof(why)) < 0)
+			continue;
+		int rc = bk_ask(&c, &rq, deadline - vmm_mono_now(), out, sizeof(out), why, sizeof(why));
+		bk_close(&c);
+		if (rc == 0 && bk_answer(out, a, why, sizeof(why)) == 0)
+			return 0;
+		if (rc == 0 || c.fail == VMM_FAIL_CONFIG)
+			break;
+	}
+	snprintf(err, errlen, "request %016" PRIx64 ": no outcome by the deadline: %s", id, why);
+	return -1;
+}
+
 static void
 bk_move(void *state, const struct vmm_move_request *req, struct vmm_move_result *res)
 {
@@ -374,40 +428,37 @@ bk_move(void *state, const struct vmm_move_request *req, struct vmm_move_result 
 	struct wire_breq rq = { .kind = WIRE_BREQ_MOVE, .action = (int)req->action,
 		.cross_site = req->cross_site };
 	char out[WIRE_BROKER_MAX_PAYLOAD + 1], err[512];
+	/* the broker's own deadline is the migration's; the margin covers its reply */
+	double deadline = vmm_mono_now() + e->timeout + e->connect_timeout;
 	struct wire_bans a;
 	struct bk_conn c;
+	int asked;
 
 	memset(res, 0, sizeof(*res));
 	res->outcome = VMM_MOVE_FAILED;
 	snprintf(rq.target, sizeof(rq.target), "%s", req->target);
-	/* the broker's own deadline is the migration's; the margin covers its reply */
-	if (bk_open(e, &c, err, sizeof(err)) < 0 ||
-	    bk_ask(&c, &rq, e->timeout + e->connect_timeout, out, sizeof(out), err, sizeof(err)) < 0 ||
+	randombytes_buf(&rq.id, sizeof(rq.id));
+	rq.id += rq.id == 0;
+	asked = bk_open(e, &c, err, sizeof(err)) == 0;
+	if (!asked || bk_ask(&c, &rq, deadline - vmm_mono_now(), out, sizeof(out), err, sizeof(err)) < 0 ||
 	    bk_answer(out, &a, err, sizeof(err)) < 0) {
 		bk_close(&c);
-		e->host->log(VMM_LOG_WARNING, "broker: %s", err);
-		res->failure = c.fail;
-		res->permanent = c.fail == VMM_FAIL_CONFIG;
-		snprintf(res->detail, sizeof(res->detail), "%s", err);
-		return;
-	}
-	bk_close(&c);
-	if (a.kind == WIRE_BANS_DONE) {
-		res->outcome = (enum vmm_move_outcome)a.outcome;
-		res->failure = (enum vmm_failure)a.failure;
-		res->permanent = a.permanent;
-		res->duration = a.duration;
-		snprintf(res->location, sizeof(res->location), "%s", a.host);
-		snprintf(res->detail, sizeof(res->detail), "through the broker: %s", a.text);
-	} else if (a.kind == WIRE_BANS_REFUSED) {
-		res->failure = VMM_FAIL_REFUSED;
-		snprintf(res->detail, sizeof(res->detail), "the broker refused: %s (retry after %.0f s)",
-		    a.text, a.retry_after);
-		e->host->log(VMM_LOG_WARNING, "broker: %s", res->detail);
-	} else {
-		res->failure = VMM_FAIL_OTHER;
-		snprintf(res->detail, sizeof(res->detail), "the broker: %s", a.kind == WIRE_BANS_ERR ? a.text : "unexpected answer");
-	}
+		int lost = asked && (c.fail == VMM_FAIL_UNREACHABLE || c.fail == VMM_FAIL_TIMEOUT);
+		if (lost)
+			e->host->log(VMM_LOG_WARNING, "broker: %s; asking for the outcome of request %016" PRIx64 " until it comes",
+			    err, rq.id);
+		if (!lost || bk_outcome(e, rq.id, deadline, &a, err, sizeof(err)) < 0) {
+			e->host->log(VMM_LOG_WARNING, "broker: %s", err);
+			res->failure = lost ? VMM_FAIL_TIMEOUT : c.fail;
+			res->permanent = c.fail == VMM_FAIL_CONFIG;
+			snprintf(res->detail, sizeof(res->detail), "%s", err);
+			return;
+		}
+		e->host->log(VMM_LOG_INFO, "broker: request %016" PRIx64 ": the outcome, asked again: %s",
+		    rq.id, a.kind == WIRE_BANS_DONE ? "done" : a.kind == WIRE_BANS_UNKNOWN ? "never taken" : "refused");
+	} else
+		bk_close(&c);
+	bk_result(e, &a, res);
 }
 
 /* HOSTS answer: "HOSTS N" then N "HOST" lines, kept for bk_hints. */

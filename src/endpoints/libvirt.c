@@ -22,6 +22,7 @@ struct lv_endpoint {
 	struct lv_conf conf;
 	int looped; /* holds a reference on the event loop */
 	struct lv_hint *hints; /* one per configured host */
+	int recover_abort;     /* lv_recover: the deadline passed, abort the job */
 };
 
 /* Where the domain is on one host, as far as that host says. */
@@ -57,6 +58,8 @@ static const char *const lv_keys[] = { "libvirt_domain", "libvirt_uri_template",
 	"libvirt_migrate_uri_template", "libvirt_bandwidth", "libvirt_max_downtime",
 	"libvirt_auto_converge", "libvirt_stall_timeout", "libvirt_persist",
 	"libvirt_undefine_source", "libvirt_cross_site", "libvirt_keepalive", "endpoint_timeout",
+	"libvirt_max_downtime_steps", "libvirt_max_downtime_step_interval", "libvirt_postcopy",
+	"libvirt_postcopy_after", "libvirt_timeout_per_gib", "libvirt_tls", "libvirt_site_link_encrypted",
 	"hosts", "min_range", "max_range", "base", "home", "away", NULL };
 
 /* ---- connections ---- */
@@ -319,6 +322,10 @@ lv_flags(const struct lv_conf *lc, int cross_site)
 		f |= VIR_MIGRATE_UNDEFINE_SOURCE;
 	if (lc->auto_converge)
 		f |= VIR_MIGRATE_AUTO_CONVERGE;
+	if (lc->postcopy)
+		f |= VIR_MIGRATE_POSTCOPY;
+	if (lc->tls == LV_TLS_ALWAYS || (lc->tls == LV_TLS_BETWEEN_SITES && cross_site))
+		f |= VIR_MIGRATE_TLS;
 	return f;
 }
 
@@ -358,10 +365,20 @@ lv_migrate(struct lv_endpoint *e, const struct lv_probe *src, const struct lv_ho
 			virDomainFree(d);
 		return;
 	}
+	/* a bigger guest may take longer: endpoint_timeout plus libvirt_timeout_per_gib */
+	virDomainInfo info;
+	double gib = virDomainGetInfo(d, &info) == 0 ? (double)info.maxMem / (1024.0 * 1024.0) : 0;
 	struct lv_watch_conf wc = { .uri = src->host->uri, .uuid = uuid,
-		.deadline = call->started + e->conf.timeout, .stall = e->conf.stall,
-		.max_downtime = e->conf.max_downtime, .keepalive = e->conf.keepalive,
+		.deadline = call->started + e->conf.timeout + e->conf.timeout_per_gib * gib,
+		.stall = e->conf.stall, .max_downtime = e->conf.max_downtime,
+		.downtime_steps = e->conf.downtime_steps, .ndowntime_steps = e->conf.ndowntime_steps,
+		.step_interval = e->conf.downtime_step_interval,
+		.postcopy_after = e->conf.postcopy ? e->conf.postcopy_after : 0,
+		.started = call->started, .host = e->host, .keepalive = e->conf.keepalive,
 		.connect_timeout = e->conf.connect_timeout };
+	if (e->conf.timeout_per_gib > 0)
+		e->host->log(VMM_LOG_DEBUG, "libvirt: deadline %.0f s: %.0f s and %.0f s per GiB of %.2f GiB",
+		    wc.deadline - call->started, e->conf.timeout, e->conf.timeout_per_gib, gib);
 	struct lv_watch *w = lv_watch_start(&wc, err, sizeof(err));
 	if (w == NULL)
 		snprintf(call->why, sizeof(call->why), "%s", err);
@@ -518,6 +535,11 @@ lv_move(void *state, const struct vmm_move_request *req, struct vmm_move_result 
 		lv_fail(res, VMM_FAIL_CONFIG, 1, "'%s' is none of the configured hosts", req->target);
 		return;
 	}
+	/* the guest's memory, in the clear over a link between sites: never by default */
+	if (req->cross_site && !(lv_flags(&e->conf, 1) & VIR_MIGRATE_TLS) && !e->conf.site_link_encrypted) {
+		lv_fail(res, VMM_FAIL_CONFIG, 1, "a move between sites must be encrypted: libvirt_tls = \"never\" leaves the migration stream in the clear; set libvirt_tls = \"between_sites\" (the hosts need libvirt's migration certificates), or libvirt_site_link_encrypted = true when the link between the sites is encrypted otherwise");
+		return;
+	}
 	if (lv_ready(e, err, sizeof(err)) < 0) {
 		lv_fail(res, VMM_FAIL_OTHER, 0, "%s", err);
 		return;
@@ -540,6 +562,98 @@ lv_move(void *state, const struct vmm_move_request *req, struct vmm_move_result 
 		lv_outcome(e, src, dst, &call, cold ? "paused (not live)" : "live", res);
 	}
 	lv_probes_free(pr, e->conf.nhosts);
+}
+
+/* ---- after a restart: a move asked for earlier, found again ---- */
+
+/* The host where a job of the domain runs (a migration, out or in), or -1. Past the
+ * deadline (recover_abort), the source's job is aborted: the domain stays there. */
+static int
+lv_job_host(struct lv_endpoint *e, struct lv_probe *pr, virDomainJobInfo *ji)
+{
+	for (size_t i = 0; i < e->conf.nhosts; i++) {
+		if (pr[i].conn == NULL || pr[i].presence < LV_ACTIVE)
+			continue;
+		virDomainPtr d = lv_lookup(pr[i].conn, &e->conf);
+		int r = d != NULL && virDomainGetJobInfo(d, ji) == 0 && ji->type != VIR_DOMAIN_JOB_NONE;
+		if (r && e->recover_abort && pr[i].presence == LV_RUNNING && virDomainAbortJob(d) == 0)
+			e->host->log(VMM_LOG_WARNING, "libvirt: the migration found again on %s outlasted endpoint_timeout: aborted",
+			    pr[i].host->name);
+		if (d != NULL)
+			virDomainFree(d);
+		if (r)
+			return (int)i;
+	}
+	return -1;
+}
+
+static void
+lv_recover_outcome(struct lv_endpoint *e, struct lv_probe *pr, const struct lv_host *target,
+    struct vmm_move_result *res)
+{
+	struct lv_probe *dst = &pr[target - e->conf.hosts];
+	struct lv_where w;
+	char downtime[64];
+
+	memset(&w, 0, sizeof(w));
+	lv_where_pick(e, pr, &w);
+	if (w.index >= 0 && &pr[w.index] == dst && dst->presence == LV_RUNNING) {
+		res->outcome = VMM_MOVE_CONFIRMED;
+		lv_downtime(e, dst, downtime, sizeof(downtime));
+		snprintf(res->location, sizeof(res->location), "%s", target->name);
+		snprintf(res->detail, sizeof(res->detail), "found again after a restart: the migration ended%s; %s runs it, no other host does",
+		    downtime, target->name);
+		return;
+	}
+	if (w.index >= 0) {
+		snprintf(res->location, sizeof(res->location), "%s", pr[w.index].host->name);
+		lv_fail(res, VMM_FAIL_OTHER, 0, "found again after a restart: the migration ended without moving it; %s runs it",
+		    pr[w.index].host->name);
+		return;
+	}
+	lv_fail(res, w.failure, w.permanent, "found again after a restart: %s", w.text);
+}
+
+/* Waits while a job of the domain runs on any host (the migration goes on without the
+ * program that asked for it: peer to peer, the source's libvirtd drives it), aborting it
+ * at endpoint_timeout from now; then asks where the domain runs. Never migrates. */
+static void
+lv_recover(void *state, const struct vmm_move_request *req, struct vmm_move_result *res)
+{
+	struct lv_endpoint *e = state;
+	const struct lv_host *target = lv_conf_host(&e->conf, req->target);
+	double deadline = vmm_mono_now() + e->conf.timeout;
+	struct lv_where w;
+	virDomainJobInfo ji;
+	char err[256];
+	int said = 0, job;
+
+	if (target == NULL) {
+		lv_fail(res, VMM_FAIL_CONFIG, 1, "'%s' is none of the configured hosts", req->target);
+		return;
+	}
+	if (lv_ready(e, err, sizeof(err)) < 0) {
+		lv_fail(res, VMM_FAIL_OTHER, 0, "%s", err);
+		return;
+	}
+	for (;;) {
+		struct lv_probe *pr = lv_where_is(e, &w);
+		if (pr == NULL) {
+			lv_fail(res, w.failure, 0, "%s", w.text);
+			return;
+		}
+		e->recover_abort = vmm_mono_now() >= deadline;
+		if ((job = lv_job_host(e, pr, &ji)) < 0) {
+			lv_recover_outcome(e, pr, target, res);
+			lv_probes_free(pr, e->conf.nhosts);
+			return;
+		}
+		if (!said++)
+			e->host->log(VMM_LOG_INFO, "libvirt: found again: a migration job of %s runs on %s (%llu of %llu MiB sent); waiting for its end",
+			    e->conf.domain, pr[job].host->name, ji.memProcessed >> 20, ji.memTotal >> 20);
+		lv_probes_free(pr, e->conf.nhosts);
+		nanosleep(&(struct timespec){ .tv_nsec = 500000000 }, NULL);
+	}
 }
 
 /* ---- life ---- */
@@ -607,6 +721,7 @@ static const struct vmm_endpoint_ops lv_ops = {
 	.locate = lv_locate,
 	.fini = lv_fini,
 	.hints = lv_hints,
+	.recover = lv_recover,
 };
 
 const struct vmm_endpoint_ops *

@@ -22,6 +22,8 @@ struct lv_host {
 };
 
 enum lv_cross { LV_CROSS_LIVE_COPY, LV_CROSS_OFFLINE };
+enum lv_tls { LV_TLS_BETWEEN_SITES, LV_TLS_ALWAYS, LV_TLS_NEVER };
+#define LV_MAX_DOWNTIME_STEPS 8
 
 struct lv_conf {
 	char *domain;            /* UUID or name */
@@ -30,6 +32,14 @@ struct lv_conf {
 	size_t nhosts;
 	uint64_t bandwidth;      /* MiB/s; 0: libvirt's default */
 	int64_t max_downtime;    /* ms; 0: libvirt's default */
+	int64_t downtime_steps[LV_MAX_DOWNTIME_STEPS];  /* ms, rising; replaces max_downtime */
+	size_t ndowntime_steps;
+	double downtime_step_interval;  /* seconds between two steps */
+	int postcopy;            /* VIR_MIGRATE_POSTCOPY, switched to after postcopy_after */
+	double postcopy_after;
+	double timeout_per_gib;  /* seconds added to timeout per GiB of the guest's memory */
+	enum lv_tls tls;
+	int site_link_encrypted; /* the sites' link is encrypted otherwise: no TLS needed */
 	int persist, undefine_source, auto_converge;
 	enum lv_cross cross;
 	double timeout;          /* endpoint_timeout: the migration job's deadline */
@@ -74,6 +84,12 @@ struct lv_watch_conf {
 	double deadline;        /* monotonic time at which the job is aborted */
 	double stall;           /* 0: no stall check */
 	int64_t max_downtime;   /* ms; 0: leave it */
+	const int64_t *downtime_steps;  /* raised in steps instead, one per step_interval */
+	size_t ndowntime_steps;
+	double step_interval;
+	double postcopy_after;  /* seconds after start: switch to post-copy; 0: never */
+	double started;         /* monotonic */
+	const struct vmm_host *host;  /* its log */
 	int keepalive;
 	double connect_timeout;
 };

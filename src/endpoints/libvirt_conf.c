@@ -317,6 +317,74 @@ lv_read_cross(const struct vmm_host *vh, const struct vmm_conf *c, struct lv_con
 	return 0;
 }
 
+/* "50 300 1000": milliseconds, rising. */
+static int
+lv_read_steps(const struct vmm_host *vh, const struct vmm_conf *c, struct lv_conf *lc,
+    char *err, size_t errlen)
+{
+	const char *steps = NULL;
+	char where[512], *end;
+	int64_t interval = 10;
+
+	if (vh->conf_string(c, "libvirt_max_downtime_steps", &steps, err, errlen) < 0 ||
+	    vh->conf_int(c, "libvirt_max_downtime_step_interval", 1, 86400, &interval, err, errlen) < 0)
+		return -1;
+	lc->downtime_step_interval = (double)interval;
+	for (const char *p = steps; p != NULL && *p != '\0'; p = end) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		errno = 0;
+		long long v = strtoll(p, &end, 10);
+		if (end == p || errno != 0 || v <= 0 || v > 3600000 || lc->ndowntime_steps == LV_MAX_DOWNTIME_STEPS ||
+		    (lc->ndowntime_steps > 0 && v <= lc->downtime_steps[lc->ndowntime_steps - 1]) ||
+		    (*end != '\0' && *end != ' ' && *end != ',')) {
+			snprintf(err, errlen, "%s: libvirt_max_downtime_steps: '%s' is not up to %d rising milliseconds, e.g. \"50 300 1000\"",
+			    vh->conf_where(c, "libvirt_max_downtime_steps", where, sizeof(where)), steps, LV_MAX_DOWNTIME_STEPS);
+			return -1;
+		}
+		lc->downtime_steps[lc->ndowntime_steps++] = v;
+	}
+	if (lc->ndowntime_steps > 0 && lc->max_downtime > 0) {
+		snprintf(err, errlen, "%s: set libvirt_max_downtime or libvirt_max_downtime_steps, not both",
+		    vh->conf_where(c, "libvirt_max_downtime_steps", where, sizeof(where)));
+		return -1;
+	}
+	return 0;
+}
+
+/* Post-copy, the deadline per GiB and TLS. */
+static int
+lv_read_converge(const struct vmm_host *vh, const struct vmm_conf *c, struct lv_conf *lc,
+    char *err, size_t errlen)
+{
+	const char *tls = "between_sites";
+	int64_t after = 30;
+	char where[512];
+
+	if (vh->conf_bool(c, "libvirt_postcopy", &lc->postcopy, err, errlen) < 0 ||
+	    vh->conf_int(c, "libvirt_postcopy_after", 1, 86400, &after, err, errlen) < 0 ||
+	    vh->conf_number(c, "libvirt_timeout_per_gib", &lc->timeout_per_gib, err, errlen) < 0 ||
+	    vh->conf_string(c, "libvirt_tls", &tls, err, errlen) < 0 ||
+	    vh->conf_bool(c, "libvirt_site_link_encrypted", &lc->site_link_encrypted, err, errlen) < 0)
+		return -1;
+	lc->postcopy_after = (double)after;
+	if (lc->timeout_per_gib < 0)
+		return snprintf(err, errlen, "%s: libvirt_timeout_per_gib must be 0 or more",
+		    vh->conf_where(c, "libvirt_timeout_per_gib", where, sizeof(where))), -1;
+	if (strcmp(tls, "between_sites") == 0)
+		lc->tls = LV_TLS_BETWEEN_SITES;
+	else if (strcmp(tls, "always") == 0)
+		lc->tls = LV_TLS_ALWAYS;
+	else if (strcmp(tls, "never") == 0)
+		lc->tls = LV_TLS_NEVER;
+	else
+		return snprintf(err, errlen, "%s: libvirt_tls: '%s' is none of \"between_sites\", \"always\", \"never\"",
+		    vh->conf_where(c, "libvirt_tls", where, sizeof(where)), tls), -1;
+	return 0;
+}
+
 static int
 lv_read_tuning(const struct vmm_host *vh, const struct vmm_conf *c, struct lv_conf *lc,
     char *err, size_t errlen)
@@ -357,7 +425,8 @@ lv_conf_read(const struct vmm_host *vh, const struct vmm_conf *c, struct lv_conf
 	memset(lc, 0, sizeof(*lc));
 	if (lv_read_hosts(vh, c, lc, err, errlen) < 0 || lv_fill_uris(vh, c, lc, err, errlen) < 0 ||
 	    lv_check_distinct(vh, c, lc, err, errlen) < 0 || lv_read_cross(vh, c, lc, err, errlen) < 0 ||
-	    lv_read_tuning(vh, c, lc, err, errlen) < 0 || lv_read_domain(vh, c, lc, err, errlen) < 0) {
+	    lv_read_tuning(vh, c, lc, err, errlen) < 0 || lv_read_steps(vh, c, lc, err, errlen) < 0 ||
+	    lv_read_converge(vh, c, lc, err, errlen) < 0 || lv_read_domain(vh, c, lc, err, errlen) < 0) {
 		lv_conf_free(lc);
 		return -1;
 	}

@@ -114,7 +114,41 @@ struct lv_watch {
 	double least_remaining, least_at;
 	unsigned long long remaining, iteration;
 	int downtime_set;
+	int step_set;            /* the last downtime step set, -1 none */
+	int postcopy;            /* switched to post-copy */
 };
+
+/* The maximum downtime raised in steps over the migration's course, and the switch to
+ * post-copy: what a migration that does not converge needs. */
+static void
+lv_watch_converge(struct lv_watch *w, virDomainPtr d, double now)
+{
+	const struct lv_watch_conf *wc = &w->wc;
+	double ran = now - wc->started;
+
+	if (wc->ndowntime_steps > 0) {
+		size_t k = (size_t)(ran / wc->step_interval);
+		if (k >= wc->ndowntime_steps)
+			k = wc->ndowntime_steps - 1;
+		if ((int)k > w->step_set &&
+		    virDomainMigrateSetMaxDowntime(d, (unsigned long long)wc->downtime_steps[k], 0) == 0) {
+			w->step_set = (int)k;
+			wc->host->log(VMM_LOG_INFO, "libvirt: maximum downtime %lld ms after %.0f s (pass %llu, %llu MiB to copy)",
+			    (long long)wc->downtime_steps[k], ran, w->iteration, w->remaining >> 20);
+		}
+	}
+	if (wc->postcopy_after > 0 && !w->postcopy && ran >= wc->postcopy_after) {
+		w->postcopy = 1;
+		if (virDomainMigrateStartPostCopy(d, 0) == 0)
+			wc->host->log(VMM_LOG_WARNING, "libvirt: switched to post-copy after %.0f s (%llu MiB to copy): the guest runs on the target now, and a network cut until the end loses it",
+			    ran, w->remaining >> 20);
+		else {
+			char msg[400];
+			lv_last_error(msg, sizeof(msg));
+			wc->host->log(VMM_LOG_WARNING, "libvirt: the switch to post-copy failed: %s", msg);
+		}
+	}
+}
 
 static void
 lv_watch_progress(struct lv_watch *w, virDomainPtr d, double now)
@@ -135,6 +169,7 @@ lv_watch_progress(struct lv_watch *w, virDomainPtr d, double now)
 		if (w->wc.max_downtime > 0 && !w->downtime_set &&
 		    virDomainMigrateSetMaxDowntime(d, (unsigned long long)w->wc.max_downtime, 0) == 0)
 			w->downtime_set = 1;
+		lv_watch_converge(w, d, now);
 	}
 	virTypedParamsFree(p, np);
 }
@@ -145,8 +180,8 @@ lv_watch_check(struct lv_watch *w, virDomainPtr d, double now)
 	char why[384];
 
 	if (now >= w->wc.deadline)
-		snprintf(why, sizeof(why), "aborted at endpoint_timeout: the migration ran longer than the deadline (%llu passes, %llu MiB still to copy)",
-		    w->iteration, w->remaining >> 20);
+		snprintf(why, sizeof(why), "aborted at endpoint_timeout: the migration ran longer than the deadline of %.0f s (%llu passes, %llu MiB still to copy)",
+		    w->wc.deadline - w->wc.started, w->iteration, w->remaining >> 20);
 	else if (w->wc.stall > 0 && w->least_remaining >= 0 && now - w->least_at >= w->wc.stall)
 		snprintf(why, sizeof(why), "aborted: no progress for %.0f s (%llu passes, %llu MiB still to copy): the guest writes memory faster than it is copied; see libvirt_auto_converge, libvirt_max_downtime, libvirt_bandwidth",
 		    w->wc.stall, w->iteration, w->remaining >> 20);
@@ -215,6 +250,7 @@ lv_watch_start(const struct lv_watch_conf *wc, char *err, size_t errlen)
 		return snprintf(err, errlen, "out of memory"), NULL;
 	w->wc = *wc;
 	w->least_remaining = -1;
+	w->step_set = -1;
 	w->uri = strdup(wc->uri);
 	w->uuid = strdup(wc->uuid);
 	pthread_mutex_init(&w->mu, NULL);
