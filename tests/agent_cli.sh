@@ -5,9 +5,10 @@
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/agent_lib.sh"
 
+# (near_best 0: the hosts nothing is known of in the array's order, h2 after h1)
 agent_conf 'policy = "threshold"' 'threshold = 50' 'tarry = 3' 'daemon_interval = 0.3' \
 	'cooldown = 0' 'max_moves_per_hour = 0' 'hosts = ["h1", "h2", "h3"]' 'base = "cheap"' \
-	'location = "h1"' 'endpoint_timeout = 2'
+	'location = "h1"' 'endpoint_timeout = 2' 'near_best = 0'
 values 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30
 vmm status > "$T/nodaemon.out" 2>&1; rc=$?
 check "no daemon: exit 2 ($rc)" test "$rc" = 2

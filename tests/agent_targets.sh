@@ -11,10 +11,11 @@
 # h1: 60 (bad) -> h2 (unknown); h2: 10 10 70 -> h3 (still unknown);
 # h3: 80 -> h1 had 60, h2 had a mean of 30: learned picks h2 where round robin says h1
 # (both were just left: pingpong_gain 0.5 lets h2, better by more than half, be chosen;
-# at the default 0, h2, left last, would be passed over)
+# at the default 0, h2, left last, would be passed over; near_best 0: hosts nothing is
+# known of are tried in the array's order, not drawn among)
 agent_conf 'policy = "threshold"' 'threshold = 50' 'tarry = 1' 'daemon_interval = 0.3' \
 	'cooldown = 0.5' 'max_moves_per_hour = 0' 'hosts = ["h1", "h2", "h3"]' 'location = "h1"' \
-	'pingpong_gain = 0.5'
+	'pingpong_gain = 0.5' 'near_best = 0'
 values 60 10 10 70 80 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10
 agent_start
 wait_for 30 sh -c "[ \$(wc -l < '$T/moves' 2>/dev/null || echo 0) -ge 3 ] && grep -q 'Move to h2 confirmed.*' '$T/vmmanage.log'" ||
@@ -46,9 +47,10 @@ check "a request for a pair moved before says how long it took (T_M)" \
 	grep -qE 'Moves h1 -> h2 took [0-9.]+ s on average \(1 so far\)' "$T/vmmanage.log"
 
 # every move fails: each host backs off, doubling up to the cap; no request storm
+# (near_best 0: the hosts nothing is known of in the array's order)
 agent_conf 'policy = "threshold"' 'threshold = 50' 'tarry = 1' 'daemon_interval = 0.3' \
 	'cooldown = 0.3' 'max_moves_per_hour = 0' 'hosts = ["h1", "h2", "h3"]' 'location = "h1"' \
-	'retry_backoff = 2' 'retry_backoff_max = 4'
+	'retry_backoff = 2' 'retry_backoff_max = 4' 'near_best = 0'
 rm -rf "$T/state"
 values $(seq 60 200)
 echo fail > "$T/mode"

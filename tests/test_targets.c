@@ -83,6 +83,43 @@ test_near_best(void)
 	hosts_free(&t);
 }
 
+/* A fleet leaving the base in the same minute, knowing nothing of the array yet, spreads
+ * over the hosts nothing is known of instead of walking it in a herd (all to h1, then all
+ * to h2); a known host is not among them, nor one whose idle CPU is clearly less. */
+static void
+test_unknown_spread(void)
+{
+	struct host_table t;
+	char target[64], msg[1024];
+	int seen[6] = { 0 };
+
+	hosts_init(&t, 86400, 60, 300, VMM_HIGHER_IS_WORSE);
+	hosts_sample(&t, "h3", 5, 1000, 60);
+	struct target_knowledge k = { .known = &t, .choice = TARGET_LEARNED, .now = 1100 };
+	pick(&k, VMM_ACT_MOVE, "base", target, msg);
+	TAP_STR(target, "h1", "near_best 0: the first unknown host, in the array's order");
+	k.near_best = 0.1;
+	for (uint64_t vm = 0; vm < 80; vm++) {
+		k.seed = vm * 7919 + 13;
+		pick(&k, VMM_ACT_MOVE, "base", target, msg);
+		seen[target[1] - '0']++;
+	}
+	TAP_OK(seen[1] > 8 && seen[2] > 8 && seen[4] > 8 && seen[5] > 8,
+	    "80 VMs from the base spread over the unknown h1, h2, h4, h5 (%d, %d, %d, %d)",
+	    seen[1], seen[2], seen[4], seen[5]);
+	TAP_OK(seen[3] == 0, "unknown hosts still first: never the known h3 (%d)", seen[3]);
+	hosts_hint(&t, "h2", -1, 0.9, 1090);
+	hosts_hint(&t, "h4", -1, 0.5, 1090);
+	memset(seen, 0, sizeof(seen));
+	for (uint64_t vm = 0; vm < 80; vm++) {
+		k.seed = vm * 7919 + 13;
+		pick(&k, VMM_ACT_MOVE, "base", target, msg);
+		seen[target[1] - '0']++;
+	}
+	TAP_OK(seen[2] == 80, "the endpoint says h2 is idlest: every one takes it (%d)", seen[2]);
+	hosts_free(&t);
+}
+
 /* A host with max_incoming migrations arriving is passed over; a fixed target waits. */
 static void
 test_incoming(void)
@@ -230,6 +267,7 @@ int
 main(void)
 {
 	test_near_best();
+	test_unknown_spread();
 	test_incoming();
 	test_memory();
 	test_hold();

@@ -215,7 +215,12 @@ target_explain(const struct target_knowledge *k, const char *const *list, size_t
 	}
 }
 
-/* Among the hosts as good as best within near_best, one drawn from the VM's seed. */
+/* Among the hosts as good as best, one drawn from the VM's seed: known ones within
+ * near_best of its learned mean; or, when best is a host nothing is known of, every
+ * other such host the endpoint's idle CPU does not tell from it. Otherwise a fleet that
+ * leaves one host in the same minute (the base when a nightly batch starts) knows
+ * nothing of the array yet and walks it in a herd: all to the first host, then all to
+ * the next. */
 static const char *
 target_near_best(const struct target_knowledge *k, const char *const *ok, size_t nok,
     const char *best)
@@ -224,12 +229,15 @@ target_near_best(const struct target_knowledge *k, const char *const *ok, size_t
 	int kb, kh;
 	double b = hosts_promise(k->known, best, k->now, &kb);
 
-	if (k->near_best <= 0 || !kb || nok < 2)
+	if (k->near_best <= 0 || nok < 2)
 		return best;
 	const char *near[nok];
-	for (size_t i = 0; i < nok; i++)
-		if (hosts_promise(k->known, ok[i], k->now, &kh) <= b + k->near_best * fabs(b) && kh)
+	for (size_t i = 0; i < nok; i++) {
+		double p = hosts_promise(k->known, ok[i], k->now, &kh);
+		if (kb ? kh && p <= b + k->near_best * fabs(b) :
+		    !kh && !target_better(k, best, ok[i]))
 			near[n++] = ok[i];
+	}
 	return n < 2 ? best : near[target_draw(k->seed, k->now) % n];
 }
 

@@ -42,7 +42,9 @@ struct target_knowledge {
 	int ignore_backoff;         /* an administrator's action tries backing-off hosts too */
 	/* the fleet rules (zero: off, the choice as before them) */
 	double near_best;           /* any known host within this fraction of the best may be
-	                             * chosen, at random, so that a fleet does not herd */
+	                             * chosen, at random, so that a fleet does not herd; when
+	                             * the best is unknown, any unknown host as idle; 0: the
+	                             * best, the first in the array's order on a tie */
 	uint64_t seed;              /* the VM's own (from its name): its draws are its own and
 	                             * reproducible, the decision time mixed in */
 	int max_incoming;           /* a host with this many migrations arriving is no target */
