@@ -5,7 +5,7 @@
 # endpoint moves its VM through it; a wrong key, a request replayed in its session or in
 # a new one, and a host outside the VM's own are refused and nothing moves; three VMs
 # asking for one target with max_incoming 1: one at a time, the others told to retry;
-# the moves-per-hour budget; drain and undrain; -t; a dead broker costs the agent a
+# the moves-per-hour budget, per VM and per tenant; drain and undrain; -t; a dead broker costs the agent a
 # timeout and a log line.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/agent_lib.sh"
@@ -52,6 +52,13 @@ if [ -e "$MODULE_DIR/endpoints/libvirt.so" ]; then
 	check "conf/broker.conf and conf/broker-vm.conf load with -t ($out)" grep -q 'ok (1 VM, endpoint libvirt)' <<<"$out"
 fi
 
+# two VMs of tenant beta, which may move twice an hour between them
+for vm in vm4 vm5; do
+	broker_key "$vm"
+	broker_vm "$vm" "endpoint_command = [\"$top_srcdir/tests/recorder\", \"$T/moves.$vm\", \"$T/nomode\"]" \
+		'hosts = ["h1", "h2"]' 'tenant = "beta"'
+done
+echo 'tenant_moves_per_hour = 2' >> "$T/broker.conf"
 broker_start
 
 # ---- the agent's broker endpoint: no hypervisor URI or credential in its config ----
@@ -170,6 +177,14 @@ rm -f "$T/mode" "$T/mode.open"
 out=$(peer vm3 "MOVE move h1 0" "MOVE move h2 0")
 check "vm3's third move in the hour is refused, retry in about an hour" \
 	grep -qE '^REFUSED 3[0-9]{3} this VM moved 2 times in the last hour \(moves_per_hour 2\)' <<<"$out"
+
+# ---- the tenant's budget: beta's VMs share two moves an hour ----
+out=$(peer vm4 "MOVE move h2 0"; peer vm5 "MOVE move h2 0"; peer vm5 "MOVE move h1 0")
+check "two moves of the tenant's VMs admitted ($(head -2 <<<"$out" | cut -c1-20 | tr '\n' ' '))" \
+	test "$(grep -c '^DONE confirmed' <<<"$out")" = 2
+check "the third, of a VM with moves to spare, refused for its tenant, retry in about an hour" \
+	grep -qE '^REFUSED 3[0-9]{3} tenant beta moved 2 times in the last hour \(tenant_moves_per_hour 2\)' <<<"$out"
+check "nothing ran for it" test "$(cat "$T/moves.vm5")" = "move h2"
 
 # ---- drain and undrain ----
 out=$(bctl drain h1)

@@ -112,17 +112,50 @@ test_admission(void)
 	in.incoming = 1;
 	TAP_OK(admit_move(&in, why, sizeof(why), &retry) < 0 && strstr(why, "max_incoming 1"), "the cap: %s", why);
 	in.incoming = 0;
-	admit_record(starts, &n, 7000);
-	admit_record(starts, &n, 9000);
+	admit_record(starts, &n, BROKER_MAX_BUDGET, 7000);
+	admit_record(starts, &n, BROKER_MAX_BUDGET, 9000);
 	in.nstarts = n;
 	TAP_OK(admit_move(&in, why, sizeof(why), &retry) < 0 && retry == 600,
 	    "two moves this hour, budget 2: retry when the older leaves the hour (%.0f s): %s", retry, why);
 	in.now = 10601;
 	TAP_OK(admit_move(&in, why, sizeof(why), &retry) == 0, "an hour after the older, admitted");
 	for (int i = 0; i < BROKER_MAX_BUDGET + 5; i++)
-		admit_record(starts, &n, 20000 + i);
+		admit_record(starts, &n, BROKER_MAX_BUDGET, 20000 + i);
 	TAP_OK(n == BROKER_MAX_BUDGET && starts[n - 1] == 20000 + BROKER_MAX_BUDGET + 4,
 	    "the window keeps the newest %d starts", BROKER_MAX_BUDGET);
+}
+
+/* A tenant's budget holds across its VMs: a VM with moves to spare is refused once its
+ * tenant's hour is spent, told when the tenant's oldest move leaves the hour. */
+static void
+test_tenant(void)
+{
+	double tstarts[BROKER_MAX_TENANT_BUDGET], retry;
+	size_t tn = 0;
+	char why[256];
+	struct admit_input in = { .allowed = 1, .budget = 6, .now = 10000, .retry_after = 30,
+		.target = "h2", .tenant = "acme", .tenant_starts = tstarts, .tenant_budget = 3 };
+
+	admit_record(tstarts, &tn, BROKER_MAX_TENANT_BUDGET, 6500);  /* vm1 */
+	admit_record(tstarts, &tn, BROKER_MAX_TENANT_BUDGET, 8000);  /* vm2 */
+	in.tenant_nstarts = tn;
+	TAP_OK(admit_move(&in, why, sizeof(why), &retry) == 0, "two of the tenant's 3 moves used: admitted");
+	admit_record(tstarts, &tn, BROKER_MAX_TENANT_BUDGET, 9000);  /* vm3 */
+	in.tenant_nstarts = tn;
+	TAP_OK(admit_move(&in, why, sizeof(why), &retry) < 0 && retry == 100 &&
+	    strcmp(why, "tenant acme moved 3 times in the last hour (tenant_moves_per_hour 3)") == 0,
+	    "a VM with no move of its own is refused once its tenant's are spent, retry %.0f s: %s", retry, why);
+	in.tenant = NULL;
+	TAP_OK(admit_move(&in, why, sizeof(why), &retry) == 0, "a VM of no tenant: only its own budget");
+	in.tenant = "acme";
+	in.tenant_budget = 0;
+	TAP_OK(admit_move(&in, why, sizeof(why), &retry) == 0, "tenant_moves_per_hour 0: no tenant limit");
+	in.tenant_budget = 3;
+	in.now = 10101;
+	TAP_OK(admit_move(&in, why, sizeof(why), &retry) == 0, "an hour after the tenant's oldest: admitted");
+	for (int i = 0; i < BROKER_MAX_TENANT_BUDGET + 3; i++)
+		admit_record(tstarts, &tn, BROKER_MAX_TENANT_BUDGET, 20000 + i);
+	TAP_OK(tn == BROKER_MAX_TENANT_BUDGET, "the tenant's window is bounded (%zu)", tn);
 }
 
 int
@@ -134,5 +167,6 @@ main(void)
 	test_lines();
 	test_payloads();
 	test_admission();
+	test_tenant();
 	return tap_done();
 }

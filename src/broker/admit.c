@@ -12,26 +12,41 @@
 
 /* Starts within the last hour, and the oldest of them. */
 static size_t
-admit_window(const struct admit_input *in, double *oldest)
+admit_window(const double *starts, size_t nstarts, double now, double *oldest)
 {
 	size_t n = 0;
 
-	*oldest = in->now;
-	for (size_t i = 0; i < in->nstarts; i++)
-		if (in->starts[i] > in->now - ADMIT_HOUR) {
+	*oldest = now;
+	for (size_t i = 0; i < nstarts; i++)
+		if (starts[i] > now - ADMIT_HOUR) {
 			n++;
-			if (in->starts[i] < *oldest)
-				*oldest = in->starts[i];
+			if (starts[i] < *oldest)
+				*oldest = starts[i];
 		}
 	return n;
+}
+
+/* A budget of moves per hour: -1 with why and retry once it is spent. */
+static int
+admit_budget(const struct admit_input *in, const double *starts, size_t nstarts, int64_t budget,
+    const char *who, const char *key, char *why, size_t whylen, double *retry)
+{
+	double oldest;
+	size_t used = admit_window(starts, nstarts, in->now, &oldest);
+
+	if (budget <= 0 || (int64_t)used < budget)
+		return 0;
+	snprintf(why, whylen, "%s moved %zu times in the last hour (%s %lld)",
+	    who, used, key, (long long)budget);
+	*retry = oldest + ADMIT_HOUR - in->now;
+	if (*retry < 1)
+		*retry = 1;
+	return -1;
 }
 
 int
 admit_move(const struct admit_input *in, char *why, size_t whylen, double *retry)
 {
-	double oldest;
-	size_t used;
-
 	*retry = in->retry_after;
 	if (!in->allowed) {
 		snprintf(why, whylen, "%s is not one of this VM's hosts", in->target);
@@ -51,23 +66,23 @@ admit_move(const struct admit_input *in, char *why, size_t whylen, double *retry
 		    in->target, in->incoming, in->incoming == 1 ? "" : "s", in->max_incoming);
 		return -1;
 	}
-	used = admit_window(in, &oldest);
-	if (in->budget > 0 && (int64_t)used >= in->budget) {
-		snprintf(why, whylen, "this VM moved %zu times in the last hour (moves_per_hour %lld)",
-		    used, (long long)in->budget);
-		*retry = oldest + ADMIT_HOUR - in->now;
-		if (*retry < 1)
-			*retry = 1;
+	if (admit_budget(in, in->starts, in->nstarts, in->budget, "this VM", "moves_per_hour", why, whylen, retry) < 0)
 		return -1;
+	if (in->tenant != NULL) {
+		char who[WIRE_MAX_HOST + 16];
+		snprintf(who, sizeof(who), "tenant %s", in->tenant);
+		if (admit_budget(in, in->tenant_starts, in->tenant_nstarts, in->tenant_budget, who,
+		    "tenant_moves_per_hour", why, whylen, retry) < 0)
+			return -1;
 	}
 	return 0;
 }
 
 void
-admit_record(double *starts, size_t *nstarts, double now)
+admit_record(double *starts, size_t *nstarts, size_t cap, double now)
 {
-	if (*nstarts == BROKER_MAX_BUDGET) {
-		memmove(starts, starts + 1, (BROKER_MAX_BUDGET - 1) * sizeof(*starts));
+	if (*nstarts == cap) {
+		memmove(starts, starts + 1, (cap - 1) * sizeof(*starts));
 		(*nstarts)--;
 	}
 	starts[(*nstarts)++] = now;

@@ -15,12 +15,20 @@
 #define BROKER_MAX_VMS 4096
 #define BROKER_MAX_HOSTS 1024
 #define BROKER_MAX_BUDGET 64          /* moves per hour: the window keeps this many starts */
+#define BROKER_MAX_TENANT_BUDGET 1024  /* a tenant's moves per hour, likewise */
 
 struct ev_loop;
 struct worker;
 struct module;
 struct vmm_conf;
 struct broker_conn;
+
+/* A tenant: the VMs whose files name it share its budget of moves per hour. */
+struct broker_tenant {
+	char *name;
+	double starts[BROKER_MAX_TENANT_BUDGET];  /* monotonic times of its VMs' last moves */
+	size_t nstarts;
+};
 
 /* A host that some VM may use. */
 struct broker_host {
@@ -38,6 +46,7 @@ struct broker_vm {
 	char **allowed;              /* hosts, base, home, away of its file: its hosts */
 	size_t nallowed;
 	int64_t budget;              /* moves per hour; 0: no limit */
+	struct broker_tenant *tenant; /* NULL: none */
 	double starts[BROKER_MAX_BUDGET];  /* monotonic times of its last moves */
 	size_t nstarts;
 	struct worker *w;            /* its endpoint calls, one at a time */
@@ -61,7 +70,7 @@ struct broker {
 	const char *keys_file, *vm_dir, *endpoint, *module_dir;
 	const char *control_socket, *pid_file, *user;
 	const char *collector, *collector_key_file, *state_dir, *hostname;
-	int64_t max_incoming, moves_per_hour, max_clients;
+	int64_t max_incoming, moves_per_hour, tenant_moves_per_hour, max_clients;
 	double retry_after, client_timeout;
 	/* state */
 	struct module *mod;
@@ -70,6 +79,8 @@ struct broker {
 	size_t nvms;
 	struct broker_host *hosts;
 	size_t nhosts;
+	struct broker_tenant **tenants;
+	size_t ntenants;
 	struct ev_loop *loop;
 	int listen_fd, control_fd;
 	size_t nclients;
@@ -96,13 +107,17 @@ struct admit_input {
 	const double *starts;        /* the VM's last move starts */
 	size_t nstarts;
 	int64_t budget;              /* moves per hour, 0: none */
+	const char *tenant;          /* NULL: none; else its starts and budget below */
+	const double *tenant_starts;
+	size_t tenant_nstarts;
+	int64_t tenant_budget;
 	double now, retry_after;
 	const char *target;
 };
 /* 0 when admitted; -1 with why and the seconds after which asking again makes sense. */
 int admit_move(const struct admit_input *in, char *why, size_t whylen, double *retry);
-/* Records a start in a VM's window of starts (the oldest falls out). */
-void admit_record(double *starts, size_t *nstarts, double now);
+/* Records a start in a window of cap starts (the oldest falls out). */
+void admit_record(double *starts, size_t *nstarts, size_t cap, double now);
 
 /* ---- server.c: agents over TCP ---- */
 int broker_listen(struct broker *b, char *err, size_t errlen);

@@ -183,6 +183,13 @@ vm_move(struct broker *b, struct broker_vm *vm, struct broker_conn *c, uint64_t 
 		.target = rq->target,
 	};
 
+	if (vm->tenant != NULL) {
+		in.tenant = vm->tenant->name;
+		in.tenant_starts = vm->tenant->starts;
+		in.tenant_nstarts = vm->tenant->nstarts;
+		in.tenant_budget = b->tenant_moves_per_hour;
+	}
+
 	if (admit_move(&in, why, sizeof(why), &retry) < 0) {
 		broker_event(LOG_WARNING, "%s: %s to %s refused: %s (retry after %.0f s)", vm->name,
 		    vmm_action_name((enum vmm_action)rq->action), rq->target, why, retry);
@@ -201,7 +208,9 @@ vm_move(struct broker *b, struct broker_vm *vm, struct broker_conn *c, uint64_t 
 	vm->waiting_seq = seq;
 	if (h != NULL)
 		h->incoming++;
-	admit_record(vm->starts, &vm->nstarts, in.now);
+	admit_record(vm->starts, &vm->nstarts, BROKER_MAX_BUDGET, in.now);
+	if (vm->tenant != NULL)
+		admit_record(vm->tenant->starts, &vm->tenant->nstarts, BROKER_MAX_TENANT_BUDGET, in.now);
 	broker_event(LOG_INFO, "%s: %s to %s admitted (asked from %s)", vm->name,
 	    vmm_action_name((enum vmm_action)rq->action), rq->target, peer);
 }
