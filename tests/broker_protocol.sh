@@ -92,15 +92,34 @@ wait_for 10 grep -qE "^$STAMP_RE broker1: vm1: move to h2 confirmed in [0-9.]+ s
 wait_for 10 grep -qE "^$STAMP_RE vm1: Move to h2 confirmed in [0-9.]+ s" "$T/out/central.log" \
 	&& ok "and the agent's own" || fail "agent event at the collector: $(grep vm1: "$T/out/central.log" | tail -2)"
 check "and its admission" grep -qE "^$STAMP_RE broker1: vm1: move to h2 admitted \(asked from 127.0.0.1\)" "$T/out/central.log"
-# refused: the agent logs the broker's reason and retry-after, as a refusal
+# refused: the agent logs the broker's reason and retry-after as a refusal, not a failure,
+# and its guard sends nothing more before the retry-after, however often the policy asks
+agent_stop
+sed -i 's/^threshold = .*/threshold = 0.5/' "$T/vmm.conf"
 bctl drain h1 >/dev/null
-wait_for 10 vmm move >/dev/null || fail "vmm move accepted"
-wait_for 15 grep -qE 'Move to h1 failed \(refused\): the broker refused: h1 is being drained for maintenance \(retry after 7 s\)' "$T/vmmanage.log" \
+agent_start
+refused_re='Move to h1 refused by the provider: h1 is being drained for maintenance; no new request for 7 s'
+wait_for 15 grep -qE "$refused_re" "$T/vmmanage.log" \
 	&& ok "a refused move: the agent logs it as refused, with the broker's reason and retry-after" \
 	|| fail "refused in the agent: $(grep Move "$T/vmmanage.log" | tail -2)"
-bctl undrain h1 >/dev/null
-check "nothing ran for it" test "$(cat "$T/moves.vm1")" = "move h2"
+t1=$(date +%s.%N)
+wait_for 30 sh -c "[ \$(grep -cE '$refused_re' '$T/vmmanage.log') -ge 2 ]" || fail "asked again after the retry-after"
+t2=$(date +%s.%N)
+gap=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1f", b - a }')
+check "the next request only after the retry-after of 7 s ($gap s), though the policy asked every 1.5 s" \
+	awk -v g="$gap" 'BEGIN { exit !(g >= 6) }'
+check "the broker refused exactly two requests of vm1 meanwhile" \
+	test "$(grep -c 'broker: vm1: move to h1 refused' "$T/broker.log")" = 2
+held='Suppressed move to h1 from policy: the provider refused the last request (h1 is being drained for maintenance): no new one before its retry-after of 7 s'
+check "the held requests are logged once per episode ($(grep -cF "$held" "$T/vmmanage.log") lines)" \
+	test "$(grep -cF "$held" "$T/vmmanage.log")" -le 3
+check "with a count when it ends" grep -qF "$held: " "$T/vmmanage.log"
+check "no refusal counts as a failed move" sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q 'failed 0)'"
+check "no backing off h1, no breaker" sh -c "! grep -qE 'backing off h1|breaker' '$T/vmmanage.log'"
 agent_stop
+bctl undrain h1 >/dev/null
+sed -i 's/^threshold = .*/threshold = 1000/' "$T/vmm.conf"
+check "nothing ran for it" test "$(cat "$T/moves.vm1")" = "move h2"
 
 # ---- a wrong key: refused, nothing moves ----
 cp "$T/vm1.key" "$T/good.key"
@@ -196,6 +215,19 @@ check_fails_with "drain of a host nobody uses" 1 "error: h7 is no host of any VM
 bctl undrain h1 >/dev/null
 out=$(peer vm2 "MOVE move h1 0")
 check "after undrain, admitted ($out)" grep -q '^DONE confirmed 0 0 [0-9.]* h1' <<<"$out"
+# with a deadline: past it the provider moves what is left itself, and says so
+check_fails_with "drain with a deadline that is no duration" 1 "error: --deadline: expected seconds" \
+	bctl drain h1 --deadline soon
+on_h1=$(bctl status | grep -c '^vm .*: on h1,')
+out=$(bctl drain h1 --deadline 2s)
+check "drain h1 --deadline 2s ($out; $on_h1 VMs on it)" test "$out" = "draining h1, deadline 2 s"
+wait_for 30 grep -qE 'broker: vm2: still on h1 past its drain deadline: the provider moves it to (h2|b1)$' "$T/broker.log" \
+	&& ok "past the deadline, the broker moves vm2 off h1 itself, and logs it" || fail "eviction: $(tail -3 "$T/broker.log")"
+wait_for 40 sh -c "! '$BROKER' -c '$T/broker.conf' status | grep -q '^vm .*: on h1,'" \
+	&& ok "every VM left h1 (one at a time: max_incoming 1)" || fail "still on h1: $(bctl status | grep 'on h1')"
+check "vm2's last move: off h1, where h1's other VM was not sent at the same time ($(tail -1 "$T/moves.vm2"))" \
+	grep -qxE 'move (h2|b1)' <(tail -1 "$T/moves.vm2")
+bctl undrain h1 >/dev/null
 # ---- a peer that trickles its handshake a byte a second: closed after client_timeout ----
 t0=$(date +%s)
 python3 -c "import socket, sys, time

@@ -91,6 +91,40 @@ test_payloads(void)
 	TAP_OK(wire_bans_parse("REFUSED 30 h2 is being drained", 30, &back, err, sizeof(err)) == 0 &&
 	    back.retry_after == 30 && strcmp(back.text, "h2 is being drained") == 0, "REFUSED");
 	TAP_OK(wire_bans_parse("HOST h1 -5 0.5", 14, &back, err, sizeof(err)) < 0, "a negative free memory is refused");
+	struct wire_bans here = { .kind = WIRE_BANS_HERE, .draining = 1, .leave_in = 540.2 };
+	snprintf(here.host, sizeof(here.host), "h2");
+	n = wire_bans_format(out, sizeof(out), &here);
+	TAP_OK(strcmp(out, "HERE h2 1 540\n") == 0 && wire_bans_parse(out, n - 1, &back, err, sizeof(err)) == 0 &&
+	    back.draining && back.leave_in == 540, "HERE of a host drained with a deadline: the seconds left");
+	TAP_OK(wire_bans_parse("HERE h2 1", 9, &back, err, sizeof(err)) == 0 && back.draining && back.leave_in == -1,
+	    "HERE without them: no deadline");
+	TAP_OK(wire_bans_parse("HOST h1 4096 0.5 1", 18, &back, err, sizeof(err)) == 0 && back.draining &&
+	    back.free_memory == 4096, "HOST of a draining host");
+	TAP_OK(wire_bans_parse("HOST h1 4096 0.5", 16, &back, err, sizeof(err)) == 0 && !back.draining,
+	    "HOST without the flag: not draining");
+	TAP_OK(wire_bans_parse("HOST h1 4096 0.5 2", 18, &back, err, sizeof(err)) < 0, "a flag of 2 is refused");
+}
+
+static void
+test_drain_args(void)
+{
+	char host[WIRE_MAX_HOST + 1], err[160];
+	double d;
+
+	TAP_OK(broker_drain_args("h2", host, sizeof(host), &d, err, sizeof(err)) == 0 &&
+	    strcmp(host, "h2") == 0 && d == -1, "drain h2: no deadline");
+	TAP_OK(broker_drain_args("h2 --deadline 10m", host, sizeof(host), &d, err, sizeof(err)) == 0 &&
+	    d == 600, "--deadline 10m: 600 s");
+	TAP_OK(broker_drain_args("h2 --deadline 1.5h", host, sizeof(host), &d, err, sizeof(err)) == 0 &&
+	    d == 5400, "--deadline 1.5h");
+	TAP_OK(broker_drain_args("h2 --deadline 90", host, sizeof(host), &d, err, sizeof(err)) == 0 && d == 90,
+	    "--deadline 90: seconds");
+	TAP_OK(broker_drain_args("h2 --deadline 0", host, sizeof(host), &d, err, sizeof(err)) < 0, "a deadline of 0 is refused");
+	TAP_OK(broker_drain_args("h2 --deadline 8d", host, sizeof(host), &d, err, sizeof(err)) < 0, "days are no unit");
+	TAP_OK(broker_drain_args("h2 --deadline 200h", host, sizeof(host), &d, err, sizeof(err)) < 0, "above a week is refused");
+	TAP_OK(broker_drain_args("h2 --deadline -5m", host, sizeof(host), &d, err, sizeof(err)) < 0, "a negative one too");
+	TAP_OK(broker_drain_args("h/2", host, sizeof(host), &d, err, sizeof(err)) < 0, "a bad host name: %s", err);
+	TAP_OK(broker_drain_args("h2 --later 5", host, sizeof(host), &d, err, sizeof(err)) < 0, "an unknown option: %s", err);
 }
 
 static void
@@ -168,5 +202,6 @@ main(void)
 	test_payloads();
 	test_admission();
 	test_tenant();
+	test_drain_args();
 	return tap_done();
 }

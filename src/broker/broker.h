@@ -16,6 +16,10 @@
 #define BROKER_MAX_HOSTS 1024
 #define BROKER_MAX_BUDGET 64          /* moves per hour: the window keeps this many starts */
 #define BROKER_MAX_TENANT_BUDGET 1024  /* a tenant's moves per hour, likewise */
+#define BROKER_MAX_DRAIN_DEADLINE (7 * 86400.0)
+/* WHERE and HOSTS within this many seconds of the endpoint's last look are answered from
+ * it: an agent may ask every cycle without a hypervisor query each time */
+#define BROKER_LOCATE_CACHE 5.0
 
 struct ev_loop;
 struct worker;
@@ -35,6 +39,8 @@ struct broker_host {
 	char *name;
 	int incoming;                /* migrations to it in flight */
 	int draining;
+	double drain_deadline;       /* monotonic: the provider moves what is left; 0 none */
+	struct ev_timer *drain_timer;
 };
 
 struct broker_vm {
@@ -51,6 +57,8 @@ struct broker_vm {
 	size_t nstarts;
 	struct worker *w;            /* its endpoint calls, one at a time */
 	char location[128];          /* "" unknown */
+	double located_at;           /* monotonic: the endpoint's last word on it; 0 never */
+	char evict_from[WIRE_MAX_HOST + 1]; /* the provider's own move: only from this host */
 	char target[WIRE_MAX_HOST + 1];  /* the move in flight, "" none */
 	struct broker_conn *waiting; /* the connection the running job answers, or NULL */
 	uint64_t waiting_seq;
@@ -119,6 +127,20 @@ int admit_move(const struct admit_input *in, char *why, size_t whylen, double *r
 /* Records a start in a window of cap starts (the oldest falls out). */
 void admit_record(double *starts, size_t *nstarts, size_t cap, double now);
 
+/* ---- drain_args.c: pure ---- */
+/* "90", "90s", "10m", "1.5h" (len bytes at s): 0 with the seconds, or -1. */
+int broker_parse_duration(const char *s, size_t len, double *out);
+/* "HOST[ --deadline DURATION]": 0 with host and the deadline in seconds (-1: none). */
+int broker_drain_args(const char *args, char *host, size_t hostlen, double *deadline,
+    char *err, size_t errlen);
+
+/* ---- drain.c: maintenance ---- */
+/* drain (with a deadline in seconds, or -1) or undrain a host: the answer in out. */
+size_t broker_drain(struct broker *b, int drain, const char *args, char *out, size_t cap);
+/* Seconds until the provider moves what is left on h itself; -1 no deadline. */
+double broker_drain_left(const struct broker_host *h);
+void broker_drain_stop(struct broker *b);
+
 /* ---- server.c: agents over TCP ---- */
 int broker_listen(struct broker *b, char *err, size_t errlen);
 void broker_server_start(struct broker *b);
@@ -133,6 +155,9 @@ void broker_conn_detach(struct broker_conn *c);
 /* What the authenticated VM asks; answers through broker_conn_answer, now or later. */
 void broker_vm_request(struct broker *b, struct broker_vm *vm, struct broker_conn *c,
     uint64_t seq, const struct wire_breq *rq, const char *peer);
+/* The provider's own move of vm to target (a drain's deadline passed): the VM is
+ * located first and moved only if it still runs on from. 0, or -1 when busy. */
+int broker_vm_evict(struct broker *b, struct broker_vm *vm, const char *from, const char *target);
 /* Before the first request: the loop the workers report to. */
 void broker_vm_init(struct broker *b);
 void broker_vm_stop(struct broker *b);

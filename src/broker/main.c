@@ -39,7 +39,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: vmmanage-broker [-dft] [-c file]\n"
-	    "       vmmanage-broker [-c file] status | drain HOST | undrain HOST\n");
+	    "       vmmanage-broker [-c file] status | drain HOST [--deadline DURATION] | undrain HOST\n");
 	exit(2);
 }
 
@@ -77,6 +77,9 @@ broker_cli(const char *conf, int argc, char **argv)
 	else if ((strcmp(argv[0], "drain") == 0 || strcmp(argv[0], "undrain") == 0) && argc == 2 &&
 	    wire_host_valid(argv[1], strlen(argv[1])))
 		snprintf(line, sizeof(line), "%s %s", argv[0], argv[1]);
+	else if (strcmp(argv[0], "drain") == 0 && argc == 4 && strcmp(argv[2], "--deadline") == 0 &&
+	    wire_host_valid(argv[1], strlen(argv[1])) && strlen(argv[3]) < 32)
+		snprintf(line, sizeof(line), "drain %s --deadline %s", argv[1], argv[3]);
 	else
 		usage();
 	rc = broker_control_client(b.control_socket, line);
@@ -119,6 +122,7 @@ broker_run(struct broker *b, int foreground, int debug)
 	if (ev_run(b->loop) < 0)
 		log_warn("broker: event loop");
 	log_info("broker: exiting");
+	broker_drain_stop(b);
 	broker_vm_stop(b);
 	broker_server_stop(b);
 	broker_events_stop();
@@ -135,7 +139,7 @@ main(int argc, char **argv)
 	struct broker b = { .control_fd = -1, .listen_fd = -1 };
 	char err[1024];
 
-	while ((ch = getopt(argc, argv, "c:dft")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:dft")) != -1) {
 		switch (ch) {
 		case 'c': conf = optarg; break;
 		case 'd': debug = 1; break;

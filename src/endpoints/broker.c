@@ -29,6 +29,8 @@ struct bk_hint {
 	char name[WIRE_MAX_HOST + 1];
 	int64_t free_memory;
 	double cpu_idle;
+	int draining;
+	double leave_in;             /* the host the VM runs on, draining: as HERE said */
 };
 
 struct bk_endpoint {
@@ -400,10 +402,11 @@ bk_move(void *state, const struct vmm_move_request *req, struct vmm_move_result 
 		snprintf(res->location, sizeof(res->location), "%s", a.host);
 		snprintf(res->detail, sizeof(res->detail), "through the broker: %s", a.text);
 	} else if (a.kind == WIRE_BANS_REFUSED) {
-		res->failure = VMM_FAIL_REFUSED;
-		snprintf(res->detail, sizeof(res->detail), "the broker refused: %s (retry after %.0f s)",
-		    a.text, a.retry_after);
-		e->host->log(VMM_LOG_WARNING, "broker: %s", res->detail);
+		/* not admitted: nothing was tried, no host is at fault (the agent's journal
+		 * says so, and its guard waits retry_after) */
+		res->outcome = VMM_MOVE_REFUSED;
+		res->retry_after = a.retry_after;
+		snprintf(res->detail, sizeof(res->detail), "%s", a.text);
 	} else {
 		res->failure = VMM_FAIL_OTHER;
 		snprintf(res->detail, sizeof(res->detail), "the broker: %s", a.kind == WIRE_BANS_ERR ? a.text : "unexpected answer");
@@ -427,6 +430,28 @@ bk_keep_hosts(struct bk_endpoint *e, const char *payload)
 		snprintf(h->name, sizeof(h->name), "%s", a.host);
 		h->free_memory = a.free_memory;
 		h->cpu_idle = a.cpu_idle;
+		h->draining = a.draining;
+		h->leave_in = -1;
+	}
+}
+
+/* HERE's word on the host the VM runs on, into its hint (one made when HOSTS had none). */
+static void
+bk_keep_here(struct bk_endpoint *e, const struct wire_bans *here)
+{
+	struct bk_hint *h = NULL;
+
+	for (size_t i = 0; i < e->nhints && h == NULL; i++)
+		if (strcmp(e->hints[i].name, here->host) == 0)
+			h = &e->hints[i];
+	if (h == NULL && e->nhints < BK_MAX_HOSTS) {
+		h = &e->hints[e->nhints++];
+		*h = (struct bk_hint){ .free_memory = -1, .cpu_idle = -1 };
+		snprintf(h->name, sizeof(h->name), "%s", here->host);
+	}
+	if (h != NULL) {
+		h->draining = here->draining;
+		h->leave_in = here->draining ? here->leave_in : -1;
 	}
 }
 
@@ -451,11 +476,11 @@ bk_locate(void *state, char *host, size_t hostlen, char *err, size_t errlen)
 		return snprintf(err, errlen, "the broker cannot tell: %s", a.kind == WIRE_BANS_HERE ? "unknown" : a.text), -1;
 	}
 	snprintf(host, hostlen, "%s", a.host);
-	if (a.draining)
-		e->host->log(VMM_LOG_WARNING, "broker: host %s is being drained for maintenance", a.host);
+	struct wire_bans here = a;
 	if (bk_ask(&c, &hosts, e->connect_timeout * 4, out, sizeof(out), err, errlen) == 0 &&
 	    bk_answer(out, &a, err, errlen) == 0 && a.kind == WIRE_BANS_HOSTS)
 		bk_keep_hosts(e, out);
+	bk_keep_here(e, &here);
 	bk_close(&c);
 	return 0;
 }
@@ -468,7 +493,9 @@ bk_hints(void *state, struct vmm_host_hint *out, size_t max)
 
 	for (; n < e->nhints && n < max; n++)
 		out[n] = (struct vmm_host_hint){ .host = e->hints[n].name,
-			.free_memory = e->hints[n].free_memory, .cpu_idle = e->hints[n].cpu_idle };
+			.free_memory = e->hints[n].free_memory, .cpu_idle = e->hints[n].cpu_idle,
+			.incoming = -1, .draining = e->hints[n].draining,
+			.leave_in = e->hints[n].leave_in };
 	return n;
 }
 
