@@ -294,4 +294,25 @@ wait_for 15 grep -qE 'Move to h[12] failed \(timeout\): broker 127.0.0.1:[0-9]+:
 	|| fail "dead broker: $(grep -E 'Move|broker' "$T/vmmanage.log" | tail -2)"
 check "the agent still answers" sh -c "'$VMMANAGE' -c '$T/vmm.conf' status >/dev/null"
 agent_stop
+
+# ---- the hosts' load and drains, as the broker answers them, rule the agent's choice ----
+# (a scripted broker: a real one's hosts here cannot be made to differ) h2 is the idlest
+# but draining, h3 the next in the array but busy, h4 idle enough: the agent goes to h4
+fport=$(free_port)
+printf '%s\n' 'HOST h1 8589934592 0.500 0' 'HOST h2 8589934592 0.950 1' \
+	'HOST h3 8589934592 0.100 0' 'HOST h4 8589934592 0.600 0' > "$T/fake.hosts"
+python3 "$top_srcdir/tests/broker_fake.py" "$fport" vm1 "$(broker_keyhex vm1)" h1 "$T/fake.hosts" "$T/fake.moves" &
+on_exit "kill $!"
+wait_for 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $fport)).close()" || fail "the scripted broker listens"
+rm -rf "$T/astate"
+: > "$T/vmmanage.log"
+sed -i -e "s/^broker_address = .*/broker_address = \"127.0.0.1:$fport\"/" -e 's/^threshold = .*/threshold = 0.5/' \
+	-e 's/^hosts = .*/hosts = ["h1", "h2", "h3", "h4"]/' "$T/vmm.conf"
+agent_start
+wait_for 20 grep -qE 'Move to h[0-9] confirmed' "$T/vmmanage.log" || fail "no move: $(tail -3 "$T/vmmanage.log")"
+check "the agent chose h4: idle enough, not h3 (the next in the array, busy) nor h2 (idlest, draining) ($(grep -o 'Chose .*' "$T/vmmanage.log" | head -1))" \
+	test "$(head -1 "$T/fake.moves")" = "move h4"
+check "status: the hosts' idle CPU, as the broker said" \
+	sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -qE '^host h3: .*CPU 10% idle'"
+agent_stop
 finish
