@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,6 +196,8 @@ bk_connect(struct bk_conn *c, double deadline, char *err, size_t errlen)
 			continue;
 		}
 		c->fd = fd;
+		/* each line is a whole message, answered before the next: no coalescing */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	}
 	freeaddrinfo(res);
 	c->fail = last == ETIMEDOUT ? VMM_FAIL_TIMEOUT : VMM_FAIL_UNREACHABLE;
@@ -326,17 +330,20 @@ bk_ask(struct bk_conn *c, const struct wire_breq *rq, double wait, char *out, si
     char *err, size_t errlen)
 {
 	double deadline = vmm_mono_now() + wait;
-	char payload[WIRE_MAX_LINE], hdr[WIRE_MAX_LINE], e2[128];
+	char payload[WIRE_MAX_LINE], frame[2 * WIRE_MAX_LINE], e2[128];
 	uint8_t mac[WIRE_MAC_BYTES];
 	struct wire_bframe f;
 	struct wire_breply r;
-	size_t plen = wire_breq_format(payload, sizeof(payload), rq);
+	size_t plen = wire_breq_format(payload, sizeof(payload), rq), hlen;
 	ssize_t n;
 
 	c->seq++;
 	wire_bmac(mac, c->e->key, WIRE_BMAC_REQ, &c->ss, c->seq, payload, plen);
-	if (bk_send(c, hdr, wire_bframe_format(hdr, sizeof(hdr), 'Q', c->seq, plen, mac), deadline) < 0 ||
-	    bk_send(c, payload, plen, deadline) < 0 || (n = bk_fill(c, 0, deadline)) < 0)
+	/* header and payload in one segment: sent apart, Nagle held the payload back for
+	 * the broker's delayed ACK, some 40 ms of every request */
+	hlen = wire_bframe_format(frame, sizeof(frame), 'Q', c->seq, plen, mac);
+	memcpy(frame + hlen, payload, plen);
+	if (bk_send(c, frame, hlen + plen, deadline) < 0 || (n = bk_fill(c, 0, deadline)) < 0)
 		return snprintf(err, errlen, "broker %s:%s: no answer: %s", c->e->node, c->e->service,
 		    errno == ETIMEDOUT ? "timeout" : strerror(errno)), bk_io_failed(c);
 	c->fail = VMM_FAIL_OTHER;
