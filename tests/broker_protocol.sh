@@ -114,7 +114,9 @@ held='Suppressed move to h1 from policy: the provider refused the last request (
 check "the held requests are logged once per episode ($(grep -cF "$held" "$T/vmmanage.log") lines)" \
 	test "$(grep -cF "$held" "$T/vmmanage.log")" -le 3
 check "with a count when it ends" grep -qF "$held: " "$T/vmmanage.log"
-check "no refusal counts as a failed move" sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q 'failed 0)'"
+"$VMMANAGE" -c "$T/vmm.conf" status > "$T/status.refused"
+check "no refusal counts as a failed move" grep -q 'failed 0)' "$T/status.refused"
+check "status counts the refusals apart" grep -qE '^refused by the provider: [2-9]' "$T/status.refused"
 check "no backing off h1, no breaker" sh -c "! grep -qE 'backing off h1|breaker' '$T/vmmanage.log'"
 agent_stop
 bctl undrain h1 >/dev/null

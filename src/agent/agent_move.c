@@ -106,6 +106,7 @@ agent_move_outcome(struct agent *a)
 		    .target = target, .detail = r->detail } });
 	} else if (r->outcome == VMM_MOVE_REFUSED) {
 		/* the provider's answer, not a failure: no backoff, breaker or alert counts it */
+		a->st.refused++;
 		agent_event(a, &(struct journal_event){ .kind = JOURNAL_REFUSED, .u.refused = {
 		    .target = target, .detail = r->detail, .retry_after = r->retry_after } });
 	} else {
