@@ -59,6 +59,7 @@ struct broker_vm {
 	char location[128];          /* "" unknown */
 	double located_at;           /* monotonic: the endpoint's last word on it; 0 never */
 	char evict_from[WIRE_MAX_HOST + 1]; /* the provider's own move: only from this host */
+	int evict_stuck;             /* past a drain's deadline with nowhere to go: said once */
 	char target[WIRE_MAX_HOST + 1];  /* the move in flight, "" none */
 	struct broker_conn *waiting; /* the connection the running job answers, or NULL */
 	uint64_t waiting_seq;

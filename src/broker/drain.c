@@ -53,11 +53,14 @@ drain_due(void *arg)
 			continue;
 		const char *to = drain_target(b, vm, h);
 		if (to == NULL) {
-			log_warnx("broker: %s: past the drain deadline of %s, but no other host of it can take it now",
-			    vm->name, h->name);
+			if (!vm->evict_stuck)
+				log_warnx("broker: %s: past the drain deadline of %s, but no other host of it can take it now; trying every %.0f s",
+				    vm->name, h->name, b->retry_after > 1 ? b->retry_after : 1);
+			vm->evict_stuck = 1;
 			continue;
 		}
-		broker_vm_evict(b, vm, h->name, to);
+		if (broker_vm_evict(b, vm, h->name, to) == 0)
+			vm->evict_stuck = 0;
 	}
 	return b->retry_after > 1 ? b->retry_after : 1;
 }
