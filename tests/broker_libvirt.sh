@@ -7,6 +7,9 @@
 # its time. A wrong key, a replayed request or session, and a libvirt host outside the
 # VM's array are refused, and the guest stays where it is. Three VMs asking for one host
 # with max_incoming 1 migrate one at a time; the others are told to retry, and do.
+# drain h2 --deadline with those three guests on it: the two with agents leave by
+# themselves, through their own policy and guard, within the deadline; the third, whose
+# guest runs no agent, is moved by the broker past it; nothing moves to h2 until undrain.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/agent_lib.sh"
 . "$top_srcdir/tests/libvirt_hosts.sh"
@@ -141,5 +144,61 @@ check "h2 never took two at once (samples: $(sort "$T/incoming" | uniq -c | tr '
 check "virsh: the three guests run on h2" sh -c "[ '$(lv_where)' = h2 ] && [ '$(on_h h2 "$UUID2")' = running ] && [ '$(on_h h2 "$UUID3")' = running ]"
 check "the broker logged three confirmed moves to h2 in this round" \
 	test "$(count_lines 'broker: vm[123]: move to h2 confirmed' "$T/broker.log")" = 3
+broker_stop
+
+# ---- drain h2 with a deadline: the agents on it leave by themselves ----
+broker_conf 'endpoint = "libvirt"' 'max_incoming = 1' 'retry_after = 3'
+broker_start
+# agents for vm2 and vm3 (vm1's guest runs none): each asks the broker where it runs every
+# 2 s; its policy never asks for a move by itself
+values $(yes 1 | head -2000)
+agent_for() {
+	local vm=$1
+	sed -e "s/^hostname = .*/hostname = \"$vm\"/" -e "s|$T/vm1.key|$T/$vm.key|" \
+		-e "s|$T/state\"|$T/state.$vm\"|" -e "s|$T/vmmanage\\.|$T/$vm.|" \
+		-e "s|$T/sensor.idx|$T/sensor.$vm|" "$T/vmm.conf" > "$T/$vm.conf"
+	echo 'locate_interval = 2' >> "$T/$vm.conf"
+	"$VMMANAGE" -c "$T/$vm.conf" -f > "$T/$vm.out" 2>&1 &
+	eval "APID_$vm=$!"
+	on_exit "kill $!"
+}
+for vm in vm2 vm3; do agent_for "$vm"; done
+for vm in vm2 vm3; do
+	wait_for 30 sh -c "'$VMMANAGE' -c '$T/$vm.conf' status 2>/dev/null | grep -qx 'location: h2 (confirmed by the endpoint)'" \
+		|| fail "$vm's agent: $(tail -3 "$T/$vm.log")"
+done
+check "the agents of vm2 and vm3 know they run on h2" true
+t0=$(date +%s)
+out=$(bctl drain h2 --deadline 30s)
+check "drain h2 --deadline 30s ($out)" test "$out" = "draining h2, deadline 30 s"
+for vm in vm2 vm3; do
+	wait_for 30 grep -qE 'Move to h1 confirmed in [0-9.]+ s' "$T/$vm.log" \
+		&& ok "$vm's agent moved it to h1 by itself ($(( $(date +%s) - t0 )) s after the drain)" \
+		|| fail "$vm did not leave: $(grep -E 'Move|drain|Suppressed' "$T/$vm.log" | tail -3)"
+	check "$vm's agent said why: its host is drained, and when the provider would move it" \
+		grep -qE 'h2 is being drained by the provider: leaving it \(the provider moves the VM itself in [0-9]+ s\)' "$T/$vm.log"
+done
+t1=$(date +%s)
+check "both left within the deadline ($((t1 - t0)) s of 30)" test $((t1 - t0)) -lt 30
+check "virsh: vm2's and vm3's guests run on h1" \
+	sh -c "[ '$(on_h h1 "$UUID2")' = running ] && [ '$(on_h h1 "$UUID3")' = running ]"
+check "the broker moved neither itself" sh -c "! grep -qE 'vm[23]: still on h2 past' '$T/broker.log'"
+# vm1's guest has no agent: past the deadline the provider moves it, and says so
+wait_for 90 grep -q 'broker: vm1: still on h2 past its drain deadline: the provider moves it to h1' "$T/broker.log" \
+	&& ok "past the deadline the broker moves vm1, which had no agent, itself ($(( $(date +%s) - t0 )) s)" \
+	|| fail "vm1 not moved: $(tail -3 "$T/broker.log")"
+wait_for 90 grep -qE 'broker: vm1: move to h1 confirmed in [0-9.]+ s, on h1' "$T/broker.log" \
+	&& ok "and confirms it on h1" || fail "vm1's move: $(tail -3 "$T/broker.log")"
+check "virsh: vm1's guest runs on h1 ($(lv_where))" test "$(lv_where)" = h1
+check "virsh: nothing runs on h2" sh -c "[ '$(lv_state h2)' = absent ] && [ '$(on_h h2 "$UUID2")' != running ] && [ '$(on_h h2 "$UUID3")' != running ]"
+for vm in vm2 vm3; do
+	eval "kill \$APID_$vm; wait \$APID_$vm"
+done
+check "the agents counted no failed move" sh -c "! grep -q 'failed (' '$T/vm2.log' '$T/vm3.log'"
+out=$(peer vm2 "MOVE move h2 0")
+check "nothing moves to h2 until undrain ($out)" grep -q '^REFUSED [0-9]* h2 is being drained for maintenance' <<<"$out"
+bctl undrain h2 >/dev/null
+out=$(peer vm2 "MOVE move h2 0")
+check "after undrain, h2 takes a move again ($(cut -c1-40 <<<"$out"))" grep -q '^DONE confirmed 0 0 [0-9.]* h2' <<<"$out"
 broker_stop
 finish

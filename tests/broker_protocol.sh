@@ -5,7 +5,7 @@
 # endpoint moves its VM through it; a wrong key, a request replayed in its session or in
 # a new one, and a host outside the VM's own are refused and nothing moves; three VMs
 # asking for one target with max_incoming 1: one at a time, the others told to retry;
-# the moves-per-hour budget; drain and undrain; -t; a dead broker costs the agent a
+# the moves-per-hour budget, per VM and per tenant; drain and undrain; -t; a dead broker costs the agent a
 # timeout and a log line.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/agent_lib.sh"
@@ -52,6 +52,13 @@ if [ -e "$MODULE_DIR/endpoints/libvirt.so" ]; then
 	check "conf/broker.conf and conf/broker-vm.conf load with -t ($out)" grep -q 'ok (1 VM, endpoint libvirt)' <<<"$out"
 fi
 
+# two VMs of tenant beta, which may move twice an hour between them
+for vm in vm4 vm5; do
+	broker_key "$vm"
+	broker_vm "$vm" "endpoint_command = [\"$top_srcdir/tests/recorder\", \"$T/moves.$vm\", \"$T/nomode\"]" \
+		'hosts = ["h1", "h2"]' 'tenant = "beta"'
+done
+echo 'tenant_moves_per_hour = 2' >> "$T/broker.conf"
 broker_start
 
 # ---- the agent's broker endpoint: no hypervisor URI or credential in its config ----
@@ -85,15 +92,36 @@ wait_for 10 grep -qE "^$STAMP_RE broker1: vm1: move to h2 confirmed in [0-9.]+ s
 wait_for 10 grep -qE "^$STAMP_RE vm1: Move to h2 confirmed in [0-9.]+ s" "$T/out/central.log" \
 	&& ok "and the agent's own" || fail "agent event at the collector: $(grep vm1: "$T/out/central.log" | tail -2)"
 check "and its admission" grep -qE "^$STAMP_RE broker1: vm1: move to h2 admitted \(asked from 127.0.0.1\)" "$T/out/central.log"
-# refused: the agent logs the broker's reason and retry-after, as a refusal
+# refused: the agent logs the broker's reason and retry-after as a refusal, not a failure,
+# and its guard sends nothing more before the retry-after, however often the policy asks
+agent_stop
+sed -i 's/^threshold = .*/threshold = 0.5/' "$T/vmm.conf"
 bctl drain h1 >/dev/null
-wait_for 10 vmm move >/dev/null || fail "vmm move accepted"
-wait_for 15 grep -qE 'Move to h1 failed \(refused\): the broker refused: h1 is being drained for maintenance \(retry after 7 s\)' "$T/vmmanage.log" \
+agent_start
+refused_re='Move to h1 refused by the provider: h1 is being drained for maintenance; no new request for 7 s'
+wait_for 15 grep -qE "$refused_re" "$T/vmmanage.log" \
 	&& ok "a refused move: the agent logs it as refused, with the broker's reason and retry-after" \
 	|| fail "refused in the agent: $(grep Move "$T/vmmanage.log" | tail -2)"
-bctl undrain h1 >/dev/null
-check "nothing ran for it" test "$(cat "$T/moves.vm1")" = "move h2"
+t1=$(date +%s.%N)
+wait_for 30 sh -c "[ \$(grep -cE '$refused_re' '$T/vmmanage.log') -ge 2 ]" || fail "asked again after the retry-after"
+t2=$(date +%s.%N)
+gap=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1f", b - a }')
+check "the next request only after the retry-after of 7 s ($gap s), though the policy asked every 1.5 s" \
+	awk -v g="$gap" 'BEGIN { exit !(g >= 6) }'
+check "the broker refused exactly two requests of vm1 meanwhile" \
+	test "$(grep -c 'broker: vm1: move to h1 refused' "$T/broker.log")" = 2
+held='Suppressed move to h1 from policy: the provider refused the last request (h1 is being drained for maintenance): no new one before its retry-after of 7 s'
+check "the held requests are logged once per episode ($(grep -cF "$held" "$T/vmmanage.log") lines)" \
+	test "$(grep -cF "$held" "$T/vmmanage.log")" -le 3
+check "with a count when it ends" grep -qF "$held: " "$T/vmmanage.log"
+"$VMMANAGE" -c "$T/vmm.conf" status > "$T/status.refused"
+check "no refusal counts as a failed move" grep -q 'failed 0)' "$T/status.refused"
+check "status counts the refusals apart" grep -qE '^refused by the provider: [2-9]' "$T/status.refused"
+check "no backing off h1, no breaker" sh -c "! grep -qE 'backing off h1|breaker' '$T/vmmanage.log'"
 agent_stop
+bctl undrain h1 >/dev/null
+sed -i 's/^threshold = .*/threshold = 1000/' "$T/vmm.conf"
+check "nothing ran for it" test "$(cat "$T/moves.vm1")" = "move h2"
 
 # ---- a wrong key: refused, nothing moves ----
 cp "$T/vm1.key" "$T/good.key"
@@ -171,6 +199,14 @@ out=$(peer vm3 "MOVE move h1 0" "MOVE move h2 0")
 check "vm3's third move in the hour is refused, retry in about an hour" \
 	grep -qE '^REFUSED 3[0-9]{3} this VM moved 2 times in the last hour \(moves_per_hour 2\)' <<<"$out"
 
+# ---- the tenant's budget: beta's VMs share two moves an hour ----
+out=$(peer vm4 "MOVE move h2 0"; peer vm5 "MOVE move h2 0"; peer vm5 "MOVE move h1 0")
+check "two moves of the tenant's VMs admitted ($(head -2 <<<"$out" | cut -c1-20 | tr '\n' ' '))" \
+	test "$(grep -c '^DONE confirmed' <<<"$out")" = 2
+check "the third, of a VM with moves to spare, refused for its tenant, retry in about an hour" \
+	grep -qE '^REFUSED 3[0-9]{3} tenant beta moved 2 times in the last hour \(tenant_moves_per_hour 2\)' <<<"$out"
+check "nothing ran for it" test "$(cat "$T/moves.vm5")" = "move h2"
+
 # ---- drain and undrain ----
 out=$(bctl drain h1)
 check "drain h1 ($out)" test "$out" = "draining h1"
@@ -181,6 +217,19 @@ check_fails_with "drain of a host nobody uses" 1 "error: h7 is no host of any VM
 bctl undrain h1 >/dev/null
 out=$(peer vm2 "MOVE move h1 0")
 check "after undrain, admitted ($out)" grep -q '^DONE confirmed 0 0 [0-9.]* h1' <<<"$out"
+# with a deadline: past it the provider moves what is left itself, and says so
+check_fails_with "drain with a deadline that is no duration" 1 "error: --deadline: expected seconds" \
+	bctl drain h1 --deadline soon
+on_h1=$(bctl status | grep -c '^vm .*: on h1,')
+out=$(bctl drain h1 --deadline 2s)
+check "drain h1 --deadline 2s ($out; $on_h1 VMs on it)" test "$out" = "draining h1, deadline 2 s"
+wait_for 30 grep -qE 'broker: vm2: still on h1 past its drain deadline: the provider moves it to (h2|b1)$' "$T/broker.log" \
+	&& ok "past the deadline, the broker moves vm2 off h1 itself, and logs it" || fail "eviction: $(tail -3 "$T/broker.log")"
+wait_for 40 sh -c "! '$BROKER' -c '$T/broker.conf' status | grep -q '^vm .*: on h1,'" \
+	&& ok "every VM left h1 (one at a time: max_incoming 1)" || fail "still on h1: $(bctl status | grep 'on h1')"
+check "vm2's last move: off h1, where h1's other VM was not sent at the same time ($(tail -1 "$T/moves.vm2"))" \
+	grep -qxE 'move (h2|b1)' <(tail -1 "$T/moves.vm2")
+bctl undrain h1 >/dev/null
 # ---- a peer that trickles its handshake a byte a second: closed after client_timeout ----
 t0=$(date +%s)
 python3 -c "import socket, sys, time
@@ -246,5 +295,26 @@ wait_for 15 grep -qE 'Move to h[12] failed \(timeout\): broker 127.0.0.1:[0-9]+:
 	&& ok "a broker that never answers: the move fails after broker_connect_timeout ($(( $(date +%s) - t0 )) s)" \
 	|| fail "dead broker: $(grep -E 'Move|broker' "$T/vmmanage.log" | tail -2)"
 check "the agent still answers" sh -c "'$VMMANAGE' -c '$T/vmm.conf' status >/dev/null"
+agent_stop
+
+# ---- the hosts' load and drains, as the broker answers them, rule the agent's choice ----
+# (a scripted broker: a real one's hosts here cannot be made to differ) h2 is the idlest
+# but draining, h3 the next in the array but busy, h4 idle enough: the agent goes to h4
+fport=$(free_port)
+printf '%s\n' 'HOST h1 8589934592 0.500 0' 'HOST h2 8589934592 0.950 1' \
+	'HOST h3 8589934592 0.100 0' 'HOST h4 8589934592 0.600 0' > "$T/fake.hosts"
+python3 "$top_srcdir/tests/broker_fake.py" "$fport" vm1 "$(broker_keyhex vm1)" h1 "$T/fake.hosts" "$T/fake.moves" &
+on_exit "kill $!"
+wait_for 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $fport)).close()" || fail "the scripted broker listens"
+rm -rf "$T/astate"
+: > "$T/vmmanage.log"
+sed -i -e "s/^broker_address = .*/broker_address = \"127.0.0.1:$fport\"/" -e 's/^threshold = .*/threshold = 0.5/' \
+	-e 's/^hosts = .*/hosts = ["h1", "h2", "h3", "h4"]/' "$T/vmm.conf"
+agent_start
+wait_for 20 grep -qE 'Move to h[0-9] confirmed' "$T/vmmanage.log" || fail "no move: $(tail -3 "$T/vmmanage.log")"
+check "the agent chose h4: idle enough, not h3 (the next in the array, busy) nor h2 (idlest, draining) ($(grep -o 'Chose .*' "$T/vmmanage.log" | head -1))" \
+	test "$(head -1 "$T/fake.moves")" = "move h4"
+check "status: the hosts' idle CPU, as the broker said" \
+	sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -qE '^host h3: .*CPU 10% idle'"
 agent_stop
 finish

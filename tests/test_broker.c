@@ -91,6 +91,40 @@ test_payloads(void)
 	TAP_OK(wire_bans_parse("REFUSED 30 h2 is being drained", 30, &back, err, sizeof(err)) == 0 &&
 	    back.retry_after == 30 && strcmp(back.text, "h2 is being drained") == 0, "REFUSED");
 	TAP_OK(wire_bans_parse("HOST h1 -5 0.5", 14, &back, err, sizeof(err)) < 0, "a negative free memory is refused");
+	struct wire_bans here = { .kind = WIRE_BANS_HERE, .draining = 1, .leave_in = 540.2 };
+	snprintf(here.host, sizeof(here.host), "h2");
+	n = wire_bans_format(out, sizeof(out), &here);
+	TAP_OK(strcmp(out, "HERE h2 1 540\n") == 0 && wire_bans_parse(out, n - 1, &back, err, sizeof(err)) == 0 &&
+	    back.draining && back.leave_in == 540, "HERE of a host drained with a deadline: the seconds left");
+	TAP_OK(wire_bans_parse("HERE h2 1", 9, &back, err, sizeof(err)) == 0 && back.draining && back.leave_in == -1,
+	    "HERE without them: no deadline");
+	TAP_OK(wire_bans_parse("HOST h1 4096 0.5 1", 18, &back, err, sizeof(err)) == 0 && back.draining &&
+	    back.free_memory == 4096, "HOST of a draining host");
+	TAP_OK(wire_bans_parse("HOST h1 4096 0.5", 16, &back, err, sizeof(err)) == 0 && !back.draining,
+	    "HOST without the flag: not draining");
+	TAP_OK(wire_bans_parse("HOST h1 4096 0.5 2", 18, &back, err, sizeof(err)) < 0, "a flag of 2 is refused");
+}
+
+static void
+test_drain_args(void)
+{
+	char host[WIRE_MAX_HOST + 1], err[160];
+	double d;
+
+	TAP_OK(broker_drain_args("h2", host, sizeof(host), &d, err, sizeof(err)) == 0 &&
+	    strcmp(host, "h2") == 0 && d == -1, "drain h2: no deadline");
+	TAP_OK(broker_drain_args("h2 --deadline 10m", host, sizeof(host), &d, err, sizeof(err)) == 0 &&
+	    d == 600, "--deadline 10m: 600 s");
+	TAP_OK(broker_drain_args("h2 --deadline 1.5h", host, sizeof(host), &d, err, sizeof(err)) == 0 &&
+	    d == 5400, "--deadline 1.5h");
+	TAP_OK(broker_drain_args("h2 --deadline 90", host, sizeof(host), &d, err, sizeof(err)) == 0 && d == 90,
+	    "--deadline 90: seconds");
+	TAP_OK(broker_drain_args("h2 --deadline 0", host, sizeof(host), &d, err, sizeof(err)) < 0, "a deadline of 0 is refused");
+	TAP_OK(broker_drain_args("h2 --deadline 8d", host, sizeof(host), &d, err, sizeof(err)) < 0, "days are no unit");
+	TAP_OK(broker_drain_args("h2 --deadline 200h", host, sizeof(host), &d, err, sizeof(err)) < 0, "above a week is refused");
+	TAP_OK(broker_drain_args("h2 --deadline -5m", host, sizeof(host), &d, err, sizeof(err)) < 0, "a negative one too");
+	TAP_OK(broker_drain_args("h/2", host, sizeof(host), &d, err, sizeof(err)) < 0, "a bad host name: %s", err);
+	TAP_OK(broker_drain_args("h2 --later 5", host, sizeof(host), &d, err, sizeof(err)) < 0, "an unknown option: %s", err);
 }
 
 /* A move's ID: across connections and restarts, its answer is asked for, never the move. */
@@ -145,17 +179,50 @@ test_admission(void)
 	in.incoming = 1;
 	TAP_OK(admit_move(&in, why, sizeof(why), &retry) < 0 && strstr(why, "max_incoming 1"), "the cap: %s", why);
 	in.incoming = 0;
-	admit_record(starts, &n, 7000);
-	admit_record(starts, &n, 9000);
+	admit_record(starts, &n, BROKER_MAX_BUDGET, 7000);
+	admit_record(starts, &n, BROKER_MAX_BUDGET, 9000);
 	in.nstarts = n;
 	TAP_OK(admit_move(&in, why, sizeof(why), &retry) < 0 && retry == 600,
 	    "two moves this hour, budget 2: retry when the older leaves the hour (%.0f s): %s", retry, why);
 	in.now = 10601;
 	TAP_OK(admit_move(&in, why, sizeof(why), &retry) == 0, "an hour after the older, admitted");
 	for (int i = 0; i < BROKER_MAX_BUDGET + 5; i++)
-		admit_record(starts, &n, 20000 + i);
+		admit_record(starts, &n, BROKER_MAX_BUDGET, 20000 + i);
 	TAP_OK(n == BROKER_MAX_BUDGET && starts[n - 1] == 20000 + BROKER_MAX_BUDGET + 4,
 	    "the window keeps the newest %d starts", BROKER_MAX_BUDGET);
+}
+
+/* A tenant's budget holds across its VMs: a VM with moves to spare is refused once its
+ * tenant's hour is spent, told when the tenant's oldest move leaves the hour. */
+static void
+test_tenant(void)
+{
+	double tstarts[BROKER_MAX_TENANT_BUDGET], retry;
+	size_t tn = 0;
+	char why[256];
+	struct admit_input in = { .allowed = 1, .budget = 6, .now = 10000, .retry_after = 30,
+		.target = "h2", .tenant = "acme", .tenant_starts = tstarts, .tenant_budget = 3 };
+
+	admit_record(tstarts, &tn, BROKER_MAX_TENANT_BUDGET, 6500);  /* vm1 */
+	admit_record(tstarts, &tn, BROKER_MAX_TENANT_BUDGET, 8000);  /* vm2 */
+	in.tenant_nstarts = tn;
+	TAP_OK(admit_move(&in, why, sizeof(why), &retry) == 0, "two of the tenant's 3 moves used: admitted");
+	admit_record(tstarts, &tn, BROKER_MAX_TENANT_BUDGET, 9000);  /* vm3 */
+	in.tenant_nstarts = tn;
+	TAP_OK(admit_move(&in, why, sizeof(why), &retry) < 0 && retry == 100 &&
+	    strcmp(why, "tenant acme moved 3 times in the last hour (tenant_moves_per_hour 3)") == 0,
+	    "a VM with no move of its own is refused once its tenant's are spent, retry %.0f s: %s", retry, why);
+	in.tenant = NULL;
+	TAP_OK(admit_move(&in, why, sizeof(why), &retry) == 0, "a VM of no tenant: only its own budget");
+	in.tenant = "acme";
+	in.tenant_budget = 0;
+	TAP_OK(admit_move(&in, why, sizeof(why), &retry) == 0, "tenant_moves_per_hour 0: no tenant limit");
+	in.tenant_budget = 3;
+	in.now = 10101;
+	TAP_OK(admit_move(&in, why, sizeof(why), &retry) == 0, "an hour after the tenant's oldest: admitted");
+	for (int i = 0; i < BROKER_MAX_TENANT_BUDGET + 3; i++)
+		admit_record(tstarts, &tn, BROKER_MAX_TENANT_BUDGET, 20000 + i);
+	TAP_OK(tn == BROKER_MAX_TENANT_BUDGET, "the tenant's window is bounded (%zu)", tn);
 }
 
 int
@@ -168,5 +235,7 @@ main(void)
 	test_payloads();
 	test_request_ids();
 	test_admission();
+	test_tenant();
+	test_drain_args();
 	return tap_done();
 }

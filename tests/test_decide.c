@@ -302,6 +302,33 @@ test_thesis(void)
 	hosts_free(&r.known);
 }
 
+/* The provider refused: the VM stays where it was, the target does not back off, the
+ * breaker forgets the request, and the guard holds the next until the retry-after. */
+static void
+test_refused(void)
+{
+	struct rig r;
+	struct decide_moved o;
+	char why[256];
+
+	struct decide_input in = { .mono = 100 };
+
+	rig_init(&r, 1);
+	r.damp.c.breaker_moves = 2;
+	r.damp.c.breaker_window = 3600;
+	decide_sent(&r.d, &in, why, sizeof(why));
+	decide_moved(&r.d, &(struct decide_move){ .outcome = VMM_MOVE_REFUSED, .from = "h1", .target = "h2",
+	    .location = "", .detail = "h2 is being drained for maintenance", .retry_after = 30, .mono = 100,
+	    .wall = 100 }, &o);
+	TAP_OK(!o.located && o.failures == 0 && o.wait == 0, "refused: not located elsewhere, no failure counted");
+	TAP_OK(hosts_available(&r.known, "h2", 101, why, sizeof(why)), "h2 does not back off");
+	TAP_OK(guard_peek(&r.guard, 110, why, sizeof(why)) == GUARD_REFUSED, "the guard holds: %s", why);
+	TAP_OK(guard_peek(&r.guard, 131, why, sizeof(why)) == GUARD_ALLOW, "until the retry-after has passed");
+	in.mono = 131;
+	TAP_OK(decide_sent(&r.d, &in, why, sizeof(why)) == 0,
+	    "the refused request does not count toward the breaker (2 in the window would trip it)");
+}
+
 int
 main(void)
 {
@@ -312,5 +339,6 @@ main(void)
 	test_hold();
 	test_base_admit();
 	test_thesis();
+	test_refused();
 	return tap_done();
 }

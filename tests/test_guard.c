@@ -89,6 +89,29 @@ test_pingpong(void)
 	TAP_OK(guard_moved(&g, 200 + 7200, "B", "C", warn, sizeof(warn)) == 0, "B->C two hours later is not");
 }
 
+/* The provider refused: no request before its retry-after, and the refused one spent
+ * nothing of max_moves_per_hour. */
+static void
+test_refused(void)
+{
+	struct guard g;
+	char why[256];
+
+	guard_init(&g, 0, 1);
+	guard_request_sent(&g, 1000);
+	guard_refused(&g, 1000.5, 30, "h2 is being drained for maintenance");
+	guard_request_done(&g);
+	TAP_OK(guard_check(&g, 1010, why, sizeof(why)) == GUARD_REFUSED, "held within the retry-after");
+	TAP_CONTAINS(why, "the provider refused the last request (h2 is being drained for maintenance): no new one before its retry-after of 30 s",
+	    "why names the provider's reason and retry-after");
+	char again[256];
+	guard_peek(&g, 1020, again, sizeof(again));
+	TAP_OK(strcmp(why, again) == 0, "worded the same each cycle, so said once per episode");
+	TAP_OK(guard_check(&g, 1031, why, sizeof(why)) == GUARD_ALLOW,
+	    "allowed after it; the refused request counted for no budget (max 1 an hour): %s", why);
+	TAP_OK(guard_requests_last_hour(&g, 1031) == 0, "no request in the hour counted");
+}
+
 int
 main(void)
 {
@@ -96,5 +119,6 @@ main(void)
 	test_budget();
 	test_budget_above_history();
 	test_pingpong();
+	test_refused();
 	return tap_done();
 }

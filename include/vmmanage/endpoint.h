@@ -8,13 +8,18 @@
 /* A field appended to struct vmm_endpoint_ops keeps the version (the loader accepts a
  * larger size); any other change to a struct a module fills (vmm_move_result, the
  * vmm_host_hint array) is a new version, and a module built for another is refused.
- * 2: vmm_host_hint has incoming and vm_memory. */
-#define VMM_ENDPOINT_ABI 2
+ * 2: vmm_host_hint has incoming and vm_memory.
+ * 3: VMM_MOVE_REFUSED and vmm_move_result's retry_after; vmm_host_hint has draining and
+ *    leave_in. */
+#define VMM_ENDPOINT_ABI 3
 
 enum vmm_move_outcome {
 	VMM_MOVE_CONFIRMED,   /* the endpoint saw the VM on the target */
 	VMM_MOVE_UNCONFIRMED, /* accepted, but where the VM runs now is not known */
-	VMM_MOVE_FAILED
+	VMM_MOVE_FAILED,
+	/* the provider (vmmanage-broker) did not admit the move: nothing was tried, no
+	 * host is at fault; no new request before retry_after (ABI 3) */
+	VMM_MOVE_REFUSED
 };
 
 /* Why a move failed; decides retry and backoff. */
@@ -42,6 +47,7 @@ struct vmm_move_result {
 	char location[128];  /* where the VM runs now, when the endpoint knows */
 	double duration;     /* seconds the move took, when measured */
 	char detail[512];    /* the endpoint's own words */
+	double retry_after;  /* VMM_MOVE_REFUSED: seconds before asking again (ABI 3) */
 };
 
 /* What a host offered when the endpoint last looked; -1 for what it cannot tell. */
@@ -51,6 +57,9 @@ struct vmm_host_hint {
 	double cpu_idle;      /* 0..1, over the time between its last two looks */
 	int incoming;         /* migrations arriving at the host (ABI 2) */
 	int64_t vm_memory;    /* bytes: this VM's memory, on the host that runs it (ABI 2) */
+	int draining;         /* the provider drains the host: no target; leave it (ABI 3) */
+	double leave_in;      /* draining: seconds until the provider moves the VM off it
+	                       * itself; -1 no deadline (ABI 3) */
 };
 
 struct vmm_endpoint_ops {

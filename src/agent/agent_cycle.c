@@ -22,6 +22,16 @@ agent_input(struct agent *a, const struct vmm_sample *s)
 
 	if (s != NULL)
 		in.sample = *s;
+	/* the provider drains this host: leave it, whatever the policy says; believed as long
+	 * as any hint of the endpoint's */
+	if (a->where.drain_host[0] && strcmp(a->where.drain_host, a->st.location) == 0 &&
+	    in.mono - a->where.drain_seen <= TARGET_HINT_MAX_AGE) {
+		double left = a->where.drain_leave_in < 0 ? -1 :
+		    a->where.drain_leave_in - (in.mono - a->where.drain_seen);
+		journal_drain_why(a->where.drain_why, sizeof(a->where.drain_why), a->st.location,
+		    left < 0 && a->where.drain_leave_in >= 0 ? 0 : left);
+		in.leave = a->where.drain_why;
+	}
 	/* the quiet windows read it for the CLI's actions too */
 	vmm_local_time_of(s != NULL ? s->time : agent_wall(), &in.local);
 	if (a->where.locating) {
@@ -108,7 +118,13 @@ agent_carry_out(struct agent *a, const struct decide_result *d, const char *orig
 		} else {
 			struct journal_event e = { .kind = JOURNAL_SUPPRESSED, .u.suppressed = {
 			    .action = d->action, .target = d->target, .origin = origin, .why = d->why } };
-			agent_suppressed(a, &e, d->held == HOLD_QUIET);
+			if (d->provider_hold && strcmp(origin, "policy") == 0) {
+				/* held until the provider's retry-after: said once, counted */
+				char msg[JOURNAL_MSG];
+				journal_message(&e, msg, sizeof(msg));
+				agent_episode(a, &a->logging.ep_refused, journal_name(&e), msg);
+			} else
+				agent_suppressed(a, &e, d->held == HOLD_QUIET);
 			snprintf(reply, len, "refused: %s", d->why);
 		}
 		return -1;

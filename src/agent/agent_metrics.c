@@ -88,13 +88,13 @@ metrics_sensor(const struct agent_status_snapshot *s, FILE *f)
 static void
 metrics_requests(const struct agent_status_snapshot *s, FILE *f)
 {
-	static const char *const outcomes[] = { "confirmed", "unconfirmed", "failed" };
-	const uint64_t counts[] = { s->confirmed, s->unconfirmed, s->failed };
+	static const char *const outcomes[] = { "confirmed", "unconfirmed", "failed", "refused" };
+	const uint64_t counts[] = { s->confirmed, s->unconfirmed, s->failed, s->refused };
 
 	m_head(f, "vmmanage_move_requests_total", "counter", "Move requests sent to the endpoint.");
 	m_value(f, "vmmanage_move_requests_total", (double)s->requests);
 	m_head(f, "vmmanage_move_outcomes_total", "counter", "Outcomes of move requests, by outcome.");
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 4; i++)
 		m_labelled(f, "vmmanage_move_outcomes_total", "outcome", outcomes[i], (double)counts[i]);
 	m_head(f, "vmmanage_move_suppressed_total", "counter", "Requests held back by the guard or damping.");
 	m_value(f, "vmmanage_move_suppressed_total", (double)s->suppressed);

@@ -15,7 +15,8 @@
 static const char *
 agent_outcome_name(enum vmm_move_outcome o)
 {
-	return o == VMM_MOVE_CONFIRMED ? "confirmed" : o == VMM_MOVE_UNCONFIRMED ? "unconfirmed" : "failed";
+	return o == VMM_MOVE_CONFIRMED ? "confirmed" : o == VMM_MOVE_UNCONFIRMED ? "unconfirmed" :
+	    o == VMM_MOVE_REFUSED ? "refused" : "failed";
 }
 
 /* Worker thread: the endpoint's blocking move. */
@@ -43,10 +44,33 @@ agent_take_hints(struct agent *a)
 			continue;
 		hosts_hint(&a->learning.known, h[i].host, h[i].free_memory, h[i].cpu_idle, (double)agent_wall());
 		hosts_hint_incoming(&a->learning.known, h[i].host, h[i].incoming);
+		hosts_hint_draining(&a->learning.known, h[i].host, h[i].draining);
+		if (strcmp(h[i].host, a->st.location) == 0)
+			agent_drain_seen(a, h[i].draining, h[i].leave_in);
 		/* the host that runs the VM says how much memory it has */
 		if (h[i].vm_memory > 0)
 			a->learning.known.vm_memory = h[i].vm_memory;
 	}
+}
+
+/* What the endpoint said of the host the VM runs on: drained by the provider or not. Said
+ * once when the drain is first seen. */
+void
+agent_drain_seen(struct agent *a, int draining, double leave_in)
+{
+	char why[256];
+
+	if (!draining) {
+		a->where.drain_host[0] = '\0';
+		return;
+	}
+	if (strcmp(a->where.drain_host, a->st.location) != 0) {
+		journal_drain_why(why, sizeof(why), a->st.location, leave_in);
+		agent_note(a, "location", "%s", why);
+	}
+	snprintf(a->where.drain_host, sizeof(a->where.drain_host), "%s", a->st.location);
+	a->where.drain_leave_in = leave_in;
+	a->where.drain_seen = ev_now();
 }
 
 /* The move's outcome: decide_moved() does the bookkeeping the simulator does too; here
@@ -60,7 +84,7 @@ agent_move_outcome(struct agent *a)
 	struct decider d = agent_decider(a);
 	struct decide_move m = { .outcome = r->outcome, .from = a->moving.req_source, .target = target,
 		.location = r->location, .took = took, .failure = r->failure, .permanent = r->permanent,
-		.detail = r->detail, .cross_site = a->moving.req.cross_site, .mono = ev_now(),
+		.detail = r->detail, .retry_after = r->retry_after, .cross_site = a->moving.req.cross_site, .mono = ev_now(),
 		.wall = (double)agent_wall() };
 	struct decide_moved o;
 
@@ -80,6 +104,11 @@ agent_move_outcome(struct agent *a)
 		a->st.unconfirmed++;
 		agent_event(a, &(struct journal_event){ .kind = JOURNAL_UNCONFIRMED, .u.unconfirmed = {
 		    .target = target, .detail = r->detail } });
+	} else if (r->outcome == VMM_MOVE_REFUSED) {
+		/* the provider's answer, not a failure: no backoff, breaker or alert counts it */
+		a->st.refused++;
+		agent_event(a, &(struct journal_event){ .kind = JOURNAL_REFUSED, .u.refused = {
+		    .target = target, .detail = r->detail, .retry_after = r->retry_after } });
 	} else {
 		a->st.failed++;
 		agent_event(a, &(struct journal_event){ .kind = JOURNAL_FAILED, .u.failed = {
@@ -87,7 +116,7 @@ agent_move_outcome(struct agent *a)
 		    .failures = o.failures } });
 	}
 	/* the endpoint's word on where the VM is, soon, unless it just confirmed it */
-	if (r->outcome != VMM_MOVE_CONFIRMED)
+	if (r->outcome == VMM_MOVE_FAILED || r->outcome == VMM_MOVE_UNCONFIRMED)
 		a->where.next_locate = 0;
 	agent_take_hints(a);
 	agent_save_known(a);
@@ -150,6 +179,7 @@ agent_send(struct agent *a, enum vmm_action act, const char *target, int cross_s
 	/* a move ends what the policy kept deciding where the VM was */
 	agent_episode_end(a, &a->logging.ep_queue);
 	agent_episode_end(a, &a->logging.ep_nothing);
+	agent_episode_end(a, &a->logging.ep_refused);
 	a->moving.req_action = act;
 	snprintf(a->moving.req_source, sizeof(a->moving.req_source), "%s", a->st.location);
 	snprintf(a->moving.req_target, sizeof(a->moving.req_target), "%s", target);

@@ -72,6 +72,11 @@ struct agent_locating {
 	int locate_rc;
 	int locate_failing;          /* the last answer was an error: say so once */
 	double next_locate;          /* monotonic: when to ask again; 0: at the next cycle */
+	/* the provider drains the host the VM runs on (the endpoint's hints): leave it */
+	char drain_host[128];        /* "" none */
+	double drain_leave_in;       /* seconds from drain_seen; -1 no deadline */
+	double drain_seen;           /* monotonic */
+	char drain_why[256];         /* the reason of the request to leave */
 };
 
 /* What was learned: of each host, and what decide.c keeps (damping, efficacy). */
@@ -96,6 +101,7 @@ struct agent_logging {
 	struct agent_episode ep_quiet;   /* "Suppressed move to h2 from policy: quiet window..." */
 	struct agent_episode ep_process; /* "Processing failed: ..." */
 	struct agent_episode ep_metrics; /* "Cannot write metrics_file ..." */
+	struct agent_episode ep_refused; /* "Suppressed move to h2 from policy: the provider refused..." */
 	/* the central log */
 	struct logship *ship;
 	char *ship_fp;               /* its settings, to restart it only when they change */
@@ -186,6 +192,8 @@ void agent_event(struct agent *a, const struct journal_event *e);
 void agent_note(struct agent *a, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void agent_warning(struct agent *a, const char *name, const char *text);
+/* The endpoint's word on the host the VM runs on: draining, and when the provider moves it. */
+void agent_drain_seen(struct agent *a, int draining, double leave_in);
 void agent_episode(struct agent *a, struct agent_episode *e, const char *kind, const char *msg);
 void agent_episode_end(struct agent *a, struct agent_episode *e);
 void agent_ship_cycle(struct agent *a, const struct vmm_sample *s, enum vmm_action act);

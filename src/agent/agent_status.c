@@ -35,6 +35,7 @@ agent_status_take_request(struct agent *a, struct agent_status_snapshot *s)
 	s->requests = st->requests;
 	s->confirmed = st->confirmed;
 	s->unconfirmed = st->unconfirmed;
+	s->refused = st->refused;
 	s->failed = st->failed;
 	s->in_flight = worker_busy(a->endpoint_w) && !a->where.locating;
 	snprintf(s->in_flight_target, sizeof(s->in_flight_target), "%s", a->moving.req_target);
@@ -177,6 +178,9 @@ agent_status_request(const struct agent_status_snapshot *s, FILE *out)
 		fprintf(out, " (%s)", s->last_detail);
 	fprintf(out, "\nrequests: %" PRIu64 " (confirmed %" PRIu64 ", unconfirmed %" PRIu64 ", failed %" PRIu64 ")\n",
 	    s->requests, s->confirmed, s->unconfirmed, s->failed);
+	if (s->refused > 0)
+		fprintf(out, "refused by the provider: %" PRIu64 " (no move; each held until its retry-after)\n",
+		    s->refused);
 }
 
 /* The mode, the damping rules now, pending recommendations and the moves' efficacy. */

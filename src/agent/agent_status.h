@@ -53,7 +53,7 @@ struct agent_status_snapshot {
 	char last_action[32], last_target[128], last_outcome[32], last_detail[256];
 	int64_t last_request_time;
 	double last_duration;
-	uint64_t requests, confirmed, unconfirmed, failed;
+	uint64_t requests, confirmed, unconfirmed, failed, refused;
 	int in_flight;
 	char in_flight_target[128];
 	/* the guard */

@@ -95,6 +95,7 @@ json_requests(const struct agent_status_snapshot *s, FILE *f)
 	fprintf(f, ",\"requests\":{\"total\":%" PRIu64, s->requests);
 	j_u64(f, "confirmed", s->confirmed);
 	j_u64(f, "unconfirmed", s->unconfirmed);
+	j_u64(f, "refused", s->refused);
 	j_u64(f, "failed", s->failed);
 	j_u64(f, "suppressed", s->suppressed);
 	j_u64(f, "last_hour", s->requests_last_hour);

@@ -14,6 +14,7 @@ const char *const admit_reason_names[ADMIT__N] = {
 	[ADMIT_OK] = "admitted", [ADMIT_NOT_ALLOWED] = "not_allowed", [ADMIT_DRAINING] = "draining",
 	[ADMIT_BUSY] = "busy", [ADMIT_MAX_INCOMING] = "max_incoming",
 	[ADMIT_MOVES_PER_HOUR] = "moves_per_hour",
+	[ADMIT_TENANT_MOVES_PER_HOUR] = "tenant_moves_per_hour",
 };
 
 static int
@@ -26,26 +27,41 @@ admit_refuse(const struct admit_input *in, enum admit_reason r)
 
 /* Starts within the last hour, and the oldest of them. */
 static size_t
-admit_window(const struct admit_input *in, double *oldest)
+admit_window(const double *starts, size_t nstarts, double now, double *oldest)
 {
 	size_t n = 0;
 
-	*oldest = in->now;
-	for (size_t i = 0; i < in->nstarts; i++)
-		if (in->starts[i] > in->now - ADMIT_HOUR) {
+	*oldest = now;
+	for (size_t i = 0; i < nstarts; i++)
+		if (starts[i] > now - ADMIT_HOUR) {
 			n++;
-			if (in->starts[i] < *oldest)
-				*oldest = in->starts[i];
+			if (starts[i] < *oldest)
+				*oldest = starts[i];
 		}
 	return n;
+}
+
+/* A budget of moves per hour: -1 with why and retry once it is spent. */
+static int
+admit_budget(const struct admit_input *in, const double *starts, size_t nstarts, int64_t budget,
+    const char *who, const char *key, char *why, size_t whylen, double *retry)
+{
+	double oldest;
+	size_t used = admit_window(starts, nstarts, in->now, &oldest);
+
+	if (budget <= 0 || (int64_t)used < budget)
+		return 0;
+	snprintf(why, whylen, "%s moved %zu times in the last hour (%s %lld)",
+	    who, used, key, (long long)budget);
+	*retry = oldest + ADMIT_HOUR - in->now;
+	if (*retry < 1)
+		*retry = 1;
+	return -1;
 }
 
 int
 admit_move(const struct admit_input *in, char *why, size_t whylen, double *retry)
 {
-	double oldest;
-	size_t used;
-
 	*retry = in->retry_after;
 	if (in->reason != NULL)
 		*in->reason = ADMIT_OK;
@@ -67,23 +83,24 @@ admit_move(const struct admit_input *in, char *why, size_t whylen, double *retry
 		    in->target, in->incoming, in->incoming == 1 ? "" : "s", in->max_incoming);
 		return admit_refuse(in, ADMIT_MAX_INCOMING);
 	}
-	used = admit_window(in, &oldest);
-	if (in->budget > 0 && (int64_t)used >= in->budget) {
-		snprintf(why, whylen, "this VM moved %zu times in the last hour (moves_per_hour %lld)",
-		    used, (long long)in->budget);
-		*retry = oldest + ADMIT_HOUR - in->now;
-		if (*retry < 1)
-			*retry = 1;
+	if (admit_budget(in, in->starts, in->nstarts, in->budget, "this VM", "moves_per_hour",
+	    why, whylen, retry) < 0)
 		return admit_refuse(in, ADMIT_MOVES_PER_HOUR);
+	if (in->tenant != NULL) {
+		char who[WIRE_MAX_HOST + 16];
+		snprintf(who, sizeof(who), "tenant %s", in->tenant);
+		if (admit_budget(in, in->tenant_starts, in->tenant_nstarts, in->tenant_budget, who,
+		    "tenant_moves_per_hour", why, whylen, retry) < 0)
+			return admit_refuse(in, ADMIT_TENANT_MOVES_PER_HOUR);
 	}
 	return 0;
 }
 
 void
-admit_record(double *starts, size_t *nstarts, double now)
+admit_record(double *starts, size_t *nstarts, size_t cap, double now)
 {
-	if (*nstarts == BROKER_MAX_BUDGET) {
-		memmove(starts, starts + 1, (BROKER_MAX_BUDGET - 1) * sizeof(*starts));
+	if (*nstarts == cap) {
+		memmove(starts, starts + 1, (cap - 1) * sizeof(*starts));
 		(*nstarts)--;
 	}
 	starts[(*nstarts)++] = now;

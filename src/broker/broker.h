@@ -15,6 +15,11 @@
 #define BROKER_MAX_VMS 4096
 #define BROKER_MAX_HOSTS 1024
 #define BROKER_MAX_BUDGET 64          /* moves per hour: the window keeps this many starts */
+#define BROKER_MAX_TENANT_BUDGET 1024  /* a tenant's moves per hour, likewise */
+#define BROKER_MAX_DRAIN_DEADLINE (7 * 86400.0)
+/* WHERE and HOSTS within this many seconds of the endpoint's last look are answered from
+ * it: an agent may ask every cycle without a hypervisor query each time */
+#define BROKER_LOCATE_CACHE 5.0
 
 struct ev_loop;
 struct worker;
@@ -23,11 +28,20 @@ struct vmm_conf;
 struct broker_conn;
 struct metrics_http;
 
+/* A tenant: the VMs whose files name it share its budget of moves per hour. */
+struct broker_tenant {
+	char *name;
+	double starts[BROKER_MAX_TENANT_BUDGET];  /* monotonic times of its VMs' last moves */
+	size_t nstarts;
+};
+
 /* A host that some VM may use. */
 struct broker_host {
 	char *name;
 	int incoming;                /* migrations to it in flight */
 	int draining;
+	double drain_deadline;       /* monotonic: the provider moves what is left; 0 none */
+	struct ev_timer *drain_timer;
 };
 
 #define BROKER_MOVES_KEPT 8           /* each VM's last moves in the record */
@@ -51,10 +65,14 @@ struct broker_vm {
 	char **allowed;              /* hosts, base, home, away of its file: its hosts */
 	size_t nallowed;
 	int64_t budget;              /* moves per hour; 0: no limit */
+	struct broker_tenant *tenant; /* NULL: none */
 	double starts[BROKER_MAX_BUDGET];  /* monotonic times of its last moves */
 	size_t nstarts;
 	struct worker *w;            /* its endpoint calls, one at a time */
 	char location[128];          /* "" unknown */
+	double located_at;           /* monotonic: the endpoint's last word on it; 0 never */
+	char evict_from[WIRE_MAX_HOST + 1]; /* the provider's own move: only from this host */
+	int evict_stuck;             /* past a drain's deadline with nowhere to go: said once */
 	char target[WIRE_MAX_HOST + 1];  /* the move in flight, "" none */
 	struct broker_conn *waiting; /* the connection the running job answers, or NULL */
 	uint64_t waiting_seq;
@@ -72,7 +90,7 @@ struct broker_vm {
 
 /* Why a move is refused, as vmmanage_broker_refused_total's reason label says it. */
 enum admit_reason { ADMIT_OK, ADMIT_NOT_ALLOWED, ADMIT_DRAINING, ADMIT_BUSY,
-	ADMIT_MAX_INCOMING, ADMIT_MOVES_PER_HOUR, ADMIT__N };
+	ADMIT_MAX_INCOMING, ADMIT_MOVES_PER_HOUR, ADMIT_TENANT_MOVES_PER_HOUR, ADMIT__N };
 extern const char *const admit_reason_names[ADMIT__N];
 
 /* What /metrics and status --json count (metrics.c renders them). */
@@ -95,7 +113,7 @@ struct broker {
 	const char *keys_file, *vm_dir, *endpoint, *module_dir;
 	const char *control_socket, *pid_file, *user;
 	const char *collector, *collector_key_file, *state_dir, *hostname;
-	int64_t max_incoming, moves_per_hour, max_clients;
+	int64_t max_incoming, moves_per_hour, tenant_moves_per_hour, max_clients;
 	double retry_after, client_timeout;
 	/* state */
 	struct module *mod;
@@ -104,6 +122,8 @@ struct broker {
 	size_t nvms;
 	struct broker_host *hosts;
 	size_t nhosts;
+	struct broker_tenant **tenants;
+	size_t ntenants;
 	struct ev_loop *loop;
 	int listen_fd, control_fd;
 	size_t nclients;
@@ -135,14 +155,32 @@ struct admit_input {
 	const double *starts;        /* the VM's last move starts */
 	size_t nstarts;
 	int64_t budget;              /* moves per hour, 0: none */
+	const char *tenant;          /* NULL: none; else its starts and budget below */
+	const double *tenant_starts;
+	size_t tenant_nstarts;
+	int64_t tenant_budget;
 	double now, retry_after;
 	const char *target;
 	enum admit_reason *reason;   /* when not NULL: gets why (ADMIT_OK when admitted) */
 };
 /* 0 when admitted; -1 with why and the seconds after which asking again makes sense. */
 int admit_move(const struct admit_input *in, char *why, size_t whylen, double *retry);
-/* Records a start in a VM's window of starts (the oldest falls out). */
-void admit_record(double *starts, size_t *nstarts, double now);
+/* Records a start in a window of cap starts (the oldest falls out). */
+void admit_record(double *starts, size_t *nstarts, size_t cap, double now);
+
+/* ---- drain_args.c: pure ---- */
+/* "90", "90s", "10m", "1.5h" (len bytes at s): 0 with the seconds, or -1. */
+int broker_parse_duration(const char *s, size_t len, double *out);
+/* "HOST[ --deadline DURATION]": 0 with host and the deadline in seconds (-1: none). */
+int broker_drain_args(const char *args, char *host, size_t hostlen, double *deadline,
+    char *err, size_t errlen);
+
+/* ---- drain.c: maintenance ---- */
+/* drain (with a deadline in seconds, or -1) or undrain a host: the answer in out. */
+size_t broker_drain(struct broker *b, int drain, const char *args, char *out, size_t cap);
+/* Seconds until the provider moves what is left on h itself; -1 no deadline. */
+double broker_drain_left(const struct broker_host *h);
+void broker_drain_stop(struct broker *b);
 
 /* ---- server.c: agents over TCP ---- */
 int broker_listen(struct broker *b, char *err, size_t errlen);
@@ -158,6 +196,9 @@ void broker_conn_detach(struct broker_conn *c);
 /* What the authenticated VM asks; answers through broker_conn_answer, now or later. */
 void broker_vm_request(struct broker *b, struct broker_vm *vm, struct broker_conn *c,
     uint64_t seq, const struct wire_breq *rq, const char *peer);
+/* The provider's own move of vm to target (a drain's deadline passed): the VM is
+ * located first and moved only if it still runs on from. 0, or -1 when busy. */
+int broker_vm_evict(struct broker *b, struct broker_vm *vm, const char *from, const char *target);
 /* Before the first request: the loop the workers report to. */
 void broker_vm_init(struct broker *b);
 /* After broker_moves_open, before agents are heard: a move the record holds unfinished

@@ -23,13 +23,14 @@
 
 static const char *const broker_keys[] = {
 	"listen", "keys_file", "vm_dir", "endpoint", "module_dir", "control_socket",
-	"pid_file", "user", "max_incoming", "moves_per_hour", "retry_after", "max_clients",
+	"pid_file", "user", "max_incoming", "moves_per_hour", "tenant_moves_per_hour",
+	"retry_after", "max_clients",
 	"client_timeout", "collector", "collector_key_file", "state_dir", "hostname",
 	"metrics_listen", NULL
 };
 /* what a VM's file may hold besides its endpoint's keys */
 static const char *const broker_vm_keys[] = {
-	"hosts", "base", "home", "away", "min_range", "max_range", "moves_per_hour", NULL
+	"hosts", "base", "home", "away", "min_range", "max_range", "moves_per_hour", "tenant", NULL
 };
 
 static int
@@ -90,6 +91,8 @@ broker_config_settings(struct broker *b, const char *conf_path, char *err, size_
 			return -1;
 	if (conf_int(b->conf, "max_incoming", 0, 1000, &b->max_incoming, err, errlen) < 0 ||
 	    conf_int(b->conf, "moves_per_hour", 0, BROKER_MAX_BUDGET, &b->moves_per_hour, err, errlen) < 0 ||
+	    conf_int(b->conf, "tenant_moves_per_hour", 0, BROKER_MAX_TENANT_BUDGET,
+	    &b->tenant_moves_per_hour, err, errlen) < 0 ||
 	    conf_int(b->conf, "max_clients", 1, 65536, &b->max_clients, err, errlen) < 0 ||
 	    conf_number(b->conf, "retry_after", &b->retry_after, err, errlen) < 0 ||
 	    conf_number(b->conf, "client_timeout", &b->client_timeout, err, errlen) < 0)
@@ -205,6 +208,34 @@ broker_vm_hosts(struct broker *b, struct broker_vm *vm, char *err, size_t errlen
 	return rc;
 }
 
+/* The VM's tenant, shared with the other VMs that name it. */
+static int
+broker_vm_tenant(struct broker *b, struct broker_vm *vm, char *err, size_t errlen)
+{
+	const char *name = NULL;
+	struct broker_tenant **t, *nt;
+
+	if (conf_string(vm->conf, "tenant", &name, err, errlen) < 0)
+		return -1;
+	if (name == NULL)
+		return 0;
+	if (!wire_host_valid(name, strlen(name)))
+		return snprintf(err, errlen, "%s: tenant '%s': letters, digits, '-', '_' and '.' only",
+		    conf_path(vm->conf), name), -1;
+	for (size_t i = 0; i < b->ntenants; i++)
+		if (strcmp(b->tenants[i]->name, name) == 0)
+			return vm->tenant = b->tenants[i], 0;
+	if ((t = realloc(b->tenants, (b->ntenants + 1) * sizeof(*t))) == NULL)
+		return snprintf(err, errlen, "out of memory"), -1;
+	b->tenants = t;
+	if ((nt = calloc(1, sizeof(*nt))) == NULL || (nt->name = strdup(name)) == NULL) {
+		free(nt);
+		return snprintf(err, errlen, "out of memory"), -1;
+	}
+	b->tenants[b->ntenants++] = vm->tenant = nt;
+	return 0;
+}
+
 static void
 broker_warn(const char *msg)
 {
@@ -248,7 +279,7 @@ broker_vm_load(struct broker *b, const char *name, char *err, size_t errlen)
 	if ((vm->conf = conf_read(path, err, errlen)) == NULL ||
 	    broker_vm_check_keys(b, vm->conf, err, errlen) < 0 ||
 	    conf_int(vm->conf, "moves_per_hour", 0, BROKER_MAX_BUDGET, &vm->budget, err, errlen) < 0 ||
-	    broker_vm_hosts(b, vm, err, errlen) < 0)
+	    broker_vm_hosts(b, vm, err, errlen) < 0 || broker_vm_tenant(b, vm, err, errlen) < 0)
 		return -1;
 	/* the management host's own SMBIOS UUID is never the guest's */
 	if (strcmp(b->endpoint, "libvirt") == 0 && !conf_has(vm->conf, "libvirt_domain"))
@@ -327,6 +358,11 @@ broker_config_free(struct broker *b)
 	for (size_t i = 0; i < b->nhosts; i++)
 		free(b->hosts[i].name);
 	free(b->hosts);
+	for (size_t i = 0; i < b->ntenants; i++) {
+		free(b->tenants[i]->name);
+		free(b->tenants[i]);
+	}
+	free(b->tenants);
 	module_unload(b->mod);
 	conf_free(b->conf);
 	free(b->listen_host);

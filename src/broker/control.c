@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* The broker's control socket (a line in, lines out, then the broker closes) and the
- * CLI's side of it: status, drain HOST, undrain HOST. */
+ * CLI's side of it: status, drain HOST [--deadline DURATION], undrain HOST. */
 #include "config.h"
 
 #include <errno.h>
@@ -45,24 +45,16 @@ control_status(struct broker *b, char *out, size_t cap)
 static size_t
 control_dispatch(struct broker *b, char *line, char *out, size_t cap)
 {
-	struct broker_host *h;
-
 	line[strcspn(line, "\r\n")] = '\0';
 	if (strcmp(line, "status") == 0)
 		return control_status(b, out, cap);
 	if (strcmp(line, "status --json") == 0)
 		return broker_status_json(b, out, cap);
 	int drain = strncmp(line, "drain ", 6) == 0;
-	if (drain || strncmp(line, "undrain ", 8) == 0) {
-		const char *name = line + (drain ? 6 : 8);
-		if ((h = broker_host_find(b, name)) == NULL)
-			return (size_t)snprintf(out, cap, "error: %s is no host of any VM\n", name);
-		h->draining = drain;
-		log_info("broker: %s %s: %s", drain ? "draining" : "undrained", name,
-		    drain ? "no moves to it until undrain" : "moves to it allowed again");
-		return (size_t)snprintf(out, cap, "%s %s\n", drain ? "draining" : "undrained", name);
-	}
-	return (size_t)snprintf(out, cap, "error: unknown command (status [--json], drain HOST, undrain HOST)\n");
+	if (drain || strncmp(line, "undrain ", 8) == 0)
+		return broker_drain(b, drain, line + (drain ? 6 : 8), out, cap);
+	return (size_t)snprintf(out, cap,
+	    "error: unknown command (status [--json], drain HOST [--deadline DURATION], undrain HOST)\n");
 }
 
 /* The whole answer, however long; a CLI that stops reading costs CONTROL_TIMEOUT_MS. */

@@ -40,7 +40,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: vmmanage-broker [-dft] [-c file]\n"
-	    "       vmmanage-broker [-c file] status [--json] | drain HOST | undrain HOST\n");
+	    "       vmmanage-broker [-c file] status [--json] | drain HOST [--deadline DURATION] |\n"
+	    "       undrain HOST\n");
 	exit(2);
 }
 
@@ -80,6 +81,9 @@ broker_cli(const char *conf, int argc, char **argv)
 	else if ((strcmp(argv[0], "drain") == 0 || strcmp(argv[0], "undrain") == 0) && argc == 2 &&
 	    wire_host_valid(argv[1], strlen(argv[1])))
 		snprintf(line, sizeof(line), "%s %s", argv[0], argv[1]);
+	else if (strcmp(argv[0], "drain") == 0 && argc == 4 && strcmp(argv[2], "--deadline") == 0 &&
+	    wire_host_valid(argv[1], strlen(argv[1])) && strlen(argv[3]) < 32)
+		snprintf(line, sizeof(line), "drain %s --deadline %s", argv[1], argv[3]);
 	else
 		usage();
 	rc = broker_control_client(b.control_socket, line);
@@ -132,6 +136,7 @@ broker_run(struct broker *b, int foreground, int debug)
 		log_warn("broker: event loop");
 	log_info("broker: exiting");
 	metrics_http_stop(b->metrics);
+	broker_drain_stop(b);
 	broker_vm_stop(b);
 	broker_moves_close(b);
 	broker_server_stop(b);

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,6 +360,8 @@ broker_accept(int lfd, int revents, void *arg)
 	b->conns = c;
 	c->b = b;
 	c->fd = fd;
+	/* a line is a whole message, answered before the next: no coalescing */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	if (getnameinfo((struct sockaddr *)&sa, salen, host, sizeof(host), serv, sizeof(serv),
 	    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
 		snprintf(host, sizeof(host), "?");

@@ -20,6 +20,8 @@
 
 static struct broker *vm_broker;
 
+static struct worker *vm_worker(struct broker_vm *vm);
+
 static void
 vm_answer(struct broker_vm *vm, const struct wire_bans *a)
 {
@@ -100,6 +102,28 @@ vm_job_locate(void *arg)
 		snprintf(vm->job_err, sizeof(vm->job_err), "the %s endpoint cannot locate", vm_broker->endpoint);
 }
 
+/* The provider's own move: where the VM runs first (its own agent may have moved it since
+ * the deadline's check); job_rc 1 when it no longer runs on evict_from. */
+static void
+vm_job_evict(void *arg)
+{
+	struct broker_vm *vm = arg;
+	char where[128], err[256];
+
+	vm->job_rc = 0;
+	/* where it runs, or (an endpoint that cannot tell) where it last was seen */
+	if (vm_broker->ops->locate == NULL ||
+	    vm_broker->ops->locate(vm->ep, where, sizeof(where), err, sizeof(err)) < 0)
+		snprintf(where, sizeof(where), "%s", vm->location);
+	if (strcmp(where, vm->evict_from) != 0) {
+		memset(&vm->job_res, 0, sizeof(vm->job_res));
+		snprintf(vm->job_res.location, sizeof(vm->job_res.location), "%s", where);
+		vm->job_rc = 1;
+		return;
+	}
+	vm_job_move(vm);
+}
+
 /* ---- back on the loop ---- */
 
 static const char *const vm_outcome_words[] = { "confirmed", "unconfirmed", "failed" };
@@ -118,8 +142,10 @@ vm_move_done(void *arg)
 	if (r->duration < 0)
 		a.duration = ev_now() - vm->job_started;
 	broker_metrics_move(vm_broker, (int)r->outcome, ev_now() - vm->job_started);
-	if (r->location[0] != '\0')
+	if (r->location[0] != '\0') {
 		snprintf(vm->location, sizeof(vm->location), "%s", r->location);
+		vm->located_at = ev_now();
+	}
 	snprintf(a.host, sizeof(a.host), "%s", wire_host_valid(r->location, strlen(r->location)) ? r->location : "");
 	snprintf(a.text, sizeof(a.text), "%s", r->detail);
 	broker_event(r->outcome == VMM_MOVE_FAILED ? LOG_WARNING : LOG_INFO,
@@ -129,13 +155,60 @@ vm_move_done(void *arg)
 	broker_moves_end(vm, vm->job_id, vm->target, &a);
 	vm->target[0] = '\0';
 	vm->job_recovering = 0;
+	vm->evict_from[0] = '\0';
 	vm_answer(vm, &a);
 }
 
 static void
-vm_where_done(void *arg)
+vm_evict_done(void *arg)
 {
 	struct broker_vm *vm = arg;
+	struct broker_host *h;
+
+	if (vm->job_rc != 1) {
+		vm_move_done(vm);
+		return;
+	}
+	if ((h = broker_host_find(vm_broker, vm->target)) != NULL && h->incoming > 0)
+		h->incoming--;
+	if (vm->job_res.location[0]) {
+		snprintf(vm->location, sizeof(vm->location), "%s", vm->job_res.location);
+		vm->located_at = ev_now();
+	}
+	log_info("broker: %s: not on %s (on %s): no move of the provider's", vm->name,
+	    vm->evict_from, vm->location[0] ? vm->location : "a host unknown");
+	vm->target[0] = vm->evict_from[0] = '\0';
+}
+
+int
+broker_vm_evict(struct broker *b, struct broker_vm *vm, const char *from, const char *target)
+{
+	struct worker *w = vm_worker(vm);
+	struct broker_host *h = broker_host_find(b, target);
+
+	if (w == NULL || worker_busy(w))
+		return -1;
+	vm->job_rq = (struct wire_breq){ .kind = WIRE_BREQ_MOVE, .action = VMM_ACT_MOVE };
+	snprintf(vm->job_rq.target, sizeof(vm->job_rq.target), "%s", target);
+	snprintf(vm->target, sizeof(vm->target), "%s", target);
+	snprintf(vm->evict_from, sizeof(vm->evict_from), "%s", from);
+	vm->job_started = ev_now();
+	vm->waiting = NULL;
+	if (worker_submit(w, vm_job_evict, vm_evict_done, vm) < 0) {
+		vm->target[0] = vm->evict_from[0] = '\0';
+		return -1;
+	}
+	if (h != NULL)
+		h->incoming++;
+	broker_event(LOG_WARNING, "%s: still on %s past its drain deadline: the provider moves it to %s",
+	    vm->name, from, target);
+	return 0;
+}
+
+/* HERE from what is known of the VM, fresh or from the last look. */
+static void
+vm_where_answer(struct broker_vm *vm)
+{
 	struct broker_host *h;
 	struct wire_bans a = { .kind = WIRE_BANS_HERE };
 
@@ -144,18 +217,36 @@ vm_where_done(void *arg)
 		snprintf(a.text, sizeof(a.text), "cannot tell where the VM runs: %s", vm->job_err);
 		log_warnx("broker: %s: locate: %s", vm->name, vm->job_err);
 	} else {
-		snprintf(vm->location, sizeof(vm->location), "%s", vm->job_res.location);
 		snprintf(a.host, sizeof(a.host), "%s", vm->location);
 		a.draining = (h = broker_host_find(vm_broker, vm->location)) != NULL && h->draining;
+		a.leave_in = h != NULL ? broker_drain_left(h) : -1;
 	}
 	vm_answer(vm, &a);
 }
 
-/* HOSTS: what the endpoint learnt of the VM's hosts at the locate just made. */
+/* The endpoint's look, just made. */
 static void
-vm_hosts_done(void *arg)
+vm_located(struct broker_vm *vm)
 {
-	struct broker_vm *vm = arg;
+	if (vm->job_rc < 0) {
+		vm->located_at = 0;
+		return;
+	}
+	snprintf(vm->location, sizeof(vm->location), "%s", vm->job_res.location);
+	vm->located_at = ev_now();
+}
+
+static void
+vm_where_done(void *arg)
+{
+	vm_located(arg);
+	vm_where_answer(arg);
+}
+
+/* HOSTS: what the endpoint learnt of the VM's hosts at its last look. */
+static void
+vm_hosts_answer(struct broker_vm *vm)
+{
 	struct vmm_host_hint hints[64];
 	char out[WIRE_BROKER_MAX_PAYLOAD], line[WIRE_MAX_LINE];
 	size_t n = 0, len, count = 0;
@@ -169,8 +260,9 @@ vm_hosts_done(void *arg)
 	for (size_t i = 0; i < n; i++) {
 		if (!broker_vm_allows(vm, hints[i].host))
 			continue;
+		const struct broker_host *bh = broker_host_find(vm_broker, hints[i].host);
 		struct wire_bans h = { .kind = WIRE_BANS_HOST, .free_memory = hints[i].free_memory,
-			.cpu_idle = hints[i].cpu_idle };
+			.cpu_idle = hints[i].cpu_idle, .draining = bh != NULL && bh->draining };
 		snprintf(h.host, sizeof(h.host), "%s", hints[i].host);
 		size_t l = wire_bans_format(line, sizeof(line), &h);
 		if (len + l <= sizeof(out)) {
@@ -181,6 +273,13 @@ vm_hosts_done(void *arg)
 	if (vm->waiting != NULL)
 		broker_conn_answer(vm_broker, vm->waiting, vm->waiting_seq, out, len);
 	vm->waiting = NULL;
+}
+
+static void
+vm_hosts_done(void *arg)
+{
+	vm_located(arg);
+	vm_hosts_answer(arg);
 }
 
 /* A VM's worker thread, started at its first request: a broker with thousands of VMs
@@ -242,6 +341,13 @@ vm_move(struct broker *b, struct broker_vm *vm, struct broker_conn *c, uint64_t 
 		vm_from_record(vm, c, seq, m);
 		return;
 	}
+	if (vm->tenant != NULL) {
+		in.tenant = vm->tenant->name;
+		in.tenant_starts = vm->tenant->starts;
+		in.tenant_nstarts = vm->tenant->nstarts;
+		in.tenant_budget = b->tenant_moves_per_hour;
+	}
+
 	if (admit_move(&in, why, sizeof(why), &retry) < 0) {
 		b->st.refused[reason]++;
 		broker_event(LOG_WARNING, "%s: %s to %s refused: %s (retry after %.0f s)", vm->name,
@@ -268,7 +374,9 @@ vm_move(struct broker *b, struct broker_vm *vm, struct broker_conn *c, uint64_t 
 	b->st.admitted++;
 	if (h != NULL)
 		h->incoming++;
-	admit_record(vm->starts, &vm->nstarts, in.now);
+	admit_record(vm->starts, &vm->nstarts, BROKER_MAX_BUDGET, in.now);
+	if (vm->tenant != NULL)
+		admit_record(vm->tenant->starts, &vm->tenant->nstarts, BROKER_MAX_TENANT_BUDGET, in.now);
 	broker_event(LOG_INFO, "%s: %s to %s admitted (asked from %s)", vm->name,
 	    vmm_action_name((enum vmm_action)rq->action), rq->target, peer);
 }
@@ -294,6 +402,18 @@ broker_vm_request(struct broker *b, struct broker_vm *vm, struct broker_conn *c,
 		return;
 	}
 	struct worker *w = vm_worker(vm);
+	/* the endpoint looked a moment ago: its answer stands (bounded hypervisor queries) */
+	if (w != NULL && !worker_busy(w) && vm->located_at > 0 && vm->location[0] &&
+	    ev_now() - vm->located_at < BROKER_LOCATE_CACHE) {
+		vm->waiting = c;
+		vm->waiting_seq = seq;
+		vm->job_rc = 0;
+		if (rq->kind == WIRE_BREQ_WHERE)
+			vm_where_answer(vm);
+		else
+			vm_hosts_answer(vm);
+		return;
+	}
 	if (w == NULL || worker_submit(w, vm_job_locate, rq->kind == WIRE_BREQ_WHERE ?
 	    vm_where_done : vm_hosts_done, vm) < 0) {
 		/* the VM's own move is in progress: the agent asks again after it */

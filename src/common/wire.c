@@ -121,7 +121,7 @@ wire_u64(const char *s, size_t n, uint64_t max, uint64_t *out)
 		if (!wire_isdigit(s[i]))
 			return -1;
 		uint64_t d = (uint64_t)(s[i] - '0');
-		if (v > (max - d) / 10)
+		if (d > max || v > (max - d) / 10)
 			return -1;
 		v = v * 10 + d;
 	}
@@ -738,10 +738,14 @@ wire_bans_body(const char *p, const char *end, const char *t, size_t tl, struct 
 	if (wire_is(t, tl, "HERE")) {
 		a->kind = WIRE_BANS_HERE;
 		if (wire_bans_host(&p, end, a->host, 1) < 0 || wire_token(&p, end, &t, &tl) < 0 ||
-		    wire_u64(t, tl, 1, &v) < 0 || p != end)
+		    wire_u64(t, tl, 1, &v) < 0)
 			return -1;
 		a->draining = (int)v;
-		return 0;
+		a->leave_in = -1;
+		/* optional: the seconds until the provider moves the VM off a draining host */
+		if (p != end && (wire_token(&p, end, &t, &tl) < 0 || wire_double(t, tl, &a->leave_in) < 0))
+			return -1;
+		return p != end ? -1 : 0;
 	}
 	if (wire_is(t, tl, "HOSTS")) {
 		a->kind = WIRE_BANS_HOSTS;
@@ -755,9 +759,14 @@ wire_bans_body(const char *p, const char *end, const char *t, size_t tl, struct 
 			return -1;
 		a->free_memory = (int64_t)d;
 		if (wire_token(&p, end, &t, &tl) < 0 || wire_double(t, tl, &a->cpu_idle) < 0 ||
-		    a->cpu_idle > 1 || p != end)
+		    a->cpu_idle > 1)
 			return -1;
-		return 0;
+		/* optional: 1 when the provider drains it */
+		v = 0;
+		if (p != end && (wire_token(&p, end, &t, &tl) < 0 || wire_u64(t, tl, 1, &v) < 0))
+			return -1;
+		a->draining = (int)v;
+		return p != end ? -1 : 0;
 	}
 	if (wire_is(t, tl, "ERR"))
 		return a->kind = WIRE_BANS_ERR, wire_rest(p, end, a->text, sizeof(a->text)), 0;
@@ -810,13 +819,15 @@ wire_bans_format(char *out, size_t cap, const struct wire_bans *a)
 		return wire_fit(snprintf(out, cap, "REFUSED %.0f%s%s\n", a->retry_after,
 		    text[0] ? " " : "", text), cap);
 	case WIRE_BANS_HERE:
+		if (a->draining && a->leave_in >= 0)
+			return wire_fit(snprintf(out, cap, "HERE %s 1 %.0f\n", host, a->leave_in), cap);
 		return wire_fit(snprintf(out, cap, "HERE %s %d\n", host, a->draining ? 1 : 0), cap);
 	case WIRE_BANS_HOSTS:
 		return wire_fit(snprintf(out, cap, "HOSTS %" PRIu64 "\n", a->count), cap);
 	case WIRE_BANS_HOST:
-		return wire_fit(snprintf(out, cap, "HOST %s %" PRId64 " %.3f\n", host,
+		return wire_fit(snprintf(out, cap, "HOST %s %" PRId64 " %.3f %d\n", host,
 		    a->free_memory < 0 ? (int64_t)-1 : a->free_memory,
-		    a->cpu_idle < 0 ? -1.0 : a->cpu_idle), cap);
+		    a->cpu_idle < 0 ? -1.0 : a->cpu_idle, a->draining ? 1 : 0), cap);
 	case WIRE_BANS_UNKNOWN:
 		return wire_fit(snprintf(out, cap, "UNKNOWN\n"), cap);
 	default:

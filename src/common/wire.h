@@ -139,7 +139,8 @@ int wire_mac_check(const uint8_t mac[WIRE_MAC_BYTES], const uint8_t key[WIRE_KEY
  *   waiting for its end if it runs), "WHERE", "HOSTS".
  * Answers: "DONE OUTCOME FAILURE PERMANENT DURATION LOCATION DETAIL",
  *   "UNKNOWN" (OUTCOME: no move with that ID was admitted, so none ran),
- *   "REFUSED RETRY_AFTER REASON", "HERE HOST DRAINING", "HOST NAME FREE_BYTES CPU_IDLE"
+ *   "REFUSED RETRY_AFTER REASON", "HERE HOST DRAINING[ LEAVE_IN]",
+ *   "HOST NAME FREE_BYTES CPU_IDLE[ DRAINING]"
  *   lines (one per host, none at all possible; HOSTS answers "HOSTS N" first),
  *   "ERR REASON". ---- */
 #define WIRE_BROKER_MAX_PAYLOAD 8192
@@ -201,7 +202,9 @@ struct wire_bans {
 	double duration;                 /* DONE, seconds; -1 unknown */
 	double retry_after;              /* REFUSED, seconds */
 	char host[WIRE_MAX_HOST + 1];    /* DONE location ("" unknown), HERE, HOST */
-	int draining;                    /* HERE */
+	int draining;                    /* HERE, HOST */
+	double leave_in;                 /* HERE draining: seconds until the provider moves
+	                                  * the VM itself; -1 no deadline */
 	uint64_t count;                  /* HOSTS */
 	int64_t free_memory;             /* HOST, -1 unknown */
 	double cpu_idle;                 /* HOST, -1 unknown */

@@ -80,6 +80,13 @@ damper_requested(struct damper *d, double now, char *why, size_t len)
 	return 1;
 }
 
+void
+damper_unrequest(struct damper *d)
+{
+	if (d->nrequests > 0)
+		d->requests[(d->next + DAMPER_HISTORY - 1) % DAMPER_HISTORY] = -1e300;
+}
+
 int
 damper_tripped(struct damper *d, double now, char *why, size_t len)
 {

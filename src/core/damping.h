@@ -49,6 +49,9 @@ double damper_warming(const struct damper *d, double now);
 int damper_staying(const struct damper *d, double now, char *why, size_t len);
 /* The policy's request went out: 1 when it trips the breaker (why says so). */
 int damper_requested(struct damper *d, double now, char *why, size_t len);
+/* The request just counted did not go anywhere (the provider refused it): it counts no
+ * more toward the breaker. */
+void damper_unrequest(struct damper *d);
 /* 1 while tripped (why says until when); the hold ends it by itself. */
 int damper_tripped(struct damper *d, double now, char *why, size_t len);
 /* `vmmanage resume`: 1 when it was tripped. */

@@ -75,17 +75,20 @@ decide_rules(struct decider *d, const struct decide_input *in, struct decide_res
 {
 	if (decide_held(d, in, out))
 		return;
-	if (!in->cli && d->damp != NULL && !decide_hard(d, in) &&
+	/* the provider's deadline outranks the VM's own damping: it must leave */
+	if (!in->cli && in->leave == NULL && d->damp != NULL && !decide_hard(d, in) &&
 	    damper_staying(d->damp, in->mono, out->why, sizeof(out->why))) {
 		out->kind = DECIDE_SUPPRESSED;
 		return;
 	}
-	if (!in->cli && decide_margin(d, in, out)) {
+	if (!in->cli && in->leave == NULL && decide_margin(d, in, out)) {
 		out->kind = DECIDE_SUPPRESSED;
 		return;
 	}
-	if (guard_check(d->guard, in->mono, out->why, sizeof(out->why)) != GUARD_ALLOW) {
+	enum guard_verdict v = guard_check(d->guard, in->mono, out->why, sizeof(out->why));
+	if (v != GUARD_ALLOW) {
 		out->kind = DECIDE_SUPPRESSED;
+		out->provider_hold = v == GUARD_REFUSED;
 		return;
 	}
 	out->kind = DECIDE_REQUEST;
@@ -167,7 +170,7 @@ decide_moved_where(struct decider *d, const struct decide_move *m, struct decide
 {
 	int said = m->location != NULL && m->location[0] != '\0';
 
-	if (m->outcome == VMM_MOVE_FAILED && !said)
+	if ((m->outcome == VMM_MOVE_FAILED || m->outcome == VMM_MOVE_REFUSED) && !said)
 		return;
 	out->located = 1;
 	out->location = said ? m->location : m->target;
@@ -215,6 +218,11 @@ decide_moved(struct decider *d, const struct decide_move *m, struct decide_moved
 		}
 	} else if (m->outcome == VMM_MOVE_FAILED)
 		decide_moved_failed(d, m, out);
+	else if (m->outcome == VMM_MOVE_REFUSED) {
+		guard_refused(d->guard, m->mono, m->retry_after, m->detail);
+		if (d->damp != NULL)
+			damper_unrequest(d->damp);
+	}
 	guard_request_done(d->guard);
 }
 
@@ -346,6 +354,10 @@ decide_cycle(struct decider *d, const struct decide_input *in, struct decide_res
 	if (act == VMM_ACT_NONE && decide_base_overdue(d, in, out)) {
 		act = VMM_ACT_MOVE_TO_BASE;
 		snprintf(out->reason, sizeof(out->reason), "resting away from the base: asking again");
+	}
+	if (act == VMM_ACT_NONE && in->leave != NULL) {
+		act = VMM_ACT_MOVE;
+		snprintf(out->reason, sizeof(out->reason), "%s", in->leave);
 	}
 	if (act == VMM_ACT_NONE)
 		return;

@@ -48,6 +48,8 @@ struct decide_input {
 	double mono;                   /* monotonic seconds, for the guard */
 	double wall;                   /* epoch seconds, for the host table */
 	int cli;                       /* an administrator's action: no damping, any mode */
+	const char *leave;             /* the provider drains this host: why, to leave it even when
+	                                * the policy asks for nothing; NULL: stay */
 	struct vmm_local_time local;   /* sample.time in the caller's zone, for the policy */
 };
 
@@ -71,6 +73,7 @@ struct decide_result {
 	char choice[512];              /* why this target, when there was a choice */
 	char why[256];                 /* DECIDE_NOTHING/SUPPRESSED/ERROR/RECOMMEND: why not */
 	int held;                      /* HOLD_QUIET, HOLD_SPLAY: suppressed by the clock */
+	int provider_hold;             /* suppressed by the provider's retry-after (the guard) */
 	char through[256];             /* an administrator's request goes through this quiet window */
 	double warming;                /* seconds of warm-up left: the sample did not count */
 	int measured;                  /* a move's efficacy was measured with this sample */
@@ -98,6 +101,7 @@ struct decide_move {
 	enum vmm_failure failure;
 	int permanent;                 /* the endpoint says retrying will not help */
 	const char *detail;            /* the endpoint's words; NULL or "": none */
+	double retry_after;            /* VMM_MOVE_REFUSED: seconds before asking again */
 	int cross_site;                /* the site policy's trip: no ping-pong warning */
 	double mono, wall;             /* monotonic (guard, damping) and epoch (host table) seconds */
 };
@@ -116,7 +120,9 @@ struct decide_moved {
 /* The bookkeeping after a move's outcome, in one order for the daemon and the simulator:
  * where the VM is (and the guard's ping-pong check), then on arrival the damper and
  * efficacy and what the host table learns (success, T_M), on failure the target's
- * backoff; last, the guard lets the next request out. */
+ * backoff; on a refusal by the provider, nothing of that: the guard holds the next
+ * request until the retry-after and the breaker forgets it; last, the guard lets the next
+ * request out. */
 void decide_moved(struct decider *d, const struct decide_move *m, struct decide_moved *out);
 
 #endif

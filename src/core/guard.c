@@ -64,6 +64,11 @@ guard_peek(const struct guard *g, double now, char *why, size_t len)
 	if (g->in_flight) {
 		v = GUARD_IN_FLIGHT;
 		snprintf(why, len, "a request is still in flight");
+	} else if (now < g->refused_until) {
+		/* worded the same each cycle: the agent says it once per episode */
+		v = GUARD_REFUSED;
+		snprintf(why, len, "the provider refused the last request (%s): no new one before its retry-after of %.0f s",
+		    g->refused_why, g->refused_after);
 	} else if (g->last_request >= 0 && now - g->last_request < g->cooldown) {
 		v = GUARD_COOLDOWN;
 		snprintf(why, len, "cooldown: %.0f s since the last request, %.0f s to go",
@@ -96,6 +101,17 @@ guard_request_done(struct guard *g)
 	g->in_flight = 0;
 }
 
+void
+guard_refused(struct guard *g, double now, double retry_after, const char *why)
+{
+	/* the request just counted leaves the hour's budget: it never reached a host */
+	if (g->nrequests > 0)
+		g->requests[(g->next + GUARD_HISTORY - 1) % GUARD_HISTORY] = -1e300;
+	g->refused_after = retry_after > 0 ? retry_after : 0;
+	g->refused_until = now + g->refused_after;
+	snprintf(g->refused_why, sizeof(g->refused_why), "%s", why != NULL && *why ? why : "no reason given");
+}
+
 int
 guard_moved(struct guard *g, double now, const char *from, const char *to, char *warn,
     size_t len)
@@ -125,7 +141,8 @@ guard_moved(struct guard *g, double now, const char *from, const char *to, char 
 const char *
 guard_verdict_name(enum guard_verdict v)
 {
-	static const char *const names[] = { "allowed", "in flight", "cooldown", "max_moves_per_hour" };
+	static const char *const names[] = { "allowed", "in flight", "cooldown", "max_moves_per_hour",
+		"refused by the provider" };
 
 	return names[v];
 }

@@ -16,7 +16,8 @@ enum guard_verdict {
 	GUARD_ALLOW = 0,
 	GUARD_IN_FLIGHT,  /* a request is still with the endpoint */
 	GUARD_COOLDOWN,   /* too soon after the last request */
-	GUARD_BUDGET      /* max_moves_per_hour reached */
+	GUARD_BUDGET,     /* max_moves_per_hour reached */
+	GUARD_REFUSED     /* the provider refused the last request: its retry-after runs */
 };
 
 struct guard_move {
@@ -34,6 +35,9 @@ struct guard {
 	struct guard_move moves[8];     /* recent moves, for ping-pong */
 	size_t nmoves;
 	uint64_t suppressed;
+	double refused_until;     /* monotonic; no request before it (the provider's word) */
+	double refused_after;     /* the retry-after it said, seconds */
+	char refused_why[160];    /* the provider's reason */
 };
 
 void guard_init(struct guard *g, double cooldown, int64_t max_per_hour);
@@ -46,6 +50,9 @@ enum guard_verdict guard_peek(const struct guard *g, double now, char *why, size
 /* A request went to the endpoint. */
 void guard_request_sent(struct guard *g, double now);
 void guard_request_done(struct guard *g);
+/* The provider refused the request sent at now: nothing moved, so it counts for no budget
+ * of the agent's, and no request goes out before retry_after seconds have passed. */
+void guard_refused(struct guard *g, double now, double retry_after, const char *why);
 /* A move happened (confirmed or assumed). Returns 1 and fills warn when this move
  * undoes one made within the last hour (A -> B -> A). */
 int guard_moved(struct guard *g, double now, const char *from, const char *to, char *warn,

@@ -277,6 +277,15 @@ hosts_hint_incoming(struct host_table *t, const char *host, int incoming)
 		h->incoming = incoming;
 }
 
+void
+hosts_hint_draining(struct host_table *t, const char *host, int draining)
+{
+	struct host_info *h = hosts_get(t, host);
+
+	if (h != NULL)
+		h->draining = draining;
+}
+
 double
 hosts_left(struct host_table *t, const char *host, double now, double hold, double hold_max)
 {

@@ -30,6 +30,7 @@ struct host_info {
 	int64_t free_memory; /* bytes; -1 unknown */
 	double cpu_idle;     /* 0..1; -1 unknown */
 	int incoming;        /* migrations arriving there; -1 unknown */
+	int draining;        /* the provider drains it (not saved: asked again at start) */
 	/* the VM left this host: not a target again before hold_until (pingpong_hold) */
 	double left_at;      /* 0: never left */
 	char left_for[128];  /* where it went then ("": not known) */
@@ -103,6 +104,9 @@ void hosts_hint(struct host_table *t, const char *host, int64_t free_memory, dou
 
 /* Migrations arriving at host, as the endpoint counted them at the same look. */
 void hosts_hint_incoming(struct host_table *t, const char *host, int incoming);
+
+/* Whether the provider drains host, as the endpoint said at the same look: no target. */
+void hosts_hint_draining(struct host_table *t, const char *host, int draining);
 
 /* The VM left host at now (its next stay there starts the recent level afresh): it is
  * held from being a target again for hold seconds (none when 0), or twice the last hold

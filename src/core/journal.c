@@ -128,6 +128,15 @@ fmt_unconfirmed(const struct journal_event *e, char *buf, size_t len)
 }
 
 static void
+fmt_refused(const struct journal_event *e, char *buf, size_t len)
+{
+	const char *d = or_empty(e->u.refused.detail);
+
+	snprintf(buf, len, "Move to %s refused by the provider: %s; no new request for %.0f s",
+	    or_empty(e->u.refused.target), d[0] ? d : "no reason given", e->u.refused.retry_after);
+}
+
+static void
 fmt_failed(const struct journal_event *e, char *buf, size_t len)
 {
 	const char *t = or_empty(e->u.failed.target), *d = or_empty(e->u.failed.detail);
@@ -176,6 +185,16 @@ journal_quiet_through(char *buf, size_t len, enum vmm_action act, const char *ta
 {
 	snprintf(buf, len, "Administrator's %s to %s goes through the %s", vmm_action_name(act),
 	    target, why);
+}
+
+void
+journal_drain_why(char *buf, size_t len, const char *host, double leave_in)
+{
+	if (leave_in >= 0)
+		snprintf(buf, len, "%s is being drained by the provider: leaving it (the provider moves the VM itself in %.0f s)",
+		    host, leave_in);
+	else
+		snprintf(buf, len, "%s is being drained by the provider: leaving it", host);
 }
 
 void
@@ -395,6 +414,12 @@ parse_unconfirmed(const char *msg, size_t len, struct journal_parsed *out)
 }
 
 static int
+parse_refused(const char *msg, size_t len, struct journal_parsed *out)
+{
+	return parse_outcome(msg, len, " refused by the provider", out);
+}
+
+static int
 parse_failed(const char *msg, size_t len, struct journal_parsed *out)
 {
 	return parse_outcome(msg, len, " failed", out);
@@ -499,6 +524,7 @@ static const struct journal_row journal_rows[] = {
 	{ JOURNAL_CONFIRMED, "confirmed", "Move to ", fmt_confirmed, parse_confirmed },
 	{ JOURNAL_UNCONFIRMED, "unconfirmed", "Move to ", fmt_unconfirmed, parse_unconfirmed },
 	{ JOURNAL_FAILED, "failed", "Move to ", fmt_failed, parse_failed },
+	{ JOURNAL_REFUSED, "refused", "Move to ", fmt_refused, parse_refused },
 	{ JOURNAL_SUPPRESSED, "suppressed", "Suppressed ", fmt_suppressed, parse_suppressed },
 	{ JOURNAL_RECOMMEND, "recommend", "Recommend ", fmt_recommend, parse_recommend },
 	{ JOURNAL_WARNING, "warning", "Warning: ", fmt_note, parse_any },

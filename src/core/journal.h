@@ -30,6 +30,7 @@ enum journal_kind {
 	JOURNAL_EFFICACY,    /* "Efficacy of the move A -> B: mean 60 before, 10 after: gain 50" */
 	JOURNAL_LOCATION,    /* "The endpoint reports the VM on X (cached: Y)" */
 	JOURNAL_CYCLE,       /* "cycle mysql_slow=76 count=1 threshold=50 action=move location=h1" */
+	JOURNAL_REFUSED,     /* "Move to X refused by the provider: why; no new request for 30 s" */
 	JOURNAL__N
 };
 
@@ -45,6 +46,7 @@ struct journal_event {
 		struct { const char *target, *why; } choice;
 		struct { const char *target; double seconds; const char *detail; } confirmed;
 		struct { const char *target, *detail; } unconfirmed;
+		struct { const char *target, *detail; double retry_after; } refused;
 		struct {
 			const char *target, *detail;
 			enum vmm_failure failure;
@@ -88,6 +90,9 @@ void journal_quiet_why(char *buf, size_t len, const char *window, const char *un
 void journal_splay_why(char *buf, size_t len, double offset, double left);
 void journal_quiet_through(char *buf, size_t len, enum vmm_action act, const char *target,
     const char *why);
+/* Why the VM leaves its host although the policy asks for nothing: "h2 is being drained by
+ * the provider: leaving it (the provider moves the VM itself in 540 s)". */
+void journal_drain_why(char *buf, size_t len, const char *host, double leave_in);
 
 /* The thesis's date, as date(1) prints it in local time: "Wed May 13 18:07:02 CEST 2009". */
 void journal_date(int64_t when, char *buf, size_t len);

@@ -71,6 +71,8 @@ state_set(struct agent_state *st, const char *k, const char *v)
 		st->failed = strtoull(v, NULL, 10);
 	else if (strcmp(k, "unconfirmed") == 0)
 		st->unconfirmed = strtoull(v, NULL, 10);
+	else if (strcmp(k, "refused") == 0)
+		st->refused = strtoull(v, NULL, 10);
 	/* unknown keys: written by a newer version; ignore */
 }
 
@@ -126,6 +128,7 @@ state_write(FILE *f, const struct agent_state *st)
 	fprintf(f, "last_duration=%.3f\n", st->last_duration);
 	fprintf(f, "requests=%" PRIu64 "\nconfirmed=%" PRIu64 "\nfailed=%" PRIu64 "\nunconfirmed=%" PRIu64 "\n",
 	    st->requests, st->confirmed, st->failed, st->unconfirmed);
+	fprintf(f, "refused=%" PRIu64 "\n", st->refused);
 	return ferror(f) ? -1 : 0;
 }
 

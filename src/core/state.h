@@ -17,6 +17,7 @@ struct agent_state {
 	int64_t last_request_time; /* epoch seconds */
 	double last_duration;      /* seconds the last move took, when measured */
 	uint64_t requests, confirmed, failed, unconfirmed;
+	uint64_t refused;            /* by the provider (the broker): no outcome of a move */
 };
 
 /* 1 when there is no state yet, 0 when loaded, -1 with err. */

@@ -63,6 +63,10 @@ target_fits(const struct target_knowledge *k, const char *name, char *why, size_
 
 	if (h == NULL || h->hint_time <= 0 || k->now - h->hint_time > TARGET_HINT_MAX_AGE)
 		return 1;
+	if (h->draining) {
+		snprintf(why, len, "%s is being drained by the provider", name);
+		return 0;
+	}
 	if (k->max_incoming > 0 && h->incoming >= k->max_incoming &&
 	    k->now - h->hint_time <= target_arrival_age(k->known, name)) {
 		snprintf(why, len, "%s has %d migration%s arriving (max_incoming %d)", name,

@@ -9,6 +9,8 @@
 #include <inttypes.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,8 @@ struct bk_hint {
 	char name[WIRE_MAX_HOST + 1];
 	int64_t free_memory;
 	double cpu_idle;
+	int draining;
+	double leave_in;             /* the host the VM runs on, draining: as HERE said */
 };
 
 struct bk_endpoint {
@@ -194,6 +198,8 @@ bk_connect(struct bk_conn *c, double deadline, char *err, size_t errlen)
 			continue;
 		}
 		c->fd = fd;
+		/* each line is a whole message, answered before the next: no coalescing */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	}
 	freeaddrinfo(res);
 	c->fail = last == ETIMEDOUT ? VMM_FAIL_TIMEOUT : VMM_FAIL_UNREACHABLE;
@@ -326,17 +332,20 @@ bk_ask(struct bk_conn *c, const struct wire_breq *rq, double wait, char *out, si
     char *err, size_t errlen)
 {
 	double deadline = vmm_mono_now() + wait;
-	char payload[WIRE_MAX_LINE], hdr[WIRE_MAX_LINE], e2[128];
+	char payload[WIRE_MAX_LINE], frame[2 * WIRE_MAX_LINE], e2[128];
 	uint8_t mac[WIRE_MAC_BYTES];
 	struct wire_bframe f;
 	struct wire_breply r;
-	size_t plen = wire_breq_format(payload, sizeof(payload), rq);
+	size_t plen = wire_breq_format(payload, sizeof(payload), rq), hlen;
 	ssize_t n;
 
 	c->seq++;
 	wire_bmac(mac, c->e->key, WIRE_BMAC_REQ, &c->ss, c->seq, payload, plen);
-	if (bk_send(c, hdr, wire_bframe_format(hdr, sizeof(hdr), 'Q', c->seq, plen, mac), deadline) < 0 ||
-	    bk_send(c, payload, plen, deadline) < 0 || (n = bk_fill(c, 0, deadline)) < 0)
+	/* header and payload in one segment: sent apart, Nagle held the payload back for
+	 * the broker's delayed ACK, some 40 ms of every request */
+	hlen = wire_bframe_format(frame, sizeof(frame), 'Q', c->seq, plen, mac);
+	memcpy(frame + hlen, payload, plen);
+	if (bk_send(c, frame, hlen + plen, deadline) < 0 || (n = bk_fill(c, 0, deadline)) < 0)
 		return snprintf(err, errlen, "broker %s:%s: no answer: %s", c->e->node, c->e->service,
 		    errno == ETIMEDOUT ? "timeout" : strerror(errno)), bk_io_failed(c);
 	c->fail = VMM_FAIL_OTHER;
@@ -381,10 +390,11 @@ bk_result(struct bk_endpoint *e, const struct wire_bans *a, struct vmm_move_resu
 		snprintf(res->location, sizeof(res->location), "%s", a->host);
 		snprintf(res->detail, sizeof(res->detail), "through the broker: %s", a->text);
 	} else if (a->kind == WIRE_BANS_REFUSED) {
-		res->failure = VMM_FAIL_REFUSED;
-		snprintf(res->detail, sizeof(res->detail), "the broker refused: %s (retry after %.0f s)",
-		    a->text, a->retry_after);
-		e->host->log(VMM_LOG_WARNING, "broker: %s", res->detail);
+		/* not admitted: nothing was tried, no host is at fault (the agent's journal
+		 * says so, and its guard waits retry_after) */
+		res->outcome = VMM_MOVE_REFUSED;
+		res->retry_after = a->retry_after;
+		snprintf(res->detail, sizeof(res->detail), "%s", a->text);
 	} else if (a->kind == WIRE_BANS_UNKNOWN) {
 		/* it was never admitted, so it never ran: safe to ask again later */
 		res->failure = VMM_FAIL_UNREACHABLE;
@@ -478,6 +488,28 @@ bk_keep_hosts(struct bk_endpoint *e, const char *payload)
 		snprintf(h->name, sizeof(h->name), "%s", a.host);
 		h->free_memory = a.free_memory;
 		h->cpu_idle = a.cpu_idle;
+		h->draining = a.draining;
+		h->leave_in = -1;
+	}
+}
+
+/* HERE's word on the host the VM runs on, into its hint (one made when HOSTS had none). */
+static void
+bk_keep_here(struct bk_endpoint *e, const struct wire_bans *here)
+{
+	struct bk_hint *h = NULL;
+
+	for (size_t i = 0; i < e->nhints && h == NULL; i++)
+		if (strcmp(e->hints[i].name, here->host) == 0)
+			h = &e->hints[i];
+	if (h == NULL && e->nhints < BK_MAX_HOSTS) {
+		h = &e->hints[e->nhints++];
+		*h = (struct bk_hint){ .free_memory = -1, .cpu_idle = -1 };
+		snprintf(h->name, sizeof(h->name), "%s", here->host);
+	}
+	if (h != NULL) {
+		h->draining = here->draining;
+		h->leave_in = here->draining ? here->leave_in : -1;
 	}
 }
 
@@ -502,11 +534,11 @@ bk_locate(void *state, char *host, size_t hostlen, char *err, size_t errlen)
 		return snprintf(err, errlen, "the broker cannot tell: %s", a.kind == WIRE_BANS_HERE ? "unknown" : a.text), -1;
 	}
 	snprintf(host, hostlen, "%s", a.host);
-	if (a.draining)
-		e->host->log(VMM_LOG_WARNING, "broker: host %s is being drained for maintenance", a.host);
+	struct wire_bans here = a;
 	if (bk_ask(&c, &hosts, e->connect_timeout * 4, out, sizeof(out), err, errlen) == 0 &&
 	    bk_answer(out, &a, err, errlen) == 0 && a.kind == WIRE_BANS_HOSTS)
 		bk_keep_hosts(e, out);
+	bk_keep_here(e, &here);
 	bk_close(&c);
 	return 0;
 }
@@ -519,7 +551,9 @@ bk_hints(void *state, struct vmm_host_hint *out, size_t max)
 
 	for (; n < e->nhints && n < max; n++)
 		out[n] = (struct vmm_host_hint){ .host = e->hints[n].name,
-			.free_memory = e->hints[n].free_memory, .cpu_idle = e->hints[n].cpu_idle };
+			.free_memory = e->hints[n].free_memory, .cpu_idle = e->hints[n].cpu_idle,
+			.incoming = -1, .draining = e->hints[n].draining,
+			.leave_in = e->hints[n].leave_in };
 	return n;
 }
 
