@@ -458,7 +458,10 @@ vm_recover_one(struct broker *b, struct broker_vm *vm, const struct broker_move 
 	}
 	if (h != NULL)
 		h->incoming++;
-	admit_record(vm->starts, &vm->nstarts, vm->job_started);
+	admit_record(vm->starts, &vm->nstarts, BROKER_MAX_BUDGET, vm->job_started);
+	if (vm->tenant != NULL)
+		admit_record(vm->tenant->starts, &vm->tenant->nstarts, BROKER_MAX_TENANT_BUDGET,
+		    vm->job_started);
 }
 
 void

@@ -73,10 +73,10 @@ struct decide_result {
 	char choice[512];              /* why this target, when there was a choice */
 	char why[256];                 /* DECIDE_NOTHING/SUPPRESSED/ERROR/RECOMMEND: why not */
 	int held;                      /* HOLD_QUIET, HOLD_SPLAY: suppressed by the clock */
-	int provider_hold;             /* suppressed by the provider's retry-after (the guard) */
 	char through[256];             /* an administrator's request goes through this quiet window */
 	double warming;                /* seconds of warm-up left: the sample did not count */
 	int measured;                  /* a move's efficacy was measured with this sample */
+	int provider_hold;             /* suppressed by the provider's retry-after (the guard) */
 	struct efficacy_result efficacy;
 };
 

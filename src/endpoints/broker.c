@@ -380,7 +380,7 @@ bk_answer(const char *payload, struct wire_bans *a, char *err, size_t errlen)
 
 /* The answer to a MOVE (or OUTCOME) as the agent's result. */
 static void
-bk_result(struct bk_endpoint *e, const struct wire_bans *a, struct vmm_move_result *res)
+bk_result(const struct wire_bans *a, struct vmm_move_result *res)
 {
 	if (a->kind == WIRE_BANS_DONE) {
 		res->outcome = (enum vmm_move_outcome)a->outcome;
@@ -468,7 +468,7 @@ bk_move(void *state, const struct vmm_move_request *req, struct vmm_move_result 
 		    rq.id, a.kind == WIRE_BANS_DONE ? "done" : a.kind == WIRE_BANS_UNKNOWN ? "never taken" : "refused");
 	} else
 		bk_close(&c);
-	bk_result(e, &a, res);
+	bk_result(&a, res);
 }
 
 /* HOSTS answer: "HOSTS N" then N "HOST" lines, kept for bk_hints. */
