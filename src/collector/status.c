@@ -19,12 +19,12 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/ctlsock.h"
 #include "common/metrics_http.h"
 #include "common/strutil.h"
 #include "core/journal.h"
 #include "server.h"
 
-#define CONTROL_TIMEOUT_MS 2000
 #define CONTROL_MAX_ANSWER (64u << 20)
 
 static const char *const proto_names[] = {
@@ -263,52 +263,17 @@ status_text(struct collector *s, struct vmm_buf *b)
 /* ---- the control socket ---- */
 
 static void
-control_send(int fd, const struct vmm_buf *b)
-{
-	size_t off = 0;
-
-	while (off < b->len) {
-		ssize_t n = send(fd, b->p + off, b->len - off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			log_info("control socket: the client went away or stopped reading (%s)",
-			    n < 0 ? strerror(errno) : "closed");
-			return;
-		}
-		off += (size_t)n;
-	}
-}
-
-static void
 control_accept(int lfd, int revents, void *arg)
 {
 	struct collector *s = arg;
 	char line[128];
-	struct pollfd p;
 	struct vmm_buf b;
-	size_t n = 0;
 	int fd;
 
 	(void)revents;
 	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
 		return;
-	/* the CLI writes its line at once and reads at once: a client that does neither
-	 * costs at most these timeouts */
-	struct timeval tv = { .tv_sec = CONTROL_TIMEOUT_MS / 1000 };
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	p.fd = fd;
-	p.events = POLLIN;
-	while (n < sizeof(line) - 1 && poll(&p, 1, CONTROL_TIMEOUT_MS) == 1) {
-		ssize_t r = recv(fd, line + n, sizeof(line) - 1 - n, MSG_DONTWAIT);
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (memchr(line, '\n', n) != NULL)
-			break;
-	}
-	line[n] = '\0';
-	line[strcspn(line, "\r\n")] = '\0';
+	ctlsock_read_line(fd, line, sizeof(line));
 	vmm_buf_init(&b, 4096, CONTROL_MAX_ANSWER);
 	int rc = strcmp(line, "status") == 0 ? status_text(s, &b) :
 	    strcmp(line, "status --json") == 0 ? status_json(s, &b) :
@@ -317,7 +282,8 @@ control_accept(int lfd, int revents, void *arg)
 		vmm_buf_reset(&b);
 		vmm_buf_printf(&b, "error: out of memory\n");
 	}
-	control_send(fd, &b);
+	if (ctlsock_send(fd, b.p, b.len) < 0)
+		log_info("control socket: the client went away or stopped reading (%s)", strerror(errno));
 	vmm_buf_free(&b);
 	close(fd);
 }
@@ -325,20 +291,8 @@ control_accept(int lfd, int revents, void *arg)
 int
 collector_control_open(struct collector *s, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *path = s->conf->control_socket;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return snprintf(err, errlen, "control_socket %s: path too long", path), -1;
-	strcpy(sa.sun_path, path);
-	unlink(path);
-	mode_t old = umask(0177);
-	if ((s->control_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0 ||
-	    bind(s->control_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s->control_fd, 8) < 0) {
-		umask(old);
-		return snprintf(err, errlen, "control_socket %s: %s", path, strerror(errno)), -1;
-	}
-	umask(old);
+	if ((s->control_fd = ctlsock_listen(s->conf->control_socket, 0177, err, errlen)) < 0)
+		return -1;
 	if (ev_fd_add(s->loop, s->control_fd, POLLIN, control_accept, s) < 0)
 		return snprintf(err, errlen, "out of memory"), -1;
 	return 0;
@@ -449,32 +403,6 @@ collector_metrics_start(struct collector *s, int fd, char *err, size_t errlen)
 int
 collector_control_client(const char *path, const char *line)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char buf[65536];
-	ssize_t n;
-	int fd, failed = 0, first = 1;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "vmmanage-collector: control_socket %s: %s (is the collector running, "
-		    "and are you its user or root?)\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return 1;
-	}
-	struct timeval tv = { .tv_sec = 10 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0 || send(fd, "\n", 1, MSG_NOSIGNAL) < 0) {
-		close(fd);
-		return 1;
-	}
-	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
-		if (first && strncmp(buf, "error:", 6) == 0)
-			failed = 1;
-		first = 0;
-		fwrite(buf, 1, (size_t)n, stdout);
-	}
-	close(fd);
-	return failed || n < 0 || first;
+	return ctlsock_ask(path, line, "vmmanage-collector",
+	    "is the collector running, and are you its user or root?");
 }
