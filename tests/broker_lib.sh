@@ -59,3 +59,15 @@ broker_stop() {
 
 bctl() { "$BROKER" -c "$T/broker.conf" "$@"; }
 peer() { local vm=$1; shift; python3 "$top_srcdir/tests/broker_peer.py" "$BROKER_PORT" "$vm" "$(broker_keyhex "$vm")" "$@"; }
+
+# Under AddressSanitizer the broker loads libvirt.so, which needs libtirpc preloaded (as
+# the agent's libvirt tests do): BROKER becomes a wrapper that does it.
+broker_libvirt_asan() {
+	ldd "$BROKER" 2>/dev/null | grep -q libasan || return 0
+	local tirpc
+	tirpc=$(ldd "$MODULE_DIR/endpoints/libvirt.so" | awk '/libtirpc/ { print $3 }')
+	printf '#!/bin/sh\nLD_PRELOAD="%s${LD_PRELOAD:+ $LD_PRELOAD}" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" exec "%s" "$@"\n' \
+		"$tirpc" "$BROKER" > "$T/broker-asan"
+	chmod +x "$T/broker-asan"
+	BROKER=$T/broker-asan
+}

@@ -11,13 +11,7 @@
 . "$top_srcdir/tests/broker_lib.sh"
 lv_need
 need_cmd python3 openssl
-if ldd "$BROKER" 2>/dev/null | grep -q libasan; then
-	tirpc=$(ldd "$MODULE_DIR/endpoints/libvirt.so" | awk '/libtirpc/ { print $3 }')
-	printf '#!/bin/sh\nLD_PRELOAD="%s${LD_PRELOAD:+ $LD_PRELOAD}" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" exec "%s" "$@"\n' \
-		"$tirpc" "$BROKER" > "$T/broker-asan"
-	chmod +x "$T/broker-asan"
-	BROKER=$T/broker-asan
-fi
+broker_libvirt_asan
 
 lv_hosts_start h1 h2
 lv_guest_start h1
