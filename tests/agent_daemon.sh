@@ -6,8 +6,11 @@
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/agent_lib.sh"
 
+# near_best = 0: the first of the hosts nothing is known of, so that the move goes to h2
+# (by default a VM draws among them: tests/agent_targets.sh)
 agent_conf 'policy = "threshold"' 'threshold = 50' 'tarry = 1' 'daemon_interval = 0.2' \
-	'cooldown = 0' 'max_moves_per_hour = 0' 'hosts = ["h1", "h2", "h3"]' 'location = "h1"'
+	'cooldown = 0' 'max_moves_per_hour = 0' 'hosts = ["h1", "h2", "h3"]' 'location = "h1"' \
+	'near_best = 0'
 values 1 2 99 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20
 "$VMMANAGE" -c "$T/vmm.conf"; rc=$?
 check "the parent returns 0 once the daemon is ready" test "$rc" = 0
