@@ -247,6 +247,16 @@ sim_trace_free(struct sim_trace *tr)
 	memset(tr, 0, sizeof(*tr));
 }
 
+/* a + f (b - a) for f in [0, 1], as the simulator has always computed it; where b - a
+ * overflows (values near DBL_MAX), the form that cannot */
+static double
+trace_between(double a, double b, double f)
+{
+	double d = b - a;
+
+	return isfinite(d) ? a + f * d : (1 - f) * a + f * b;
+}
+
 double
 sim_trace_at(const struct sim_trace *tr, double t, int repeat)
 {
@@ -261,10 +271,12 @@ sim_trace_at(const struct sim_trace *tr, double t, int repeat)
 		/* the period is the span plus one typical step, so the last point is not the
 		 * first one of the next round */
 		double period = span + span / (double)(n - 1);
-		t = t0 + fmod(fmod(t - t0, period) + period, period);
-		if (t > tr->t[n - 1]) {
-			double f = (t - tr->t[n - 1]) / (period - span);
-			return tr->v[n - 1] + f * (tr->v[0] - tr->v[n - 1]);
+		/* a span near DBL_MAX has no finite period: such a trace does not repeat */
+		if (isfinite(period)) {
+			t = t0 + fmod(fmod(t - t0, period) + period, period);
+			if (t > tr->t[n - 1])
+				return trace_between(tr->v[n - 1], tr->v[0],
+				    (t - tr->t[n - 1]) / (period - span));
 		}
 	}
 	if (t <= t0)
@@ -279,6 +291,5 @@ sim_trace_at(const struct sim_trace *tr, double t, int repeat)
 		else
 			hi = mid;
 	}
-	double f = (t - tr->t[lo]) / (tr->t[hi] - tr->t[lo]);
-	return tr->v[lo] + f * (tr->v[hi] - tr->v[lo]);
+	return trace_between(tr->v[lo], tr->v[hi], (t - tr->t[lo]) / (tr->t[hi] - tr->t[lo]));
 }
