@@ -33,8 +33,11 @@ host nii1 {
 MLN
 mkdir -p "$T/projects"
 mln_conf() {
+	# near_best = 0: "move" goes to the first host nothing is known of, 2, as these
+	# checks expect (by default a VM draws among them: tests/agent_targets.sh)
 	agent_conf 'policy = "threshold"' 'threshold = 1000' 'daemon_interval = 0.2' 'cooldown = 0' \
-		'max_moves_per_hour = 0' 'hosts = ["1", "2", "3"]' 'location = "1"' 'away = ["aws"]' "$@"
+		'max_moves_per_hour = 0' 'hosts = ["1", "2", "3"]' 'location = "1"' 'away = ["aws"]' \
+		'near_best = 0' "$@"
 	sed -i -e '/^endpoint/d' -e 's/^hostname = .*/hostname = "nii1"/' "$T/vmm.conf"
 	cat >> "$T/vmm.conf" <<-EOC
 		endpoint = "mln"
