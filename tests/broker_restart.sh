@@ -70,7 +70,8 @@ check "the broker: confirmed, found again after the restart" \
 	grep -qE 'broker: vm1: move to h2 confirmed in [0-9.]+ s, on h2: found again after a restart' "$T/broker.log"
 check "virsh: the guest runs on h2 ($(lv_state h2)), not on h1 ($(lv_state h1))" \
 	sh -c "[ '$(lv_state h2)' = running ] && [ '$(lv_state h1)' = absent ]"
-sleep 1 # the agent logs the move once: nothing more may come
+# the agent has logged the move once; two more cycles after it and nothing more may come
+wait_cycles $(($(cycles) + 2)) 20 || fail "the agent's cycles went on after the move"
 check "the agent logged the confirmed move exactly once" \
 	test "$(count_lines 'Move to h2 confirmed' "$T/vmmanage.log")" = 1
 check "the restarted broker admitted nothing: no second migration" \

@@ -104,9 +104,8 @@ start_collector "$T/c.conf" "$OUT"
 send 100 restarted
 rs_start
 check "lines written before and after a collector restart during the outage arrive" \
-	sh -c 'for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30; do
-		[ "$(grep -c " agent1: outage [0-9]*$" "$1")" -ge 100 ] &&
-		[ "$(grep -c " agent1: restarted [0-9]*$" "$1")" -ge 100 ] && exit 0; sleep 1; done; exit 1' _ "$T/rs.out"
+	wait_for 30 sh -c '[ "$(grep -c " agent1: outage [0-9]*$" "$1")" -ge 100 ] &&
+		[ "$(grep -c " agent1: restarted [0-9]*$" "$1")" -ge 100 ]' _ "$T/rs.out"
 settle restarted
 
 # logrotate's way (rename, SIGHUP) while forwarding is behind (rsyslog frozen): the lines
