@@ -38,7 +38,7 @@ base_evaluate(void *state, const struct vmm_policy_input *in, struct vmm_decisio
 		counter_unknown(out);
 		return;
 	}
-	counter_eval_pair(state, in->sample.value, out);
+	counter_eval_pair(state, in, out);
 }
 
 static void

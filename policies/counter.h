@@ -21,6 +21,7 @@ struct counter {
 	int64_t within_x, within_y; /* 0: tarry in a row */
 	uint64_t hist;              /* the last within_y known samples, 1 = beyond */
 	int64_t fired;              /* the count that fired in this cycle (for the log), or 0 */
+	int forecast;               /* the daemon fills the input's forecast (minor 2) */
 };
 
 /* The base policy's pair: `high` fires move, `low` (idle) fires move_to_base. */
@@ -184,6 +185,7 @@ counter_conf_high(const struct vmm_host *host, const struct vmm_conf *conf, stru
     char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
+	c->forecast = host->policy_minor >= 2;
 	if (counter_conf_threshold(host, conf, "threshold", "50", &c->threshold, err, errlen) < 0)
 		return -1;
 	if (counter_conf_tarry(host, conf, "tarry", 3, &c->tarry, err, errlen) < 0)
@@ -309,17 +311,62 @@ counter_text_for(struct counter_text *t, int64_t tarry)
 	counter_text_str(t, " cycles");
 }
 
-/* One sample through the high side alone (threshold policy). Unknown samples are skipped
- * by the caller: they must neither advance nor reset anything. */
-static inline void
-counter_eval_high(struct counter *c, enum vmm_direction d, double v, struct vmm_decision *out)
+/* The forecast, when the daemon gave one this cycle; NULL otherwise. */
+static inline const struct vmm_sample *
+counter_forecast(const struct counter *c, const struct vmm_policy_input *in)
 {
-	int worse = counter_worse(d, v, c->threshold);
+	return c->forecast && in->forecast.known ? &in->forecast : NULL;
+}
+
+/* v to one decimal, half away from 0, without libm (a module links none). */
+static inline double
+counter_tenths(double v)
+{
+	if (!(fabs(v) < 1e15))
+		return v;
+	return (double)(long long)(v * 10 + (v < 0 ? -0.5 : 0.5)) / 10;
+}
+
+/* "indicator V SIDE THRESHOLD", or, when only the forecast is worse, "indicator V heading
+ * SIDE THRESHOLD (F in S s)". */
+static inline struct counter_text
+counter_text_worse(struct vmm_decision *out, enum vmm_direction d,
+    const struct vmm_policy_input *in, const struct vmm_sample *fc, double threshold)
+{
+	struct counter_text t = { .p = out->reason, .cap = sizeof(out->reason) };
+	double v = in->sample.value;
+
+	if (fc == NULL || counter_worse(d, v, threshold))
+		return counter_text_start(out, v, counter_side(d, 1), threshold);
+	counter_text_str(&t, "indicator ");
+	counter_text_g(&t, v);
+	counter_text_str(&t, " heading");
+	counter_text_str(&t, counter_side(d, 1));
+	counter_text_g(&t, threshold);
+	counter_text_str(&t, " (");
+	counter_text_g(&t, counter_tenths(fc->value));
+	counter_text_str(&t, " in ");
+	counter_text_int(&t, (long long)(fc->time - in->sample.time));
+	counter_text_str(&t, " s)");
+	return t;
+}
+
+/* One sample through the high side alone (threshold policy). Unknown samples are skipped
+ * by the caller: they must neither advance nor reset anything. A cycle counts when the
+ * sample is worse than the threshold, or when the forecast is (anticipate). */
+static inline void
+counter_eval_high(struct counter *c, enum vmm_direction d, const struct vmm_policy_input *in,
+    struct vmm_decision *out)
+{
+	const struct vmm_sample *fc = counter_forecast(c, in);
+	double v = in->sample.value;
+	int worse = counter_worse(d, v, c->threshold) ||
+	    (fc != NULL && counter_worse(d, fc->value, c->threshold));
 	struct counter_text t;
 
 	if (counter_step(c, worse)) {
 		out->action = VMM_ACT_MOVE;
-		t = counter_text_start(out, v, counter_side(d, 1), c->threshold);
+		t = counter_text_worse(out, d, in, fc, c->threshold);
 		if (c->within_y > 0) {
 			counter_text_str(&t, " in ");
 			counter_text_int(&t, (long long)c->within_x);
@@ -329,7 +376,7 @@ counter_eval_high(struct counter *c, enum vmm_direction d, double v, struct vmm_
 		} else
 			counter_text_for(&t, c->tarry);
 	} else if (worse) {
-		t = counter_text_start(out, v, counter_side(d, 1), c->threshold);
+		t = counter_text_worse(out, d, in, fc, c->threshold);
 		counter_text_of(&t, c->count, c->tarry);
 	} else
 		counter_text_start(out, v, " within threshold ", c->threshold);
@@ -338,13 +385,15 @@ counter_eval_high(struct counter *c, enum vmm_direction d, double v, struct vmm_
 /* One sample through both sides (script C.1: high first, then low). With the sides checked
  * at init a sample cannot be both worse and idle, so at most one fires. */
 static inline void
-counter_eval_pair(struct counter_pair *p, double v, struct vmm_decision *out)
+counter_eval_pair(struct counter_pair *p, const struct vmm_policy_input *in,
+    struct vmm_decision *out)
 {
+	double v = in->sample.value;
 	int idle = counter_idle(p->direction, v, p->low.threshold);
 	struct counter_text t;
 
 	if (!idle)
-		counter_eval_high(&p->high, p->direction, v, out);
+		counter_eval_high(&p->high, p->direction, in, out);
 	else if (counter_step(&p->high, counter_worse(p->direction, v, p->high.threshold)))
 		out->action = VMM_ACT_MOVE; /* the low side's reason follows: not the high's */
 	if (counter_step(&p->low, idle)) {

@@ -218,7 +218,7 @@ schedule_evaluate(void *state, const struct vmm_policy_input *in, struct vmm_dec
 		counter_unknown(out);
 		return;
 	}
-	counter_eval_pair(&s->pair, in->sample.value, out);
+	counter_eval_pair(&s->pair, in, out);
 }
 
 static void

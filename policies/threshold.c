@@ -45,7 +45,7 @@ threshold_evaluate(void *state, const struct vmm_policy_input *in, struct vmm_de
 		counter_unknown(out);
 		return;
 	}
-	counter_eval_high(&s->high, s->direction, in->sample.value, out);
+	counter_eval_high(&s->high, s->direction, in, out);
 }
 
 static void

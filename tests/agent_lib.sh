@@ -25,10 +25,10 @@ agent_conf() {
 	if [ -n "$iv" ] && ! grep -q '^sensor_timeout' "$T/vmm.conf"; then
 		echo "sensor_timeout = $(echo "$iv * 0.95" | bc -l)" >> "$T/vmm.conf"
 	fi
-	# the tests of the policies check the thesis's sequences of moves: undamped, unless a
-	# test sets a damping key itself (agent_damping.sh does)
+	# the tests of the policies check the thesis's sequences of moves: undamped and not
+	# looking ahead, unless a test sets one of these keys itself (agent_damping.sh does)
 	local k
-	for k in warmup min_stay breaker_moves move_margin; do
+	for k in warmup min_stay breaker_moves move_margin anticipate; do
 		grep -qE "^$k *=" "$T/vmm.conf" || echo "$k = 0" >> "$T/vmm.conf"
 	done
 }

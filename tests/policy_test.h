@@ -39,6 +39,8 @@ struct pt_step {
 	const char *reason;   /* a part the reason must contain, or NULL */
 	/* the local time in the input; when not valid, the caller's: time in TZ */
 	struct vmm_local_time local;
+	int has_forecast;     /* the daemon's forecast (anticipate): forecast, 300 s on */
+	double forecast;
 };
 
 struct pt_case {
@@ -173,6 +175,7 @@ pt_step_run(const struct vmm_policy_ops *ops, void *state, const struct pt_case 
 		    .time = s->time },
 		.at_home = s->at_home,
 		.local = s->local,
+		.forecast = { .known = s->has_forecast, .value = s->forecast, .time = s->time + 300 },
 	};
 	struct vmm_decision d;
 	struct vmm_policy_counters k;

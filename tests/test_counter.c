@@ -137,7 +137,7 @@ test_pair(enum vmm_direction d, int within)
 		counter_decision_clear(&b);
 		counter_pair_new_cycle(&p);
 		counter_pair_new_cycle(&q);
-		counter_eval_pair(&p, v, &a);
+		counter_eval_pair(&p, &(struct vmm_policy_input){ .sample = { .known = 1, .value = v } }, &a);
 		old_pair(&q, v, &b);
 		bad += a.action != b.action || strcmp(a.reason, b.reason) != 0 ||
 		    memcmp(&p, &q, sizeof(p)) != 0;

@@ -152,7 +152,8 @@ test_within(void)
 
 	for (int i = 0; i < 6; i++) {
 		memset(&d, 0, sizeof(d));
-		counter_eval_high(&c, VMM_HIGHER_IS_WORSE, flap[i], &d);
+		counter_eval_high(&c, VMM_HIGHER_IS_WORSE,
+		    &(struct vmm_policy_input){ .sample = { .known = 1, .value = flap[i] } }, &d);
 		if (d.action == VMM_ACT_MOVE && fired < 0)
 			fired = i;
 	}
@@ -163,7 +164,8 @@ test_within(void)
 	for (int k = 0; k < 3; k++)
 		for (int i = 0; i < 6; i++) {
 			memset(&d, 0, sizeof(d));
-			counter_eval_high(&t, VMM_HIGHER_IS_WORSE, flap[i], &d);
+			counter_eval_high(&t, VMM_HIGHER_IS_WORSE,
+			    &(struct vmm_policy_input){ .sample = { .known = 1, .value = flap[i] } }, &d);
 			if (d.action == VMM_ACT_MOVE)
 				fired = i;
 		}

@@ -285,6 +285,92 @@ test_base_admit(void)
 	hosts_free(&r.known);
 }
 
+/* A policy that keeps the forecast it was handed, and asks for nothing. */
+static struct vmm_sample seen_forecast;
+
+static void
+seeing_evaluate(void *state, const struct vmm_policy_input *in, struct vmm_decision *out)
+{
+	(void)state;
+	memset(out, 0, sizeof(*out));
+	seen_forecast = in->forecast;
+	snprintf(out->reason, sizeof(out->reason), "seen");
+}
+
+static void
+seeing_counters(const void *state, struct vmm_policy_counters *out)
+{
+	(void)state;
+	*out = (struct vmm_policy_counters){ .threshold = 20 };
+}
+
+static const struct vmm_policy_ops seeing_policy = { .name = "seeing",
+	.evaluate = seeing_evaluate, .counters = seeing_counters };
+
+/* One cycle with a sample of v (NAN: unknown) at wall second t. */
+static void
+forecast_cycle(struct rig *r, double t, double v)
+{
+	struct decide_input in = { .sample = { .known = !isnan(v), .value = isnan(v) ? 0 : v,
+		.time = (int64_t)t }, .location = "h1", .at_home = 1, .mono = t, .wall = t };
+	struct decide_result res;
+
+	memset(&seen_forecast, 0xa5, sizeof(seen_forecast));
+	decide_cycle(&r->d, &in, &res);
+}
+
+/* anticipate: the line through the last samples that count, handed to the policy. */
+static void
+test_forecast(void)
+{
+	struct forecast fc;
+	struct rig r;
+	double v = 0;
+	const double t0 = 1242000000;
+
+	forecast_init(&fc, 300);
+	forecast_add(&fc, t0, 10);
+	forecast_add(&fc, t0 + 60, 12);
+	TAP_OK(!forecast_value(&fc, &v), "two samples say nothing");
+	forecast_add(&fc, t0 + 120, 14);
+	TAP_OK(forecast_value(&fc, &v) && fabs(v - 24) < 1e-9, "10, 12, 14 a minute apart: 24 in 300 s (%g)", v);
+	for (int i = 3; i < 8; i++)
+		forecast_add(&fc, t0 + 60 * i, 14);
+	TAP_OK(forecast_value(&fc, &v) && fabs(v - 14) < 1e-9, "the oldest fall out: five flat samples, flat (%g)", v);
+	forecast_add(&fc, t0 + 480, NAN);
+	TAP_OK(forecast_value(&fc, &v) && fabs(v - 14) < 1e-9, "a value that is no number is not added (%g)", v);
+	forecast_clear(&fc);
+	TAP_OK(!forecast_value(&fc, &v), "cleared: nothing");
+	forecast_init(&fc, 0);
+	for (int i = 0; i < 5; i++)
+		forecast_add(&fc, t0 + 60 * i, 2.0 * i);
+	TAP_OK(!forecast_value(&fc, &v), "anticipate 0: off");
+
+	rig_init(&r, 1);
+	r.d.damp = NULL;
+	r.d.policy = &seeing_policy;
+	forecast_init(&fc, 300);
+	r.d.fc = &fc;
+	forecast_cycle(&r, t0, 10);
+	forecast_cycle(&r, t0 + 60, 12);
+	TAP_OK(!seen_forecast.known, "the policy sees no forecast from two samples");
+	forecast_cycle(&r, t0 + 90, NAN);
+	TAP_OK(!seen_forecast.known, "nor with an unknown sample, which is not added");
+	forecast_cycle(&r, t0 + 120, 14);
+	TAP_OK(seen_forecast.known && fabs(seen_forecast.value - 24) < 1e-9 &&
+	    seen_forecast.time == (int64_t)t0 + 420,
+	    "the third known sample: 24 for 300 s after it (%g at %lld)", seen_forecast.value,
+	    (long long)seen_forecast.time);
+	decide_arrived(&r.d, t0 + 150, "h1", "h2");
+	forecast_cycle(&r, t0 + 180, 30);
+	TAP_OK(!seen_forecast.known, "a move starts the line again: another host's samples say nothing here");
+	r.d.fc = NULL;
+	for (int i = 0; i < 5; i++)
+		forecast_cycle(&r, t0 + 240 + 60 * i, 10.0 * i);
+	TAP_OK(!seen_forecast.known, "the thesis: no forecast");
+	hosts_free(&r.known);
+}
+
 /* The thesis's mode in the simulator: no learning, the guard only. */
 static void
 test_thesis(void)
@@ -340,5 +426,6 @@ main(void)
 	test_base_admit();
 	test_thesis();
 	test_refused();
+	test_forecast();
 	return tap_done();
 }

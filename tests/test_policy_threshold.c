@@ -7,6 +7,9 @@
 #define T0 1242230457 /* Wed May 13 18:00:57 CEST 2009, the first cycle of Listing 4.3 */
 /* one cycle a minute, as daemon_interval = 60 in the thesis */
 #define S(i, v, act, c) { .value = (v), .time = T0 + 60 * (i), .action = (act), .count = (c) }
+/* the same with the daemon's forecast f */
+#define F(i, v, f, act, c) { .value = (v), .time = T0 + 60 * (i), .has_forecast = 1, \
+	.forecast = (f), .action = (act), .count = (c) }
 #define NONE VMM_ACT_NONE
 #define MOVE VMM_ACT_MOVE
 
@@ -55,6 +58,28 @@ static const struct pt_case cases[] = {
 	  PT_STEPS(S(0, 10, NONE, 0), S(1, 4, NONE, 1),
 	      { .value = 3, .time = T0 + 120, .action = MOVE, .count = 2, .reason = "3 below 5" },
 	      S(3, 5, NONE, 0), S(4, 6, NONE, 0), S(5, 0, NONE, 1), S(6, 99, NONE, 0)) },
+	/* anticipate: the daemon's line through the last samples, read 300 s on */
+	{ .name = "a forecast beyond the threshold counts cycles before the crossing",
+	  .conf = "threshold = 20\ntarry = 3\n",
+	  PT_STEPS(F(0, 10, 18, NONE, 0), F(1, 12, 22, NONE, 1),
+	      { .value = 13, .time = T0 + 120, .has_forecast = 1, .forecast = 24.04, .count = 2,
+	        .reason = "indicator 13 heading above 20 (24 in 300 s), 2 of 3 cycles" },
+	      { .value = 14, .time = T0 + 180, .has_forecast = 1, .forecast = 26, .action = MOVE,
+	        .count = 3, .reason = "indicator 14 heading above 20 (26 in 300 s) for 3 cycles" }) },
+	{ .name = "a forecast within the threshold restarts the count",
+	  .conf = "threshold = 20\ntarry = 3\n",
+	  PT_STEPS(F(0, 15, 25, NONE, 1), F(1, 16, 19, NONE, 0), F(2, 17, 21, NONE, 1),
+	      F(3, 18, 20, NONE, 0)) },
+	{ .name = "a sample beyond the threshold counts whatever the forecast says",
+	  .conf = "threshold = 20\ntarry = 2\n",
+	  PT_STEPS(F(0, 30, 5, NONE, 1),
+	      { .value = 25, .time = T0 + 60, .has_forecast = 1, .forecast = 0, .action = MOVE,
+	        .count = 2, .reason = "indicator 25 above 20 for 2 cycles" }) },
+	{ .name = "lower_is_worse: a forecast below the threshold counts",
+	  .conf = "threshold = 5\ntarry = 2\n", .direction = VMM_LOWER_IS_WORSE,
+	  PT_STEPS(F(0, 8, 4, NONE, 1),
+	      { .value = 7, .time = T0 + 60, .has_forecast = 1, .forecast = 3.5, .action = MOVE,
+	        .count = 2, .reason = "indicator 7 heading below 5 (3.5 in 300 s) for 2 cycles" }) },
 };
 
 static const struct pt_bad bads[] = {

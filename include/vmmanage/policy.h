@@ -9,7 +9,7 @@
 /* Grows by one whenever a field is appended to struct vmm_policy_input (or another
  * struct the daemon hands the policy): modules built for an older minor load unchanged.
  * The daemon says which minor it fills in vmm_host.policy_minor. */
-#define VMM_POLICY_MINOR 1
+#define VMM_POLICY_MINOR 2
 
 /* sample.time as a local date and time, in the zone of the daemon (TZ, /etc/localtime)
  * or of the simulation: a policy never calls localtime itself. Since minor 1. */
@@ -28,6 +28,10 @@ struct vmm_policy_input {
 	int at_base; /* 1 or 0 */
 	/* minor 1 */
 	struct vmm_local_time local;
+	/* minor 2: where the indicator is heading (`anticipate`): the line through its last
+	 * samples on this host, read at forecast.time. known = 0 when anticipate is off, too
+	 * few samples count yet, or the sample itself is unknown. */
+	struct vmm_sample forecast;
 };
 
 /* A policy's answer for one sample. */

@@ -45,7 +45,8 @@ agent_decider(struct agent *a)
 	return (struct decider){ .policy = setup_policy(a->su), .policy_state = a->su->policy.state,
 		.topo = agent_topology(a->su), .guard = &a->guard, .known = &a->learning.known,
 		.choice = (enum target_choice)s->target_choice, .interval = s->interval,
-		.base = s->base, .damp = &a->learning.damp, .eff = &a->learning.eff, .direction = s->direction,
+		.base = s->base, .damp = &a->learning.damp, .eff = &a->learning.eff, .fc = &a->learning.fc,
+		.direction = s->direction,
 		.hold = { .c = &s->hold, .offset = splay_offset(host_hostname(), s->hold.splay),
 		.st = &a->learning.hold },
 		.rules = &s->targets, .seed = decide_seed(host_hostname()) };
@@ -86,6 +87,7 @@ agent_swap(struct agent *a, struct setup *neu)
 	    neu->set.retry_backoff_max, neu->set.direction);
 	damper_configure(&a->learning.damp, &neu->set.damping);
 	efficacy_configure(&a->learning.eff, (size_t)neu->set.efficacy_window, neu->set.direction);
+	forecast_configure(&a->learning.fc, neu->set.anticipate);
 	if (strcmp(old->set.log_file, neu->set.log_file) != 0 ||
 	    (old->set.json_log_file == NULL) != (neu->set.json_log_file == NULL) ||
 	    (neu->set.json_log_file && strcmp(old->set.json_log_file, neu->set.json_log_file) != 0)) {
@@ -304,6 +306,7 @@ agent_new(struct ev_loop *loop, struct setup *su, const char *config_path, char 
 	/* the start counts as an arrival: a service just started is cold too */
 	damper_init(&a->learning.damp, &su->set.damping, ev_now());
 	efficacy_init(&a->learning.eff, (size_t)su->set.efficacy_window, su->set.direction);
+	forecast_init(&a->learning.fc, su->set.anticipate);
 	if (agent_open(a, err, errlen) < 0 || agent_ship_update(a, err, errlen) < 0 ||
 	    (a->sensor_w = worker_new(a->loop, "sensor")) == NULL ||
 	    (a->endpoint_w = worker_new(a->loop, "endpoint")) == NULL ||

@@ -87,6 +87,7 @@ struct agent_learning {
 	/* damping and efficacy (decide.c applies them) */
 	struct damper damp;
 	struct efficacy eff;
+	struct forecast fc;          /* the indicator's line, for anticipate */
 	struct hold_state hold;      /* the schedule's last edge, for splay */
 	char recommended[JOURNAL_RECOMMENDATION]; /* the last recommendation (mode recommend, breaker) */
 	int64_t recommended_at;

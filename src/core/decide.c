@@ -159,6 +159,8 @@ decide_arrived(struct decider *d, double mono, const char *from, const char *to)
 {
 	if (d->damp != NULL)
 		damper_arrived(d->damp, mono);
+	if (d->fc != NULL)
+		forecast_clear(d->fc); /* the line of another host says nothing of this one */
 	if (d->eff != NULL)
 		efficacy_moved(d->eff, from, to);
 }
@@ -326,6 +328,23 @@ decide_clear(struct decide_result *out)
 	memset(&out->warming, 0, sizeof(*out) - offsetof(struct decide_result, warming));
 }
 
+/* The line through the samples that count, anticipate seconds on (forecast.h). */
+static void
+decide_forecast(struct decider *d, const struct decide_input *in, struct vmm_policy_input *pin)
+{
+	double v;
+
+	if (d->fc == NULL || !pin->sample.known)
+		return;
+	/* the cycle's own time: sample.time is whole seconds, too coarse for a short interval */
+	forecast_add(d->fc, in->wall, pin->sample.value);
+	if (!forecast_value(d->fc, &v))
+		return;
+	pin->forecast.known = 1;
+	pin->forecast.value = v;
+	pin->forecast.time = pin->sample.time + llround(d->fc->horizon);
+}
+
 void
 decide_cycle(struct decider *d, const struct decide_input *in, struct decide_result *out)
 {
@@ -339,6 +358,7 @@ decide_cycle(struct decider *d, const struct decide_input *in, struct decide_res
 	out->warming = d->damp ? damper_warming(d->damp, in->mono) : 0;
 	if (out->warming > 0)
 		pin.sample.known = 0;
+	decide_forecast(d, in, &pin);
 	d->policy->evaluate(d->policy_state, &pin, &out->decision);
 	d->policy->counters(d->policy_state, &out->counters);
 	hold_edge(&d->hold, in->wall, out->counters.resting);

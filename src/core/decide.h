@@ -13,6 +13,7 @@
 
 #include "core/damping.h"
 #include "core/efficacy.h"
+#include "core/forecast.h"
 #include "core/guard.h"
 #include "core/hosts.h"
 #include "core/quiet.h"
@@ -29,6 +30,7 @@ struct decider {
 	const char *base;              /* NULL: none */
 	struct damper *damp;           /* NULL: no damping (the thesis) */
 	struct efficacy *eff;          /* NULL: not measured */
+	struct forecast *fc;           /* NULL: no forecast for the policy (the thesis) */
 	enum vmm_direction direction;
 	struct hold hold;              /* quiet windows and splay; hold.c NULL: none */
 	const struct target_rules *rules; /* NULL: none (the thesis) */

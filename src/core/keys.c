@@ -66,6 +66,7 @@ const char *const conf_core_keys[] = {
 	"breaker_hold",
 	"move_margin",
 	"efficacy_window",
+	"anticipate",
 	"quiet",
 	"splay",
 	NULL

@@ -244,6 +244,7 @@ setup_damping(const struct vmm_conf *c, struct settings *s, char *err, size_t er
 	}
 	TRY(conf_int(c, "efficacy_window", 1, EFFICACY_MAX_WINDOW, &window, err, errlen));
 	s->efficacy_window = window;
+	TRY(setup_positive(c, "anticipate", 0, 0, &s->anticipate, err, errlen));
 	if (d->min_stay > 0 && d->warmup > d->min_stay) {
 		snprintf(err, errlen, "%s: warmup (%g s) is longer than min_stay (%g s, %s): a move could be asked before the samples count; lower warmup or raise min_stay",
 		    conf_where(c, "warmup", where, sizeof(where)), d->warmup, d->min_stay,

@@ -37,6 +37,7 @@ struct settings {
 	struct damping_conf damping;
 	struct hold_conf hold;  /* quiet windows and splay */
 	int64_t efficacy_window; /* samples before and after a move */
+	double anticipate;      /* seconds the policy looks ahead on the indicator's line; 0: off */
 	int dry_run;            /* vmmanage -n: mode recommend, whatever the file says */
 	enum vmm_direction direction;
 	const char **hosts;   /* the array, NULL-terminated */

@@ -43,6 +43,7 @@ struct vm {
 	struct host_table known;
 	struct damper damp;
 	struct efficacy eff;
+	struct forecast fc;
 	struct hold_state hold;     /* the schedule's last edge, for splay */
 	struct decider dec;
 	struct rng noise, moves;

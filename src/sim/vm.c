@@ -115,6 +115,7 @@ vm_init(struct sim *s, struct vm *v, const struct sim_vmspec *spec, size_t copy,
 		    set->direction);
 		damper_init(&v->damp, &set->damping, 0);
 		efficacy_init(&v->eff, (size_t)set->efficacy_window, set->direction);
+		forecast_init(&v->fc, set->anticipate);
 	}
 	/* ours: the daemon's decider, damping included; the thesis: none of it */
 	v->dec = (struct decider){ .policy = setup_policy(v->sc->su), .policy_state = v->pstate,
@@ -122,6 +123,7 @@ vm_init(struct sim *s, struct vm *v, const struct sim_vmspec *spec, size_t copy,
 		.choice = sim_thesis(s) ? TARGET_ROUND_ROBIN : (enum target_choice)set->target_choice,
 		.interval = set->interval, .base = set->base,
 		.damp = sim_thesis(s) ? NULL : &v->damp, .eff = sim_thesis(s) ? NULL : &v->eff,
+		.fc = sim_thesis(s) ? NULL : &v->fc,
 		.direction = set->direction, .hold = { .c = sim_thesis(s) ? NULL : &set->hold,
 		.offset = splay_offset(v->name, set->hold.splay), .st = &v->hold },
 		.rules = sim_thesis(s) ? NULL : &set->targets,
