@@ -60,19 +60,25 @@ agent_recommend(struct agent *a, const struct decide_result *d)
 		agent_event(a, &e);
 }
 
-/* A request held back. The policy asks again every few cycles through a quiet window:
- * said once for the window, with a count when it ends. */
+/* A request held back. The policy asks again every few cycles while its reason lasts:
+ * through a quiet window, said once for the window; held by a rule (min_stay, the
+ * guard, base_admit...), said once until a request goes out, the policy's counters are
+ * back to 0 or the rule changes; each with a count when it ends. An administrator's
+ * request is answered every time. */
 static void
-agent_suppressed(struct agent *a, const struct journal_event *e, int quiet)
+agent_suppressed(struct agent *a, const struct journal_event *e, int quiet, int policy)
 {
 	char msg[JOURNAL_MSG];
 
-	if (!quiet) {
+	if (!quiet && !policy) {
 		agent_event(a, e);
 		return;
 	}
 	journal_message(e, msg, sizeof(msg));
-	agent_episode(a, &a->logging.ep_quiet, journal_name(e), msg);
+	if (quiet)
+		agent_episode(a, &a->logging.ep_quiet, journal_name(e), msg);
+	else
+		agent_episode_alike(a, &a->logging.ep_held, journal_name(e), msg);
 }
 
 /* The quiet window's episode ends with the window. */
@@ -124,7 +130,7 @@ agent_carry_out(struct agent *a, const struct decide_result *d, const char *orig
 				journal_message(&e, msg, sizeof(msg));
 				agent_episode(a, &a->logging.ep_refused, journal_name(&e), msg);
 			} else
-				agent_suppressed(a, &e, d->held == HOLD_QUIET);
+				agent_suppressed(a, &e, d->held == HOLD_QUIET, strcmp(origin, "policy") == 0);
 			snprintf(reply, len, "refused: %s", d->why);
 		}
 		return -1;
@@ -269,6 +275,10 @@ agent_decide(struct agent *a, const struct vmm_sample *s)
 
 	decide_cycle(&d, &in, &r);
 	agent_quiet_over(a, &in.local);
+	/* what made the policy ask is gone: a rule's hold is news again next time */
+	if (r.action == VMM_ACT_NONE && r.counters.count == 0 &&
+	    (!r.counters.has_low || r.counters.lowcount == 0))
+		agent_episode_end(a, &a->logging.ep_held);
 	a->sampling.counters = r.counters;
 	struct cycle_record rec = { .host = host_hostname(), .sensor = a->su->set.sensor,
 		.label = setup_sensor(a->su)->label, .sample = *s, .reading = &a->sampling.reading,

@@ -2,6 +2,7 @@
 /* The agent's words: events, notes and episodes to the logs, and the collector's shipping. */
 #include "config.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,6 +70,40 @@ agent_episode(struct agent *a, struct agent_episode *e, const char *kind, const 
 	snprintf(e->kind, sizeof(e->kind), "%s", kind);
 	snprintf(e->msg, sizeof(e->msg), "%s", msg);
 	e->repeats = 0;
+}
+
+/* The same words, whatever the numbers in them: each run of digits and dots matches any
+ * other. */
+static int
+agent_alike(const char *x, const char *y)
+{
+	for (;;) {
+		int nx = 0, ny = 0;
+		while (isdigit((unsigned char)*x) || (*x == '.' && nx)) {
+			x++;
+			nx = 1;
+		}
+		while (isdigit((unsigned char)*y) || (*y == '.' && ny)) {
+			y++;
+			ny = 1;
+		}
+		if (nx != ny || *x != *y)
+			return 0;
+		if (*x == '\0')
+			return 1;
+		x++;
+		y++;
+	}
+}
+
+void
+agent_episode_alike(struct agent *a, struct agent_episode *e, const char *kind, const char *msg)
+{
+	if (e->msg[0] && agent_alike(e->msg, msg)) {
+		e->repeats++;
+		return;
+	}
+	agent_episode(a, e, kind, msg);
 }
 
 /* The state is over: how often it came, when more than once. */

@@ -103,6 +103,7 @@ struct agent_logging {
 	struct agent_episode ep_process; /* "Processing failed: ..." */
 	struct agent_episode ep_metrics; /* "Cannot write metrics_file ..." */
 	struct agent_episode ep_refused; /* "Suppressed move to h2 from policy: the provider refused..." */
+	struct agent_episode ep_held;    /* "Suppressed move to h2 from policy: min_stay: ..." */
 	/* the central log */
 	struct logship *ship;
 	char *ship_fp;               /* its settings, to restart it only when they change */
@@ -197,6 +198,9 @@ void agent_warning(struct agent *a, const char *name, const char *text);
 void agent_drain_seen(struct agent *a, int draining, double leave_in);
 void agent_episode(struct agent *a, struct agent_episode *e, const char *kind, const char *msg);
 void agent_episode_end(struct agent *a, struct agent_episode *e);
+/* agent_episode for a message whose figures change while the state lasts ("36 s to go",
+ * "61 min ago"): the same words with other numbers are the same state. */
+void agent_episode_alike(struct agent *a, struct agent_episode *e, const char *kind, const char *msg);
 void agent_ship_cycle(struct agent *a, const struct vmm_sample *s, enum vmm_action act);
 int agent_ship_update(struct agent *a, char *err, size_t errlen);
 
