@@ -206,6 +206,16 @@ check "two moves of the tenant's VMs admitted ($(head -2 <<<"$out" | cut -c1-20 
 check "the third, of a VM with moves to spare, refused for its tenant, retry in about an hour" \
 	grep -qE '^REFUSED 3[0-9]{3} tenant beta moved 2 times in the last hour \(tenant_moves_per_hour 2\)' <<<"$out"
 check "nothing ran for it" test "$(cat "$T/moves.vm5")" = "move h2"
+bctl status > "$T/status.tenant"
+check "status: tenant beta has spent its two moves" grep -qx 'tenant beta: moves in the last hour 2/2' "$T/status.tenant"
+check "status: vm5 names its tenant" \
+	grep -qE '^vm vm5: on [^,]+, moves in the last hour 1/[0-9]+, in flight: none, tenant beta$' "$T/status.tenant"
+bctl status --json > "$T/status.tenant.json"
+check "status --json: the tenant's budget and each VM's tenant" python3 -c "
+import json; s = json.load(open('$T/status.tenant.json'))
+assert s['tenants'] == [{'tenant': 'beta', 'moves_last_hour': 2, 'moves_per_hour': 2}], s['tenants']
+t = {v['vm']: v['tenant'] for v in s['vms']}
+assert t['vm4'] == 'beta' and t['vm5'] == 'beta' and t['vm1'] is None, t"
 
 # ---- drain and undrain ----
 out=$(bctl drain h1)
@@ -223,6 +233,14 @@ check_fails_with "drain with a deadline that is no duration" 1 "error: --deadlin
 on_h1=$(bctl status | grep -c '^vm .*: on h1,')
 out=$(bctl drain h1 --deadline 2s)
 check "drain h1 --deadline 2s ($out; $on_h1 VMs on it)" test "$out" = "draining h1, deadline 2 s"
+check "status: the drain's deadline ($(bctl status | grep '^host h1'))" \
+	sh -c "'$BROKER' -c '$T/broker.conf' status | grep -qE '^host h1: incoming [01]/1, draining, deadline (in [0-2] s|passed)$'"
+check "status --json: the seconds to the deadline" python3 -c "
+import json, subprocess
+s = json.loads(subprocess.run(['$BROKER', '-c', '$T/broker.conf', 'status', '--json'], capture_output=True, check=True).stdout)
+h = [h for h in s['hosts'] if h['host'] == 'h1'][0]
+assert h['draining'] and 0 <= h['drain_deadline_in'] <= 2, h
+assert all(x['drain_deadline_in'] is None for x in s['hosts'] if x['host'] != 'h1'), s['hosts']"
 wait_for 30 grep -qE 'broker: vm2: still on h1 past its drain deadline: the provider moves it to (h2|b1)$' "$T/broker.log" \
 	&& ok "past the deadline, the broker moves vm2 off h1 itself, and logs it" || fail "eviction: $(tail -3 "$T/broker.log")"
 wait_for 40 sh -c "! '$BROKER' -c '$T/broker.conf' status | grep -q '^vm .*: on h1,'" \

@@ -25,12 +25,14 @@ admit_refuse(const struct admit_input *in, enum admit_reason r)
 	return -1;
 }
 
-/* Starts within the last hour, and the oldest of them. */
-static size_t
+size_t
 admit_window(const double *starts, size_t nstarts, double now, double *oldest)
 {
 	size_t n = 0;
+	double o;
 
+	if (oldest == NULL)
+		oldest = &o;
 	*oldest = now;
 	for (size_t i = 0; i < nstarts; i++)
 		if (starts[i] > now - ADMIT_HOUR) {

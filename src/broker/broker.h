@@ -165,6 +165,9 @@ struct admit_input {
 };
 /* 0 when admitted; -1 with why and the seconds after which asking again makes sense. */
 int admit_move(const struct admit_input *in, char *why, size_t whylen, double *retry);
+/* Starts within the last hour, and the oldest of them (oldest may be NULL): what the
+ * budgets count, and what status shows. */
+size_t admit_window(const double *starts, size_t nstarts, double now, double *oldest);
 /* Records a start in a window of cap starts (the oldest falls out). */
 void admit_record(double *starts, size_t *nstarts, size_t cap, double now);
 

@@ -29,16 +29,29 @@ control_status(struct broker *b, char *out, size_t cap)
 
 	for (size_t i = 0; i < b->nvms && o < cap; i++) {
 		const struct broker_vm *vm = &b->vms[i];
-		size_t recent = 0;
-		for (size_t j = 0; j < vm->nstarts; j++)
-			recent += vm->starts[j] > now - 3600;
-		o += (size_t)snprintf(out + o, cap - o, "vm %s: on %s, moves in the last hour %zu/%lld, in flight: %s\n",
-		    vm->name, vm->location[0] ? vm->location : "unknown", recent, (long long)vm->budget,
-		    vm->target[0] ? vm->target : "none");
+		o += (size_t)snprintf(out + o, cap - o, "vm %s: on %s, moves in the last hour %zu/%lld, in flight: %s%s%s\n",
+		    vm->name, vm->location[0] ? vm->location : "unknown",
+		    admit_window(vm->starts, vm->nstarts, now, NULL), (long long)vm->budget,
+		    vm->target[0] ? vm->target : "none", vm->tenant ? ", tenant " : "",
+		    vm->tenant ? vm->tenant->name : "");
 	}
-	for (size_t i = 0; i < b->nhosts && o < cap; i++)
-		o += (size_t)snprintf(out + o, cap - o, "host %s: incoming %d/%lld, %s\n", b->hosts[i].name,
-		    b->hosts[i].incoming, (long long)b->max_incoming, b->hosts[i].draining ? "draining" : "open");
+	for (size_t i = 0; i < b->ntenants && o < cap; i++) {
+		const struct broker_tenant *t = b->tenants[i];
+		o += (size_t)snprintf(out + o, cap - o, "tenant %s: moves in the last hour %zu/%lld\n", t->name,
+		    admit_window(t->starts, t->nstarts, now, NULL), (long long)b->tenant_moves_per_hour);
+	}
+	for (size_t i = 0; i < b->nhosts && o < cap; i++) {
+		const struct broker_host *h = &b->hosts[i];
+		char drain[64] = "open";
+		if (h->draining && h->drain_deadline > now)
+			snprintf(drain, sizeof(drain), "draining, deadline in %.0f s", h->drain_deadline - now);
+		else if (h->draining && h->drain_deadline > 0)
+			snprintf(drain, sizeof(drain), "draining, deadline passed");
+		else if (h->draining)
+			snprintf(drain, sizeof(drain), "draining");
+		o += (size_t)snprintf(out + o, cap - o, "host %s: incoming %d/%lld, %s\n", h->name,
+		    h->incoming, (long long)b->max_incoming, drain);
+	}
 	return o < cap ? o : cap - 1;
 }
 

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,10 +155,6 @@ json_str(struct vmm_buf *o, const char *s)
 static void
 json_vm(struct vmm_buf *o, const struct broker_vm *vm, double now, int first)
 {
-	size_t recent = 0;
-
-	for (size_t j = 0; j < vm->nstarts; j++)
-		recent += vm->starts[j] > now - 3600;
 	vmm_buf_printf(o, "%s\n    {\"vm\": ", first ? "" : ",");
 	json_str(o, vm->name);
 	vmm_buf_printf(o, ", \"location\": ");
@@ -170,8 +167,13 @@ json_vm(struct vmm_buf *o, const struct broker_vm *vm, double now, int first)
 		json_str(o, vm->target);
 	else
 		vmm_buf_printf(o, "null");
-	vmm_buf_printf(o, ", \"moves_last_hour\": %zu, \"moves_per_hour\": %lld}", recent,
-	    (long long)vm->budget);
+	vmm_buf_printf(o, ", \"moves_last_hour\": %zu, \"moves_per_hour\": %lld, \"tenant\": ",
+	    admit_window(vm->starts, vm->nstarts, now, NULL), (long long)vm->budget);
+	if (vm->tenant != NULL)
+		json_str(o, vm->tenant->name);
+	else
+		vmm_buf_printf(o, "null");
+	vmm_buf_printf(o, "}");
 }
 
 static void
@@ -205,10 +207,22 @@ broker_status_json(struct broker *b, char *out, size_t cap)
 	for (size_t i = 0; i < b->nhosts; i++) {
 		vmm_buf_printf(&o, "%s\n    {\"host\": ", i ? "," : "");
 		json_str(&o, b->hosts[i].name);
-		vmm_buf_printf(&o, ", \"incoming\": %d, \"max_incoming\": %lld, \"draining\": %s}",
+		vmm_buf_printf(&o, ", \"incoming\": %d, \"max_incoming\": %lld, \"draining\": %s, \"drain_deadline_in\": ",
 		    b->hosts[i].incoming, (long long)b->max_incoming, b->hosts[i].draining ? "true" : "false");
+		if (b->hosts[i].draining && b->hosts[i].drain_deadline > 0)
+			vmm_buf_printf(&o, "%.0f}", fmax(0, b->hosts[i].drain_deadline - now));
+		else
+			vmm_buf_printf(&o, "null}");
 	}
-	vmm_buf_printf(&o, "%s],\n  \"vms\": [", b->nhosts ? "\n  " : "");
+	vmm_buf_printf(&o, "%s],\n  \"tenants\": [", b->nhosts ? "\n  " : "");
+	for (size_t i = 0; i < b->ntenants; i++) {
+		vmm_buf_printf(&o, "%s\n    {\"tenant\": ", i ? "," : "");
+		json_str(&o, b->tenants[i]->name);
+		vmm_buf_printf(&o, ", \"moves_last_hour\": %zu, \"moves_per_hour\": %lld}",
+		    admit_window(b->tenants[i]->starts, b->tenants[i]->nstarts, now, NULL),
+		    (long long)b->tenant_moves_per_hour);
+	}
+	vmm_buf_printf(&o, "%s],\n  \"vms\": [", b->ntenants ? "\n  " : "");
 	for (size_t i = 0; i < b->nvms; i++)
 		json_vm(&o, &b->vms[i], now, i == 0);
 	vmm_buf_printf(&o, "%s]\n}\n", b->nvms ? "\n  " : "");
