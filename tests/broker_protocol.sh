@@ -103,10 +103,16 @@ wait_for 15 grep -qE "$refused_re" "$T/vmmanage.log" \
 	&& ok "a refused move: the agent logs it as refused, with the broker's reason and retry-after" \
 	|| fail "refused in the agent: $(grep Move "$T/vmmanage.log" | tail -2)"
 t1=$(date +%s.%N)
+# a restart inside the retry-after does not ask again before it ends
+agent_stop
+agent_start
+wait_for 10 grep -qE 'The provider refused the last request before the restart \(h1 is being drained for maintenance\): no new one for [0-7] s$' "$T/vmmanage.log" \
+	&& ok "restarted inside the retry-after: the agent still holds, and says so" \
+	|| fail "the refusal across a restart: $(tail -3 "$T/vmmanage.log")"
 wait_for 30 sh -c "[ \$(grep -cE '$refused_re' '$T/vmmanage.log') -ge 2 ]" || fail "asked again after the retry-after"
 t2=$(date +%s.%N)
 gap=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1f", b - a }')
-check "the next request only after the retry-after of 7 s ($gap s), though the policy asked every 1.5 s" \
+check "the next request only after the retry-after of 7 s ($gap s), though the policy asked every 1.5 s and the agent restarted" \
 	awk -v g="$gap" 'BEGIN { exit !(g >= 6) }'
 check "the broker refused exactly two requests of vm1 meanwhile" \
 	test "$(grep -c 'broker: vm1: move to h1 refused' "$T/broker.log")" = 2

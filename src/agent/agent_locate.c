@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "agent/agent_priv.h"
 #include "common/ev.h"
@@ -134,11 +135,25 @@ agent_maybe_locate(struct agent *a)
 }
 
 /* The state file is a cache; where the endpoint can tell, its answer wins. */
+/* A provider's retry-after that was still running when the agent stopped holds on. */
+static void
+agent_resume_refusal(struct agent *a)
+{
+	int64_t left = a->st.refused_until - (int64_t)time(NULL);
+
+	if (a->st.refused_until <= 0 || left <= 0)
+		return;
+	guard_refused(&a->guard, ev_now(), (double)left, a->st.refused_why);
+	agent_note(a, "reconcile", "The provider refused the last request before the restart (%s): no new one for %" PRId64 " s",
+	    a->st.refused_why[0] ? a->st.refused_why : "no reason given", left);
+}
+
 void
 agent_reconcile(struct agent *a)
 {
 	const struct settings *s = &a->su->set;
 
+	agent_resume_refusal(a);
 	if (a->st.location[0] == '\0') {
 		const char *start = s->location ? s->location : s->nhosts ? s->hosts[0] : "";
 		snprintf(a->st.location, sizeof(a->st.location), "%s", start);

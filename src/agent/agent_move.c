@@ -3,8 +3,10 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent/agent_priv.h"
 #include "common/log.h"
@@ -107,6 +109,9 @@ agent_move_outcome(struct agent *a)
 	} else if (r->outcome == VMM_MOVE_REFUSED) {
 		/* the provider's answer, not a failure: no backoff, breaker or alert counts it */
 		a->st.refused++;
+		/* kept in the state: a restart must not ask again before the provider said */
+		a->st.refused_until = (int64_t)time(NULL) + (r->retry_after > 0 ? (int64_t)ceil(r->retry_after) : 0);
+		snprintf(a->st.refused_why, sizeof(a->st.refused_why), "%s", r->detail);
 		agent_event(a, &(struct journal_event){ .kind = JOURNAL_REFUSED, .u.refused = {
 		    .target = target, .detail = r->detail, .retry_after = r->retry_after } });
 	} else {

@@ -47,7 +47,7 @@ state_set(struct agent_state *st, const char *k, const char *v)
 	static const struct { const char *key; size_t off, len; } strs[] = {
 #define S(f) { #f, offsetof(struct agent_state, f), sizeof(((struct agent_state *)0)->f) }
 		S(location), S(pending_action), S(pending_target), S(last_action), S(last_target),
-		S(last_outcome), S(last_detail),
+		S(last_outcome), S(last_detail), S(refused_why),
 #undef S
 	};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
@@ -73,6 +73,8 @@ state_set(struct agent_state *st, const char *k, const char *v)
 		st->unconfirmed = strtoull(v, NULL, 10);
 	else if (strcmp(k, "refused") == 0)
 		st->refused = strtoull(v, NULL, 10);
+	else if (strcmp(k, "refused_until") == 0)
+		st->refused_until = strtoll(v, NULL, 10);
 	/* unknown keys: written by a newer version; ignore */
 }
 
@@ -129,6 +131,8 @@ state_write(FILE *f, const struct agent_state *st)
 	fprintf(f, "requests=%" PRIu64 "\nconfirmed=%" PRIu64 "\nfailed=%" PRIu64 "\nunconfirmed=%" PRIu64 "\n",
 	    st->requests, st->confirmed, st->failed, st->unconfirmed);
 	fprintf(f, "refused=%" PRIu64 "\n", st->refused);
+	fprintf(f, "refused_until=%" PRId64 "\n", st->refused_until);
+	state_put(f, "refused_why", st->refused_why);
 	return ferror(f) ? -1 : 0;
 }
 

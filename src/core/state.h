@@ -18,6 +18,8 @@ struct agent_state {
 	double last_duration;      /* seconds the last move took, when measured */
 	uint64_t requests, confirmed, failed, unconfirmed;
 	uint64_t refused;            /* by the provider (the broker): no outcome of a move */
+	int64_t refused_until;       /* epoch seconds: the provider's retry-after runs until then */
+	char refused_why[160];       /* its reason */
 };
 
 /* 1 when there is no state yet, 0 when loaded, -1 with err. */
