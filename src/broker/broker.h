@@ -213,6 +213,11 @@ void broker_vm_stop(struct broker *b);
 /* ---- moves.c: the record of admitted moves in state_dir, read back at start ---- */
 /* After the privilege drop: opens state_dir (the broker user's) and reads each VM's
  * record. 0, or -1 with err. */
+/* moves_line.c, pure: "ID ACTION TARGET CROSS STARTED -" (running) or "... DONE ..." (the
+ * answer). The line's length with its newline, 0 when it does not fit. */
+size_t broker_moves_format(char *out, size_t cap, const struct broker_move *m);
+/* A line (len bytes, no newline) into m: 0, or -1 when it is no record of a move. */
+int broker_moves_parse(const char *line, size_t len, struct broker_move *m);
 int broker_moves_open(struct broker *b, char *err, size_t errlen);
 void broker_moves_close(struct broker *b);
 struct broker_move *broker_moves_find(struct broker_vm *vm, uint64_t id);

@@ -31,52 +31,6 @@
 static int moves_dirfd = -1;
 static int moves_failing;        /* a write failed: said once until one succeeds */
 
-/* "ID ACTION TARGET CROSS STARTED -" (running) or "... DONE ..." (the answer) */
-static size_t
-moves_format_one(char *out, size_t cap, const struct broker_move *m)
-{
-	int n = snprintf(out, cap, "%016" PRIx64 " %d %s %d %lld ", m->id, m->action, m->target,
-	    m->cross_site, (long long)m->started);
-
-	if (n < 0 || (size_t)n >= cap)
-		return 0;
-	if (!m->done)
-		return (size_t)n + (size_t)snprintf(out + n, cap - (size_t)n, "-\n") < cap ?
-		    (size_t)n + 2 : 0;
-	size_t a = wire_bans_format(out + n, cap - (size_t)n, &m->ans);
-	return a == 0 ? 0 : (size_t)n + a;
-}
-
-static int
-moves_parse_one(const char *line, size_t len, struct broker_move *m)
-{
-	char buf[WIRE_MAX_LINE + 700], id[17], target[WIRE_MAX_HOST + 1], err[64], *e;
-	long long started;
-	int off = 0;
-
-	if (len >= sizeof(buf))
-		return -1;
-	memcpy(buf, line, len);
-	buf[len] = '\0';
-	memset(m, 0, sizeof(*m));
-	if (sscanf(buf, "%16s %d %64s %d %lld %n", id, &m->action, target, &m->cross_site, &started,
-	    &off) != 5 || off == 0 || strlen(id) != 16 || !wire_host_valid(target, strlen(target)) ||
-	    m->action < 1 || m->action >= VMM_ACT__COUNT || (m->cross_site != 0 && m->cross_site != 1))
-		return -1;
-	m->id = strtoull(id, &e, 16);
-	if (*e != '\0')
-		return -1;
-	snprintf(m->target, sizeof(m->target), "%s", target);
-	m->started = started;
-	if (strcmp(buf + off, "-") == 0)
-		return 0;
-	if (wire_bans_parse(buf + off, len - (size_t)off, &m->ans, err, sizeof(err)) < 0 ||
-	    m->ans.kind != WIRE_BANS_DONE)
-		return -1;
-	m->done = 1;
-	return 0;
-}
-
 static void
 moves_save(struct broker_vm *vm)
 {
@@ -91,7 +45,7 @@ moves_save(struct broker_vm *vm)
 	if ((fd = openat(moves_dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
 		bad = 1;
 	for (size_t i = 0; !bad && i < vm->nmoves; i++) {
-		size_t n = moves_format_one(line, sizeof(line), &vm->moves[i]);
+		size_t n = broker_moves_format(line, sizeof(line), &vm->moves[i]);
 		bad = n == 0 || write(fd, line, n) != (ssize_t)n;
 	}
 	if (fd >= 0 && (fsync(fd) < 0 || close(fd) < 0))
@@ -141,7 +95,7 @@ moves_read(struct broker_vm *vm, const char *dir)
 			nl = buf + len;
 		lineno++;
 		struct broker_move m;
-		if (moves_parse_one(p, (size_t)(nl - p), &m) < 0) {
+		if (broker_moves_parse(p, (size_t)(nl - p), &m) < 0) {
 			log_warnx("broker: %s/%s:%d: not a record of a move; skipped", dir, name, lineno);
 			continue;
 		}
