@@ -20,7 +20,7 @@ check "the second quiet spell finds it at the base" grep -q 'testvm: Already at 
 check "lowcount and lowthreshold in the block" grep -qE '^lowthreshold: +1$' "$T/vmmanage.log"
 
 # idle at the base: the policy asks for the base every lowtarry cycles; that it is there
-# already is said once per idle spell, not every time
+# already is said once per idle spell, not every time, with a count when the agent stops
 rm -rf "$T/state" "$T/vmmanage.log" "$T/vmmanage.json"
 agent_conf 'policy = "base"' 'threshold = 50' 'tarry = 2' 'lowthreshold = 1' 'lowtarry = 2' \
 	'daemon_interval = 0.3' 'cooldown = 0' 'max_moves_per_hour = 0' \
@@ -31,6 +31,8 @@ wait_cycles 12 || fail "12 cycles (got $(cycles))"
 agent_stop
 check "12 idle cycles at the base: 'Already at base' once ($(grep -c 'Already at base' "$T/vmmanage.log"))" \
 	test "$(grep -c 'testvm: Already at base$' "$T/vmmanage.log")" = 1
+check "the stop ends the spell and says how often it came" \
+	grep -qE 'testvm: Already at base: [2-6] times in all$' "$T/vmmanage.log"
 check "no request from the base" test -z "$(moves)"
 
 # Listing 4.3 (scenario 2, nii3): threshold 50, lowthreshold 1, lowtarry 20
