@@ -104,6 +104,11 @@ void hosts_hint(struct host_table *t, const char *host, int64_t free_memory, dou
 
 /* Migrations arriving at host, as the endpoint counted them at the same look. */
 void hosts_hint_incoming(struct host_table *t, const char *host, int incoming);
+/* The same two for a record in hand (hosts_get's: records are only ever appended, so its
+ * index holds): the simulator hints every host of every VM, and the look-ups by name
+ * were a sixth of its time. */
+void hosts_hint_record(struct host_info *h, int64_t free_memory, double cpu_idle, double now);
+void hosts_hint_incoming_record(struct host_info *h, int incoming);
 
 /* Whether the provider drains host, as the endpoint said at the same look: no target. */
 void hosts_hint_draining(struct host_table *t, const char *host, int draining);

@@ -52,6 +52,7 @@ struct vm {
 	double d, q;                /* this step's demand and indicator quantile */
 	double next_sample, last_sample, since;
 	double next_look;           /* the endpoint's next look at the hosts (locate_interval) */
+	int known_local;            /* record i of known is local host i (vm_known_host) */
 	int resting, skip_sensor, down, traced;
 	/* the move with the endpoint, and (thesis) the ones queued behind it */
 	int mv_active, mv_target, mv_from, mv_cross, mv_fail;
@@ -171,6 +172,8 @@ sim_hour(const struct sim *s, double t)
 /* vm.c: one VM, its hosts and its residency */
 const char *vm_host_name(const struct sim *s, const struct vm *v, int local);
 int vm_local(const struct sim *s, const struct vm *v, const char *name);
+struct host_info *vm_known_host(const struct sim *s, struct vm *v, size_t i);
+int vm_known_in_order(const struct sim *s, const struct vm *v);
 void vm_checkpoint(struct vm *v, double t);
 void vm_guard_init(const struct sim *s, struct vm *v);
 int vm_init(struct sim *s, struct vm *v, const struct sim_vmspec *spec, size_t copy, char *err,
