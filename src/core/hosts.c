@@ -266,26 +266,12 @@ hosts_hint(struct host_table *t, const char *host, int64_t free_memory, double c
 }
 
 void
-hosts_hint_record(struct host_info *h, int64_t free_memory, double cpu_idle, double now)
-{
-	h->hint_time = now;
-	h->free_memory = free_memory;
-	h->cpu_idle = cpu_idle;
-}
-
-void
 hosts_hint_incoming(struct host_table *t, const char *host, int incoming)
 {
 	struct host_info *h = hosts_get(t, host);
 
 	if (h != NULL)
 		hosts_hint_incoming_record(h, incoming);
-}
-
-void
-hosts_hint_incoming_record(struct host_info *h, int incoming)
-{
-	h->incoming = incoming;
 }
 
 void

@@ -172,8 +172,19 @@ sim_hour(const struct sim *s, double t)
 /* vm.c: one VM, its hosts and its residency */
 const char *vm_host_name(const struct sim *s, const struct vm *v, int local);
 int vm_local(const struct sim *s, const struct vm *v, const char *name);
-struct host_info *vm_known_host(const struct sim *s, struct vm *v, size_t i);
 int vm_known_in_order(const struct sim *s, const struct vm *v);
+
+/* The record of local host i in the VM's learned-host table. The first look makes every
+ * local host's record in local order, before anything else asks the table, and records are
+ * only ever appended: from then on record i is local host i (vm_known_in_order checks it
+ * once), and the look-up by name, a few per cycle, is saved. */
+static inline struct host_info *
+vm_known_host(const struct sim *s, struct vm *v, size_t i)
+{
+	if (v->known_local)
+		return &v->known.hosts[i];
+	return hosts_get(&v->known, vm_host_name(s, v, (int)i));
+}
 void vm_checkpoint(struct vm *v, double t);
 void vm_guard_init(const struct sim *s, struct vm *v);
 int vm_init(struct sim *s, struct vm *v, const struct sim_vmspec *spec, size_t copy, char *err,
