@@ -247,5 +247,6 @@ vm_hints(struct sim *s, struct vm *v, size_t k, double t)
 		hosts_hint_record(h, h->hint_time > 0 ? h->free_memory : -1,
 		    idle < 0 ? 0 : idle > 1 ? 1 : idle, (double)s->sf->start + seen);
 	}
-	v->known_local = vm_known_in_order(s, v);
+	if (!v->known_local)
+		v->known_local = vm_known_in_order(s, v);
 }

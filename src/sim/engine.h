@@ -176,8 +176,8 @@ int vm_known_in_order(const struct sim *s, const struct vm *v);
 
 /* The record of local host i in the VM's learned-host table. The first look makes every
  * local host's record in local order, before anything else asks the table, and records are
- * only ever appended: from then on record i is local host i (vm_known_in_order checks it
- * once), and the look-up by name, a few per cycle, is saved. */
+ * only ever appended: from then on record i is local host i (vm_known_in_order checks it,
+ * after each look until it holds), and the look-up by name, a few per cycle, is saved. */
 static inline struct host_info *
 vm_known_host(const struct sim *s, struct vm *v, size_t i)
 {

@@ -138,7 +138,8 @@ vm_look(struct sim *s, struct vm *v, double t)
 		hosts_hint_record(rec, free_memory, idle, wall);
 		hosts_hint_incoming_record(rec, s->incoming[sc->host[i]]);
 	}
-	v->known_local = vm_known_in_order(s, v);
+	if (!v->known_local)
+		v->known_local = vm_known_in_order(s, v);
 }
 
 static void

@@ -27,8 +27,6 @@ vm_local(const struct sim *s, const struct vm *v, const char *name)
 int
 vm_known_in_order(const struct sim *s, const struct vm *v)
 {
-	if (v->known_local)
-		return 1;
 	if (v->known.nhosts < v->sc->nlocal)
 		return 0;
 	for (size_t i = 0; i < v->sc->nlocal; i++)
