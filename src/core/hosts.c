@@ -261,11 +261,8 @@ hosts_hint(struct host_table *t, const char *host, int64_t free_memory, double c
 {
 	struct host_info *h = hosts_get(t, host);
 
-	if (h == NULL)
-		return;
-	h->hint_time = now;
-	h->free_memory = free_memory;
-	h->cpu_idle = cpu_idle;
+	if (h != NULL)
+		hosts_hint_record(h, free_memory, cpu_idle, now);
 }
 
 void
@@ -274,7 +271,7 @@ hosts_hint_incoming(struct host_table *t, const char *host, int incoming)
 	struct host_info *h = hosts_get(t, host);
 
 	if (h != NULL)
-		h->incoming = incoming;
+		hosts_hint_incoming_record(h, incoming);
 }
 
 void

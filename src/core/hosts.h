@@ -20,6 +20,10 @@ struct host_info {
 	double seconds;      /* time the VM spent here, all told */
 	double last_seen;    /* time of the last sample here; 0: never */
 	double recent;       /* the last few samples of the latest stay (weight 0.3 each) */
+	/* the VM left this host: not a target again before hold_until (pingpong_hold);
+	 * left_at beside the mean, as hosts_sample reads both each cycle (a simulated
+	 * fleet's records are far from the cache: one line, not two) */
+	double left_at;      /* 0: never left */
 	/* moves to this host */
 	int failures;        /* in a row; 0 after a success */
 	double retry_at;     /* no move to it before this; 0: none */
@@ -31,8 +35,6 @@ struct host_info {
 	double cpu_idle;     /* 0..1; -1 unknown */
 	int incoming;        /* migrations arriving there; -1 unknown */
 	int draining;        /* the provider drains it (not saved: asked again at start) */
-	/* the VM left this host: not a target again before hold_until (pingpong_hold) */
-	double left_at;      /* 0: never left */
 	char left_for[128];  /* where it went then ("": not known) */
 	double hold;         /* the last hold, seconds: doubled when the VM leaves again soon */
 	double hold_until;
@@ -104,6 +106,22 @@ void hosts_hint(struct host_table *t, const char *host, int64_t free_memory, dou
 
 /* Migrations arriving at host, as the endpoint counted them at the same look. */
 void hosts_hint_incoming(struct host_table *t, const char *host, int incoming);
+/* The same two for a record in hand (hosts_get's: records are only ever appended, so its
+ * index holds): the simulator hints every host of every VM, and the look-ups by name
+ * were a sixth of its time. */
+static inline void
+hosts_hint_record(struct host_info *h, int64_t free_memory, double cpu_idle, double now)
+{
+	h->hint_time = now;
+	h->free_memory = free_memory;
+	h->cpu_idle = cpu_idle;
+}
+
+static inline void
+hosts_hint_incoming_record(struct host_info *h, int incoming)
+{
+	h->incoming = incoming;
+}
 
 /* Whether the provider drains host, as the endpoint said at the same look: no target. */
 void hosts_hint_draining(struct host_table *t, const char *host, int draining);

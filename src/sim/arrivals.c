@@ -239,10 +239,14 @@ vm_hints(struct sim *s, struct vm *v, size_t k, double t)
 
 	for (size_t i = 0; i < v->sc->nlocal; i++) {
 		double idle = 1 - u[v->sc->host[i]];
-		const char *name = s->sf->hosts[v->sc->host[i]].name;
-		/* the free memory is the look's to tell (vm_look): keep what it said */
-		const struct host_info *h = hosts_find(&v->known, name);
-		hosts_hint(&v->known, name, h != NULL && h->hint_time > 0 ? h->free_memory : -1,
+		struct host_info *h = vm_known_host(s, v, i);
+		if (h == NULL)
+			continue; /* out of memory: as hosts_hint, nothing learned */
+		/* the free memory is the look's to tell (vm_look): keep what it said (a record
+		 * just made has no hint) */
+		hosts_hint_record(h, h->hint_time > 0 ? h->free_memory : -1,
 		    idle < 0 ? 0 : idle > 1 ? 1 : idle, (double)s->sf->start + seen);
 	}
+	if (!v->known_local)
+		v->known_local = vm_known_in_order(s, v);
 }

@@ -41,8 +41,13 @@ void
 sim_local_time(struct sim *s, int tid, int64_t t, struct vmm_local_time *out)
 {
 	struct sim_ltcache *c = &s->ltc[tid];
-	int64_t m = t - ((t % 60) + 60) % 60;
+	int64_t m;
 
+	/* the cached minute's own samples first: two divisions a sample, nearly half of this */
+	if (c->minute != INT64_MIN && t >= c->minute && (uint64_t)t - (uint64_t)c->minute < 60)
+		m = c->minute;
+	else
+		m = t - ((t % 60) + 60) % 60;
 	if (c->minute != m) {
 		struct vmm_local_time end;
 

@@ -53,6 +53,7 @@ struct vm {
 	double d, q;                /* this step's demand and indicator quantile */
 	double next_sample, last_sample, since;
 	double next_look;           /* the endpoint's next look at the hosts (locate_interval) */
+	int known_local;            /* record i of known is local host i (vm_known_host) */
 	int resting, skip_sensor, down, traced;
 	/* the move with the endpoint, and (thesis) the ones queued behind it */
 	int mv_active, mv_target, mv_from, mv_cross, mv_fail;
@@ -172,6 +173,19 @@ sim_hour(const struct sim *s, double t)
 /* vm.c: one VM, its hosts and its residency */
 const char *vm_host_name(const struct sim *s, const struct vm *v, int local);
 int vm_local(const struct sim *s, const struct vm *v, const char *name);
+int vm_known_in_order(const struct sim *s, const struct vm *v);
+
+/* The record of local host i in the VM's learned-host table. The first look makes every
+ * local host's record in local order, before anything else asks the table, and records are
+ * only ever appended: from then on record i is local host i (vm_known_in_order checks it,
+ * after each look until it holds), and the look-up by name, a few per cycle, is saved. */
+static inline struct host_info *
+vm_known_host(const struct sim *s, struct vm *v, size_t i)
+{
+	if (v->known_local)
+		return &v->known.hosts[i];
+	return hosts_get(&v->known, vm_host_name(s, v, (int)i));
+}
 void vm_checkpoint(struct vm *v, double t);
 void vm_guard_init(const struct sim *s, struct vm *v);
 int vm_init(struct sim *s, struct vm *v, const struct sim_vmspec *spec, size_t copy, char *err,

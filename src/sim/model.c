@@ -44,13 +44,31 @@ gen_state_free(struct gen_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* The wave and the turn afresh (gen_wave's rare path: out of line, so that the common
+ * one, inlined in gen_value, saves no registers for sin and cos). */
+static __attribute__((noinline)) void
+gen_wave_afresh(struct gen_state *s, double local, double dt)
+{
+	const struct gen *g = s->g;
+	double a = 2 * M_PI * (local - g->peak - s->phase) / g->period;
+
+	s->wc = cos(a);
+	s->ws = sin(a);
+	if (!s->wvalid || dt != s->rot_dt) {
+		s->rot_dt = dt;
+		s->rc = cos(2 * M_PI * dt / g->period);
+		s->rs = sin(2 * M_PI * dt / g->period);
+	}
+	s->wturns = 0;
+	s->wvalid = 1;
+}
+
 /* cos(2 pi (local - peak - phase) / period), by turning the last value when time moved
  * on by the same amount as last time (every step but DST changes), and afresh every 1024
  * turns so that rounding cannot pile up. */
-static double
+static inline double
 gen_wave(struct gen_state *s, double local)
 {
-	const struct gen *g = s->g;
 	double dt = local - s->wlocal;
 
 	if (s->wvalid && dt == s->rot_dt && s->wturns < 1024) {
@@ -59,16 +77,7 @@ gen_wave(struct gen_state *s, double local)
 		s->ws = sn;
 		s->wturns++;
 	} else {
-		double a = 2 * M_PI * (local - g->peak - s->phase) / g->period;
-		s->wc = cos(a);
-		s->ws = sin(a);
-		if (!s->wvalid || dt != s->rot_dt) {
-			s->rot_dt = dt;
-			s->rc = cos(2 * M_PI * dt / g->period);
-			s->rs = sin(2 * M_PI * dt / g->period);
-		}
-		s->wturns = 0;
-		s->wvalid = 1;
+		gen_wave_afresh(s, local, dt);
 	}
 	s->wlocal = local;
 	return s->wc;

@@ -39,33 +39,6 @@ rng_seed(struct rng *r, uint64_t seed, const char *name, const char *purpose)
 		r->s[i] = rng_splitmix(&x);
 }
 
-static inline uint64_t
-rng_rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-uint64_t
-rng_next(struct rng *r)
-{
-	uint64_t *s = r->s, result = rng_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rng_rotl(s[3], 45);
-	return result;
-}
-
-double
-rng_uniform(struct rng *r)
-{
-	/* 53 random bits, shifted half a step off 0 */
-	return ((double)(rng_next(r) >> 11) + 0.5) * 0x1.0p-53;
-}
-
 double
 rng_norm_quantile(double p)
 {

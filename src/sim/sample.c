@@ -126,16 +126,20 @@ vm_look(struct sim *s, struct vm *v, double t)
 	if (v->spec->memory > 0)
 		v->known.vm_memory = (int64_t)(v->spec->memory * (1 << 30));
 	for (size_t i = 0; i < sc->nlocal; i++) {
-		const char *name = vm_host_name(s, v, (int)i);
 		const struct sim_host *h = &s->sf->hosts[sc->host[i]];
 		double free_gib = h->memory - s->mem_used[sc->host[i]];
-		/* the idle CPU is hint_age's to tell (vm_hints): keep what it said; without
-		 * hint_age nothing says it, and the look-up is saved */
-		const struct host_info *seen = s->hint_util != NULL ? hosts_find(&v->known, name) : NULL;
-		hosts_hint(&v->known, name, h->memory > 0 ? (int64_t)(fmax(free_gib, 0) * (1 << 30)) : -1,
-		    seen != NULL && seen->hint_time > 0 ? seen->cpu_idle : -1, wall);
-		hosts_hint_incoming(&v->known, name, s->incoming[sc->host[i]]);
+		int64_t free_memory = h->memory > 0 ? (int64_t)(fmax(free_gib, 0) * (1 << 30)) : -1;
+		struct host_info *rec = vm_known_host(s, v, i);
+		if (rec == NULL)
+			continue; /* out of memory: as hosts_hint, nothing learned */
+		/* the idle CPU is hint_age's to tell (vm_hints): keep what it said (a record
+		 * just made has no hint) */
+		double idle = s->hint_util != NULL && rec->hint_time > 0 ? rec->cpu_idle : -1;
+		hosts_hint_record(rec, free_memory, idle, wall);
+		hosts_hint_incoming_record(rec, s->incoming[sc->host[i]]);
 	}
+	if (!v->known_local)
+		v->known_local = vm_known_in_order(s, v);
 }
 
 static void

@@ -24,6 +24,17 @@ vm_local(const struct sim *s, const struct vm *v, const char *name)
 	return -1;
 }
 
+int
+vm_known_in_order(const struct sim *s, const struct vm *v)
+{
+	if (v->known.nhosts < v->sc->nlocal)
+		return 0;
+	for (size_t i = 0; i < v->sc->nlocal; i++)
+		if (strcmp(v->known.hosts[i].name, vm_host_name(s, v, (int)i)) != 0)
+			return 0;
+	return 1;
+}
+
 /* Residency: the time since the last checkpoint goes to where the VM was. */
 void
 vm_checkpoint(struct vm *v, double t)
