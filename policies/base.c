@@ -35,7 +35,7 @@ base_evaluate(void *state, const struct vmm_policy_input *in, struct vmm_decisio
 	counter_decision_clear(out);
 	counter_pair_new_cycle(state);
 	if (!in->sample.known) {
-		counter_unknown(out);
+		counter_unknown(&((struct counter_pair *)state)->high, in, out);
 		return;
 	}
 	counter_eval_pair(state, in, out);

@@ -21,7 +21,7 @@ struct counter {
 	int64_t within_x, within_y; /* 0: tarry in a row */
 	uint64_t hist;              /* the last within_y known samples, 1 = beyond */
 	int64_t fired;              /* the count that fired in this cycle (for the log), or 0 */
-	int forecast;               /* the daemon fills the input's forecast (minor 2) */
+	int minor2;                 /* the daemon fills the input's forecast and terse (minor 2) */
 };
 
 /* The base policy's pair: `high` fires move, `low` (idle) fires move_to_base. */
@@ -185,7 +185,7 @@ counter_conf_high(const struct vmm_host *host, const struct vmm_conf *conf, stru
     char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
-	c->forecast = host->policy_minor >= 2;
+	c->minor2 = host->policy_minor >= 2;
 	if (counter_conf_threshold(host, conf, "threshold", "50", &c->threshold, err, errlen) < 0)
 		return -1;
 	if (counter_conf_tarry(host, conf, "tarry", 3, &c->tarry, err, errlen) < 0)
@@ -315,7 +315,14 @@ counter_text_for(struct counter_text *t, int64_t tarry)
 static inline const struct vmm_sample *
 counter_forecast(const struct counter *c, const struct vmm_policy_input *in)
 {
-	return c->forecast && in->forecast.known ? &in->forecast : NULL;
+	return c->minor2 && in->forecast.known ? &in->forecast : NULL;
+}
+
+/* No reason is wanted for a cycle that asks for nothing (policy.h). */
+static inline int
+counter_terse(const struct counter *c, const struct vmm_policy_input *in)
+{
+	return c->minor2 && in->terse;
 }
 
 /* v to one decimal, half away from 0, without libm (a module links none). */
@@ -375,7 +382,9 @@ counter_eval_high(struct counter *c, enum vmm_direction d, const struct vmm_poli
 			counter_text_str(&t, " cycles");
 		} else
 			counter_text_for(&t, c->tarry);
-	} else if (worse) {
+	} else if (counter_terse(c, in))
+		return;
+	else if (worse) {
 		t = counter_text_worse(out, d, in, fc, c->threshold);
 		counter_text_of(&t, c->count, c->tarry);
 	} else
@@ -400,7 +409,7 @@ counter_eval_pair(struct counter_pair *p, const struct vmm_policy_input *in,
 		out->action = VMM_ACT_MOVE_TO_BASE;
 		t = counter_text_start(out, v, counter_side(p->direction, 0), p->low.threshold);
 		counter_text_for(&t, p->low.tarry);
-	} else if (idle) {
+	} else if (idle && !counter_terse(&p->high, in)) {
 		t = counter_text_start(out, v, counter_side(p->direction, 0), p->low.threshold);
 		counter_text_of(&t, p->low.count, p->low.tarry);
 	}
@@ -431,12 +440,15 @@ counter_pair_report(const struct counter_pair *p, struct vmm_policy_counters *ou
 	out->lowthreshold = p->low.threshold;
 }
 
-/* What every policy answers for an unknown sample: nothing, and say why. */
+/* What every policy answers for an unknown sample: nothing, and say why (when wanted:
+ * c is the policy's counter that knows the daemon's minor, NULL: always). */
 static inline void
-counter_unknown(struct vmm_decision *out)
+counter_unknown(const struct counter *c, const struct vmm_policy_input *in,
+    struct vmm_decision *out)
 {
 	out->action = VMM_ACT_NONE;
-	snprintf(out->reason, sizeof(out->reason), "indicator unknown: counters kept");
+	if (c == NULL || !counter_terse(c, in))
+		snprintf(out->reason, sizeof(out->reason), "indicator unknown: counters kept");
 }
 
 static inline void

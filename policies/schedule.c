@@ -183,8 +183,11 @@ schedule_working(const struct schedule_window *w, const struct vmm_policy_input 
 /* Outside working hours: one move_to_base on the way in, then quiet. Time alone decides,
  * so this fires even when the sample itself is unknown. */
 static void
-schedule_rest(struct schedule_state *s, struct vmm_decision *out)
+schedule_rest(struct schedule_state *s, const struct vmm_policy_input *in,
+    struct vmm_decision *out)
 {
+	if (s->resting && counter_terse(&s->pair.high, in))
+		return;
 	if (s->resting) {
 		/* every cycle of the rest period: without printf (counter.h) */
 		struct counter_text t = { .p = out->reason, .cap = sizeof(out->reason) };
@@ -208,14 +211,14 @@ schedule_evaluate(void *state, const struct vmm_policy_input *in, struct vmm_dec
 	counter_decision_clear(out);
 	counter_pair_new_cycle(&s->pair);
 	if (!schedule_working(&s->win, in)) {
-		schedule_rest(s, out);
+		schedule_rest(s, in, out);
 		return;
 	}
 	if (s->resting)
 		counter_pair_reset(&s->pair); /* samples before the rest say nothing about now */
 	s->resting = 0;
 	if (!in->sample.known) {
-		counter_unknown(out);
+		counter_unknown(&s->pair.high, in, out);
 		return;
 	}
 	counter_eval_pair(&s->pair, in, out);

@@ -42,7 +42,7 @@ threshold_evaluate(void *state, const struct vmm_policy_input *in, struct vmm_de
 	counter_decision_clear(out);
 	counter_new_cycle(&s->high);
 	if (!in->sample.known) {
-		counter_unknown(out);
+		counter_unknown(&s->high, in, out);
 		return;
 	}
 	counter_eval_high(&s->high, s->direction, in, out);

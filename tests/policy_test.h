@@ -41,6 +41,7 @@ struct pt_step {
 	struct vmm_local_time local;
 	int has_forecast;     /* the daemon's forecast (anticipate): forecast, 300 s on */
 	double forecast;
+	int terse;            /* no reason wanted without an action: it must be empty then */
 };
 
 struct pt_case {
@@ -176,6 +177,7 @@ pt_step_run(const struct vmm_policy_ops *ops, void *state, const struct pt_case 
 		.at_home = s->at_home,
 		.local = s->local,
 		.forecast = { .known = s->has_forecast, .value = s->forecast, .time = s->time + 300 },
+		.terse = s->terse,
 	};
 	struct vmm_decision d;
 	struct vmm_policy_counters k;
@@ -186,7 +188,8 @@ pt_step_run(const struct vmm_policy_ops *ops, void *state, const struct pt_case 
 	memset(&d, 0xa5, sizeof(d)); /* evaluate must fill the whole answer */
 	ops->evaluate(state, &in, &d);
 	ops->counters(state, &k);
-	int reason_ok = memchr(d.reason, '\0', sizeof(d.reason)) != NULL && d.reason[0] != '\0' &&
+	int reason_ok = memchr(d.reason, '\0', sizeof(d.reason)) != NULL &&
+	    (s->terse && s->action == VMM_ACT_NONE ? d.reason[0] == '\0' : d.reason[0] != '\0') &&
 	    (s->reason == NULL || strstr(d.reason, s->reason) != NULL);
 	int ok = d.action == s->action && k.count == s->count &&
 	    (!k.has_low || k.lowcount == s->lowcount) && d.process_queue == s->process_queue &&

@@ -75,6 +75,13 @@ static const struct pt_case cases[] = {
 	  PT_STEPS(F(0, 30, 5, NONE, 1),
 	      { .value = 25, .time = T0 + 60, .has_forecast = 1, .forecast = 0, .action = MOVE,
 	        .count = 2, .reason = "indicator 25 above 20 for 2 cycles" }) },
+	/* the simulator's untraced VMs: no reason without an action, the same counts */
+	{ .name = "terse: no reason for a cycle that asks nothing, a full one with the move",
+	  .conf = "threshold = 50\ntarry = 2\n",
+	  PT_STEPS({ .value = 10, .time = T0, .terse = 1 }, { .value = 60, .time = T0 + 60, .terse = 1, .count = 1 },
+	      { .value = UNKNOWN, .time = T0 + 120, .terse = 1, .count = 1 },
+	      { .value = 70, .time = T0 + 180, .terse = 1, .action = MOVE, .count = 2,
+	        .reason = "indicator 70 above 50 for 2 cycles" }) },
 	{ .name = "lower_is_worse: a forecast below the threshold counts",
 	  .conf = "threshold = 5\ntarry = 2\n", .direction = VMM_LOWER_IS_WORSE,
 	  PT_STEPS(F(0, 8, 4, NONE, 1),

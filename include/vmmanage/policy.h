@@ -32,6 +32,10 @@ struct vmm_policy_input {
 	 * samples on this host, read at forecast.time. known = 0 when anticipate is off, too
 	 * few samples count yet, or the sample itself is unknown. */
 	struct vmm_sample forecast;
+	/* minor 2: 1 when no one reads the reason of a cycle that asks for nothing (the
+	 * simulator's untraced VMs): a policy may then leave it empty, and must still give
+	 * one with every action */
+	int terse;
 };
 
 /* A policy's answer for one sample. */

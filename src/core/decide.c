@@ -350,7 +350,7 @@ decide_cycle(struct decider *d, const struct decide_input *in, struct decide_res
 {
 	struct vmm_policy_input pin = { .sample = in->sample, .at_home = in->at_home,
 		.at_base = d->base != NULL && strcmp(in->location, d->base) == 0,
-		.local = in->local };
+		.local = in->local, .terse = in->terse };
 
 	decide_clear(out);
 	out->decision.action = VMM_ACT_NONE;
@@ -362,7 +362,7 @@ decide_cycle(struct decider *d, const struct decide_input *in, struct decide_res
 	d->policy->evaluate(d->policy_state, &pin, &out->decision);
 	d->policy->counters(d->policy_state, &out->counters);
 	hold_edge(&d->hold, in->wall, out->counters.resting);
-	if (out->warming > 0)
+	if (out->warming > 0 && !(in->terse && out->decision.action == VMM_ACT_NONE))
 		snprintf(out->decision.reason, sizeof(out->decision.reason),
 		    "warming up: %.0f s before samples count", out->warming);
 	if (pin.sample.known && in->location[0] && d->known != NULL)

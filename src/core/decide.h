@@ -53,6 +53,7 @@ struct decide_input {
 	const char *leave;             /* the provider drains this host: why, to leave it even when
 	                                * the policy asks for nothing; NULL: stay */
 	struct vmm_local_time local;   /* sample.time in the caller's zone, for the policy */
+	int terse;                     /* no one reads the reason of a cycle with no action */
 };
 
 enum decide_kind {

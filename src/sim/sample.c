@@ -156,7 +156,7 @@ vm_sample(struct sim *s, int tid, struct vm *v, double t)
 		.time = s->sf->start + (int64_t)t }, .location = loc,
 		.at_home = sc->at_home[v->believed],
 		.busy = !sim_thesis(s) && v->mv_active, .busy_why = "a move is in flight",
-		.mono = t, .wall = (double)s->sf->start + t };
+		.mono = t, .wall = (double)s->sf->start + t, .terse = !v->traced };
 	struct decide_result r;
 
 	sim_local_time(s, tid, in.sample.time, &in.local); /* in the simulation's timezone */
