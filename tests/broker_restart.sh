@@ -47,7 +47,9 @@ on_exit "tc qdisc del dev vmmlv$(lv_index h2) root 2>/dev/null"
 wait_for 10 vmm move >/dev/null || fail "vmm move accepted"
 jobrunning() { lv_virsh h1 domjobinfo "$LV_UUID" 2>/dev/null | grep -q '^Job type: *Unbounded'; }
 wait_for 60 jobrunning && ok "the migration job runs on h1 (virsh domjobinfo)" || fail "no migration job: $(tail -3 "$T/broker.log")"
-check "the broker recorded the move in its state_dir" grep -q ' h2 0 [0-9]* -$' "$T/bstate/moves.vm1"
+check "the broker recorded the move before it started, one block in its state_dir" \
+	sh -c "grep -q ' h2 0 [0-9]* -\$' '$T/bstate/begun.vm1' && test \$(stat -c %s '$T/bstate/begun.vm1') = 512"
+check "(its record of moves is written when a move ends: none yet)" test ! -e "$T/bstate/moves.vm1"
 kill -9 "$BROKER_PID"
 wait "$BROKER_PID" 2>/dev/null
 cp "$T/broker.log" "$T/broker.log.1"

@@ -60,7 +60,8 @@ out=$(vmm move 2>&1) || fail "move accepted: $out"
 in_flight() { vmm status 2>/dev/null | grep -qx 'in flight: h2'; }
 check "a move to h2 is in flight" wait_for 10 in_flight
 kill -KILL "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
-check "the request was saved before the call" grep -qx 'pending_target=h2' "$T/state/state"
+check "the request was recorded before the call" grep -qx 'target=h2' "$T/state/request"
+check "and the state file during it" grep -qx 'pending_target=h2' "$T/state/state"
 settled() { [ "$(lv_where)" != none ] && [ "$(lv_state h1)" != paused ] && [ "$(lv_state h2)" != paused ]; }
 wait_for 30 settled || fail "the migration settled"
 where=$(lv_where)

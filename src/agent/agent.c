@@ -2,6 +2,7 @@
 /* The agent's life: new, open, free, the shared helpers, reload and swap, the -t checks. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,27 @@ agent_pid_file(const struct agent *a)
 	return a->su->set.pid_file;
 }
 
+/* The request record (agent_send): one newer than the state file is a request made just
+ * before a crash, pending now. Made at the start if missing, so that the first request
+ * costs one block's write too. A record with no state file beside it is not trusted. */
+static int
+agent_open_request(struct agent *a, int fresh, char *err, size_t errlen)
+{
+	const char *dir = a->su->set.state_dir;
+	struct state_request r;
+	int rc = state_request_load(dir, &r, err, errlen);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0 && !fresh && state_request_apply(&a->st, &r))
+		log_info("state: request %" PRIu64 " (%s to %s) was made after the state file was last written",
+		    r.number, r.action, r.target);
+	if (rc == 0)
+		return 0;
+	r = (struct state_request){ .action = "-", .target = "-" };
+	return state_request_write(dir, &r, err, errlen);
+}
+
 static int
 agent_open(struct agent *a, char *err, size_t errlen)
 {
@@ -195,7 +217,8 @@ agent_open(struct agent *a, char *err, size_t errlen)
 	}
 	if (cyclelog_open(&a->logging.log, s->log_file, s->json_log_file, err, errlen) < 0)
 		return -1;
-	if (state_load(s->state_dir, &a->st, err, errlen) < 0)
+	int fresh = state_load(s->state_dir, &a->st, err, errlen);
+	if (fresh < 0 || agent_open_request(a, fresh, err, errlen) < 0)
 		return -1;
 	hosts_init(&a->learning.known, s->host_memory, s->retry_backoff, s->retry_backoff_max, s->direction);
 	size_t skipped = 0;

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /* The record of admitted moves, so that a restart loses no request: each VM's last
  * BROKER_MOVES_KEPT moves (their ID, target, start and, once ended, their answer) in
- * state_dir/moves.VM, written anew (temporary file, fsync, rename) before a move starts
- * and when it ends, and read back at start. A move found unfinished there was in flight
- * when the broker stopped: vm.c looks for it in the endpoint. A request with an ID in
- * the record is answered from it, never run again.
+ * state_dir/moves.VM, written anew (temporary file, fsync, rename) when a move ends, and
+ * read back at start. The move that starts is recorded before it starts in
+ * state_dir/begun.VM, one block overwritten in place (state_block_write): one block's
+ * write where the rename costs two journal commits, on the way from the request to the
+ * migration; at start it joins the record unless the record has it already. A move found
+ * unfinished there was in flight when the broker stopped: vm.c looks for it in the
+ * endpoint. A request with an ID in the record is answered from it, never run again.
  *
  * The directory is the broker user's and no one else may write to it
  * (secret_check_dir); each file is opened with O_NOFOLLOW, must be the broker user's own
@@ -25,11 +28,13 @@
 #include "broker/broker.h"
 #include "common/log.h"
 #include "common/secret.h"
+#include "core/state.h"
 
 #define BROKER_MOVES_FILE_MAX (BROKER_MOVES_KEPT * (WIRE_MAX_LINE + 700))
 
 static int moves_dirfd = -1;
 static int moves_failing;        /* a write failed: said once until one succeeds */
+static int begun_failing;        /* the same, of begun.VM */
 
 static void
 moves_save(struct broker_vm *vm)
@@ -103,6 +108,31 @@ moves_read(struct broker_vm *vm, const char *dir)
 	}
 }
 
+/* The move begun.VM holds, unless the record has it: it began after the record was last
+ * written and was in flight when the broker stopped. */
+static void
+moves_read_begun(struct broker_vm *vm, const char *dir)
+{
+	char name[WIRE_MAX_HOST + 32], text[STATE_BLOCK_SIZE], err[256];
+	struct broker_move m;
+
+	snprintf(name, sizeof(name), "begun.%s", vm->name);
+	int rc = state_block_read(moves_dirfd, name, text, sizeof(text), err, sizeof(err));
+	if (rc < 0)
+		log_warnx("broker: %s/%s: not read: %s", dir, name, err);
+	if (rc != 0)
+		return;
+	if (moves_parse_one(text, strcspn(text, "\n"), &m) < 0 || m.done) {
+		log_warnx("broker: %s/%s: not a record of a move begun; skipped", dir, name);
+		return;
+	}
+	for (size_t i = 0; i < vm->nmoves; i++)
+		if (vm->moves[i].id == m.id && vm->moves[i].started == m.started &&
+		    strcmp(vm->moves[i].target, m.target) == 0)
+			return;
+	broker_moves_add(vm, &m);
+}
+
 int
 broker_moves_open(struct broker *b, char *err, size_t errlen)
 {
@@ -115,8 +145,10 @@ broker_moves_open(struct broker *b, char *err, size_t errlen)
 		moves_dirfd = -1;
 		return -1;
 	}
-	for (size_t i = 0; i < b->nvms; i++)
+	for (size_t i = 0; i < b->nvms; i++) {
 		moves_read(&b->vms[i], b->state_dir);
+		moves_read_begun(&b->vms[i], b->state_dir);
+	}
 	return 0;
 }
 
@@ -156,6 +188,26 @@ broker_moves_add(struct broker_vm *vm, const struct broker_move *m)
 	return &vm->moves[vm->nmoves++];
 }
 
+/* The move about to start, durable in begun.VM (the whole record when that fails). */
+static void
+moves_begun(struct broker_vm *vm, const struct broker_move *m)
+{
+	char name[WIRE_MAX_HOST + 32], line[STATE_BLOCK_SIZE], err[256] = "a record too long";
+
+	if (moves_dirfd < 0)
+		return;
+	snprintf(name, sizeof(name), "begun.%s", vm->name);
+	if (moves_format_one(line, sizeof(line), m) > 0 &&
+	    state_block_write(moves_dirfd, name, line, err, sizeof(err)) == 0) {
+		begun_failing = 0;
+		return;
+	}
+	if (!begun_failing)
+		log_warnx("broker: %s; the whole record is written instead", err);
+	begun_failing = 1;
+	moves_save(vm);
+}
+
 int
 broker_moves_begin(struct broker_vm *vm, const struct wire_breq *rq)
 {
@@ -166,7 +218,7 @@ broker_moves_begin(struct broker_vm *vm, const struct wire_breq *rq)
 	snprintf(m.target, sizeof(m.target), "%s", rq->target);
 	if ((r = broker_moves_add(vm, &m)) == NULL)
 		return -1;
-	moves_save(vm);
+	moves_begun(vm, r);
 	return 0;
 }
 

@@ -183,3 +183,166 @@ state_save(const char *dir, const struct agent_state *st, char *err, size_t errl
 {
 	return state_replace(dir, "state", state_write_any, st, err, errlen);
 }
+
+/* ---- one block, overwritten in place ---- */
+
+/* FNV-1a: finds a block a crash cut short (not a defence against anyone who can write to
+ * the state directory, who could write the state file too). */
+static uint64_t
+state_block_sum(const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (n-- > 0) {
+		h ^= (unsigned char)*p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define STATE_SUM_LINE 21        /* "sum=" 16 hex digits LF */
+
+int
+state_block_write(int dirfd, const char *name, const char *text, char *err, size_t errlen)
+{
+	char block[STATE_BLOCK_SIZE] = { 0 };
+	size_t n = strlen(text);
+	struct stat st;
+	int fd, made;
+
+	if (n == 0 || text[n - 1] != '\n' || n + STATE_SUM_LINE >= sizeof(block))
+		return snprintf(err, errlen, "%s: a record of %zu bytes does not fit a block", name, n), -1;
+	memcpy(block, text, n);
+	snprintf(block + n, sizeof(block) - n, "sum=%016" PRIx64 "\n", state_block_sum(block, n));
+	if ((fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600)) < 0 ||
+	    fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		snprintf(err, errlen, "%s: not a regular file of this user", name);
+		close(fd);
+		return -1;
+	}
+	/* over blocks the file already has, fdatasync writes this one alone, with no
+	 * metadata to commit; only the first write allocates it */
+	made = st.st_size != STATE_BLOCK_SIZE;
+	if (pwrite(fd, block, sizeof(block), 0) != (ssize_t)sizeof(block) || fdatasync(fd) < 0) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (made && fsync(dirfd) < 0)
+		return snprintf(err, errlen, "%s: the directory: %s", name, strerror(errno)), -1;
+	return 0;
+}
+
+int
+state_block_read(int dirfd, const char *name, char *text, size_t cap, char *err, size_t errlen)
+{
+	char block[STATE_BLOCK_SIZE + 1];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	text[0] = '\0';
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return 1;
+		return snprintf(err, errlen, "%s: %s", name, strerror(errno)), -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		close(fd);
+		return snprintf(err, errlen, "%s: not a regular file of this user", name), -1;
+	}
+	n = pread(fd, block, STATE_BLOCK_SIZE, 0);
+	close(fd);
+	if (n < 0)
+		return snprintf(err, errlen, "%s: %s", name, strerror(errno)), -1;
+	block[n] = '\0';
+	/* the text, then its checksum's line, then zeros */
+	size_t len = strlen(block), tlen = len > STATE_SUM_LINE ? len - STATE_SUM_LINE : 0;
+	char *e;
+	if (tlen == 0 || block[tlen - 1] != '\n' || strncmp(block + tlen, "sum=", 4) != 0 ||
+	    strtoull(block + tlen + 4, &e, 16) != state_block_sum(block, tlen) || *e != '\n' ||
+	    tlen >= cap)
+		return 1;
+	memcpy(text, block, tlen);
+	text[tlen] = '\0';
+	return 0;
+}
+
+/* ---- the request about to be made ---- */
+
+int
+state_request_write(const char *dir, const struct state_request *r, char *err, size_t errlen)
+{
+	char text[STATE_BLOCK_SIZE], act[sizeof(r->action)], tgt[sizeof(r->target)];
+	int dfd, rc;
+
+	/* single lines, as in the state file */
+	snprintf(act, sizeof(act), "%s", r->action);
+	snprintf(tgt, sizeof(tgt), "%s", r->target);
+	act[strcspn(act, "\r\n")] = tgt[strcspn(tgt, "\r\n")] = '\0';
+	snprintf(text, sizeof(text), "request=%" PRIu64 "\naction=%s\ntarget=%s\nsince=%" PRId64 "\n",
+	    r->number, act, tgt, r->since);
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return snprintf(err, errlen, "%s: %s", dir, strerror(errno)), -1;
+	rc = state_block_write(dfd, "request", text, err, errlen);
+	close(dfd);
+	return rc;
+}
+
+int
+state_request_load(const char *dir, struct state_request *r, char *err, size_t errlen)
+{
+	char text[STATE_BLOCK_SIZE];
+	int dfd, rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return snprintf(err, errlen, "%s: %s", dir, strerror(errno)), -1;
+	rc = state_block_read(dfd, "request", text, sizeof(text), err, errlen);
+	close(dfd);
+	if (rc != 0)
+		return rc;
+	for (char *line = text, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		char *eq = strchr(line, '=');
+		*nl = '\0';
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		if (strcmp(line, "request") == 0)
+			r->number = strtoull(eq + 1, NULL, 10);
+		else if (strcmp(line, "action") == 0)
+			state_copy(r->action, sizeof(r->action), eq + 1);
+		else if (strcmp(line, "target") == 0)
+			state_copy(r->target, sizeof(r->target), eq + 1);
+		else if (strcmp(line, "since") == 0)
+			r->since = strtoll(eq + 1, NULL, 10);
+	}
+	if (r->number > 0 && r->action[0] && r->target[0])
+		return 0;
+	memset(r, 0, sizeof(*r));
+	return 1;
+}
+
+int
+state_request_apply(struct agent_state *st, const struct state_request *r)
+{
+	if (r->number <= st->requests)
+		return 0;
+	state_copy(st->pending_action, sizeof(st->pending_action), r->action);
+	state_copy(st->pending_target, sizeof(st->pending_target), r->target);
+	st->pending_since = r->since;
+	state_copy(st->last_action, sizeof(st->last_action), r->action);
+	state_copy(st->last_target, sizeof(st->last_target), r->target);
+	state_copy(st->last_outcome, sizeof(st->last_outcome), "in flight");
+	st->last_detail[0] = '\0';
+	st->last_request_time = r->since;
+	st->requests = r->number;
+	return 1;
+}

@@ -29,6 +29,33 @@ int state_save(const char *dir, const struct agent_state *st, char *err, size_t 
 /* Replace dir/name by what write() puts in a temporary file, with the same care. */
 int state_replace(const char *dir, const char *name, int (*write)(FILE *, const void *),
     const void *arg, char *err, size_t errlen);
+/* A record in one block of STATE_BLOCK_SIZE bytes, dirfd/name, overwritten in place and
+ * fdatasync'ed: durable at the cost of one block's write, where state_replace's rename
+ * costs two journal commits. text: whole lines, short of the block by its checksum's
+ * line. The file is the caller's user's own regular file (O_NOFOLLOW); the first write
+ * makes it and its directory entry durable too. 0 or -1 with err. */
+#define STATE_BLOCK_SIZE 512
+int state_block_write(int dirfd, const char *name, const char *text, char *err, size_t errlen);
+/* The text written (NUL-terminated, at most cap): 0; 1 none, or a block a crash cut short
+ * (its checksum fails: its fdatasync never returned); -1 with err. */
+int state_block_read(int dirfd, const char *name, char *text, size_t cap, char *err, size_t errlen);
+/* The request about to be made, a block in dir/request: durable before the endpoint is
+ * called, at the cost of one block's write (the state file is written once the call is
+ * under way). number is the agent's request count with it: the record tells more than
+ * the state file only when its number is greater. */
+struct state_request {
+	uint64_t number;
+	char action[32], target[128];
+	int64_t since;             /* epoch seconds */
+};
+/* 0 or -1 with err. */
+int state_request_write(const char *dir, const struct state_request *r, char *err, size_t errlen);
+/* 0 loaded; 1 none, or a record a crash cut short (its checksum fails: its fdatasync had
+ * not returned, so the call it announced was never made); -1 with err. */
+int state_request_load(const char *dir, struct state_request *r, char *err, size_t errlen);
+/* A record newer than st (a crash after it and before the state file): the request it
+ * announced is the pending one. 1 when it was newer, else 0 and st unchanged. */
+int state_request_apply(struct agent_state *st, const struct state_request *r);
 /* mkdir -p with a mode; 0 or -1 with err. */
 int state_mkdirs(const char *path, unsigned mode, char *err, size_t errlen);
 

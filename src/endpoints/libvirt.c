@@ -226,9 +226,25 @@ lv_where_pick(const struct lv_endpoint *e, const struct lv_probe *pr, struct lv_
 	lv_where_summary(e, pr, w);
 }
 
-/* Ask every configured host; the connections stay open in the probes for the move. */
+/* What each host that answered offers, for the next target choice. */
+static void
+lv_probes_hints(struct lv_endpoint *e, struct lv_probe *pr)
+{
+	for (size_t i = 0; i < e->conf.nhosts; i++) {
+		if (pr[i].conn == NULL)
+			continue;
+		/* looked up again: after a move, the probe's presence is the one before it */
+		virDomainPtr d = lv_lookup(pr[i].conn, &e->conf);
+		lv_hint_read(&e->hints[i], pr[i].conn, d);
+		if (d != NULL)
+			virDomainFree(d);
+	}
+}
+
+/* Ask every configured host; the connections stay open in the probes for the move. The
+ * hints are read too, unless the caller reads them later (a move: after the call). */
 static struct lv_probe *
-lv_where_is(struct lv_endpoint *e, struct lv_where *w)
+lv_where_is(struct lv_endpoint *e, struct lv_where *w, int hints)
 {
 	struct lv_probe *pr = calloc(e->conf.nhosts, sizeof(*pr));
 
@@ -248,13 +264,9 @@ lv_where_is(struct lv_endpoint *e, struct lv_where *w)
 		pr[i].host = &e->conf.hosts[i];
 		pr[i].conn = lv_open_wait(op[i], deadline, pr[i].err, sizeof(pr[i].err), &pr[i].code);
 		pr[i].presence = lv_presence_on(e, &pr[i]);
-		if (pr[i].conn != NULL) {
-			virDomainPtr d = pr[i].presence >= LV_INACTIVE ? lv_lookup(pr[i].conn, &e->conf) : NULL;
-			lv_hint_read(&e->hints[i], pr[i].conn, d);
-			if (d != NULL)
-				virDomainFree(d);
-		}
 	}
+	if (hints)
+		lv_probes_hints(e, pr);
 	lv_where_pick(e, pr, w);
 	return pr;
 }
@@ -278,7 +290,7 @@ lv_locate(void *state, char *host, size_t hostlen, char *err, size_t errlen)
 
 	if (lv_ready(e, err, errlen) < 0)
 		return -1;
-	struct lv_probe *pr = lv_where_is(e, &w);
+	struct lv_probe *pr = lv_where_is(e, &w, 1);
 	if (w.index >= 0)
 		snprintf(host, hostlen, "%s", pr[w.index].host->name);
 	else
@@ -546,11 +558,13 @@ lv_move(void *state, const struct vmm_move_request *req, struct vmm_move_result 
 	}
 	/* the source is where libvirt says the VM runs, not req->source */
 	double asked = vmm_mono_now();
-	struct lv_probe *pr = lv_where_is(e, &w);
+	struct lv_probe *pr = lv_where_is(e, &w, 0);
 	e->host->log(VMM_LOG_DEBUG, "libvirt: asked %zu hosts in %.3f s: %s", e->conf.nhosts,
 	    vmm_mono_now() - asked, w.index >= 0 ? pr[w.index].host->name : w.text);
 	if (w.index < 0) {
 		lv_fail(res, w.failure, w.permanent, "%s", w.text);
+		if (pr != NULL)
+			lv_probes_hints(e, pr);
 		lv_probes_free(pr, e->conf.nhosts);
 		return;
 	}
@@ -561,6 +575,9 @@ lv_move(void *state, const struct vmm_move_request *req, struct vmm_move_result 
 		lv_migrate(e, src, target, req->cross_site, &call);
 		lv_outcome(e, src, dst, &call, cold ? "paused (not live)" : "live", res);
 	}
+	/* after the call, not before: they are for the next choice, and cost some eight
+	 * round trips per host */
+	lv_probes_hints(e, pr);
 	lv_probes_free(pr, e->conf.nhosts);
 }
 
@@ -637,7 +654,7 @@ lv_recover(void *state, const struct vmm_move_request *req, struct vmm_move_resu
 		return;
 	}
 	for (;;) {
-		struct lv_probe *pr = lv_where_is(e, &w);
+		struct lv_probe *pr = lv_where_is(e, &w, 1);
 		if (pr == NULL) {
 			lv_fail(res, w.failure, 0, "%s", w.text);
 			return;
