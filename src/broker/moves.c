@@ -122,7 +122,7 @@ moves_read_begun(struct broker_vm *vm, const char *dir)
 		log_warnx("broker: %s/%s: not read: %s", dir, name, err);
 	if (rc != 0)
 		return;
-	if (moves_parse_one(text, strcspn(text, "\n"), &m) < 0 || m.done) {
+	if (broker_moves_parse(text, strcspn(text, "\n"), &m) < 0 || m.done) {
 		log_warnx("broker: %s/%s: not a record of a move begun; skipped", dir, name);
 		return;
 	}
@@ -197,7 +197,7 @@ moves_begun(struct broker_vm *vm, const struct broker_move *m)
 	if (moves_dirfd < 0)
 		return;
 	snprintf(name, sizeof(name), "begun.%s", vm->name);
-	if (moves_format_one(line, sizeof(line), m) > 0 &&
+	if (broker_moves_format(line, sizeof(line), m) > 0 &&
 	    state_block_write(moves_dirfd, name, line, err, sizeof(err)) == 0) {
 		begun_failing = 0;
 		return;
