@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -173,10 +174,32 @@ spawn_pump(struct spawn_io *io, double deadline)
 	return 0;
 }
 
-/* Wait for the exit until the deadline; the pipes closing does not mean it has ended. */
+/* Wait for the exit until the deadline; the pipes closing does not mean it has ended.
+ * A pidfd becomes readable at the exit itself (the child's pipes often close a few
+ * hundred microseconds before it): every sample taken by a command waited up to 5 ms
+ * for the next look of the polling below, which stays for a kernel without pidfds. */
 static int
 spawn_reap(pid_t pid, double deadline, int *status)
 {
+	int fd = pidfd_open(pid, 0);
+
+	while (fd >= 0) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR)) {
+			close(fd);
+			return r == pid ? 0 : -1;
+		}
+		double left = deadline - vmm_mono_now();
+		if (left <= 0) {
+			close(fd);
+			return -1;
+		}
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, (int)(left * 1000) + 1) < 0 && errno != EINTR) {
+			close(fd);
+			break; /* the look below still works */
+		}
+	}
 	for (;;) {
 		pid_t r = waitpid(pid, status, WNOHANG);
 		if (r == pid)
