@@ -102,14 +102,20 @@ refused_re='Move to h1 refused by the provider: h1 is being drained for maintena
 wait_for 15 grep -qE "$refused_re" "$T/vmmanage.log" \
 	&& ok "a refused move: the agent logs it as refused, with the broker's reason and retry-after" \
 	|| fail "refused in the agent: $(grep Move "$T/vmmanage.log" | tail -2)"
+# refusal N: wait for the agent's Nth, and note when in refusal_at; seconds A B: from A to B
+refusal() {
+	wait_for 30 sh -c "[ \$(grep -cE '$refused_re' '$T/vmmanage.log') -ge $1 ]" || fail "refusal $1 came"
+	refusal_at=$(date +%s.%N)
+}
+seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+broker_refused() { grep -c 'broker: vm1: move to h1 refused' "$T/broker.log"; }
 t1=$(date +%s.%N)
-wait_for 30 sh -c "[ \$(grep -cE '$refused_re' '$T/vmmanage.log') -ge 2 ]" || fail "asked again after the retry-after"
-t2=$(date +%s.%N)
-gap=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.1f", b - a }')
+refusal 2
+t2=$refusal_at
+gap=$(seconds "$t1" "$t2")
 check "the next request only after the retry-after of 7 s ($gap s), though the policy asked every 1.5 s" \
 	awk -v g="$gap" 'BEGIN { exit !(g >= 6) }'
-check "the broker refused exactly two requests of vm1 meanwhile" \
-	test "$(grep -c 'broker: vm1: move to h1 refused' "$T/broker.log")" = 2
+check "the broker refused exactly two requests of vm1 meanwhile" test "$(broker_refused)" = 2
 held='Suppressed move to h1 from policy: the provider refused the last request (h1 is being drained for maintenance): no new one before its retry-after of 7 s'
 check "the held requests are logged once per episode ($(grep -cF "$held" "$T/vmmanage.log") lines)" \
 	test "$(grep -cF "$held" "$T/vmmanage.log")" -le 3
@@ -124,13 +130,12 @@ agent_start
 wait_for 10 grep -qE 'The provider refused the last request before the restart \(h1 is being drained for maintenance\): no new one for [0-7] s$' "$T/vmmanage.log" \
 	&& ok "restarted inside the retry-after: the agent still holds, and says so" \
 	|| fail "the refusal across a restart: $(tail -3 "$T/vmmanage.log")"
-wait_for 30 sh -c "[ \$(grep -cE '$refused_re' '$T/vmmanage.log') -ge 3 ]" || fail "asked again after the restart's retry-after"
-t3=$(date +%s.%N)
-gap=$(awk -v a="$t2" -v b="$t3" 'BEGIN { printf "%.1f", b - a }')
+refusal 3
+t3=$refusal_at
+gap=$(seconds "$t2" "$t3")
 check "after the restart, the next request only when the 7 s were over ($gap s)" \
 	awk -v g="$gap" 'BEGIN { exit !(g >= 6) }'
-check "the broker refused three requests of vm1 in all" \
-	test "$(grep -c 'broker: vm1: move to h1 refused' "$T/broker.log")" = 3
+check "the broker refused three requests of vm1 in all" test "$(broker_refused)" = 3
 agent_stop
 bctl undrain h1 >/dev/null
 sed -i 's/^threshold = .*/threshold = 1000/' "$T/vmm.conf"
