@@ -44,4 +44,26 @@ struct tm;
  * vmm_localtime_zone in common/localtime.h sets it. */
 void vmm_thesis_date_localtime(int (*fn)(int64_t t, struct tm *tm));
 
+/* FNV-1a, continued from h (VMM_FNV1A_BASIS to start): the VMs' seeds and splay, the
+ * simulator's random streams, the report's name index and the state blocks' checksum
+ * all hash with it, so that a name draws the same wherever it is hashed. */
+#define VMM_FNV1A_BASIS UINT64_C(0xcbf29ce484222325)
+
+static inline uint64_t
+vmm_fnv1a(uint64_t h, const void *p, size_t n)
+{
+	for (const unsigned char *c = p; n-- > 0; c++)
+		h = (h ^ *c) * UINT64_C(0x100000001b3);
+	return h;
+}
+
+/* The same over a string up to its NUL; NULL hashes as "". */
+static inline uint64_t
+vmm_fnv1a_str(uint64_t h, const char *s)
+{
+	for (; s != NULL && *s; s++)
+		h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
+	return h;
+}
+
 #endif

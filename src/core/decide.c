@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/strutil.h"
 #include "core/decide.h"
 
 /* The policy's reason as the result's: what snprintf("%s") gave, by a copy of fixed
@@ -138,11 +139,7 @@ decide_target(struct decider *d, enum vmm_action act, const struct decide_input 
 uint64_t
 decide_seed(const char *name)
 {
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-
-	for (const char *p = name ? name : ""; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-	return h;
+	return vmm_fnv1a_str(VMM_FNV1A_BASIS, name);
 }
 
 int

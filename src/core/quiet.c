@@ -9,6 +9,7 @@
 
 #include <vmmanage/daytime.h>
 
+#include "common/strutil.h"
 #include "core/conf.h"
 #include "core/journal.h"
 #include "core/quiet.h"
@@ -207,12 +208,11 @@ quiet_now(const struct hold_conf *h, const struct vmm_local_time *lt, const char
 double
 splay_offset(const char *identity, double window)
 {
-	uint64_t x = 0xcbf29ce484222325ull;
+	uint64_t x;
 
 	if (window <= 0)
 		return 0;
-	for (const unsigned char *p = (const unsigned char *)identity; *p; p++)
-		x = (x ^ *p) * 0x100000001b3ull;
+	x = vmm_fnv1a_str(VMM_FNV1A_BASIS, identity);
 	x ^= x >> 30;
 	x *= 0xbf58476d1ce4e5b9ull;
 	x ^= x >> 27;

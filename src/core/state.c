@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/strutil.h"
 #include "core/state.h"
 
 int
@@ -191,13 +192,7 @@ state_save(const char *dir, const struct agent_state *st, char *err, size_t errl
 static uint64_t
 state_block_sum(const char *p, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	while (n-- > 0) {
-		h ^= (unsigned char)*p++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	return vmm_fnv1a(VMM_FNV1A_BASIS, p, n);
 }
 
 #define STATE_SUM_LINE 21        /* "sum=" 16 hex digits LF */

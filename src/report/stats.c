@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/strutil.h"
 #include "report/report.h"
 #include "report/stats.h"
 
@@ -126,11 +127,7 @@ dur_quantile(const uint32_t *hist, uint64_t n, double q)
 static uint64_t
 name_hash(const char *s)
 {
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
-	return h;
+	return vmm_fnv1a_str(VMM_FNV1A_BASIS, s);
 }
 
 static int

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "common/strutil.h"
 #include "sim/rng.h"
 
 uint64_t
@@ -18,23 +19,13 @@ rng_splitmix(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
-/* FNV-1a: a stream depends on the names, not on the order of the simulation file. */
-static uint64_t
-rng_hash(uint64_t h, const char *s)
-{
-	for (; s != NULL && *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= UINT64_C(0x100000001b3);
-	}
-	return h;
-}
-
 void
 rng_seed(struct rng *r, uint64_t seed, const char *name, const char *purpose)
 {
-	uint64_t x = rng_hash(rng_hash(UINT64_C(0xcbf29ce484222325) ^ seed, name), "/");
+	/* FNV-1a: a stream depends on the names, not on the order of the simulation file */
+	uint64_t x = vmm_fnv1a_str(vmm_fnv1a_str(VMM_FNV1A_BASIS ^ seed, name), "/");
 
-	x = rng_hash(x, purpose);
+	x = vmm_fnv1a_str(x, purpose);
 	for (int i = 0; i < 4; i++)
 		r->s[i] = rng_splitmix(&x);
 }
