@@ -137,6 +137,12 @@ check "h2 never took two at once (samples: $(sort "$T/incoming" | uniq -c | tr '
 check "virsh: the three guests run on h2" sh -c "[ '$(lv_where)' = h2 ] && [ '$(on_h h2 "$UUID2")' = running ] && [ '$(on_h h2 "$UUID3")' = running ]"
 check "the broker logged three confirmed moves to h2 in this round" \
 	test "$(count_lines 'broker: vm[123]: move to h2 confirmed' "$T/broker.log")" = 3
+# the broker's connections to the hosts are shared by its VMs, a few per host, not two
+# per VM, and kept between moves
+lv_conns "$BROKER_PID" > "$T/bconns1"
+check "between moves the broker keeps connections to both hosts ($(awk '{ print $2 }' "$T/bconns1" | sort | uniq -c | tr '\n' ' '))" \
+	test "$(awk '{ print $2 }' "$T/bconns1" | sort -u | wc -l)" = 2
+check "at most 4 to one host for its 3 VMs ($(lv_conns_per_host "$T/bconns1"))" test "$(lv_conns_per_host "$T/bconns1")" -le 4
 broker_stop
 
 # ---- drain h2 with a deadline: the agents on it leave by themselves ----
@@ -191,7 +197,12 @@ check "the agents counted no failed move" sh -c "! grep -q 'failed (' '$T/vm2.lo
 out=$(peer vm2 "MOVE move h2 0")
 check "nothing moves to h2 until undrain ($out)" grep -q '^REFUSED [0-9]* h2 is being drained for maintenance' <<<"$out"
 bctl undrain h2 >/dev/null
+lv_conns "$BROKER_PID" > "$T/bconns2"
 out=$(peer vm2 "MOVE move h2 0")
 check "after undrain, h2 takes a move again ($(cut -c1-40 <<<"$out"))" grep -q '^DONE confirmed 0 0 [0-9.]* h2' <<<"$out"
+lv_conns "$BROKER_PID" > "$T/bconns3"
+check "that move used the broker's kept connections and closed none ($(comm -23 "$T/bconns2" "$T/bconns3" | tr '\n' ' '))" \
+	sh -c "[ -s '$T/bconns2' ] && [ -z \"\$(comm -23 '$T/bconns2' '$T/bconns3')\" ]"
+check "still at most 4 to one host ($(lv_conns_per_host "$T/bconns3"))" test "$(lv_conns_per_host "$T/bconns3")" -le 4
 broker_stop
 finish

@@ -54,6 +54,13 @@ lv_index() {
 }
 lv_addr() { echo "$LV_NET.$(lv_index "$1").1"; }
 lv_uri() { echo "qemu+tcp://$(lv_addr "$1")/system"; }
+# lv_conns PID: the TCP connections process PID holds open to the hosts' libvirtd, one
+# "local peer" line each, sorted
+lv_conns() {
+	ss -Htnp state established '( dport = :16509 )' | grep "pid=$1," | awk '{ print $3, $4 }' | sort
+}
+# lv_conns_per_host FILE: the largest number of them to one host
+lv_conns_per_host() { awk '{ print $2 }' "$1" | sort | uniq -c | sort -rn | awk 'NR == 1 { print $1 } END { if (NR == 0) print 0 }'; }
 lv_ns() { echo "vmmlv-$1"; }
 lv_virsh() { local h=$1; shift; timeout 20 virsh -q -c "$(lv_uri "$h")" "$@"; }
 

@@ -29,6 +29,7 @@ wait_for 40 grep -qE 'Move to h2 confirmed in [0-9.]+ s' "$T/vmmanage.log" \
 check "virsh on h2: the guest is running ($(lv_state h2))" test "$(lv_state h2)" = running
 check "virsh on h1: the guest is gone ($(lv_state h1))" test "$(lv_state h1)" = absent
 status > "$T/status1"
+lv_conns "$AGENT_PID" > "$T/conns1"
 check "status: location h2, confirmed by the endpoint" grep -qx 'location: h2 (confirmed by the endpoint)' "$T/status1"
 check "status: libvirt's free memory of each host, as a hint for the choice" \
 	grep -qE '^host h1: .*[0-9.]+ GiB free' "$T/status1"
@@ -40,6 +41,12 @@ wait_for 40 grep -qE 'Move to h1 confirmed in [0-9.]+ s' "$T/vmmanage.log" \
 	&& ok "the second move brings it back to h1, confirmed" || fail "move back to h1: $(grep -E 'Move|Suppr' "$T/vmmanage.log")"
 check "virsh on h1: running again ($(lv_state h1))" test "$(lv_state h1)" = running
 check "virsh on h2: gone ($(lv_state h2))" test "$(lv_state h2)" = absent
+# opening them was most of the time from the decision to the migration call
+lv_conns "$AGENT_PID" > "$T/conns2"
+check "between moves the agent keeps its connections to both hosts open ($(awk '{ print $2 }' "$T/conns1" | sort -u | tr '\n' ' '))" \
+	test "$(awk '{ print $2 }' "$T/conns1" | sort -u | wc -l)" = 2
+check "the next move used them again and closed none ($(comm -23 "$T/conns1" "$T/conns2" | tr '\n' ' '))" \
+	test -z "$(comm -23 "$T/conns1" "$T/conns2")"
 wait_for 5 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -qx 'location: h1 (confirmed by the endpoint)'" \
 	&& ok "status: location h1" || fail "status location h1"
 

@@ -115,52 +115,34 @@ lv_presence_on(struct lv_endpoint *e, struct lv_probe *p)
 }
 
 static void
-lv_probes_free(struct lv_probe *probes, size_t n)
+lv_probes_free(const struct lv_endpoint *e, struct lv_probe *probes)
 {
-	for (size_t i = 0; probes != NULL && i < n; i++)
+	for (size_t i = 0; probes != NULL && i < e->conf.nhosts; i++)
 		if (probes[i].conn != NULL)
-			virConnectClose(probes[i].conn);
+			lv_conn_release(probes[i].host->uri, e->conf.keepalive, probes[i].conn);
 	free(probes);
 }
 
 /* ---- where the VM runs ---- */
-
-/* The host UUID from the capabilities XML (<host><uuid>): what libvirt compares. */
-static void
-lv_host_uuid(virConnectPtr c, char *out, size_t len)
-{
-	char *caps = virConnectGetCapabilities(c);
-	const char *h = caps ? strstr(caps, "<host>") : NULL;
-	const char *u = h ? strstr(h, "<uuid>") : NULL;
-
-	out[0] = '\0';
-	if (u != NULL)
-		snprintf(out, len, "%.*s", (int)strcspn(u + 6, "<"), u + 6);
-	free(caps);
-}
 
 /* libvirt refuses "to migrate guest to the same host" by host UUID or hostname, after
  * a round trip: check first, and call it what it is, a configuration error. */
 static int
 lv_same_host(const struct lv_probe *a, const struct lv_probe *b, char *msg, size_t len)
 {
-	char ua[128], ub[128];
-	char *ha = virConnectGetHostname(a->conn), *hb = virConnectGetHostname(b->conn);
-	int same = 1;
+	struct lv_identity ia, ib;
 
-	lv_host_uuid(a->conn, ua, sizeof(ua));
-	lv_host_uuid(b->conn, ub, sizeof(ub));
-	if (ua[0] && strcmp(ua, ub) == 0)
+	lv_host_identity(a->host->uri, a->conn, &ia);
+	lv_host_identity(b->host->uri, b->conn, &ib);
+	if (ia.uuid[0] && strcmp(ia.uuid, ib.uuid) == 0)
 		snprintf(msg, len, "%s and %s are one libvirt host (host UUID %s): give each host its own host_uuid in libvirtd.conf, or fix their URIs",
-		    a->host->name, b->host->name, ua);
-	else if (ha && hb && strcmp(ha, hb) == 0)
+		    a->host->name, b->host->name, ia.uuid);
+	else if (ia.hostname[0] && strcmp(ia.hostname, ib.hostname) == 0)
 		snprintf(msg, len, "%s and %s report the same hostname '%s': libvirt refuses to migrate between them; give each host its own name",
-		    a->host->name, b->host->name, ha);
+		    a->host->name, b->host->name, ia.hostname);
 	else
-		same = 0;
-	free(ha);
-	free(hb);
-	return same;
+		return 0;
+	return 1;
 }
 
 static void
@@ -295,7 +277,7 @@ lv_locate(void *state, char *host, size_t hostlen, char *err, size_t errlen)
 		snprintf(host, hostlen, "%s", pr[w.index].host->name);
 	else
 		snprintf(err, errlen, "%s", w.text);
-	lv_probes_free(pr, e->conf.nhosts);
+	lv_probes_free(e, pr);
 	return w.index >= 0 ? 0 : -1;
 }
 
@@ -565,7 +547,7 @@ lv_move(void *state, const struct vmm_move_request *req, struct vmm_move_result 
 		lv_fail(res, w.failure, w.permanent, "%s", w.text);
 		if (pr != NULL)
 			lv_probes_hints(e, pr);
-		lv_probes_free(pr, e->conf.nhosts);
+		lv_probes_free(e, pr);
 		return;
 	}
 	struct lv_probe *src = &pr[w.index], *dst = &pr[target - e->conf.hosts];
@@ -578,7 +560,7 @@ lv_move(void *state, const struct vmm_move_request *req, struct vmm_move_result 
 	/* after the call, not before: they are for the next choice, and cost some eight
 	 * round trips per host */
 	lv_probes_hints(e, pr);
-	lv_probes_free(pr, e->conf.nhosts);
+	lv_probes_free(e, pr);
 }
 
 /* ---- after a restart: a move asked for earlier, found again ---- */
@@ -662,13 +644,13 @@ lv_recover(void *state, const struct vmm_move_request *req, struct vmm_move_resu
 		e->recover_abort = vmm_mono_now() >= deadline;
 		if ((job = lv_job_host(e, pr, &ji)) < 0) {
 			lv_recover_outcome(e, pr, target, res);
-			lv_probes_free(pr, e->conf.nhosts);
+			lv_probes_free(e, pr);
 			return;
 		}
 		if (!said++)
 			e->host->log(VMM_LOG_INFO, "libvirt: found again: a migration job of %s runs on %s (%llu of %llu MiB sent); waiting for its end",
 			    e->conf.domain, pr[job].host->name, ji.memProcessed >> 20, ji.memTotal >> 20);
-		lv_probes_free(pr, e->conf.nhosts);
+		lv_probes_free(e, pr);
 		nanosleep(&(struct timespec){ .tv_nsec = 500000000 }, NULL);
 	}
 }

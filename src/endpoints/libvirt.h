@@ -119,6 +119,7 @@ void lv_hint_read(struct lv_hint *h, virConnectPtr c, virDomainPtr d);
  * the other way ---- */
 
 struct lv_opener;
+/* An idle connection to uri, when one is kept and answers, else a new one. */
 struct lv_opener *lv_open_start(const char *uri, int keepalive);
 /* deadline in vmm_mono_now() time; a host that has not answered by then gives
  * VIR_ERR_OPERATION_TIMEOUT */
@@ -126,5 +127,17 @@ virConnectPtr lv_open_wait(struct lv_opener *o, double deadline, char *err, size
     int *code);
 virConnectPtr lv_open(const char *uri, int keepalive, double timeout, char *err,
     size_t errlen, int *code);
+/* Done with a connection lv_open gave: kept for the next open of uri with the same
+ * keepalive, or closed. */
+void lv_conn_release(const char *uri, int keepalive, virConnectPtr c);
+/* Close the kept ones: before the event loop stops. */
+void lv_idle_close_all(void);
+
+/* Who answers at uri, over c: its host UUID and hostname ("" when it did not say). */
+struct lv_identity {
+	char uuid[64];
+	char hostname[256];
+};
+void lv_host_identity(const char *uri, virConnectPtr c, struct lv_identity *id);
 
 #endif

@@ -89,6 +89,7 @@ lv_loop_unref(void)
 {
 	pthread_mutex_lock(&lv_loop_mu);
 	if (lv_loop_refs > 0 && --lv_loop_refs == 0) {
+		lv_idle_close_all();
 		atomic_store(&lv_loop_quit, 1);
 		virEventUpdateTimeout(lv_loop_timer, 0);
 		pthread_join(lv_loop_thread, NULL);
@@ -225,8 +226,7 @@ lv_watch_run(void *arg)
 	pthread_mutex_unlock(&w->mu);
 	if (d != NULL)
 		virDomainFree(d);
-	if (c != NULL)
-		virConnectClose(c);
+	lv_conn_release(w->uri, w->wc.keepalive, c);
 	return NULL;
 }
 
