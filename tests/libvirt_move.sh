@@ -50,13 +50,28 @@ check "the next move used them again and closed none ($(comm -23 "$T/conns1" "$T
 wait_for 5 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -qx 'location: h1 (confirmed by the endpoint)'" \
 	&& ok "status: location h1" || fail "status location h1"
 
+# h2's libvirtd restarts between moves: the connection kept to it is dead, and the next
+# move opens a new one instead of failing; then back to h1 for what follows
+lv_host_stop h2
+lv_host_restart h2
+cli_move_to() { # HOST: once the guard lets a CLI move through, it is confirmed on HOST
+	local n0
+	n0=$(count_lines "Move to $1 confirmed" "$T/vmmanage.log")
+	wait_for 30 vmm move >/dev/null 2>&1 || fail "the CLI move to $1 was not accepted"
+	wait_for 40 sh -c "[ \$(grep -c 'Move to $1 confirmed' '$T/vmmanage.log') -gt $n0 ]"
+}
+cli_move_to h2 && ok "after h2's libvirtd restarted, a move to h2 is confirmed" \
+	|| fail "move after the restart: $(grep -E 'Move|Suppr' "$T/vmmanage.log" | tail -3)"
+check "virsh on h2: running ($(lv_state h2))" test "$(lv_state h2)" = running
+cli_move_to h1 || fail "back to h1: $(grep -E 'Move|Suppr' "$T/vmmanage.log" | tail -3)"
+
 for d in $(sed -nE 's/.*Move to h[12] confirmed in ([0-9.]+) s.*/\1/p' "$T/vmmanage.log"); do
 	check "a measured duration: 0 < $d s < 60" awk -v d="$d" 'BEGIN { exit !(d > 0 && d < 60) }'
 done
 wait_cycles 8 60 || fail "sampling goes on after the moves"
 agent_stop
 n=$(count_lines 'Requesting migration of VM' "$T/vmmanage.log")
-check "two requests, two moves ($n)" test "$n" = 2
+check "four requests (two by the policy, two by the CLI), four moves ($n)" test "$n" = 4
 check "no failed or unconfirmed move" sh -c "! grep -qE 'failed|unconfirmed' '$T/vmmanage.log'"
 
 # killed mid-move: libvirt finishes the peer-to-peer migration without its client
