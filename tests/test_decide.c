@@ -6,7 +6,9 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/decide.h"
 #include "tap.h"
@@ -285,6 +287,112 @@ test_base_admit(void)
 	hosts_free(&r.known);
 }
 
+/* A policy that asks for nothing, with the base policy's counters (idle_counters). */
+static void
+still_evaluate(void *state, const struct vmm_policy_input *in, struct vmm_decision *out)
+{
+	(void)state;
+	(void)in;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->reason, sizeof(out->reason), "nothing");
+}
+
+static const struct vmm_policy_ops still_policy = { .name = "still",
+	.evaluate = still_evaluate, .counters = idle_counters };
+
+/* One cycle at day d (from 2009-05-11, a Monday, UTC), hh:mm, on host, with value. */
+static void
+day_cycle(struct rig *r, int d, int hh, int mm, const char *host, double value,
+    struct decide_result *res)
+{
+	struct decide_input in = { .sample = { .known = 1, .value = value }, .location = host,
+		.at_home = 1 };
+
+	in.wall = in.mono = 1242000000.0 + d * 86400.0 + hh * 3600.0 + mm * 60.0;
+	in.sample.time = (int64_t)in.wall;
+	in.local = (struct vmm_local_time){ .valid = 1, .year = 2009, .month = 5, .day = 11 + d,
+		.hour = hh, .minute = mm, .weekday = (1 + d) % 7 };
+	decide_cycle(&r->d, &in, res);
+}
+
+/* base_recall and base_lead: the base was bad at 01:00 on two nights; on the third the VM
+ * leaves it ahead, does not come back before the load is over, and remembers it across a
+ * restart (state_dir/hosts). Once is a burst: no reason to leave. */
+static void
+test_base_recall(void)
+{
+	static const char *const two[] = { "h1", "h2", NULL };
+	struct target_rules rules = { .pingpong_hold = 600, .pingpong_hold_max = 2400,
+		.base_admit = 0.25, .base_recall = 7 * 86400, .base_lead = 600 };
+	struct rig r;
+	struct decide_result res;
+	char dir[] = "/tmp/test_decide.XXXXXX", err[256];
+	size_t skipped;
+
+	rig_init(&r, 1);
+	r.d.damp = NULL;
+	r.d.policy = &still_policy;
+	r.d.base = "base";
+	r.d.topo = (struct topology){ .hosts = two, .nhosts = 2, .base = "base" };
+	r.d.choice = TARGET_LEARNED;
+	r.d.rules = &rules;
+	for (int m = 0; m < 3; m++)
+		day_cycle(&r, 0, 1, m, "base", 100, &res);
+	day_cycle(&r, 1, 0, 50, "base", 0, &res);
+	TAP_OK(res.kind == DECIDE_NONE, "bad at 01:00 on one night only: it stays (%d %s)",
+	    res.kind, res.reason);
+	for (int m = 0; m < 3; m++)
+		day_cycle(&r, 1, 1, m, "base", 90, &res);
+	day_cycle(&r, 2, 0, 49, "base", 0, &res);
+	TAP_OK(res.kind == DECIDE_NONE, "at 00:49, 01:00 is more than base_lead ahead (%d %s)",
+	    res.kind, res.reason);
+	day_cycle(&r, 2, 0, 50, "base", 0, &res);
+	TAP_OK(res.kind == DECIDE_REQUEST && res.action == VMM_ACT_MOVE && strcmp(res.target, "base") != 0,
+	    "at 00:50 on the third night it leaves the base (%d %s %s)", res.kind, res.target, res.why);
+	TAP_CONTAINS(res.reason, "base_lead: leaving base ahead of 01:00, when it was 90 there on two days",
+	    "the reason names the rule, the time and the lesser of the two nights");
+	rules.base_lead = 0;
+	day_cycle(&r, 2, 0, 50, "base", 0, &res);
+	TAP_OK(res.kind == DECIDE_NONE, "base_lead 0: it stays (%d)", res.kind);
+	rules.base_lead = 600;
+
+	/* idle away from the base: the idle policy asks for it */
+	r.d.policy = &idle_policy;
+	day_cycle(&r, 2, 0, 30, "h1", 0, &res);
+	TAP_OK(res.kind == DECIDE_SUPPRESSED && res.action == VMM_ACT_MOVE_TO_BASE,
+	    "at 00:30, within base_lead and an hour of 01:00: not back (%d %s)", res.kind, res.why);
+	TAP_CONTAINS(res.why, "base_recall: staying, base was 90 at 01:00 ", "the why says so");
+	day_cycle(&r, 2, 2, 30, "h1", 0, &res);
+	TAP_OK(res.kind == DECIDE_SUPPRESSED, "at 02:30 the load may still be on (%d %s)", res.kind, res.why);
+	TAP_CONTAINS(res.why, "nothing seen there since", "the why says why");
+	day_cycle(&r, 2, 4, 30, "h1", 0, &res);
+	TAP_OK(res.kind == DECIDE_REQUEST && strcmp(res.target, "base") == 0,
+	    "at 04:30 it goes back (%d %s)", res.kind, res.why);
+
+	/* a restart: what was learned is in state_dir/hosts */
+	TAP_OK(mkdtemp(dir) != NULL, "a state dir");
+	TAP_OK(hosts_save(&r.known, dir, err, sizeof(err)) == 0, "saved (%s)", err);
+	hosts_free(&r.known);
+	hosts_init(&r.known, 3600, 60, 240, VMM_HIGHER_IS_WORSE);
+	TAP_OK(hosts_load(&r.known, dir, &skipped, err, sizeof(err)) == 0 && skipped == 0,
+	    "loaded, no line skipped (%zu %s)", skipped, err);
+	r.d.policy = &still_policy;
+	day_cycle(&r, 3, 0, 55, "base", 0, &res);
+	TAP_CONTAINS(res.reason, "base_lead: leaving base ahead of 01:00",
+	    "after the restart it still leaves ahead");
+	rules.base_recall = 0;
+	day_cycle(&r, 3, 0, 55, "base", 0, &res);
+	TAP_OK(res.kind == DECIDE_NONE, "base_recall 0: it stays (%d %s)", res.kind, res.reason);
+	rules.base_recall = 2 * 86400;
+	day_cycle(&r, 4, 0, 55, "base", 0, &res);
+	TAP_OK(res.kind == DECIDE_NONE, "older than base_recall: forgotten (%d %s)", res.kind, res.reason);
+	char path[64];
+	snprintf(path, sizeof(path), "%s/hosts", dir);
+	unlink(path);
+	rmdir(dir);
+	hosts_free(&r.known);
+}
+
 /* A policy that keeps the forecast it was handed, and asks for nothing. */
 static struct vmm_sample seen_forecast;
 
@@ -424,6 +532,7 @@ main(void)
 	test_pingpong();
 	test_hold();
 	test_base_admit();
+	test_base_recall();
 	test_thesis();
 	test_refused();
 	test_forecast();

@@ -233,11 +233,79 @@ decide_action(struct decider *d, enum vmm_action act, const struct decide_input 
 	decide_target(d, act, in, out);
 }
 
+static int
+decide_worse(const struct decider *d, double v, double than)
+{
+	return d->direction == VMM_LOWER_IS_WORSE ? v < than : v > than;
+}
+
+static int
+decide_minute(const struct decide_input *in)
+{
+	return in->local.valid ? in->local.hour * 60 + in->local.minute : -1;
+}
+
+/* The level the base must have kept for the VM: base_admit of the threshold (for an
+ * indicator where lower is worse, the threshold over base_admit), or the threshold itself
+ * when base_admit is off. Where the array has been as bad for the VM (a learned mean),
+ * the base's bad hour is no reason to stay away: every host is loaded, and the base is
+ * the cheap one. */
+static double
+decide_admit_level(const struct decider *d, const struct decide_input *in, double thr)
+{
+	double admit = d->rules ? d->rules->base_admit : 0;
+	int lower = d->direction == VMM_LOWER_IS_WORSE;
+
+	if (admit <= 0)
+		return thr;
+	double at = lower ? thr / admit : thr * admit;
+	for (size_t i = 0; i < d->topo.nhosts; i++) {
+		int known;
+		double b = hosts_badness(d->known, d->topo.hosts[i], in->wall, &known);
+		if (known)
+			at = lower ? fmin(at, -b) : fmax(at, b);
+	}
+	return at;
+}
+
+/* base_recall: not back to the base within base_lead and an hour of a quarter hour when
+ * the base was over the admission level on a day it remembers: it would leave again at
+ * once (base_lead), or take that hour's load. Nor while such a load may still be on: the
+ * VM that left ahead of it did not see it end, so the latest quarter hour seen in the
+ * last three hours must have been under the level. */
+static int
+decide_base_soon(const struct decider *d, const struct decide_input *in,
+    struct decide_result *out)
+{
+	const struct target_rules *r = d->rules;
+	double thr = out->counters.threshold;
+	const char *since = "";
+
+	if (r == NULL || !(r->base_recall > 0))
+		return 0;
+	double at = decide_admit_level(d, in, thr);
+	struct hostday_seen s = hostday_window(d->known->day, d->base, decide_minute(in),
+	    r->base_lead + 3600, in->wall, r->base_recall, d->direction);
+	if (s.slots == 0 || !decide_worse(d, s.worst, at)) {
+		s = hostday_before(d->known->day, d->base, decide_minute(in), 3 * 3600, in->wall,
+		    r->base_recall);
+		since = ", nothing seen there since";
+	}
+	if (s.slots == 0 || !decide_worse(d, s.worst, at))
+		return 0;
+	out->action = VMM_ACT_MOVE_TO_BASE;
+	out->kind = DECIDE_SUPPRESSED;
+	snprintf(out->why, sizeof(out->why), "base_recall: staying, %s was %.3g at %02d:%02d %.0f h ago, %s %.3g (threshold %g)%s",
+	    d->base, s.worst, s.minute / 60, s.minute % 60, (in->wall - s.when) / 3600,
+	    d->direction == VMM_LOWER_IS_WORSE ? "under" : "over", at, thr, since);
+	return 1;
+}
+
 /* base_admit: an idle VM goes back to the base only when the base did not make it leave
  * lately. Idle on a roomy host says nothing of the base: the worse of its mean and its
  * last samples there, the more faded the longer ago (host_memory), must be within
- * base_admit of the threshold (for an indicator where lower is worse, the threshold
- * over base_admit). The schedule's rest is the clock's, not the indicator's: it goes. */
+ * the admission level (decide_admit_level). The schedule's rest is the clock's, not the
+ * indicator's: it goes. */
 static int
 decide_base_refused(const struct decider *d, const struct decide_input *in,
     struct decide_result *out)
@@ -246,25 +314,19 @@ decide_base_refused(const struct decider *d, const struct decide_input *in,
 	double level, fade, ratio;
 	int lower = d->direction == VMM_LOWER_IS_WORSE;
 
-	if (admit <= 0 || d->known == NULL || d->base == NULL || !out->counters.has_low ||
+	if (d->known == NULL || d->base == NULL || !out->counters.has_low ||
 	    out->counters.resting || strcmp(in->location, d->base) == 0)
 		return 0;
-	if (hosts_held(d->known, d->base, in->wall, out->why, sizeof(out->why))) {
+	if (admit > 0 && hosts_held(d->known, d->base, in->wall, out->why, sizeof(out->why))) {
 		out->action = VMM_ACT_MOVE_TO_BASE;
 		out->kind = DECIDE_SUPPRESSED;
 		return 1;
 	}
-	if ((fade = hosts_recall(d->known, d->base, in->wall, &level)) <= 0)
+	if (decide_base_soon(d, in, out))
+		return 1;
+	if (admit <= 0 || (fade = hosts_recall(d->known, d->base, in->wall, &level)) <= 0)
 		return 0;
-	double at = lower ? thr / admit : thr * admit;
-	/* where the array has been as bad for the VM (a learned mean), the base's bad hour
-	 * is no reason to stay away: every host is loaded, and the base is the cheap one */
-	for (size_t i = 0; i < d->topo.nhosts; i++) {
-		int known;
-		double b = hosts_badness(d->known, d->topo.hosts[i], in->wall, &known);
-		if (known)
-			at = lower ? fmin(at, -b) : fmax(at, b);
-	}
+	double at = decide_admit_level(d, in, thr);
 	/* how many times too bad it was; a lower-is-worse level of 0 counts as 20 times */
 	ratio = lower ? at / fmax(level, at / 20) : level / at;
 	if (!(ratio * fade > 1))
@@ -278,6 +340,29 @@ decide_base_refused(const struct decider *d, const struct decide_input *in,
 	else
 		snprintf(out->why, sizeof(out->why), "base_admit: staying, %s was %.3g when last there %.0f min ago, over %.3g (%.0f%% of threshold %g) until that fades",
 		    d->base, level, ago, at, admit * 100, thr);
+	return 1;
+}
+
+/* base_lead: a VM resting on the base leaves it ahead of a quarter hour when the base made
+ * it slow on a day it remembers (base_recall: a nightly batch, a morning rush), rather
+ * than take that load's first tarry samples there. The schedule's rest is the clock's:
+ * it stays. */
+static int
+decide_base_ahead(const struct decider *d, const struct decide_input *in, int at_base,
+    struct decide_result *out)
+{
+	const struct target_rules *r = d->rules;
+	double thr = out->counters.threshold;
+
+	if (r == NULL || !(r->base_recall > 0) || !(r->base_lead > 0) || d->known == NULL ||
+	    !at_base || !out->counters.has_low || out->counters.resting)
+		return 0;
+	struct hostday_seen s = hostday_window(d->known->day, d->base, decide_minute(in),
+	    r->base_lead, in->wall, r->base_recall, d->direction);
+	if (s.slots == 0 || isnan(s.twice) || !decide_worse(d, s.twice, thr))
+		return 0;
+	snprintf(out->reason, sizeof(out->reason), "base_lead: leaving %s ahead of %02d:%02d, when it was %.3g there on two days, the last %.0f h ago (threshold %g)",
+	    d->base, s.minute / 60, s.minute % 60, s.twice, (in->wall - s.when) / 3600, thr);
 	return 1;
 }
 
@@ -364,6 +449,10 @@ decide_cycle(struct decider *d, const struct decide_input *in, struct decide_res
 		    "warming up: %.0f s before samples count", out->warming);
 	if (pin.sample.known && in->location[0] && d->known != NULL)
 		hosts_sample(d->known, in->location, in->sample.value, in->wall, d->interval);
+	if (pin.sample.known && pin.at_base && d->known != NULL && d->rules != NULL &&
+	    d->rules->base_recall > 0) /* out of memory: nothing learned of this quarter hour */
+		(void)hostday_sample(&d->known->day, d->base, decide_minute(in), in->sample.value,
+		    in->wall, d->direction);
 	if (pin.sample.known && d->eff != NULL && (out->measured = efficacy_sample(d->eff, in->sample.value)))
 		out->efficacy = d->eff->done[d->eff->ndone - 1];
 	enum vmm_action act = out->decision.action;
@@ -372,6 +461,8 @@ decide_cycle(struct decider *d, const struct decide_input *in, struct decide_res
 		act = VMM_ACT_MOVE_TO_BASE;
 		snprintf(out->reason, sizeof(out->reason), "resting away from the base: asking again");
 	}
+	if (act == VMM_ACT_NONE && decide_base_ahead(d, in, pin.at_base, out))
+		act = VMM_ACT_MOVE;
 	if (act == VMM_ACT_NONE && in->leave != NULL) {
 		act = VMM_ACT_MOVE;
 		snprintf(out->reason, sizeof(out->reason), "%s", in->leave);

@@ -42,6 +42,7 @@ hosts_free(struct host_table *t)
 	free(t->hosts);
 	free(t->pairs);
 	free(t->keys);
+	hostday_free(&t->day);
 	t->hosts = NULL;
 	t->pairs = NULL;
 	t->keys = NULL;

@@ -12,6 +12,8 @@
 
 #include <vmmanage/module.h>
 
+#include "core/hostday.h"
+
 struct host_info {
 	char name[128];
 	/* the indicator while the VM was here: a mean in which a sample's weight decays
@@ -63,6 +65,7 @@ struct host_table {
 	size_t nkeys;        /* in step with nhosts, or not used */
 	size_t last;         /* hosts_get's last record: asked again most often */
 	double decay_age, decay; /* hosts_sample's last exp(-age / memory), for that age */
+	struct host_day *day; /* the base by time of day (base_recall); NULL: nothing kept */
 };
 
 struct host_key {

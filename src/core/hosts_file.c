@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* state_dir/hosts: what the agent learned of each host, kept across restarts. One line
- * per host and per pair of hosts, tab-separated; a damaged line costs that line only. */
+ * per host, per pair of hosts and per quarter hour of the base remembered, tab-separated;
+ * a damaged line costs that line only. */
 #include "config.h"
 
 #include <errno.h>
@@ -38,6 +39,14 @@ hosts_write(FILE *f, const void *arg)
 		if (hosts_name_ok(m->from) && hosts_name_ok(m->to))
 			fprintf(f, "move\t%s\t%s\t%" PRIu64 "\t%.17g\t%.17g\n", m->from, m->to,
 			    m->count, m->mean, m->last);
+	}
+	for (int i = 0; t->day != NULL && hosts_name_ok(t->day->host) && i < HOSTDAY_SLOTS; i++) {
+		char before[32] = "-";
+		if (!isnan(t->day->before[i]))
+			snprintf(before, sizeof(before), "%.17g", t->day->before[i]);
+		if (t->day->when[i] > 0)
+			fprintf(f, "day\t%s\t%d\t%.3f\t%.17g\t%s\n", t->day->host, i,
+			    t->day->when[i], t->day->worst[i], before);
 	}
 	return ferror(f) ? -1 : 0;
 }
@@ -107,6 +116,21 @@ hosts_parse_move(struct host_table *t, char **f, size_t n)
 	return 0;
 }
 
+/* A quarter hour of the base (hostday.h): day, host, slot, when, worst, the day before's
+ * ("-": none). */
+static int
+hosts_parse_day(struct host_table *t, char **f, size_t n)
+{
+	double slot, when, worst, before = NAN;
+
+	if (n != 6 || !hosts_name_ok(f[1]) || hosts_number(f[2], &slot) < 0 ||
+	    hosts_number(f[3], &when) < 0 || hosts_number(f[4], &worst) < 0 ||
+	    (strcmp(f[5], "-") != 0 && hosts_number(f[5], &before) < 0) ||
+	    slot != floor(slot) || !(slot >= 0 && slot < HOSTDAY_SLOTS))
+		return -1;
+	return hostday_set(&t->day, f[1], (int)slot, when, worst, before);
+}
+
 /* One line of the file; -1 when it is damaged. */
 int
 hosts_parse_line(struct host_table *t, char *line)
@@ -121,6 +145,8 @@ hosts_parse_line(struct host_table *t, char *line)
 		return hosts_parse_host(t, f, n);
 	if (strcmp(f[0], "move") == 0)
 		return hosts_parse_move(t, f, n);
+	if (strcmp(f[0], "day") == 0)
+		return hosts_parse_day(t, f, n);
 	return -1;
 }
 

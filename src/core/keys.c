@@ -57,6 +57,8 @@ const char *const conf_core_keys[] = {
 	"pingpong_hold_max",
 	"pingpong_gain",
 	"base_admit",
+	"base_recall",
+	"base_lead",
 	"mode",
 	"warmup",
 	"min_stay",

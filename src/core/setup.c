@@ -158,6 +158,13 @@ setup_target_rules(const struct vmm_conf *c, struct target_rules *r, char *err, 
 	}
 	TRY(setup_fraction(c, "pingpong_gain", 0, &r->pingpong_gain, err, errlen));
 	TRY(setup_fraction(c, "base_admit", 0.25, &r->base_admit, err, errlen));
+	TRY(setup_positive(c, "base_recall", 0, 0, &r->base_recall, err, errlen));
+	TRY(setup_positive(c, "base_lead", 600, 0, &r->base_lead, err, errlen));
+	if (r->base_lead > 6 * 3600) {
+		snprintf(err, errlen, "%s: base_lead (%g s) is over 6 hours: the VM would leave the base for most of a day; lower it, or set base_recall = 0",
+		    conf_where(c, "base_lead", where, sizeof(where)), r->base_lead);
+		return -1;
+	}
 	return 0;
 }
 

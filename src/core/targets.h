@@ -56,7 +56,8 @@ struct target_knowledge {
 };
 
 /* The fleet rules as configured (vmmanage.conf(5): near_best, max_incoming,
- * memory_headroom, pingpong_hold, pingpong_hold_max, pingpong_gain, base_admit). */
+ * memory_headroom, pingpong_hold, pingpong_hold_max, pingpong_gain, base_admit,
+ * base_recall, base_lead). */
 struct target_rules {
 	double near_best;
 	int max_incoming;           /* 0: no cap */
@@ -67,6 +68,8 @@ struct target_rules {
 	double base_admit;          /* an idle VM goes back to the base only when what it
 	                             * remembers of the base is within this fraction of the
 	                             * threshold; 0: always */
+	double base_recall;         /* seconds the base's quarter hours are remembered; 0: off */
+	double base_lead;           /* seconds ahead of a bad one the VM leaves the base */
 };
 
 /* How old an endpoint's hint may be and still rule a host out: the agent asks where the VM
