@@ -8,12 +8,7 @@
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/sim_lib.sh"
 
-sim_copy "$SIMDATA" office.sim office-thr.conf office-base.conf
-cd "$T" || die "no $T"
-
-"$SIM" --compare -q -o off office.sim > off.out 2>&1 || { cat off.out; die "office.sim"; }
-echo "base_recall = 604800" | tee -a office-thr.conf >> office-base.conf
-"$SIM" --compare -q -o on -l on.log office.sim > on.out 2>&1 || { cat on.out; die "office.sim, base_recall"; }
+sim_office_pair "base_recall = 604800"
 s0=$(col off/summary.csv sla_minutes mode=ours vm=ALL | cut -d. -f1)
 s1=$(col on/summary.csv sla_minutes mode=ours vm=ALL | cut -d. -f1)
 r0=$(col off/summary.csv requests mode=ours vm=ALL)

@@ -29,3 +29,13 @@ col() {
 		{ ok = 1; for (k = 1; k <= n; k++) { split(cs[k], kv, "="); if ($(idx[kv[1]]) != kv[2]) ok = 0 }
 		  if (ok) print $(idx[c]) }' "$file"
 }
+
+# sim_office_pair LINE: the 8-VM office week (tests/data/sim/office.sim) with --compare,
+# into off/ as shipped and into on/ (and on-ours.log) with LINE added to both confs.
+sim_office_pair() {
+	sim_copy "$SIMDATA" office.sim office-thr.conf office-base.conf
+	cd "$T" || die "no $T"
+	"$SIM" --compare -q -o off office.sim > off.out 2>&1 || { cat off.out; die "office.sim"; }
+	echo "$1" | tee -a office-thr.conf >> office-base.conf
+	"$SIM" --compare -q -o on -l on.log office.sim > on.out 2>&1 || { cat on.out; die "office.sim, $1"; }
+}

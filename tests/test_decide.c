@@ -220,12 +220,26 @@ idle_counters(const void *state, struct vmm_policy_counters *out)
 static const struct vmm_policy_ops idle_policy = { .name = "idle", .evaluate = idle_evaluate,
 	.counters = idle_counters };
 
+/* A learning rig with a base and two array hosts, the fleet rules and a policy. */
+static void
+rig_base(struct rig *r, const struct vmm_policy_ops *policy, const struct target_rules *rules)
+{
+	static const char *const two[] = { "h1", "h2", NULL };
+
+	rig_init(r, 1);
+	r->d.damp = NULL;
+	r->d.policy = policy;
+	r->d.base = "base";
+	r->d.topo = (struct topology){ .hosts = two, .nhosts = 2, .base = "base" };
+	r->d.choice = TARGET_LEARNED;
+	r->d.rules = rules;
+}
+
 /* base_admit: a VM that left the base because it got bad there does not go back as soon as
  * it is idle on a roomy host; when that has faded (host_memory), it does. */
 static void
 test_base_admit(void)
 {
-	static const char *const two[] = { "h1", "h2", NULL };
 	struct target_rules rules = { .pingpong_hold = 600, .pingpong_hold_max = 2400,
 		.base_admit = 0.5 };
 	struct rig r;
@@ -234,13 +248,7 @@ test_base_admit(void)
 	struct decide_input in = { .sample = { .known = 1, .value = 0 }, .location = "h1",
 		.at_home = 1, .mono = 4000, .wall = 4000 };
 
-	rig_init(&r, 1);
-	r.d.damp = NULL;
-	r.d.policy = &idle_policy;
-	r.d.base = "base";
-	r.d.topo = (struct topology){ .hosts = two, .nhosts = 2, .base = "base" };
-	r.d.choice = TARGET_LEARNED;
-	r.d.rules = &rules;
+	rig_base(&r, &idle_policy, &rules);
 	/* a night idle at the base, then the morning: 3 samples over the threshold */
 	for (int i = 0; i < 30; i++)
 		hosts_sample(&r.known, "base", 0, 60.0 * i, 60);
@@ -321,7 +329,6 @@ day_cycle(struct rig *r, int d, int hh, int mm, const char *host, double value,
 static void
 test_base_recall(void)
 {
-	static const char *const two[] = { "h1", "h2", NULL };
 	struct target_rules rules = { .pingpong_hold = 600, .pingpong_hold_max = 2400,
 		.base_admit = 0.25, .base_recall = 7 * 86400, .base_lead = 600 };
 	struct rig r;
@@ -329,13 +336,7 @@ test_base_recall(void)
 	char dir[] = "/tmp/test_decide.XXXXXX", err[256];
 	size_t skipped;
 
-	rig_init(&r, 1);
-	r.d.damp = NULL;
-	r.d.policy = &still_policy;
-	r.d.base = "base";
-	r.d.topo = (struct topology){ .hosts = two, .nhosts = 2, .base = "base" };
-	r.d.choice = TARGET_LEARNED;
-	r.d.rules = &rules;
+	rig_base(&r, &still_policy, &rules);
 	for (int m = 0; m < 3; m++)
 		day_cycle(&r, 0, 1, m, "base", 100, &res);
 	day_cycle(&r, 1, 0, 50, "base", 0, &res);
