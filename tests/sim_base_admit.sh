@@ -29,4 +29,9 @@ check "the VMs still rest on the base ($(col admit/summary.csv hours_base mode=o
 	awk -v h="$(col admit/summary.csv hours_base mode=ours vm=ALL)" 'BEGIN { exit !(h >= 24) }'
 check "the agents say why they stay" grep -qE \
 	': Suppressed move_to_base from policy: base_admit: staying, base was [0-9.]+ when last there [0-9]+ min ago, over 5 \(25% of threshold 20\) until that fades$' admit.log
+# and say it as the agent does, once while it lasts, with a count when it ends
+held=$(grep -c 'base_admit: staying' admit/events.csv)
+said=$(grep 'Suppressed move_to_base from policy: base_admit: staying' admit.log | grep -vc 'times in all$')
+check "the hold said once per episode: $said lines for $held held requests" test "$((4 * said))" -le "$held"
+check "with its count when it ends" grep -qE ': base_admit: staying, .* until that fades: [0-9]+ times in all$' admit.log
 finish

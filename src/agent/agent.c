@@ -354,11 +354,11 @@ agent_free(struct agent *a)
 		return;
 	if (a->logging.log.log != NULL) {
 		/* a state said once and counted since ends with the agent: its count is said */
-		struct agent_episode *open[] = { &a->logging.ep_queue, &a->logging.ep_nothing,
-			&a->logging.ep_quiet, &a->logging.ep_process, &a->logging.ep_metrics,
-			&a->logging.ep_refused, &a->logging.ep_held, &a->alerts.ep_command };
+		struct episode *open[] = { &a->logging.ep_queue, &a->logging.ep_process,
+			&a->logging.ep_metrics, &a->alerts.ep_command };
 		for (size_t i = 0; i < sizeof(open) / sizeof(open[0]); i++)
 			agent_episode_end(a, open[i]);
+		said_close(&a->logging.said, agent_episode_emit, a);
 		agent_event(a, &(struct journal_event){ .kind = JOURNAL_STOP });
 		agent_save_known(a);
 	}

@@ -60,36 +60,17 @@ agent_recommend(struct agent *a, const struct decide_result *d)
 		agent_event(a, &e);
 }
 
-/* A request held back. The policy asks again every few cycles while its reason lasts:
- * through a quiet window, said once for the window; held by a rule (min_stay, the
- * guard, base_admit...), said once until a request goes out, the policy's counters are
- * back to 0 or the rule changes; each with a count when it ends. An administrator's
- * request is answered every time. */
+/* The quiet window's episode ends with the window, a rule's hold when what made the
+ * policy ask is gone (core/episode.h). */
 static void
-agent_suppressed(struct agent *a, const struct journal_event *e, int quiet, int policy)
-{
-	char msg[JOURNAL_MSG];
-
-	if (!quiet && !policy) {
-		agent_event(a, e);
-		return;
-	}
-	journal_message(e, msg, sizeof(msg));
-	if (quiet)
-		agent_episode(a, &a->logging.ep_quiet, journal_name(e), msg);
-	else
-		agent_episode_alike(a, &a->logging.ep_held, journal_name(e), msg);
-}
-
-/* The quiet window's episode ends with the window. */
-static void
-agent_quiet_over(struct agent *a, const struct vmm_local_time *lt)
+agent_said_cycle(struct agent *a, const struct decide_result *r, const struct vmm_local_time *lt)
 {
 	const char *window;
 	char until[16];
+	int in_window = a->logging.said.quiet.msg[0] &&
+	    quiet_now(&a->su->set.hold, lt, &window, until, sizeof(until));
 
-	if (a->logging.ep_quiet.msg[0] && !quiet_now(&a->su->set.hold, lt, &window, until, sizeof(until)))
-		agent_episode_end(a, &a->logging.ep_quiet);
+	said_cycle(&a->logging.said, r, in_window, agent_episode_emit, a);
 }
 
 /* Carry out a decision: 0 sent to the endpoint, 1 nothing to do, -1 refused. */
@@ -110,7 +91,7 @@ agent_carry_out(struct agent *a, const struct decide_result *d, const char *orig
 	case DECIDE_ERROR:
 		/* the policy asks again every few cycles while idle: say it once */
 		if (d->kind == DECIDE_NOTHING && strcmp(origin, "policy") == 0)
-			agent_episode(a, &a->logging.ep_nothing, "nothing", d->why);
+			said_nothing(&a->logging.said, d->why, agent_episode_emit, a);
 		else
 			agent_note(a, d->kind == DECIDE_NOTHING ? "nothing" : "error", "%s", d->why);
 		snprintf(reply, len, "%s: %s", d->kind == DECIDE_NOTHING ? "nothing to do" : "refused", d->why);
@@ -124,13 +105,15 @@ agent_carry_out(struct agent *a, const struct decide_result *d, const char *orig
 		} else {
 			struct journal_event e = { .kind = JOURNAL_SUPPRESSED, .u.suppressed = {
 			    .action = d->action, .target = d->target, .origin = origin, .why = d->why } };
-			if (d->provider_hold && strcmp(origin, "policy") == 0) {
-				/* held until the provider's retry-after: said once, counted */
+			/* the policy asks again every few cycles while its reason lasts: said once
+			 * per episode; an administrator's request is answered every time */
+			if (strcmp(origin, "policy") == 0) {
 				char msg[JOURNAL_MSG];
 				journal_message(&e, msg, sizeof(msg));
-				agent_episode(a, &a->logging.ep_refused, journal_name(&e), msg);
+				said_suppressed(&a->logging.said, d, journal_name(&e), msg,
+				    agent_episode_emit, a);
 			} else
-				agent_suppressed(a, &e, d->held == HOLD_QUIET, strcmp(origin, "policy") == 0);
+				agent_event(a, &e);
 			snprintf(reply, len, "refused: %s", d->why);
 		}
 		return -1;
@@ -274,11 +257,7 @@ agent_decide(struct agent *a, const struct vmm_sample *s)
 	char reply[512];
 
 	decide_cycle(&d, &in, &r);
-	agent_quiet_over(a, &in.local);
-	/* what made the policy ask is gone: a rule's hold is news again next time */
-	if (r.action == VMM_ACT_NONE && r.counters.count == 0 &&
-	    (!r.counters.has_low || r.counters.lowcount == 0))
-		agent_episode_end(a, &a->logging.ep_held);
+	agent_said_cycle(a, &r, &in.local);
 	a->sampling.counters = r.counters;
 	struct cycle_record rec = { .host = host_hostname(), .sensor = a->su->set.sensor,
 		.label = setup_sensor(a->su)->label, .sample = *s, .reading = &a->sampling.reading,

@@ -56,64 +56,22 @@ agent_warning(struct agent *a, const char *name, const char *text)
 	    .u.note.text = text });
 }
 
-/* A state's message: said when it starts or changes, counted while it lasts. */
 void
-agent_episode(struct agent *a, struct agent_episode *e, const char *kind, const char *msg)
+agent_episode_emit(void *arg, const char *kind, const char *text)
 {
-	if (e->msg[0] && strcmp(e->msg, msg) == 0) {
-		e->repeats++;
-		return;
-	}
-	if (e->msg[0] && e->repeats > 0)
-		agent_note(a, e->kind, "%s: %" PRIu64 " times in all", e->msg, e->repeats + 1);
-	agent_note(a, kind, "%s", msg);
-	snprintf(e->kind, sizeof(e->kind), "%s", kind);
-	snprintf(e->msg, sizeof(e->msg), "%s", msg);
-	e->repeats = 0;
-}
-
-/* The same words, whatever the numbers in them: each run of digits and dots matches any
- * other. */
-static int
-agent_alike(const char *x, const char *y)
-{
-	for (;;) {
-		int nx = 0, ny = 0;
-		while (isdigit((unsigned char)*x) || (*x == '.' && nx)) {
-			x++;
-			nx = 1;
-		}
-		while (isdigit((unsigned char)*y) || (*y == '.' && ny)) {
-			y++;
-			ny = 1;
-		}
-		if (nx != ny || *x != *y)
-			return 0;
-		if (*x == '\0')
-			return 1;
-		x++;
-		y++;
-	}
+	agent_note(arg, kind, "%s", text);
 }
 
 void
-agent_episode_alike(struct agent *a, struct agent_episode *e, const char *kind, const char *msg)
+agent_episode(struct agent *a, struct episode *e, const char *kind, const char *msg)
 {
-	if (e->msg[0] && agent_alike(e->msg, msg)) {
-		e->repeats++;
-		return;
-	}
-	agent_episode(a, e, kind, msg);
+	episode_say(e, kind, msg, agent_episode_emit, a);
 }
 
-/* The state is over: how often it came, when more than once. */
 void
-agent_episode_end(struct agent *a, struct agent_episode *e)
+agent_episode_end(struct agent *a, struct episode *e)
 {
-	if (e->msg[0] && e->repeats > 0)
-		agent_note(a, e->kind, "%s: %" PRIu64 " times in all", e->msg, e->repeats + 1);
-	e->msg[0] = '\0';
-	e->repeats = 0;
+	episode_end(e, agent_episode_emit, a);
 }
 
 /* The cycle's values for the collector, compact: the block itself stays local. */

@@ -200,9 +200,7 @@ agent_send(struct agent *a, enum vmm_action act, const char *target, int cross_s
 {
 	/* a move ends what the policy kept deciding where the VM was */
 	agent_episode_end(a, &a->logging.ep_queue);
-	agent_episode_end(a, &a->logging.ep_nothing);
-	agent_episode_end(a, &a->logging.ep_refused);
-	agent_episode_end(a, &a->logging.ep_held);
+	said_request(&a->logging.said, agent_episode_emit, a);
 	a->moving.req_action = act;
 	snprintf(a->moving.req_source, sizeof(a->moving.req_source), "%s", a->st.location);
 	snprintf(a->moving.req_target, sizeof(a->moving.req_target), "%s", target);

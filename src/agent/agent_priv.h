@@ -16,6 +16,7 @@
 #include "agent/agent.h"
 #include "core/cyclelog.h"
 #include "core/decide.h"
+#include "core/episode.h"
 #include "core/journal.h"
 #include "core/state.h"
 
@@ -27,15 +28,6 @@ struct ev_timer;
 
 #define AGENT_RECENT 10
 #define AGENT_KNOWN_SAVE 300.0 /* seconds between writes of state_dir/hosts */
-
-/* A message that would otherwise repeat every cycle while a state lasts (the queue
- * processed where the VM is, "Already at base"): said when the state starts, with a count
- * when it ends. */
-struct agent_episode {
-	char kind[16];
-	char msg[256];
-	uint64_t repeats;            /* times it came again after it was said */
-};
 
 /* The sensor's side: the sample being taken, the sensor's work, and what status shows of them. */
 struct agent_sampling {
@@ -97,13 +89,10 @@ struct agent_learning {
 struct agent_logging {
 	struct cyclelog log;
 	/* what the policy keeps deciding, said once per episode */
-	struct agent_episode ep_queue;   /* "Would process: at home now" */
-	struct agent_episode ep_nothing; /* "Already at base" */
-	struct agent_episode ep_quiet;   /* "Suppressed move to h2 from policy: quiet window..." */
-	struct agent_episode ep_process; /* "Processing failed: ..." */
-	struct agent_episode ep_metrics; /* "Cannot write metrics_file ..." */
-	struct agent_episode ep_refused; /* "Suppressed move to h2 from policy: the provider refused..." */
-	struct agent_episode ep_held;    /* "Suppressed move to h2 from policy: min_stay: ..." */
+	struct episode ep_queue;      /* "Would process: at home now" */
+	struct episode ep_process;    /* "Processing failed: ..." */
+	struct episode ep_metrics;    /* "Cannot write metrics_file ..." */
+	struct decide_said said;      /* the policy's held requests, nothing to do */
 	/* the central log */
 	struct logship *ship;
 	char *ship_fp;               /* its settings, to restart it only when they change */
@@ -149,7 +138,7 @@ struct agent_alerts {
 	int firing[ALERT__N];
 	uint64_t seen_confirmed, seen_bad, bad_run;
 	struct alertq *q;                /* the calls and their thread (common/alertq.c) */
-	struct agent_episode ep_command; /* "alert_command ... failed" */
+	struct episode ep_command; /* "alert_command ... failed" */
 };
 
 struct agent_jobs {
@@ -196,11 +185,11 @@ void agent_note(struct agent *a, const char *name, const char *fmt, ...)
 void agent_warning(struct agent *a, const char *name, const char *text);
 /* The endpoint's word on the host the VM runs on: draining, and when the provider moves it. */
 void agent_drain_seen(struct agent *a, int draining, double leave_in);
-void agent_episode(struct agent *a, struct agent_episode *e, const char *kind, const char *msg);
-void agent_episode_end(struct agent *a, struct agent_episode *e);
-/* agent_episode for a message whose figures change while the state lasts ("36 s to go",
- * "61 min ago"): the same words with other numbers are the same state. */
-void agent_episode_alike(struct agent *a, struct agent_episode *e, const char *kind, const char *msg);
+/* Said once per episode (core/episode.h), as notes of the agent's. */
+void agent_episode(struct agent *a, struct episode *e, const char *kind, const char *msg);
+void agent_episode_end(struct agent *a, struct episode *e);
+/* The episodes' line: a note of that kind; arg: the agent. */
+void agent_episode_emit(void *arg, const char *kind, const char *text);
 void agent_ship_cycle(struct agent *a, const struct vmm_sample *s, enum vmm_action act);
 int agent_ship_update(struct agent *a, char *err, size_t errlen);
 

@@ -260,8 +260,14 @@ sim_loop(struct sim *s)
 		s->cur = s->next;
 	}
 	sim_threads_stop(s, th, started);
-	for (size_t i = 0; i < s->nvms; i++)
-		vm_checkpoint(&s->vms[i], s->sf->duration);
+	for (size_t i = 0; i < s->nvms; i++) {
+		struct vm *v = &s->vms[i];
+		vm_checkpoint(v, s->sf->duration);
+		if (v->said != NULL) /* as the agent's stop: what was counted is said */
+			said_close(v->said, vm_said_emit,
+			    &(struct vm_said_to){ s, 0, v, s->sf->duration });
+	}
+	sim_flush(s);
 }
 
 static double

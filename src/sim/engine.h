@@ -8,6 +8,7 @@
 #include "common/buf.h"
 #include "common/localtime.h"
 #include "core/decide.h"
+#include "core/episode.h"
 #include "core/host.h"
 #include "core/journal.h"
 #include "core/setup.h"
@@ -40,6 +41,7 @@ struct vm {
 	size_t copy;                /* which of the spec's count */
 	void *pstate;
 	struct guard *guard;         /* out of line: its request ring is 28 KiB, the rest is hot */
+	struct decide_said *said;    /* ours with a log: said once per episode; NULL: each time */
 	struct host_table known;
 	struct damper damp;
 	struct efficacy eff;
@@ -198,6 +200,15 @@ void vm_event(struct sim *s, int tid, struct vm *v, double t, const char *event,
 void vm_cycle_event(struct sim *s, int tid, struct vm *v, double t, double value, int known,
     const struct decide_result *r);
 void vm_say(struct sim *s, int tid, struct vm *v, double t, const struct journal_event *e);
+/* The decision's outcomes said once per episode, as the agent says them (core/episode.h):
+ * vm_said_emit writes a line of them to the VM's log at to's time. */
+struct vm_said_to {
+	struct sim *s;
+	int tid;
+	struct vm *v;
+	double t;
+};
+void vm_said_emit(void *arg, const char *kind, const char *text);
 void vm_note(struct sim *s, int tid, struct vm *v, double t, const char *text);
 void vm_warning(struct sim *s, int tid, struct vm *v, double t, const char *text);
 void vm_sim_start(struct sim *s, int tid, struct vm *v, double t);

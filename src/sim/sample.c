@@ -36,6 +36,8 @@ vm_request(struct sim *s, int tid, struct vm *v, const struct decide_result *r, 
 	size_t n = journal_request(r->action, r->target, r->reason, ev);
 	for (size_t i = 0; i < n; i++)
 		vm_say(s, tid, v, t, &ev[i]);
+	if (v->said != NULL) /* as the agent: after the request's lines */
+		said_request(v->said, vm_said_emit, &(struct vm_said_to){ s, tid, v, t });
 	if (sim_thesis(s))
 		v->believed = target; /* the thesis assumed every request succeeded */
 	if (v->mv_active) {
@@ -85,14 +87,23 @@ vm_outcome(struct sim *s, int tid, struct vm *v, const struct decide_result *r, 
 	case DECIDE_SUPPRESSED:
 		v->st.suppressed++;
 		vm_event(s, tid, v, t, "suppressed", r->action, v->believed, -1, r, r->why);
-		vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_SUPPRESSED,
-		    .u.suppressed = { .action = r->action, .target = r->target, .origin = "policy",
-		    .why = r->why } });
+		struct journal_event e = { .kind = JOURNAL_SUPPRESSED, .u.suppressed = {
+		    .action = r->action, .target = r->target, .origin = "policy", .why = r->why } };
+		if (v->said != NULL) {
+			char msg[JOURNAL_MSG];
+			journal_message(&e, msg, sizeof(msg));
+			said_suppressed(v->said, r, journal_name(&e), msg, vm_said_emit,
+			    &(struct vm_said_to){ s, tid, v, t });
+		} else
+			vm_say(s, tid, v, t, &e);
 		break;
 	case DECIDE_NOTHING:
 		v->st.nothing++;
 		vm_event(s, tid, v, t, "nothing", r->action, v->believed, -1, r, r->why);
-		vm_note(s, tid, v, t, r->why);
+		if (v->said != NULL)
+			said_nothing(v->said, r->why, vm_said_emit, &(struct vm_said_to){ s, tid, v, t });
+		else
+			vm_note(s, tid, v, t, r->why);
 		break;
 	case DECIDE_RECOMMEND:
 		v->st.recommended++;
@@ -178,6 +189,13 @@ vm_sample(struct sim *s, int tid, struct vm *v, double t)
 	v->skip_sensor = r.counters.skip_sensor;
 	if (v->traced)
 		vm_cycle_event(s, tid, v, t, value, known, &r);
+	if (v->said != NULL) {
+		const char *window;
+		char until[16];
+		int in_window = v->said->quiet.msg[0] &&
+		    quiet_now(&sc->su->set.hold, &in.local, &window, until, sizeof(until));
+		said_cycle(v->said, &r, in_window, vm_said_emit, &(struct vm_said_to){ s, tid, v, t });
+	}
 	vm_outcome(s, tid, v, &r, t);
 	/* the thesis's scripts slept after a request, and so does the agent */
 	if (v->next_sample != INFINITY)

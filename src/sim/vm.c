@@ -143,6 +143,11 @@ vm_init(struct sim *s, struct vm *v, const struct sim_vmspec *spec, size_t copy,
 	v->sla = !isnan(spec->sla) ? spec->sla : s->sf->sla;
 	v->next_sample = set->interval + (sim_thesis(s) ? 0 : v->dec.hold.offset);
 	v->traced = vm_traced(s->o, v->name, spec->name);
+	/* the thesis's daemon said every outcome; ours says a repeated one once, as the agent */
+	if (s->o->log != NULL && !sim_thesis(s) && (v->said = calloc(1, sizeof(*v->said))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	v->st.res = calloc(2 * v->sc->nlocal, sizeof(*v->st.res));
 	v->st.hour_req = calloc(s->nhours, sizeof(*v->st.hour_req));
 	v->st.hour_mov = calloc(s->nhours, sizeof(*v->st.hour_mov));
@@ -169,4 +174,5 @@ vm_free(struct vm *v)
 	free(v->st.hour_req);
 	free(v->st.hour_mov);
 	free(v->st.hind);
+	free(v->said);
 }

@@ -83,6 +83,15 @@ vm_say(struct sim *s, int tid, struct vm *v, double t, const struct journal_even
 }
 
 void
+vm_said_emit(void *arg, const char *kind, const char *text)
+{
+	const struct vm_said_to *to = arg;
+
+	vm_say(to->s, to->tid, to->v, to->t, &(struct journal_event){ .kind = JOURNAL_NOTE,
+	    .name = kind, .u.note.text = text });
+}
+
+void
 vm_note(struct sim *s, int tid, struct vm *v, double t, const char *text)
 {
 	vm_say(s, tid, v, t, &(struct journal_event){ .kind = JOURNAL_NOTE, .u.note.text = text });
