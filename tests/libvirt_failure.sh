@@ -5,7 +5,8 @@
 # and the host, the agent keeps sampling, requests stay within the guard's pace (no
 # storm), and once the host is back the move succeeds. A CLI move while another is in
 # flight is refused politely. A target whose libvirtd hangs (stopped) fails within the
-# keepalive time instead of holding the move forever.
+# keepalive time instead of holding the move forever, and does not hold the agent's stop
+# when the agent keeps an idle connection to it.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$top_srcdir/tests/agent_lib.sh"
 . "$top_srcdir/tests/libvirt_hosts.sh"
@@ -90,6 +91,24 @@ check "the VM stays on $other ($(lv_state "$other"))" test "$(lv_state "$other")
 kill -CONT "$pid"
 check "the daemon runs" kill -0 "$AGENT_PID"
 agent_stop
+
+# a host hangs while the agent keeps an idle connection to it: the stop does not wait
+# for keepalive to give up on that connection (5 s x 5 at the default libvirt_keepalive)
+sed -i '/^libvirt_keepalive = /d' "$T/vmm.conf"
+agent_start
+wait_for 20 sh -c "'$VMMANAGE' -c '$T/vmm.conf' status | grep -q '^location: .* (confirmed by the endpoint)'" \
+	|| fail "located: $(vmm status 2>&1 | grep location)"
+wait_for 10 sh -c "[ \$(ss -Htnp state established '( dport = :16509 )' | grep -c 'pid=$AGENT_PID,') -ge 2 ]" \
+	|| fail "kept connections to both hosts: $(lv_conns "$AGENT_PID")"
+kill -STOP "$pid"
+t0=$(date +%s.%N)
+agent_stop
+took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+kill -CONT "$pid"
+check "a stop with a hung host takes a few seconds, not keepalive's 25: $took s" \
+	awk -v t="$took" 'BEGIN { exit !(t <= 8) }'
+check "and says why it did not wait" grep -qE 'libvirt: [0-9]+ kept connections? did not close within 2 s \(a host does not answer\): left to close on (its|their) own' \
+	"$T/vmmanage.log" "$T/agent.out"
 
 # two names for one libvirtd (URIs that differ only by the default port): libvirt would
 # refuse "to migrate guest to the same host"; we say what is wrong, once, as permanent

@@ -685,8 +685,10 @@ lv_fini(void *state)
 {
 	struct lv_endpoint *e = state;
 
-	if (e->looped)
-		lv_loop_unref();
+	int left = e->looped ? lv_loop_unref() : 0;
+	if (left > 0)
+		e->host->log(VMM_LOG_WARNING, "libvirt: %d kept connection%s did not close within 2 s (a host does not answer): left to close on %s own",
+		    left, left == 1 ? "" : "s", left == 1 ? "its" : "their");
 	lv_conf_free(&e->conf);
 	free(e->hints);
 	free(e);

@@ -76,7 +76,9 @@ int lv_last_error(char *buf, size_t len);
 /* ---- libvirt_job.c: the client event loop (keepalive needs it) and the watcher ---- */
 
 int lv_loop_ref(char *err, size_t errlen);
-void lv_loop_unref(void);
+/* The last one out closes the idle connections and stops the loop; returns how many of
+ * those connections were left closing (lv_idle_close_all). */
+int lv_loop_unref(void);
 
 struct lv_watch_conf {
 	const char *uri;        /* the source host: the watcher opens its own connection */
@@ -131,7 +133,9 @@ virConnectPtr lv_open(const char *uri, int keepalive, double timeout, char *err,
  * keepalive, or closed. */
 void lv_conn_release(const char *uri, int keepalive, virConnectPtr c);
 /* Close the kept ones: before the event loop stops. */
-void lv_idle_close_all(void);
+/* Closes the idle connections, each on a thread of its own, waiting 2 s for them at
+ * most; returns how many did not close by then (their host does not answer). */
+int lv_idle_close_all(void);
 
 /* Who answers at uri, over c: its host UUID and hostname ("" when it did not say). */
 struct lv_identity {

@@ -84,12 +84,14 @@ out:
 }
 
 /* The last one out stops the thread: the module may be unloaded next. */
-void
+int
 lv_loop_unref(void)
 {
+	int left = 0;
+
 	pthread_mutex_lock(&lv_loop_mu);
 	if (lv_loop_refs > 0 && --lv_loop_refs == 0) {
-		lv_idle_close_all();
+		left = lv_idle_close_all();
 		atomic_store(&lv_loop_quit, 1);
 		virEventUpdateTimeout(lv_loop_timer, 0);
 		pthread_join(lv_loop_thread, NULL);
@@ -98,6 +100,7 @@ lv_loop_unref(void)
 		virSetErrorFunc(NULL, NULL);
 	}
 	pthread_mutex_unlock(&lv_loop_mu);
+	return left;
 }
 
 /* ---- the migration job watcher ---- */

@@ -71,6 +71,80 @@ struct lv_opener {
 static pthread_mutex_t lv_hung_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct lv_opener *lv_hung; /* abandoned, still waiting for their host */
 
+static void lv_pin_module(void);
+
+/* ---- closing without waiting for the host ----
+ * A close is a round trip: to a host that stopped answering (a hung or stopped
+ * libvirtd) it waits until keepalive gives up, 25 to 30 s at the defaults. A move must
+ * not wait for that when it drops a stale idle connection, nor a stop for long: each
+ * close runs on a thread of its own, and a stop waits LV_CLOSE_WAIT for them at most. */
+#define LV_CLOSE_WAIT 2.0
+
+static pthread_mutex_t lv_close_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t lv_close_cv;
+static pthread_once_t lv_close_once = PTHREAD_ONCE_INIT;
+static int lv_closing;       /* closes under way */
+
+static void
+lv_close_init(void)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&lv_close_cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+static void *
+lv_closer_run(void *arg)
+{
+	virConnectClose(arg);
+	pthread_mutex_lock(&lv_close_mu);
+	lv_closing--;
+	pthread_cond_broadcast(&lv_close_cv);
+	pthread_mutex_unlock(&lv_close_mu);
+	return NULL;
+}
+
+static void
+lv_close_soon(virConnectPtr c)
+{
+	pthread_attr_t ta;
+	pthread_t t;
+	int rc;
+
+	pthread_once(&lv_close_once, lv_close_init);
+	lv_pin_module(); /* the thread may return into the module after it is unloaded */
+	pthread_mutex_lock(&lv_close_mu);
+	lv_closing++;
+	pthread_mutex_unlock(&lv_close_mu);
+	pthread_attr_init(&ta);
+	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &ta, lv_closer_run, c);
+	pthread_attr_destroy(&ta);
+	if (rc != 0)
+		lv_closer_run(c); /* no thread: close here, as before */
+}
+
+/* Waits up to seconds for the closes under way; returns how many are left. */
+static int
+lv_close_wait(double seconds)
+{
+	double deadline = vmm_mono_now() + seconds; /* CLOCK_MONOTONIC, as the condition's */
+	struct timespec ts = { .tv_sec = (time_t)deadline,
+		.tv_nsec = (long)((deadline - (double)(time_t)deadline) * 1e9) };
+	int left;
+
+	pthread_once(&lv_close_once, lv_close_init);
+	pthread_mutex_lock(&lv_close_mu);
+	while (lv_closing > 0 && pthread_cond_timedwait(&lv_close_cv, &lv_close_mu, &ts) == 0)
+		;
+	left = lv_closing;
+	pthread_mutex_unlock(&lv_close_mu);
+	return left;
+}
+
 /* ---- the idle connections ---- */
 
 static void
@@ -104,8 +178,8 @@ lv_idle_take(const char *uri, int keepalive)
 	if (best != LV_IDLE_MAX)
 		lv_idle_drop(best, &found);
 	pthread_mutex_unlock(&lv_idle_mu);
-	for (size_t i = 0; i < nstale; i++) /* out of the lock: a close is a round trip */
-		virConnectClose(stale[i]);
+	for (size_t i = 0; i < nstale; i++) /* a close is a round trip: not the move's */
+		lv_close_soon(stale[i]);
 	return found;
 }
 
@@ -136,19 +210,21 @@ lv_conn_release(const char *uri, int keepalive, virConnectPtr c)
 		virConnectClose(c);
 }
 
-void
+int
 lv_idle_close_all(void)
 {
-	virConnectPtr c;
+	virConnectPtr c[LV_IDLE_MAX];
+	size_t n = 0;
 
 	pthread_mutex_lock(&lv_idle_mu);
-	while (lv_nidle > 0) {
-		lv_idle_drop(lv_nidle - 1, &c);
-		virConnectClose(c);
-	}
+	while (lv_nidle > 0)
+		lv_idle_drop(lv_nidle - 1, &c[n++]);
 	while (lv_nknown > 0)
 		free(lv_known[--lv_nknown].uri);
 	pthread_mutex_unlock(&lv_idle_mu);
+	for (size_t i = 0; i < n; i++)
+		lv_close_soon(c[i]);
+	return lv_close_wait(LV_CLOSE_WAIT);
 }
 
 /* ---- who answers at a URI ----
