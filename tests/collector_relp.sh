@@ -4,7 +4,8 @@
 # Forwarding to a real rsyslog over RELP (imrelp) loses nothing: agents' lines go to
 # OUTPUT and on to rsyslog's file across a clean rsyslog restart, a kill -9 of rsyslog in
 # the middle of a burst, a collector restart while rsyslog is down, and a rotation of
-# OUTPUT (rename, SIGHUP) while forwarding is behind and across a collector restart.
+# OUTPUT (rename, SIGHUP) while forwarding is behind and across a collector restart,
+# under logrotate's numbered name and under its dateext name.
 # At the end every line of every OUTPUT file is in rsyslog's file, at its (file,
 # offset), with the same text; copies are only of the same line.
 . "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
@@ -140,11 +141,29 @@ check "after a restart the collector finishes the rotated file first" \
 rs_start
 check "the rotated file's unsent lines arrive" wait_for 30 in_rs unsent 50
 check "... and the new file's" wait_for 30 in_rs newfile 50
+settle newfile
+
+# the same with logrotate's dateext, where the rotated file is OUTPUT-YYYYMMDD
+rs_stop TERM
+send 50 undated
+mv "$OUT" "$OUT-20261207"
+kill -HUP "$CPID"
+wait_for 10 logged "outputs reopened" 3 || die_log "no third reopen"
+send 50 dated
+wait_for 20 logged "stopped" 8 || die_log "no stop logged"
+kill "$CPID"
+wait "$CPID" 2>/dev/null
+start_collector "$T/c.conf" "$OUT"
+check "after a restart it finds a rotated file by dateext's name too" \
+	wait_for 10 logged "finishing $OUT-20261207 first" 1
+rs_start
+check "that file's unsent lines arrive" wait_for 30 in_rs undated 50
+check "... and the new file's" wait_for 30 in_rs dated 50
 
 # every line of both OUTPUT files, with its (file, offset), against rsyslog's file
 want() {
 	local f id
-	for f in "$OUT.2" "$OUT.1" "$OUT"; do
+	for f in "$OUT.2" "$OUT.1" "$OUT-20261207" "$OUT"; do
 		id=$(stat -c '%d:%i' "$f")
 		LC_ALL=C awk -v id="$id" '{ printf "file=\"%s\" offset=\"%d\"] %s\n", id, off, $0; off += length($0) + 1 }' "$f"
 	done
@@ -155,15 +174,15 @@ sort -u "$T/got.all" > "$T/got"
 missing=$(comm -23 "$T/want" "$T/got" | wc -l)
 extra=$(comm -13 "$T/want" "$T/got" | wc -l)
 check "every line of OUTPUT is in rsyslog's file ($(wc -l < "$T/want") lines; $missing missing)" \
-	[ "$(wc -l < "$T/want")" -eq 10600 -a "$missing" = 0 ]
+	[ "$(wc -l < "$T/want")" -eq 10700 -a "$missing" = 0 ]
 check "rsyslog has no line OUTPUT has not at that place ($extra)" [ "$extra" = 0 ]
 check "the lines sent twice ($(($(wc -l < "$T/got.all") - $(wc -l < "$T/got")))) are copies of one line at one offset" \
 	[ "$(sed 's/\].*//' "$T/got" | sort | uniq -d | wc -l)" = 0 ]
 check "relp.pos ends at OUTPUT's end" wait_for 30 caught_up
-# five outages, two of them across a collector restart (its new process says it again)
-check "each outage logged once: 7 stops, 5 resumes" \
-	[ "$(grep -c "forwarding to .* stopped" "$T/collector.err")" = 7 -a \
-	  "$(grep -c "forwarding to .* resumed" "$T/collector.err")" = 5 ]
+# six outages, three of them across a collector restart (its new process says it again)
+check "each outage logged once: 9 stops, 6 resumes" \
+	[ "$(grep -c "forwarding to .* stopped" "$T/collector.err")" = 9 -a \
+	  "$(grep -c "forwarding to .* resumed" "$T/collector.err")" = 6 ]
 # a frozen rsyslog does not hold the collector's stop for long
 kill -STOP "$RPID"
 send 10 last

@@ -14,9 +14,11 @@
  * The loop thread is never held up: it only publishes OUTPUT's end (output.c's watch)
  * under a mutex. After a SIGHUP the old file is final (its lines were written before
  * the reopen); the thread finishes it, then takes the new one. A file rotated away while
- * the collector was stopped is looked for as OUTPUT.1 (logrotate's name). */
+ * the collector was stopped is looked for in OUTPUT's directory among the names that
+ * begin with OUTPUT's (logrotate's OUTPUT.1, or OUTPUT-20261207 with dateext). */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -51,7 +53,7 @@
 
 struct collector_forward {
 	char *addr, host[256], port[8];
-	char *path, *path1, *pos_path, *pos_tmp;
+	char *path, *pos_path, *pos_tmp;
 	double timeout, retry_max;
 	char hostname[256];
 
@@ -179,21 +181,53 @@ fwd_open_as(const char *path, uint64_t dev, uint64_t ino)
 	return fd;
 }
 
+/* The file relp.pos names, rotated away while the collector was stopped: in path's
+ * directory, under a name that begins with path's and goes on (a compressed copy is
+ * another file, and does not match). found gets its path. */
+static int
+fwd_open_rotated(const char *path, uint64_t dev, uint64_t ino, char *found, size_t len)
+{
+	const char *slash = strrchr(path, '/'), *base = slash != NULL ? slash + 1 : path;
+	size_t nbase = strlen(base);
+	char dir[4096];
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd = -1;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash == NULL ? 1 : slash == path ? 1 : (int)(slash - path),
+	    slash == NULL ? "." : path);
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while (fd < 0 && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, base, nbase) != 0 || de->d_name[nbase] == '\0' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    (uint64_t)st.st_dev != dev || (uint64_t)st.st_ino != ino)
+			continue;
+		snprintf(found, len, "%s/%s", dir, de->d_name);
+		fd = fwd_open_as(found, dev, ino);
+	}
+	closedir(d);
+	return fd;
+}
+
 /* At start: the file and offset relp.pos names, else OUTPUT from its first line. */
 static void
 fwd_open_first(struct collector_forward *f, uint64_t w_dev, uint64_t w_ino)
 {
 	struct stat st;
+	char rotated[4352];
 	int have = fwd_pos_load(f) == 0;
 
 	if (have && f->pos.dev == w_dev && f->pos.ino == w_ino)
 		f->fd = fwd_open_as(f->path, w_dev, w_ino);
-	else if (have && (f->fd = fwd_open_as(f->path1, f->pos.dev, f->pos.ino)) >= 0)
-		log_info("forwarding: finishing %s first (OUTPUT was rotated)", f->path1);
+	else if (have && (f->fd = fwd_open_rotated(f->path, f->pos.dev, f->pos.ino, rotated,
+	    sizeof(rotated))) >= 0)
+		log_info("forwarding: finishing %s first (OUTPUT was rotated)", rotated);
 	else if (have)
-		log_warnx("forwarding: %s names a file that is neither %s nor %s; lines of it "
-		    "not yet acknowledged are not sent; starting at %s's first line",
-		    f->pos_path, f->path, f->path1, f->path);
+		log_warnx("forwarding: %s names a file that is neither %s nor a rotated copy of it "
+		    "beside it; lines of it not yet acknowledged are not sent; starting at %s's "
+		    "first line", f->pos_path, f->path, f->path);
 	if (f->fd >= 0 && fstat(f->fd, &st) == 0 && (uint64_t)st.st_size < f->pos.off) {
 		log_warnx("forwarding: %s is shorter than the position acknowledged (%" PRIu64
 		    " bytes); starting at its first line", f->path, f->pos.off);
@@ -480,7 +514,6 @@ fwd_free(struct collector_forward *f)
 	pthread_cond_destroy(&f->cv);
 	free(f->addr);
 	free(f->path);
-	free(f->path1);
 	free(f->pos_path);
 	free(f->pos_tmp);
 	free(f);
@@ -525,7 +558,6 @@ collector_forward_start(const struct collector_conf *conf, struct collector_outp
 	    collector_fwd_addr_parse(conf->forward_relp, f->host, sizeof(f->host), f->port,
 	    sizeof(f->port), err, errlen) < 0 ||
 	    (f->path = strdup(conf->output)) == NULL ||
-	    asprintf(&f->path1, "%s.1", conf->output) < 0 ||
 	    asprintf(&f->pos_path, "%s/" FWD_POS_FILE, conf->state_dir) < 0 ||
 	    asprintf(&f->pos_tmp, "%s/" FWD_POS_TMP, conf->state_dir) < 0 ||
 	    fwd_engine(f) < 0) {
