@@ -123,44 +123,35 @@ check "after a rotation while behind, the rotated file's last lines arrive" wait
 check "... and the new file's" wait_for 30 in_rs rotated 50
 settle rotated
 
-# rotated again while rsyslog is down, and the collector restarted before it has sent the
-# rotated file's last lines: it finds that file as OUTPUT.1
-rs_stop TERM
-send 50 unsent
+# rotated while rsyslog is down, and the collector restarted before it has sent the
+# rotated file's last lines: it finds that file under ROTATED's name and finishes it
+# first. rotate_across_restart ROTATED UNSENT NEWFILE REOPENS STOPS (the counts of those
+# log lines expected by then)
+rotate_across_restart() {
+	local rotated=$1 unsent=$2 newfile=$3
+	rs_stop TERM
+	send 50 "$unsent"
+	mv "$OUT" "$rotated"
+	kill -HUP "$CPID"
+	wait_for 10 logged "outputs reopened" "$4" || die_log "no reopen ($rotated)"
+	send 50 "$newfile"
+	wait_for 20 logged "stopped" "$5" || die_log "no stop logged ($rotated)"
+	kill "$CPID"
+	wait "$CPID" 2>/dev/null
+	start_collector "$T/c.conf" "$OUT"
+	check "after a restart the collector finishes the rotated file first ($rotated)" \
+		wait_for 10 logged "finishing $rotated first" 1
+	rs_start
+	check "the rotated file's unsent lines arrive ($unsent)" wait_for 30 in_rs "$unsent" 50
+	check "... and the new file's ($newfile)" wait_for 30 in_rs "$newfile" 50
+	settle "$newfile"
+}
 mv "$OUT.1" "$OUT.2"
-mv "$OUT" "$OUT.1"
-kill -HUP "$CPID"
-wait_for 10 logged "outputs reopened" 2 || die_log "no second reopen"
-send 50 newfile
-wait_for 20 logged "stopped" 6 || die_log "no stop logged"
-kill "$CPID"
-wait "$CPID" 2>/dev/null
-start_collector "$T/c.conf" "$OUT"
-check "after a restart the collector finishes the rotated file first" \
-	wait_for 10 logged "finishing $OUT.1 first" 1
-rs_start
-check "the rotated file's unsent lines arrive" wait_for 30 in_rs unsent 50
-check "... and the new file's" wait_for 30 in_rs newfile 50
-settle newfile
+rotate_across_restart "$OUT.1" unsent newfile 2 6
+# logrotate's dateext name
+rotate_across_restart "$OUT-20261207" undated dated 3 8
 
-# the same with logrotate's dateext, where the rotated file is OUTPUT-YYYYMMDD
-rs_stop TERM
-send 50 undated
-mv "$OUT" "$OUT-20261207"
-kill -HUP "$CPID"
-wait_for 10 logged "outputs reopened" 3 || die_log "no third reopen"
-send 50 dated
-wait_for 20 logged "stopped" 8 || die_log "no stop logged"
-kill "$CPID"
-wait "$CPID" 2>/dev/null
-start_collector "$T/c.conf" "$OUT"
-check "after a restart it finds a rotated file by dateext's name too" \
-	wait_for 10 logged "finishing $OUT-20261207 first" 1
-rs_start
-check "that file's unsent lines arrive" wait_for 30 in_rs undated 50
-check "... and the new file's" wait_for 30 in_rs dated 50
-
-# every line of both OUTPUT files, with its (file, offset), against rsyslog's file
+# every line of every OUTPUT file, with its (file, offset), against rsyslog's file
 want() {
 	local f id
 	for f in "$OUT.2" "$OUT.1" "$OUT-20261207" "$OUT"; do
