@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "agent/agent_priv.h"
@@ -63,6 +64,29 @@ agent_status_take_damping(struct agent *a, struct agent_status_snapshot *s, doub
 	s->mean_gain = l->eff.measured ? efficacy_mean_gain(&l->eff) : 0;
 }
 
+/* The base's quarter hours remembered over the threshold (base_recall), as the rules
+ * in decide.c read them. */
+static void
+agent_status_take_base_day(struct agent *a, struct agent_status_snapshot *s, double wall)
+{
+	const struct settings *set = &a->su->set;
+	const struct host_day *day = a->learning.known.day;
+	double thr = a->sampling.counters.threshold;
+
+	if (!(set->targets.base_recall > 0) || set->base == NULL || day == NULL ||
+	    strcmp(day->host, set->base) != 0)
+		return;
+	for (int i = 0; i < HOSTDAY_SLOTS; i++) {
+		int over = set->direction == VMM_LOWER_IS_WORSE ? day->worst[i] < thr :
+		    day->worst[i] > thr;
+		if (!(day->when[i] > 0) || wall - day->when[i] > set->targets.base_recall || !over)
+			continue;
+		s->base_day[s->nbase_day++] = (struct agent_status_slot){
+			.minute = i * HOSTDAY_SLOT_MINUTES, .worst = day->worst[i],
+			.before = day->before[i], .ago = wall - day->when[i] };
+	}
+}
+
 static int
 agent_status_take_hosts(struct agent *a, struct agent_status_snapshot *s)
 {
@@ -93,6 +117,7 @@ agent_status_take_hosts(struct agent *a, struct agent_status_snapshot *s)
 	if (t->npairs > 0)
 		memcpy(s->moves, t->pairs, t->npairs * sizeof(s->moves[0]));
 	s->nmoves = t->npairs;
+	agent_status_take_base_day(a, s, wall);
 	return 0;
 }
 
@@ -236,6 +261,14 @@ agent_status_hosts(const struct agent_status_snapshot *s, FILE *out)
 		const struct move_time *m = &s->moves[i];
 		fprintf(out, "move time %s -> %s: %.1f s mean over %" PRIu64 ", last %.1f s\n",
 		    m->from, m->to, m->mean, m->count, m->last);
+	}
+	for (size_t i = 0; i < s->nbase_day; i++) {
+		const struct agent_status_slot *b = &s->base_day[i];
+		fprintf(out, "base at %02d:%02d: %g, %.0f h ago", b->minute / 60, b->minute % 60,
+		    b->worst, b->ago / 3600);
+		if (!isnan(b->before))
+			fprintf(out, "; %g the day before", b->before);
+		fprintf(out, "\n");
 	}
 }
 

@@ -80,6 +80,14 @@ struct agent_status_snapshot {
 	size_t nhosts;
 	struct move_time *moves;
 	size_t nmoves;
+	/* the base by time of day (base_recall): its quarter hours remembered over the
+	 * threshold, in the order of the day */
+	struct agent_status_slot {
+		int minute;              /* of the local day, where the quarter hour starts */
+		double worst, before;    /* the last day's worst there, the day before's (NAN) */
+		double ago;              /* seconds since it was seen */
+	} base_day[HOSTDAY_SLOTS];
+	size_t nbase_day;
 	/* the central log */
 	int has_collector;
 	char collector[AGENT_STATUS_NAME];

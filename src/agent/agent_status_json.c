@@ -164,6 +164,18 @@ json_hosts(const struct agent_status_snapshot *s, FILE *f)
 		j_num(f, "last", m->last);
 		fputc('}', f);
 	}
+	fputs("],\"base_day\":[", f);
+	for (size_t i = 0; i < s->nbase_day; i++) {
+		const struct agent_status_slot *b = &s->base_day[i];
+		char at[8];
+		snprintf(at, sizeof(at), "%02d:%02d", b->minute / 60, b->minute % 60);
+		fputs(i ? ",{\"at\":" : "{\"at\":", f);
+		vmm_json_put(f, at);
+		j_num(f, "worst", b->worst);
+		j_num(f, "before", b->before);
+		j_num(f, "seen_ago", b->ago);
+		fputc('}', f);
+	}
 	fputc(']', f);
 }
 
