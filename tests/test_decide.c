@@ -387,6 +387,17 @@ test_base_recall(void)
 	rules.base_recall = 2 * 86400;
 	day_cycle(&r, 4, 0, 55, "base", 0, &res);
 	TAP_OK(res.kind == DECIDE_NONE, "older than base_recall: forgotten (%d %s)", res.kind, res.reason);
+	/* the reason names the quarter hour bad on two days, not a worse one seen once */
+	hosts_free(&r.known);
+	hosts_init(&r.known, 3600, 60, 240, VMM_HIGHER_IS_WORSE);
+	rules.base_recall = 7 * 86400;
+	rules.base_lead = 1800;
+	double day5 = 1242000000.0 + 5 * 86400.0;
+	TAP_OK(hostday_set(&r.known.day, "base", 4, day5 - 86400 + 3600, 200, NAN) == 0 &&
+	    hostday_set(&r.known.day, "base", 5, day5 - 86400 + 4500, 90, 80) == 0, "two quarter hours set");
+	day_cycle(&r, 5, 0, 50, "base", 0, &res);
+	TAP_CONTAINS(res.reason, "ahead of 01:15, when it was 80 there on two days, the last 24 h ago",
+	    "01:15 (80 and 90), not 01:00 (200 once)");
 	char path[64];
 	snprintf(path, sizeof(path), "%s/hosts", dir);
 	unlink(path);

@@ -362,7 +362,8 @@ decide_base_ahead(const struct decider *d, const struct decide_input *in, int at
 	if (s.slots == 0 || isnan(s.twice) || !decide_worse(d, s.twice, thr))
 		return 0;
 	snprintf(out->reason, sizeof(out->reason), "base_lead: leaving %s ahead of %02d:%02d, when it was %.3g there on two days, the last %.0f h ago (threshold %g)",
-	    d->base, s.minute / 60, s.minute % 60, s.twice, (in->wall - s.when) / 3600, thr);
+	    d->base, s.twice_minute / 60, s.twice_minute % 60, s.twice, (in->wall - s.twice_when) / 3600,
+	    thr);
 	return 1;
 }
 

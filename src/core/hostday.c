@@ -83,8 +83,11 @@ hostday_window(const struct host_day *day, const char *host, int minute, double 
 			continue;
 		double lesser = hostday_worse(day->worst[s], day->before[s], direction) ?
 		    day->before[s] : day->worst[s];
-		if (isnan(seen.twice) || hostday_worse(lesser, seen.twice, direction))
+		if (isnan(seen.twice) || hostday_worse(lesser, seen.twice, direction)) {
 			seen.twice = lesser;
+			seen.twice_minute = s * HOSTDAY_SLOT_MINUTES;
+			seen.twice_when = day->when[s];
+		}
 	}
 	return seen;
 }

@@ -26,6 +26,8 @@ struct hostday_seen {
 	double worst;                   /* the worst of them, in the indicator's units */
 	double twice;                   /* the worst of the slots' lesser of two days; NAN: no
 	                                 * slot was seen on two days */
+	int twice_minute;               /* where that slot starts */
+	double twice_when;              /* when it was last seen */
 	int minute;                     /* minute of the day its slot starts */
 	double when;                    /* when it was seen (epoch) */
 };
