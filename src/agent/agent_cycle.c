@@ -60,19 +60,6 @@ agent_recommend(struct agent *a, const struct decide_result *d)
 		agent_event(a, &e);
 }
 
-/* The quiet window's episode ends with the window, a rule's hold when what made the
- * policy ask is gone (core/episode.h). */
-static void
-agent_said_cycle(struct agent *a, const struct decide_result *r, const struct vmm_local_time *lt)
-{
-	const char *window;
-	char until[16];
-	int in_window = a->logging.said.quiet.msg[0] &&
-	    quiet_now(&a->su->set.hold, lt, &window, until, sizeof(until));
-
-	said_cycle(&a->logging.said, r, in_window, agent_episode_emit, a);
-}
-
 /* Carry out a decision: 0 sent to the endpoint, 1 nothing to do, -1 refused. */
 static int
 agent_carry_out(struct agent *a, const struct decide_result *d, const char *origin,
@@ -107,12 +94,9 @@ agent_carry_out(struct agent *a, const struct decide_result *d, const char *orig
 			    .action = d->action, .target = d->target, .origin = origin, .why = d->why } };
 			/* the policy asks again every few cycles while its reason lasts: said once
 			 * per episode; an administrator's request is answered every time */
-			if (strcmp(origin, "policy") == 0) {
-				char msg[JOURNAL_MSG];
-				journal_message(&e, msg, sizeof(msg));
-				said_suppressed(&a->logging.said, d, journal_name(&e), msg,
-				    agent_episode_emit, a);
-			} else
+			if (strcmp(origin, "policy") == 0)
+				said_suppressed(&a->logging.said, d, &e, agent_episode_emit, a);
+			else
 				agent_event(a, &e);
 			snprintf(reply, len, "refused: %s", d->why);
 		}
@@ -257,7 +241,7 @@ agent_decide(struct agent *a, const struct vmm_sample *s)
 	char reply[512];
 
 	decide_cycle(&d, &in, &r);
-	agent_said_cycle(a, &r, &in.local);
+	said_cycle(&a->logging.said, &r, &a->su->set.hold, &in.local, agent_episode_emit, a);
 	a->sampling.counters = r.counters;
 	struct cycle_record rec = { .host = host_hostname(), .sensor = a->su->set.sensor,
 		.label = setup_sensor(a->su)->label, .sample = *s, .reading = &a->sampling.reading,

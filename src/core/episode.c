@@ -71,9 +71,13 @@ episode_end(struct episode *e, episode_emit *emit, void *arg)
 }
 
 void
-said_suppressed(struct decide_said *s, const struct decide_result *r, const char *kind,
-    const char *msg, episode_emit *emit, void *arg)
+said_suppressed(struct decide_said *s, const struct decide_result *r,
+    const struct journal_event *e, episode_emit *emit, void *arg)
 {
+	char msg[JOURNAL_MSG];
+	const char *kind = journal_name(e);
+
+	journal_message(e, msg, sizeof(msg));
 	if (r->provider_hold)
 		episode_say(&s->refused, kind, msg, emit, arg);
 	else if (r->held == HOLD_QUIET)
@@ -89,10 +93,15 @@ said_nothing(struct decide_said *s, const char *why, episode_emit *emit, void *a
 }
 
 void
-said_cycle(struct decide_said *s, const struct decide_result *r, int in_window,
-    episode_emit *emit, void *arg)
+said_cycle(struct decide_said *s, const struct decide_result *r,
+    const struct hold_conf *hold, const struct vmm_local_time *lt, episode_emit *emit,
+    void *arg)
 {
-	if (s->quiet.msg[0] && !in_window)
+	const char *window;
+	char until[16];
+
+	/* asked only while a window's episode is open: every simulated VM runs this */
+	if (s->quiet.msg[0] && !quiet_now(hold, lt, &window, until, sizeof(until)))
 		episode_end(&s->quiet, emit, arg);
 	if (r->action == VMM_ACT_NONE && r->counters.count == 0 &&
 	    (!r->counters.has_low || r->counters.lowcount == 0))

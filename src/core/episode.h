@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #include "core/decide.h"
+#include "core/journal.h"
+#include "core/quiet.h"
 
 struct episode {
 	char kind[16];
@@ -37,18 +39,19 @@ struct decide_said {
 	struct episode held;         /* "...: min_stay: ...", "...: base_admit: ..." */
 };
 
-/* A policy's request held back (DECIDE_SUPPRESSED): kind and msg as the journal words
- * it. Through a quiet window, said once for the window; until the provider's retry-after,
- * once; held by a rule, once while the same rule holds with whatever figures. */
-void said_suppressed(struct decide_said *s, const struct decide_result *r, const char *kind,
-    const char *msg, episode_emit *emit, void *arg);
+/* A policy's request held back (DECIDE_SUPPRESSED), e its event. Through a quiet window,
+ * said once for the window; until the provider's retry-after, once; held by a rule, once
+ * while the same rule holds with whatever figures. */
+void said_suppressed(struct decide_said *s, const struct decide_result *r,
+    const struct journal_event *e, episode_emit *emit, void *arg);
 /* A policy's request with nothing to do (DECIDE_NOTHING). */
 void said_nothing(struct decide_said *s, const char *why, episode_emit *emit, void *arg);
 /* After each cycle: the hold ends when what made the policy ask is gone (it asks for
- * nothing and its counters are back to 0), the quiet window's when it is over
- * (in_window 0; asked only while s->quiet.msg[0] is set). */
-void said_cycle(struct decide_said *s, const struct decide_result *r, int in_window,
-    episode_emit *emit, void *arg);
+ * nothing and its counters are back to 0), the quiet window's when hold's windows no
+ * longer hold at lt. */
+void said_cycle(struct decide_said *s, const struct decide_result *r,
+    const struct hold_conf *hold, const struct vmm_local_time *lt, episode_emit *emit,
+    void *arg);
 /* A request went out: what the policy kept deciding where the VM was is over. */
 void said_request(struct decide_said *s, episode_emit *emit, void *arg);
 /* The end (a stop, the simulation's end): every count is said. */

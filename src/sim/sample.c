@@ -89,12 +89,9 @@ vm_outcome(struct sim *s, int tid, struct vm *v, const struct decide_result *r, 
 		vm_event(s, tid, v, t, "suppressed", r->action, v->believed, -1, r, r->why);
 		struct journal_event e = { .kind = JOURNAL_SUPPRESSED, .u.suppressed = {
 		    .action = r->action, .target = r->target, .origin = "policy", .why = r->why } };
-		if (v->said != NULL) {
-			char msg[JOURNAL_MSG];
-			journal_message(&e, msg, sizeof(msg));
-			said_suppressed(v->said, r, journal_name(&e), msg, vm_said_emit,
-			    &(struct vm_said_to){ s, tid, v, t });
-		} else
+		if (v->said != NULL)
+			said_suppressed(v->said, r, &e, vm_said_emit, &(struct vm_said_to){ s, tid, v, t });
+		else
 			vm_say(s, tid, v, t, &e);
 		break;
 	case DECIDE_NOTHING:
@@ -189,13 +186,9 @@ vm_sample(struct sim *s, int tid, struct vm *v, double t)
 	v->skip_sensor = r.counters.skip_sensor;
 	if (v->traced)
 		vm_cycle_event(s, tid, v, t, value, known, &r);
-	if (v->said != NULL) {
-		const char *window;
-		char until[16];
-		int in_window = v->said->quiet.msg[0] &&
-		    quiet_now(&sc->su->set.hold, &in.local, &window, until, sizeof(until));
-		said_cycle(v->said, &r, in_window, vm_said_emit, &(struct vm_said_to){ s, tid, v, t });
-	}
+	if (v->said != NULL)
+		said_cycle(v->said, &r, &sc->su->set.hold, &in.local, vm_said_emit,
+		    &(struct vm_said_to){ s, tid, v, t });
 	vm_outcome(s, tid, v, &r, t);
 	/* the thesis's scripts slept after a request, and so does the agent */
 	if (v->next_sample != INFINITY)
