@@ -81,4 +81,26 @@ sed -i '/^broken = $/d' "$T/vmm.conf"
 agent_stop
 check "SIGTERM removes the pid file" test ! -e "$T/vmmanage.pid"
 check "and the socket" test ! -e "$T/vmmanage.sock"
+
+# Before the first cycle ends (a sensor slow to answer), status shows the
+# configured thresholds, not 0.
+agent_conf 'policy = "base"' 'threshold = 50' 'lowthreshold = 4' 'daemon_interval = 60' \
+	'sensor_timeout = 50' 'hosts = ["h1", "h2"]' 'base = "cheap"' 'location = "h1"'
+sed -i 's|^sensor_command = .*|sensor_command = ["/bin/sleep", "44.75"]|' "$T/vmm.conf"
+rm -f "$T/vmmanage.log"
+agent_start
+vmm status > "$T/first.out" 2>&1
+check "before the first cycle: 'threshold: 50'" grep -q '^threshold: 50$' "$T/first.out"
+check "and 'lowthreshold: 4'" grep -q '^lowthreshold: 4$' "$T/first.out"
+check "and no cycle has ended yet" test "$(cycles)" = 0
+vmm status --json > "$T/first.json" 2>&1
+check "status --json: threshold 50" grep -q '"threshold":50[,}]' "$T/first.json"
+# and a stop does not wait for that sensor's command: it is killed (sensor_timeout 50 s)
+check "the sensor's command runs" wait_for 10 pgrep -f -x '/bin/sleep 44.75' >/dev/null
+t0=$(date +%s.%N)
+agent_stop
+took=$(echo "$(date +%s.%N) - $t0" | bc -l)
+check "the stop took under 10 s with the sensor hung ($took s)" test "$(echo "$took < 10" | bc)" = 1
+check "the sensor's command is gone" sh -c "! pgrep -f -x '/bin/sleep 44.75'"
+check "the stop says the sample was abandoned" grep -q 'the sample in progress is abandoned' "$T/agent.out"
 finish

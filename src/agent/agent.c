@@ -340,6 +340,8 @@ agent_new(struct ev_loop *loop, struct setup *su, const char *config_path, char 
 		agent_free(a);
 		return NULL;
 	}
+	/* status and metrics show the policy's threshold before its first cycle, not 0 */
+	setup_policy(su)->counters(su->policy.state, &a->sampling.counters);
 	agent_event(a, &(struct journal_event){ .kind = JOURNAL_START, .u.start = {
 	    .version = PACKAGE_VERSION, .policy = su->set.policy, .sensor = su->set.sensor,
 	    .endpoint = su->set.endpoint } });
@@ -352,6 +354,12 @@ agent_free(struct agent *a)
 {
 	if (a == NULL)
 		return;
+	/* a sample is worth nothing after the stop: its command need not hold it for up to
+	 * sensor_timeout (a move in flight is waited for, up to endpoint_timeout) */
+	if (a->sensor_w != NULL && worker_busy(a->sensor_w)) {
+		log_info("stopping: the sample in progress is abandoned");
+		worker_cancel(a->sensor_w);
+	}
 	if (a->logging.log.log != NULL) {
 		/* a state said once and counted since ends with the agent: its count is said */
 		struct episode *open[] = { &a->logging.ep_queue, &a->logging.ep_process,

@@ -23,6 +23,7 @@ struct worker {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int efd;
+	int cancel_fd; /* readable once worker_cancel asked the running job to give up */
 	int busy;      /* submitted and not yet handed back */
 	int queued;    /* waiting for the thread to pick it up */
 	int finished;  /* done, waiting for the loop */
@@ -33,11 +34,15 @@ struct worker {
 	char name[32];
 };
 
+/* The worker whose thread this is, for worker_cancel_fd. */
+static __thread struct worker *worker_self;
+
 static void *
 worker_main(void *p)
 {
 	struct worker *w = p;
 
+	worker_self = w;
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		while (!w->queued && !w->quit)
@@ -91,12 +96,16 @@ worker_new(struct ev_loop *loop, const char *name)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (w->efd < 0 || ev_fd_add(w->loop, w->efd, POLLIN, worker_ready, w) < 0 ||
+	w->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->efd < 0 || w->cancel_fd < 0 ||
+	    ev_fd_add(w->loop, w->efd, POLLIN, worker_ready, w) < 0 ||
 	    pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 		if (w->efd >= 0) {
 			ev_fd_del(w->loop, w->efd);
 			close(w->efd);
 		}
+		if (w->cancel_fd >= 0)
+			close(w->cancel_fd);
 		free(w);
 		return NULL;
 	}
@@ -126,6 +135,21 @@ worker_busy(const struct worker *w)
 }
 
 void
+worker_cancel(struct worker *w)
+{
+	uint64_t one = 1;
+
+	if (w != NULL && w->busy && write(w->cancel_fd, &one, sizeof(one)) < 0)
+		log_warn("%s: eventfd", w->name);
+}
+
+int
+worker_cancel_fd(void)
+{
+	return worker_self != NULL ? worker_self->cancel_fd : -1;
+}
+
+void
 worker_free(struct worker *w)
 {
 	if (w == NULL)
@@ -137,6 +161,7 @@ worker_free(struct worker *w)
 	pthread_join(w->thread, NULL);
 	ev_fd_del(w->loop, w->efd);
 	close(w->efd);
+	close(w->cancel_fd);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
 	free(w);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/worker.h"
 #include "core/subproc.h"
 
 extern char **environ;
@@ -143,19 +144,22 @@ spawn_feed(struct spawn_io *io)
 		spawn_close(&io->in);
 }
 
-/* Move data until both output pipes close or the deadline passes (returns -1). */
+/* Move data until both output pipes close (0), the deadline passes (-1) or the worker
+ * is told to give up (-2: cancel, from worker_cancel_fd, readable). */
 static int
-spawn_pump(struct spawn_io *io, double deadline)
+spawn_pump(struct spawn_io *io, double deadline, int cancel)
 {
 	while (io->out >= 0 || io->err >= 0) {
-		struct pollfd p[3];
-		int n = 0, iin = -1, iout = -1, ierr = -1;
+		struct pollfd p[4];
+		int n = 0, iin = -1, iout = -1, ierr = -1, icancel = -1;
 		if (io->in >= 0)
 			iin = n, p[n++] = (struct pollfd){ .fd = io->in, .events = POLLOUT };
 		if (io->out >= 0)
 			iout = n, p[n++] = (struct pollfd){ .fd = io->out, .events = POLLIN };
 		if (io->err >= 0)
 			ierr = n, p[n++] = (struct pollfd){ .fd = io->err, .events = POLLIN };
+		if (cancel >= 0)
+			icancel = n, p[n++] = (struct pollfd){ .fd = cancel, .events = POLLIN };
 		double left = deadline - vmm_mono_now();
 		if (left <= 0)
 			return -1;
@@ -164,6 +168,8 @@ spawn_pump(struct spawn_io *io, double deadline)
 			return -1;
 		if (r <= 0)
 			continue;
+		if (icancel >= 0 && p[icancel].revents)
+			return -2;
 		if (iin >= 0 && p[iin].revents)
 			spawn_feed(io);
 		if (iout >= 0 && p[iout].revents)
@@ -179,7 +185,7 @@ spawn_pump(struct spawn_io *io, double deadline)
  * hundred microseconds before it): every sample taken by a command waited up to 5 ms
  * for the next look of the polling below, which stays for a kernel without pidfds. */
 static int
-spawn_reap(pid_t pid, double deadline, int *status)
+spawn_reap(pid_t pid, double deadline, int cancel, int *status)
 {
 	int fd = pidfd_open(pid, 0);
 
@@ -194,10 +200,14 @@ spawn_reap(pid_t pid, double deadline, int *status)
 			close(fd);
 			return -1;
 		}
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (poll(&p, 1, (int)(left * 1000) + 1) < 0 && errno != EINTR) {
+		struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = cancel, .events = POLLIN } };
+		if (poll(p, cancel >= 0 ? 2 : 1, (int)(left * 1000) + 1) < 0 && errno != EINTR) {
 			close(fd);
 			break; /* the look below still works */
+		}
+		if (cancel >= 0 && p[1].revents) {
+			close(fd);
+			return -2;
 		}
 	}
 	for (;;) {
@@ -208,8 +218,9 @@ spawn_reap(pid_t pid, double deadline, int *status)
 			return -1;
 		if (vmm_mono_now() >= deadline)
 			return -1;
-		struct timespec ts = { 0, 5 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
+		struct pollfd p = { .fd = cancel, .events = POLLIN };
+		if (poll(&p, 1, 5) > 0 && cancel >= 0)
+			return -2;
 	}
 }
 
@@ -238,18 +249,25 @@ spawn_run(const char *const argv[], const char *stdin_data, double timeout_s, si
 		return -1;
 	if (io.in >= 0 && io.in_left == 0)
 		spawn_close(&io.in);
-	int pumped = spawn_pump(&io, deadline);
+	int cancel = worker_cancel_fd();
+	int pumped = spawn_pump(&io, deadline, cancel);
 	spawn_close(&io.in);
 	spawn_close(&io.out);
 	spawn_close(&io.err);
 	res->out_len = io.len;
-	if (pumped < 0 || spawn_reap(pid, deadline, &status) < 0) {
+	if (pumped == 0)
+		pumped = spawn_reap(pid, deadline, cancel, &status);
+	if (pumped < 0) {
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
-		res->timed_out = 1;
-		snprintf(res->err, sizeof(res->err), "%s: no answer within %.1f s, killed",
-		    argv[0], timeout_s);
+		res->timed_out = pumped == -1;
+		if (pumped == -1)
+			snprintf(res->err, sizeof(res->err), "%s: no answer within %.1f s, killed",
+			    argv[0], timeout_s);
+		else
+			snprintf(res->err, sizeof(res->err), "%s: killed, the daemon is stopping",
+			    argv[0]);
 		return -1;
 	}
 	if (WIFEXITED(status))
