@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /* spawn_run(), which runs every command sensor, endpoint and alert: its output, its exit
  * status when the child closes its pipes before it exits (the exit is waited for, not the
- * pipes), and the deadline for one that never exits. */
+ * pipes), the deadline for one that never exits, and a worker told to give up. */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/clock.h"
+#include "common/ev.h"
+#include "common/worker.h"
 #include "core/subproc.h"
 #include "tap.h"
 
@@ -51,11 +55,62 @@ test_deadline(void)
 	spawn_result_free(&r);
 }
 
+struct cancel_job {
+	struct vmm_run_result r;
+	int rc;
+	double took;
+};
+
+static void
+cancel_job_run(void *arg)
+{
+	static const char *const argv[] = { "sh", "-c", "sleep 30", NULL };
+	struct cancel_job *j = arg;
+	double t0 = vmm_mono_now();
+
+	j->rc = spawn_run(argv, NULL, 60, 64, &j->r);
+	j->took = vmm_mono_now() - t0;
+}
+
+static void
+cancel_job_done(void *arg)
+{
+	(void)arg;
+}
+
+/* What a daemon's stop does: worker_cancel, then worker_free, which waits for the job. */
+static void
+test_cancel(void)
+{
+	struct ev_loop *loop = ev_loop_new();
+	sigset_t all, old;
+	struct cancel_job j = { .rc = 0 };
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	struct worker *w = worker_new(loop, "test");
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	TAP_OK(w != NULL && worker_submit(w, cancel_job_run, cancel_job_done, &j) == 0,
+	    "a 30 s command on a worker");
+	nanosleep(&(struct timespec){ 0, 300 * 1000 * 1000 }, NULL);
+	double t0 = vmm_mono_now();
+	worker_cancel(w);
+	worker_free(w);
+	double took = vmm_mono_now() - t0;
+	TAP_OK(j.rc < 0 && !j.r.timed_out && strstr(j.r.err, "killed, the daemon is stopping") != NULL,
+	    "told to give up: -1, not a timeout, and said so (%s)", j.r.err);
+	TAP_OK(took < 5 && j.took < 10, "the worker ended at once (%.2f s; the job %.2f s)", took, j.took);
+	TAP_OK(worker_cancel_fd() == -1, "outside a worker there is nothing to poll");
+	spawn_result_free(&j.r);
+	ev_loop_free(loop);
+}
+
 int
 main(void)
 {
 	test_output();
 	test_exit_after_pipes();
 	test_deadline();
+	test_cancel();
 	return tap_done();
 }
