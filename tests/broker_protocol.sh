@@ -58,6 +58,10 @@ for vm in vm4 vm5; do
 	broker_vm "$vm" "endpoint_command = [\"$top_srcdir/tests/recorder\", \"$T/moves.$vm\", \"$T/nomode\"]" \
 		'hosts = ["h1", "h2"]' 'tenant = "beta"'
 done
+# and vm6, whose agent is killed during its move
+broker_key vm6
+broker_vm vm6 "endpoint_command = [\"$top_srcdir/tests/recorder\", \"$T/moves.vm6\", \"$T/mode6\"]" \
+	'hosts = ["h1", "h2"]'
 echo 'tenant_moves_per_hour = 2' >> "$T/broker.conf"
 broker_start
 
@@ -92,6 +96,45 @@ wait_for 10 grep -qE "^$STAMP_RE broker1: vm1: move to h2 confirmed in [0-9.]+ s
 wait_for 10 grep -qE "^$STAMP_RE vm1: Move to h2 confirmed in [0-9.]+ s" "$T/out/central.log" \
 	&& ok "and the agent's own" || fail "agent event at the collector: $(grep vm1: "$T/out/central.log" | tail -2)"
 check "and its admission" grep -qE "^$STAMP_RE broker1: vm1: move to h2 admitted \(asked from 127.0.0.1\)" "$T/out/central.log"
+
+# ---- an agent killed during its move and started again: it asks the broker how that
+# request ended (OUTCOME, by the ID it recorded before the call), waits for the end, and
+# nothing moves twice ----
+sed -e 's/^hostname = .*/hostname = "vm6"/' -e "s|^broker_key_file = .*|broker_key_file = \"$T/vm6.key\"|" \
+	-e "s|^state_dir = .*|state_dir = \"$T/a6state\"|" -e "s|^log_file = .*|log_file = \"$T/vm6.log\"|" \
+	-e "s|^pid_file = .*|pid_file = \"$T/vm6.pid\"|" -e "s|^control_socket = .*|control_socket = \"$T/vm6.sock\"|" \
+	-e '/^collector/d' "$T/vmm.conf" > "$T/vm6.conf"
+vm6() { "$VMMANAGE" -c "$T/vm6.conf" "$@"; }
+vm6_start() {
+	"$VMMANAGE" -c "$T/vm6.conf" -f > "$T/vm6.out" 2>&1 &
+	VM6_PID=$!
+	on_exit "kill $VM6_PID"
+	wait_for 20 test -S "$T/vm6.sock" || fail "vm6's agent started: $(tail -3 "$T/vm6.out")"
+}
+echo gate > "$T/mode6"
+vm6_start
+wait_for 10 vm6 move >/dev/null || fail "vm6: move accepted"
+wait_for 15 grep -qx 'move h2' "$T/moves.vm6" || fail "the broker runs vm6's move: $(tail -3 "$T/vm6.log")"
+kill -KILL "$VM6_PID"; wait "$VM6_PID" 2>/dev/null
+id=$(sed -n 's/^id=\([0-9a-f]\{16\}\)$/\1/p' "$T/a6state/request")
+check "the request's ID was recorded before the call ($id)" test -n "$id"
+vm6_start
+wait_for 15 grep -q "A move to h2 requested before the restart (request $id): asking the endpoint how it ended" "$T/vm6.log" \
+	&& ok "restarted, the agent asks the broker how request $id ended" || fail "recover: $(tail -3 "$T/vm6.log")"
+check "while the move runs, status says it is in flight" sh -c "'$VMMANAGE' -c '$T/vm6.conf' status | grep -qx 'in flight: h2'"
+wait_for 15 grep -q "broker: vm6: request $id (move to h2) asked again while it runs: answered when it ends" "$T/broker.log" \
+	&& ok "the broker holds the question until the move ends" || fail "OUTCOME at the broker: $(grep vm6 "$T/broker.log" | tail -2)"
+touch "$T/mode6.open"
+wait_for 40 grep -qE 'Move to h2 confirmed in [0-9.]+ s' "$T/vm6.log" \
+	&& ok "once the move has ended, the agent takes the broker's answer: confirmed" \
+	|| fail "outcome after the restart: $(grep -E 'Move|reconcile|endpoint' "$T/vm6.log" | tail -3)"
+check "nothing said it failed or was unknown" sh -c "! grep -qE 'Move to h2 failed|somewhere unknown' '$T/vm6.log'"
+vm6 status > "$T/status6"
+check "status: on h2, the last request confirmed ($(grep -E '^(location|last request):' "$T/status6" | tr '\n' ' '))" \
+	sh -c "grep -qx 'location: h2 (confirmed by the endpoint)' '$T/status6' && grep -q '^last request: move to h2 at .*: confirmed' '$T/status6'"
+check "the broker ran the move once" test "$(cat "$T/moves.vm6")" = "move h2"
+check "the agent asked for it once" test "$(count_lines 'Requesting migration of VM' "$T/vm6.log")" = 1
+kill "$VM6_PID"; wait "$VM6_PID" 2>/dev/null
 # refused: the agent logs the broker's reason and retry-after as a refusal, not a failure,
 # and its guard sends nothing more before the retry-after, however often the policy asks
 agent_stop

@@ -84,13 +84,20 @@ check "a move to h2 is in flight" wait_for 10 in_flight
 kill -KILL "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
 check "the request was recorded before the call" grep -qx 'target=h2' "$T/state/request"
 check "and the state file during it" grep -qx 'pending_target=h2' "$T/state/state"
+# started again at once, the agent finds the migration again, waits for its end and takes
+# its outcome; it never migrates again
+agent_start
+wait_for 15 grep -q "A move to h2 requested before the restart (request [0-9a-f]\{16\}): asking the endpoint how it ended" "$T/vmmanage.log" \
+	&& ok "restarted, the agent asks libvirt how the move ended" || fail "recover: $(tail -3 "$T/vmmanage.log")"
+wait_for 60 grep -qE 'Move to h2 (confirmed|failed)' "$T/vmmanage.log" || fail "the outcome: $(tail -3 "$T/vmmanage.log")"
 settled() { [ "$(lv_where)" != none ] && [ "$(lv_state h1)" != paused ] && [ "$(lv_state h2)" != paused ]; }
 wait_for 30 settled || fail "the migration settled"
 where=$(lv_where)
-agent_start
-wait_for 15 grep -q "A move to h2 requested before the restart: the VM is on $where" "$T/vmmanage.log" \
-	&& ok "restarted, the agent asks libvirt and reconciles: the VM is on $where" || fail "reconcile: $(tail -3 "$T/vmmanage.log")"
 outcome=failed; [ "$where" = h2 ] && outcome=confirmed
+check "the outcome the agent took is where libvirt has the VM ($where)" \
+	grep -qE "Move to h2 $outcome.*found again after a restart" "$T/vmmanage.log"
+check "one request in all for it: nothing migrated twice" \
+	test "$(count_lines 'Requesting migration of VM' "$T/vmmanage.log")" = 5
 check "status: location $where, the last request $outcome" sh -c "'$VMMANAGE' -c '$T/vmm.conf' status > '$T/status3' &&
 	grep -qx 'location: $where (confirmed by the endpoint)' '$T/status3' && grep -q '^last request: move to h2 at .*: $outcome' '$T/status3'"
 agent_stop

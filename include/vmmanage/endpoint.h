@@ -10,8 +10,9 @@
  * vmm_host_hint array) is a new version, and a module built for another is refused.
  * 2: vmm_host_hint has incoming and vm_memory.
  * 3: VMM_MOVE_REFUSED and vmm_move_result's retry_after; vmm_host_hint has draining and
- *    leave_in. */
-#define VMM_ENDPOINT_ABI 3
+ *    leave_in.
+ * 4: vmm_move_request has id. */
+#define VMM_ENDPOINT_ABI 4
 
 enum vmm_move_outcome {
 	VMM_MOVE_CONFIRMED,   /* the endpoint saw the VM on the target */
@@ -38,6 +39,8 @@ struct vmm_move_request {
 	const char *source;  /* where the agent believes the VM is; may be "" */
 	const char *target;
 	int cross_site;      /* between arrays: no shared storage */
+	uint64_t id;         /* the request's name across the caller's restarts, the same
+	                      * in move and in recover; 0: none given (ABI 4) */
 };
 
 struct vmm_move_result {
@@ -78,9 +81,9 @@ struct vmm_endpoint_ops {
 	/* Optional (NULL): what the hosts offered at the last locate or move, from memory,
 	 * without asking them again (it runs on the loop thread). Returns how many filled. */
 	size_t (*hints)(void *state, struct vmm_host_hint *out, size_t max);
-	/* Optional (NULL): a move asked for before the caller restarted (req: its target;
-	 * source "") may still be under way: wait for its end, never start one, and say how
-	 * it ended, as move does. Blocking; runs off the event loop. */
+	/* Optional (NULL): a move asked for before the caller restarted (req: its target
+	 * and id; source "") may still be under way: wait for its end, never start one, and
+	 * say how it ended, as move does. Blocking; runs off the event loop. */
 	void (*recover)(void *state, const struct vmm_move_request *req, struct vmm_move_result *res);
 };
 

@@ -105,6 +105,7 @@ agent_locate_done(void *arg)
 		snprintf(a->st.last_outcome, sizeof(a->st.last_outcome), "%s",
 		    a->where.locate_rc < 0 ? "unknown" : strcmp(a->st.location, a->st.pending_target) == 0 ? "confirmed" : "failed");
 		a->st.pending_action[0] = a->st.pending_target[0] = '\0';
+		a->st.pending_id = 0;
 	}
 	agent_save(a);
 	agent_apply_pending(a);
@@ -159,6 +160,8 @@ agent_reconcile(struct agent *a)
 		snprintf(a->st.location, sizeof(a->st.location), "%s", start);
 		a->st.location_confirmed = 0;
 	}
+	if (a->st.pending_action[0] && agent_recover(a) == 0)
+		return;
 	if (setup_endpoint(a->su)->locate != NULL) {
 		agent_locate(a);
 		return;
@@ -170,6 +173,7 @@ agent_reconcile(struct agent *a)
 		a->st.location_confirmed = 0;
 		snprintf(a->st.last_outcome, sizeof(a->st.last_outcome), "unknown");
 		a->st.pending_action[0] = a->st.pending_target[0] = '\0';
+		a->st.pending_id = 0;
 	}
 	agent_save(a);
 }

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "agent/agent_priv.h"
@@ -21,14 +22,17 @@ agent_outcome_name(enum vmm_move_outcome o)
 	    o == VMM_MOVE_REFUSED ? "refused" : "failed";
 }
 
-/* Worker thread: the endpoint's blocking move. */
+/* Worker thread: the endpoint's blocking move, or its word on one made before a restart. */
 static void
 agent_move_job(void *arg)
 {
 	struct agent_move_job *j = arg;
 
 	memset(&j->res, 0, sizeof(j->res));
-	j->ops->move(j->state, &j->req, &j->res);
+	if (j->recover)
+		j->ops->recover(j->state, &j->req, &j->res);
+	else
+		j->ops->move(j->state, &j->req, &j->res);
 }
 
 /* What the endpoint saw of the hosts while it worked: the target choice's hints. */
@@ -142,6 +146,7 @@ agent_move_done(void *arg)
 	a->st.last_duration = r->duration > 0 ? r->duration : ev_now() - a->moving.req_started;
 	a->st.pending_action[0] = a->st.pending_target[0] = '\0';
 	a->st.pending_since = 0;
+	a->st.pending_id = 0;
 	agent_save(a);
 	agent_apply_pending(a);
 	agent_metrics_write(a);
@@ -150,12 +155,13 @@ agent_move_done(void *arg)
 
 /* The move's job record: the request copied in. -1 while the endpoint worker is busy. */
 static int
-agent_move_submit(struct agent *a)
+agent_move_submit(struct agent *a, int recover)
 {
 	struct agent_move_job *j = &a->jobs.move;
 
 	if (worker_busy(a->endpoint_w))
 		return -1;
+	j->recover = recover;
 	j->ops = setup_endpoint(a->su);
 	j->state = a->su->endpoint.state;
 	snprintf(j->source, sizeof(j->source), "%s", a->moving.req_source);
@@ -182,7 +188,8 @@ agent_announce(struct agent *a, enum vmm_action act, const char *target, const c
 static int
 agent_save_request(struct agent *a)
 {
-	struct state_request r = { .number = a->st.requests, .since = a->st.pending_since };
+	struct state_request r = { .number = a->st.requests, .since = a->st.pending_since,
+		.id = a->st.pending_id };
 	char err[512];
 
 	snprintf(r.action, sizeof(r.action), "%s", a->st.pending_action);
@@ -205,8 +212,14 @@ agent_send(struct agent *a, enum vmm_action act, const char *target, int cross_s
 	snprintf(a->moving.req_source, sizeof(a->moving.req_source), "%s", a->st.location);
 	snprintf(a->moving.req_target, sizeof(a->moving.req_target), "%s", target);
 	snprintf(a->moving.req_origin, sizeof(a->moving.req_origin), "%s", origin);
+	/* its name for the endpoint, kept in the state: after a restart the agent asks how
+	 * this request ended (agent_recover), never makes it again */
+	uint64_t id = 0;
+	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != (ssize_t)sizeof(id))
+		id = 0; /* none: the endpoint names it, and a restart can only locate the VM */
 	a->moving.req = (struct vmm_move_request){ .action = act, .source = a->moving.req_source,
-		.target = a->moving.req_target, .cross_site = cross_site };
+		.target = a->moving.req_target, .cross_site = cross_site, .id = id };
+	a->st.pending_id = id;
 	/* recorded before the call: the agent lives in the VM it moves, and a cold move
 	 * stops it mid-call; the next start reconciles */
 	snprintf(a->st.pending_action, sizeof(a->st.pending_action), "%s", vmm_action_name(act));
@@ -227,8 +240,38 @@ agent_send(struct agent *a, enum vmm_action act, const char *target, int cross_s
 		log_warnx("%s", why);
 		agent_warning(a, "breaker", why);
 	}
-	agent_move_submit(a);
+	agent_move_submit(a, 0);
 	/* the whole state while the endpoint works: its rename and fsyncs cost 1-37 ms */
 	if (!saved)
 		agent_save(a);
+}
+
+/* At start, a request made before the restart and never answered, to an endpoint that can
+ * find it again (recover): its outcome is asked for, and taken as the move's, once it
+ * has ended. 0, or -1 when it cannot be asked (the caller locates the VM instead). */
+int
+agent_recover(struct agent *a)
+{
+	const struct vmm_endpoint_ops *eo = setup_endpoint(a->su);
+	enum vmm_action act = VMM_ACT_NONE;
+
+	for (int i = 0; i < VMM_ACT__COUNT; i++)
+		if (strcmp(a->st.pending_action, vmm_action_name((enum vmm_action)i)) == 0)
+			act = (enum vmm_action)i;
+	if (eo->recover == NULL || a->st.pending_id == 0 || act == VMM_ACT_NONE)
+		return -1;
+	a->moving.req_action = act;
+	snprintf(a->moving.req_source, sizeof(a->moving.req_source), "%s", a->st.location);
+	snprintf(a->moving.req_target, sizeof(a->moving.req_target), "%s", a->st.pending_target);
+	snprintf(a->moving.req_origin, sizeof(a->moving.req_origin), "restart");
+	a->moving.req = (struct vmm_move_request){ .action = act, .source = "",
+		.target = a->moving.req_target, .id = a->st.pending_id };
+	/* its time so far counts: the endpoint may not measure the whole move */
+	int64_t before = agent_wall() - a->st.pending_since;
+	a->moving.req_started = ev_now() - (a->st.pending_since > 0 && before > 0 ? (double)before : 0);
+	if (agent_move_submit(a, 1) < 0)
+		return -1;
+	agent_note(a, "reconcile", "A %s to %s requested before the restart (request %016" PRIx64 "): asking the endpoint how it ended",
+	    a->st.pending_action, a->st.pending_target, a->st.pending_id);
+	return 0;
 }

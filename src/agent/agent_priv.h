@@ -120,6 +120,7 @@ struct agent_move_job {
 	char source[128], target[128];
 	struct vmm_move_request req; /* its source and target point into this record */
 	struct vmm_move_result res;
+	int recover;                 /* ask how the request made before a restart ended */
 };
 
 struct agent_locate_job {
@@ -206,6 +207,7 @@ double agent_tick(void *arg);
 /* agent_move.c: the endpoint side */
 void agent_take_hints(struct agent *a);
 void agent_announce(struct agent *a, enum vmm_action act, const char *target, const char *why);
+int agent_recover(struct agent *a);
 void agent_send(struct agent *a, enum vmm_action act, const char *target, int cross_site,
     const char *origin);
 

@@ -52,7 +52,7 @@ vm_job_move(void *arg)
 	struct broker_vm *vm = arg;
 	struct vmm_move_request rq = {
 		.action = (enum vmm_action)vm->job_rq.action, .source = vm->location,
-		.target = vm->job_rq.target, .cross_site = vm->job_rq.cross_site,
+		.target = vm->job_rq.target, .cross_site = vm->job_rq.cross_site, .id = vm->job_rq.id,
 	};
 
 	memset(&vm->job_res, 0, sizeof(vm->job_res));
@@ -68,7 +68,7 @@ vm_job_recover(void *arg)
 	struct broker_vm *vm = arg;
 	struct vmm_move_request rq = {
 		.action = (enum vmm_action)vm->job_rq.action, .source = "",
-		.target = vm->job_rq.target, .cross_site = vm->job_rq.cross_site,
+		.target = vm->job_rq.target, .cross_site = vm->job_rq.cross_site, .id = vm->job_rq.id,
 	};
 	struct vmm_move_result *r = &vm->job_res;
 	char err[256];

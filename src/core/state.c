@@ -60,6 +60,8 @@ state_set(struct agent_state *st, const char *k, const char *v)
 		st->location_confirmed = atoi(v);
 	else if (strcmp(k, "pending_since") == 0)
 		st->pending_since = strtoll(v, NULL, 10);
+	else if (strcmp(k, "pending_id") == 0)
+		st->pending_id = strtoull(v, NULL, 16);
 	else if (strcmp(k, "last_request_time") == 0)
 		st->last_request_time = strtoll(v, NULL, 10);
 	else if (strcmp(k, "last_duration") == 0)
@@ -123,6 +125,7 @@ state_write(FILE *f, const struct agent_state *st)
 	state_put(f, "pending_action", st->pending_action);
 	state_put(f, "pending_target", st->pending_target);
 	fprintf(f, "pending_since=%" PRId64 "\n", st->pending_since);
+	fprintf(f, "pending_id=%016" PRIx64 "\n", st->pending_id);
 	state_put(f, "last_action", st->last_action);
 	state_put(f, "last_target", st->last_target);
 	state_put(f, "last_outcome", st->last_outcome);
@@ -282,8 +285,8 @@ state_request_write(const char *dir, const struct state_request *r, char *err, s
 	snprintf(act, sizeof(act), "%s", r->action);
 	snprintf(tgt, sizeof(tgt), "%s", r->target);
 	act[strcspn(act, "\r\n")] = tgt[strcspn(tgt, "\r\n")] = '\0';
-	snprintf(text, sizeof(text), "request=%" PRIu64 "\naction=%s\ntarget=%s\nsince=%" PRId64 "\n",
-	    r->number, act, tgt, r->since);
+	snprintf(text, sizeof(text), "request=%" PRIu64 "\naction=%s\ntarget=%s\nsince=%" PRId64
+	    "\nid=%016" PRIx64 "\n", r->number, act, tgt, r->since, r->id);
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return snprintf(err, errlen, "%s: %s", dir, strerror(errno)), -1;
 	rc = state_block_write(dfd, "request", text, err, errlen);
@@ -318,6 +321,8 @@ state_request_load(const char *dir, struct state_request *r, char *err, size_t e
 			state_copy(r->target, sizeof(r->target), eq + 1);
 		else if (strcmp(line, "since") == 0)
 			r->since = strtoll(eq + 1, NULL, 10);
+		else if (strcmp(line, "id") == 0)
+			r->id = strtoull(eq + 1, NULL, 16);
 	}
 	if (r->number > 0 && r->action[0] && r->target[0])
 		return 0;
@@ -333,6 +338,7 @@ state_request_apply(struct agent_state *st, const struct state_request *r)
 	state_copy(st->pending_action, sizeof(st->pending_action), r->action);
 	state_copy(st->pending_target, sizeof(st->pending_target), r->target);
 	st->pending_since = r->since;
+	st->pending_id = r->id;
 	state_copy(st->last_action, sizeof(st->last_action), r->action);
 	state_copy(st->last_target, sizeof(st->last_target), r->target);
 	state_copy(st->last_outcome, sizeof(st->last_outcome), "in flight");

@@ -13,6 +13,7 @@ struct agent_state {
 	char pending_action[32];   /* a request sent and not yet answered */
 	char pending_target[128];
 	int64_t pending_since;     /* epoch seconds */
+	uint64_t pending_id;       /* its name for the endpoint (recover); 0 none */
 	char last_action[32], last_target[128], last_outcome[32], last_detail[256];
 	int64_t last_request_time; /* epoch seconds */
 	double last_duration;      /* seconds the last move took, when measured */
@@ -47,6 +48,7 @@ struct state_request {
 	uint64_t number;
 	char action[32], target[128];
 	int64_t since;             /* epoch seconds */
+	uint64_t id;               /* the request's name for the endpoint; 0 none */
 };
 /* 0 or -1 with err. */
 int state_request_write(const char *dir, const struct state_request *r, char *err, size_t errlen);

@@ -447,8 +447,11 @@ bk_move(void *state, const struct vmm_move_request *req, struct vmm_move_result 
 	memset(res, 0, sizeof(*res));
 	res->outcome = VMM_MOVE_FAILED;
 	snprintf(rq.target, sizeof(rq.target), "%s", req->target);
-	randombytes_buf(&rq.id, sizeof(rq.id));
-	rq.id += rq.id == 0;
+	/* the caller's name for it, which it keeps across its restarts (bk_recover) */
+	if ((rq.id = req->id) == 0) {
+		randombytes_buf(&rq.id, sizeof(rq.id));
+		rq.id += rq.id == 0;
+	}
 	asked = bk_open(e, &c, err, sizeof(err)) == 0;
 	if (!asked || bk_ask(&c, &rq, deadline - vmm_mono_now(), out, sizeof(out), err, sizeof(err)) < 0 ||
 	    bk_answer(out, &a, err, sizeof(err)) < 0) {
@@ -468,6 +471,32 @@ bk_move(void *state, const struct vmm_move_request *req, struct vmm_move_result 
 		    rq.id, a.kind == WIRE_BANS_DONE ? "done" : a.kind == WIRE_BANS_UNKNOWN ? "never taken" : "refused");
 	} else
 		bk_close(&c);
+	bk_result(&a, res);
+}
+
+/* The agent restarted with request req->id unanswered: the broker answers from its
+ * record, or when the move ends (OUTCOME never runs one); UNKNOWN: it never took it. */
+static void
+bk_recover(void *state, const struct vmm_move_request *req, struct vmm_move_result *res)
+{
+	struct bk_endpoint *e = state;
+	double deadline = vmm_mono_now() + e->timeout + e->connect_timeout;
+	struct wire_bans a;
+	char err[512];
+
+	memset(res, 0, sizeof(*res));
+	res->outcome = VMM_MOVE_FAILED;
+	if (req->id == 0) {
+		res->failure = VMM_FAIL_OTHER;
+		snprintf(res->detail, sizeof(res->detail), "no request ID to ask the broker about");
+		return;
+	}
+	if (bk_outcome(e, req->id, deadline, &a, err, sizeof(err)) < 0) {
+		e->host->log(VMM_LOG_WARNING, "broker: %s", err);
+		res->failure = VMM_FAIL_TIMEOUT;
+		snprintf(res->detail, sizeof(res->detail), "%s", err);
+		return;
+	}
 	bk_result(&a, res);
 }
 
@@ -568,6 +597,7 @@ static const struct vmm_endpoint_ops bk_ops = {
 	.locate = bk_locate,
 	.fini = bk_fini,
 	.hints = bk_hints,
+	.recover = bk_recover,
 };
 
 const struct vmm_endpoint_ops *
