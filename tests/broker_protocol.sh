@@ -135,6 +135,27 @@ check "status: on h2, the last request confirmed ($(grep -E '^(location|last req
 check "the broker ran the move once" test "$(cat "$T/moves.vm6")" = "move h2"
 check "the agent asked for it once" test "$(count_lines 'Requesting migration of VM' "$T/vm6.log")" = 1
 kill "$VM6_PID"; wait "$VM6_PID" 2>/dev/null
+# killed before its MOVE reached the broker (stopped, it does not answer the handshake):
+# started again, the agent hears that the request was never taken, and counts no failure
+kill -STOP "$BROKER_PID"
+on_exit "kill -CONT $BROKER_PID"
+vm6_start
+wait_for 20 vm6 move >/dev/null || fail "vm6: the second move accepted"
+kill -KILL "$VM6_PID"; wait "$VM6_PID" 2>/dev/null
+kill -CONT "$BROKER_PID"
+id2=$(sed -n 's/^id=\([0-9a-f]\{16\}\)$/\1/p' "$T/a6state/request")
+check "a new request, to h1, recorded before the call ($id2)" \
+	sh -c "[ -n '$id2' ] && [ '$id2' != '$id' ] && grep -qx 'target=h1' '$T/a6state/request'"
+vm6_start
+wait_for 20 grep -q "The move to h1 requested before the restart was never made: the broker has no record of it" "$T/vm6.log" \
+	&& ok "restarted, the agent hears from the broker that request $id2 was never taken" \
+	|| fail "never made: $(grep -E 'reconcile|Move|restart' "$T/vm6.log" | tail -3)"
+vm6 status > "$T/status6b"
+check "status: the last request was not made, and no move failed ($(grep -E '^(last request|requests)' "$T/status6b" | tr '\n' ' '))" \
+	sh -c "grep -q '^last request: move to h1 at .*: not made' '$T/status6b' && grep -q 'failed 0)' '$T/status6b'"
+check "no failure, backoff or alert for h1" sh -c "! grep -qE 'Move to h1 failed|backing off h1' '$T/vm6.log'"
+check "the broker ran nothing for it" test "$(cat "$T/moves.vm6")" = "move h2"
+kill "$VM6_PID"; wait "$VM6_PID" 2>/dev/null
 # refused: the agent logs the broker's reason and retry-after as a refusal, not a failure,
 # and its guard sends nothing more before the retry-after, however often the policy asks
 agent_stop

@@ -11,7 +11,7 @@
  * 2: vmm_host_hint has incoming and vm_memory.
  * 3: VMM_MOVE_REFUSED and vmm_move_result's retry_after; vmm_host_hint has draining and
  *    leave_in.
- * 4: vmm_move_request has id. */
+ * 4: vmm_move_request has id; VMM_MOVE_NOT_MADE. */
 #define VMM_ENDPOINT_ABI 4
 
 enum vmm_move_outcome {
@@ -20,7 +20,10 @@ enum vmm_move_outcome {
 	VMM_MOVE_FAILED,
 	/* the provider (vmmanage-broker) did not admit the move: nothing was tried, no
 	 * host is at fault; no new request before retry_after (ABI 3) */
-	VMM_MOVE_REFUSED
+	VMM_MOVE_REFUSED,
+	/* recover only: the request never reached the layer (the caller stopped before
+	 * it was sent), so nothing was tried (ABI 4) */
+	VMM_MOVE_NOT_MADE
 };
 
 /* Why a move failed; decides retry and backoff. */

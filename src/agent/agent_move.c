@@ -19,7 +19,7 @@ static const char *
 agent_outcome_name(enum vmm_move_outcome o)
 {
 	return o == VMM_MOVE_CONFIRMED ? "confirmed" : o == VMM_MOVE_UNCONFIRMED ? "unconfirmed" :
-	    o == VMM_MOVE_REFUSED ? "refused" : "failed";
+	    o == VMM_MOVE_REFUSED ? "refused" : o == VMM_MOVE_NOT_MADE ? "not made" : "failed";
 }
 
 /* Worker thread: the endpoint's blocking move, or its word on one made before a restart. */
@@ -140,10 +140,17 @@ agent_move_done(void *arg)
 	const struct vmm_move_result *r = &a->moving.res;
 
 	a->moving.res = j->res;
-	agent_move_outcome(a);
+	if (r->outcome == VMM_MOVE_NOT_MADE) {
+		/* no move: nothing to learn, no host at fault; where the VM runs is asked soon */
+		agent_note(a, "reconcile", "The %s to %s requested before the restart was never made: %s",
+		    a->st.pending_action, a->moving.req_target, r->detail);
+		a->where.next_locate = 0;
+	} else
+		agent_move_outcome(a);
 	snprintf(a->st.last_outcome, sizeof(a->st.last_outcome), "%s", agent_outcome_name(r->outcome));
 	snprintf(a->st.last_detail, sizeof(a->st.last_detail), "%s", r->detail);
-	a->st.last_duration = r->duration > 0 ? r->duration : ev_now() - a->moving.req_started;
+	a->st.last_duration = r->outcome == VMM_MOVE_NOT_MADE ? 0 :
+	    r->duration > 0 ? r->duration : ev_now() - a->moving.req_started;
 	a->st.pending_action[0] = a->st.pending_target[0] = '\0';
 	a->st.pending_since = 0;
 	a->st.pending_id = 0;

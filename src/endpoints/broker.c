@@ -497,6 +497,12 @@ bk_recover(void *state, const struct vmm_move_request *req, struct vmm_move_resu
 		snprintf(res->detail, sizeof(res->detail), "%s", err);
 		return;
 	}
+	if (a.kind == WIRE_BANS_UNKNOWN) {
+		/* the agent stopped before its MOVE reached the broker: no host is at fault */
+		res->outcome = VMM_MOVE_NOT_MADE;
+		snprintf(res->detail, sizeof(res->detail), "the broker has no record of it: it never took it, nothing ran");
+		return;
+	}
 	bk_result(&a, res);
 }
 
