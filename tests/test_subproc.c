@@ -5,8 +5,10 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/ev.h"
@@ -56,6 +58,7 @@ test_deadline(void)
 }
 
 struct cancel_job {
+	char started[64];  /* the command makes this file once it runs */
 	struct vmm_run_result r;
 	int rc;
 	double took;
@@ -64,8 +67,8 @@ struct cancel_job {
 static void
 cancel_job_run(void *arg)
 {
-	static const char *const argv[] = { "sh", "-c", "sleep 30", NULL };
 	struct cancel_job *j = arg;
+	const char *const argv[] = { "sh", "-c", ": > \"$0\"; exec sleep 30", j->started, NULL };
 	double t0 = vmm_mono_now();
 
 	j->rc = spawn_run(argv, NULL, 60, 64, &j->r);
@@ -86,13 +89,19 @@ test_cancel(void)
 	sigset_t all, old;
 	struct cancel_job j = { .rc = 0 };
 
+	snprintf(j.started, sizeof(j.started), "test_subproc.started.%ld", (long)getpid());
+	unlink(j.started);
+
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	struct worker *w = worker_new(loop, "test");
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	TAP_OK(w != NULL && worker_submit(w, cancel_job_run, cancel_job_done, &j) == 0,
 	    "a 30 s command on a worker");
-	nanosleep(&(struct timespec){ 0, 300 * 1000 * 1000 }, NULL);
+	/* cancelled while the command runs: wait until it has said so (10 s at most) */
+	for (double until = vmm_mono_now() + 10; access(j.started, F_OK) != 0 && vmm_mono_now() < until; )
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	TAP_OK(access(j.started, F_OK) == 0, "the command runs");
 	double t0 = vmm_mono_now();
 	worker_cancel(w);
 	worker_free(w);
@@ -102,6 +111,7 @@ test_cancel(void)
 	TAP_OK(took < 5 && j.took < 10, "the worker ended at once (%.2f s; the job %.2f s)", took, j.took);
 	TAP_OK(worker_cancel_fd() == -1, "outside a worker there is nothing to poll");
 	spawn_result_free(&j.r);
+	unlink(j.started);
 	ev_loop_free(loop);
 }
 
