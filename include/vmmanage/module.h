@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* The host API's own version; a module built against a newer one is refused. */
 #define VMM_HOST_ABI 1
@@ -90,6 +91,16 @@ static inline const char *vmm_action_name(enum vmm_action a)
 		"move_from_home", "move_to_home",
 	};
 	return (unsigned)a < VMM_ACT__COUNT ? names[a] : "invalid";
+}
+
+/* The action named by the n bytes at s; VMM_ACT_NONE when none is. */
+static inline enum vmm_action vmm_action_named(const char *s, size_t n)
+{
+	for (int a = VMM_ACT_MOVE; a < VMM_ACT__COUNT; a++)
+		if (strlen(vmm_action_name((enum vmm_action)a)) == n &&
+		    memcmp(vmm_action_name((enum vmm_action)a), s, n) == 0)
+			return (enum vmm_action)a;
+	return VMM_ACT_NONE;
 }
 
 #endif

@@ -260,11 +260,8 @@ int
 agent_recover(struct agent *a)
 {
 	const struct vmm_endpoint_ops *eo = setup_endpoint(a->su);
-	enum vmm_action act = VMM_ACT_NONE;
+	enum vmm_action act = vmm_action_named(a->st.pending_action, strlen(a->st.pending_action));
 
-	for (int i = 0; i < VMM_ACT__COUNT; i++)
-		if (strcmp(a->st.pending_action, vmm_action_name((enum vmm_action)i)) == 0)
-			act = (enum vmm_action)i;
 	if (eo->recover == NULL || a->st.pending_id == 0 || act == VMM_ACT_NONE)
 		return -1;
 	a->moving.req_action = act;

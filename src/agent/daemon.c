@@ -86,9 +86,8 @@ daemon_control(const char *line, FILE *out, void *arg)
 			fprintf(out, "reloaded\nOK\n");
 		return;
 	}
-	for (int act = VMM_ACT_MOVE; act < VMM_ACT__COUNT; act++) {
-		if (strcmp(line, vmm_action_name(act)) != 0)
-			continue;
+	enum vmm_action act = vmm_action_named(line, strlen(line));
+	if (act != VMM_ACT_NONE) {
 		int rc = agent_request(the_agent, act, "cli", "administrator", reply, sizeof(reply));
 		fprintf(out, rc < 0 ? "ERR %s\n" : "%s\nOK\n", reply);
 		return;

@@ -612,10 +612,7 @@ wire_breq_parse(const char *p, size_t len, struct wire_breq *rq, char *err, size
 	rq->kind = WIRE_BREQ_MOVE;
 	if (wire_token(&p, end, &t, &tl) < 0)
 		return snprintf(err, errlen, "MOVE without an action"), -1;
-	for (int a = VMM_ACT_MOVE; a < VMM_ACT__COUNT; a++)
-		if (wire_is(t, tl, vmm_action_name((enum vmm_action)a)))
-			rq->action = a;
-	if (rq->action == 0)
+	if ((rq->action = (int)vmm_action_named(t, tl)) == VMM_ACT_NONE)
 		return snprintf(err, errlen, "MOVE: unknown action"), -1;
 	if (wire_token(&p, end, &t, &tl) < 0 || !wire_host_valid(t, tl))
 		return snprintf(err, errlen, "MOVE: bad target host name"), -1;

@@ -295,16 +295,6 @@ token(const char *s, size_t len, const char *trim)
 	return (struct journal_span){ s, n };
 }
 
-static enum vmm_action
-action_named(const char *s, size_t n)
-{
-	for (int a = 0; a < VMM_ACT__COUNT; a++)
-		if (strlen(vmm_action_name((enum vmm_action)a)) == n &&
-		    memcmp(vmm_action_name((enum vmm_action)a), s, n) == 0)
-			return (enum vmm_action)a;
-	return VMM_ACT_NONE;
-}
-
 /* The number after the first `word` in msg, or NaN. */
 static double
 number_after(const char *msg, size_t len, const char *word)
@@ -431,7 +421,7 @@ parse_action_to(const char *msg, size_t len, const char *stop, struct journal_pa
 {
 	size_t n = token_len(msg, len);
 
-	out->action = action_named(msg, n);
+	out->action = vmm_action_named(msg, n);
 	if (starts(msg + n, len - n, " to "))
 		out->target = token(msg + n + 4, len - n - 4, stop);
 	return 1;
@@ -505,7 +495,7 @@ parse_cycle(const char *msg, size_t len, struct journal_parsed *out)
 			out->lowthreshold = d;
 		else if (kl == 6 && memcmp(tok, "action", 6) == 0) {
 			out->action_name = (struct journal_span){ v, vl };
-			out->action = action_named(v, vl);
+			out->action = vmm_action_named(v, vl);
 		} else if (kl == 8 && memcmp(tok, "location", 8) == 0 && !(vl == 7 && memcmp(v, "unknown", 7) == 0))
 			out->target = (struct journal_span){ v, vl };
 	}
